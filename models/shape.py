@@ -1,0 +1,120 @@
+"""Stage 1, shape completion: partial sketch + class + z -> complete outline (paper Sec. 3.1).
+
+The generator is a GAN-stability ResNet whose trunk starts from [z, class embedding] at a small
+square and doubles in size per stage. At every scale but the last, a "sparse processor" maps the
+sketch (subsampled to that scale) into the trunk's width and adds it, and the sketch itself is
+added to the output before the tanh, so the user's strokes cannot be ignored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.layers import subsample
+from models.shape_blocks import PreActResBlock, sketch_injector
+
+
+@dataclass(frozen=True)
+class ShapeConfig:
+    size: int = 128                 # output side in px (square); must be s0 * 2**(stages-1)
+    n_classes: int = 10             # number of object classes
+    nz: int = 256                   # noise vector length
+    embed_dim: int = 256            # class embedding width (fixed at 256 in the release)
+    ngf: int = 32                   # generator base width; stage k has ngf * mults[k] channels
+    ndf: int = 32                   # discriminator base width
+    mults: tuple[int, ...] = (16, 16, 8, 4, 2, 1)  # generator width per stage, coarse to fine
+    sketch_channels: int = 1        # input sketch channels
+    out_channels: int = 1           # output outline channels
+    residual_scale: float = 0.1     # trunk blocks add 0.1 * branch (GAN-stability)
+
+    @property
+    def start_size(self) -> int:
+        """Side of the first feature map: size / 2**(stages - 1); 4 for the paper's 128 px."""
+        return self.size // 2 ** (len(self.mults) - 1)
+
+    @property
+    def injection_sizes(self) -> tuple[int, ...]:
+        """Resolutions where the sketch enters the generator trunk (all stages but the last)."""
+        return tuple(self.start_size * 2 ** k for k in range(len(self.mults) - 1))
+
+
+# The release: 128 px, ngf 32, nz 256, 10 classes, 27.2 M parameters.
+PAPER_SHAPE = ShapeConfig()
+# Live use on a 2-core CPU: 64 px (the shadow is a soft blur anyway), narrow trunk.
+FAST_SHAPE = ShapeConfig(size=64, n_classes=21, nz=32, embed_dim=64, ngf=12, ndf=12,
+                         mults=(16, 16, 8, 4, 2, 1))
+# Unit tests: a few channels, 32 px.
+TINY_SHAPE = ShapeConfig(size=32, n_classes=3, nz=8, embed_dim=8, ngf=2, ndf=2,
+                         mults=(4, 4, 2, 1))
+
+
+class ShapeGenerator(nn.Module):
+    """net(sketch [B,C,S,S] in [-1,1], label int64 [B], z [B,nz]) -> outline [B,C',S,S] in (-1,1)."""
+
+    def __init__(self, cfg: ShapeConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        widths = [cfg.ngf * m for m in cfg.mults]
+        s0 = cfg.start_size
+        self.embedding = nn.Embedding(cfg.n_classes, cfg.embed_dim)
+        self.fc = nn.Linear(cfg.nz + cfg.embed_dim, widths[0] * s0 * s0)
+        self.stages = nn.ModuleList(
+            nn.Sequential(PreActResBlock(w_in, w_out, cfg.residual_scale),
+                          PreActResBlock(w_out, w_out, cfg.residual_scale))
+            for w_in, w_out in zip([widths[0]] + widths[:-1], widths))
+        self.injectors = nn.ModuleList(sketch_injector(cfg.sketch_channels, w) for w in widths[:-1])
+        self.conv_img = nn.Conv2d(widths[-1], cfg.out_channels, 3, padding=1)
+
+    def embed(self, label: torch.Tensor) -> torch.Tensor:
+        """Unit-length class embedding [B,E]. A float [B,E] label is taken as an embedding
+        already (lets callers blend classes)."""
+        e = label if label.is_floating_point() else self.embedding(label.reshape(-1))
+        return e / e.norm(dim=1, keepdim=True)  # no epsilon, as released
+
+    def forward(self, sketch: torch.Tensor, label: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        cfg = self.cfg
+        h = self.fc(torch.cat([z, self.embed(label)], dim=1))
+        h = h.view(h.shape[0], -1, cfg.start_size, cfg.start_size)      # [B, 16ngf, s0, s0]
+        for stage, injector, res in zip(self.stages, self.injectors, cfg.injection_sizes):
+            h = stage(h) + injector(subsample(sketch, res))              # [B, w_k, res, res]
+            h = F.interpolate(h, scale_factor=2, mode="nearest")
+        h = self.stages[-1](h)                                           # [B, ngf, S, S]
+        return torch.tanh(sketch + self.conv_img(F.leaky_relu(h, 0.2)))
+
+
+class ShapeDiscriminator(nn.Module):
+    """WGAN critic conditioned on the sketch: D(outline, sketch, label) -> score [B].
+
+    Mirrors the generator: stages halve the size (avg-pool) while widening, and the
+    concatenated [outline, sketch] is injected again after every pooling. The output is the
+    score of each sample's own class (projection-free multi-class critic, as released).
+    """
+
+    def __init__(self, cfg: ShapeConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        n = len(cfg.mults)
+        top = cfg.ndf * max(cfg.mults)
+        widths = [min(cfg.ndf * 2 ** (k + 1), top) for k in range(n)]   # width after stage k
+        in_ch = cfg.out_channels + cfg.sketch_channels
+        self.conv_img = nn.Conv2d(in_ch, cfg.ndf, 3, padding=1)
+        self.stages = nn.ModuleList(
+            nn.Sequential(PreActResBlock(w_in, w_in, cfg.residual_scale),
+                          PreActResBlock(w_in, w_out, cfg.residual_scale))
+            for w_in, w_out in zip([cfg.ndf] + widths[:-1], widths))
+        self.injectors = nn.ModuleList(sketch_injector(in_ch, w) for w in widths[:-1])
+        self.fc = nn.Linear(widths[-1] * cfg.start_size ** 2, cfg.n_classes)
+
+    def forward(self, outline: torch.Tensor, sketch: torch.Tensor,
+                label: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([outline, sketch], dim=1)                          # [B, 2, S, S]
+        h = self.conv_img(x)
+        for stage, injector in zip(self.stages, self.injectors):
+            h = F.avg_pool2d(stage(h), 3, stride=2, padding=1)
+            h = h + injector(subsample(x, h.shape[-1]))
+        h = self.stages[-1](h)                                           # [B, 16ndf, s0, s0]
+        logits = self.fc(F.leaky_relu(h, 0.2).flatten(1))                # [B, n_classes]
+        return logits.gather(1, label.reshape(-1, 1)).squeeze(1)
