@@ -1,0 +1,113 @@
+"""The inference engine: both generators behind a numpy-in, numpy-out API. No Qt here.
+
+    engine = Engine.load()                       # shipped checkpoints, device "auto"
+    done = engine.complete(sketch, "orange", seeds=range(8))
+    rgb = engine.render(done.outlines[0], "orange", seed=0)
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from app.raster import (blend_shadow, check_gray, sketch_to_tensor, tensor_to_gray,
+                        tensor_to_rgb)
+from models.checkpoint import CheckpointError, load_checkpoint
+from models.noise import noise_from_seeds
+
+SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+DEFAULT_FILES = {"shape": "shape.pt", "appearance": "appearance.pt"}
+
+
+@dataclass(frozen=True)
+class Completion:
+    outlines: np.ndarray   # (K,H,W) uint8, 255 = paper, 0 = ink, at the sketch's size
+    shadow: np.ndarray     # (H,W) uint8, 255 = no completion has ink; darker = more agree
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" -> CUDA when present, else CPU; an explicit "cuda" without CUDA is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' requested but no CUDA GPU is available; use 'cpu' or 'auto'")
+    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
+        raise ValueError(f"unknown device {name!r}; expected auto, cpu or cuda")
+    return torch.device(name)
+
+
+def read_manifest(directory: Path) -> dict:
+    """manifest.json of a checkpoint dir; without one, the default file names are assumed."""
+    path = directory / "manifest.json"
+    if not path.exists():
+        return {kind: {"file": name} for kind, name in DEFAULT_FILES.items()}
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise CheckpointError(path, f"unreadable manifest: {err}") from err
+    for kind in DEFAULT_FILES:
+        if not isinstance(manifest.get(kind), dict) or "file" not in manifest[kind]:
+            raise CheckpointError(path, f"manifest has no '{kind}' entry with a 'file'")
+    return manifest
+
+
+class Engine:
+    """Holds the shape and appearance generators on one device, in eval mode."""
+
+    def __init__(self, shape: nn.Module, appearance: nn.Module, classes: Sequence[str],
+                 device: torch.device, provenance: dict | None = None) -> None:
+        self.shape, self.appearance = shape.to(device).eval(), appearance.to(device).eval()
+        self.classes: tuple[str, ...] = tuple(classes)
+        self.device = device
+        self.provenance = dict(provenance or {})
+
+    @classmethod
+    def load(cls, checkpoint_dir: str | Path | None = None, device: str = "auto") -> "Engine":
+        """Load both networks; CheckpointError names the file for any missing/bad checkpoint."""
+        directory = Path(checkpoint_dir) if checkpoint_dir is not None else SHIPPED_CHECKPOINTS
+        manifest = read_manifest(directory)
+        shape = load_checkpoint(directory / manifest["shape"]["file"], kind="shape")
+        look = load_checkpoint(directory / manifest["appearance"]["file"], kind="appearance",
+                               classes=shape.classes)
+        provenance = {kind: {**manifest[kind], **ck.provenance}
+                      for kind, ck in (("shape", shape), ("appearance", look))}
+        return cls(shape.build(), look.build(), shape.classes, resolve_device(device), provenance)
+
+    def class_index(self, class_name: str) -> int:
+        if class_name not in self.classes:
+            raise ValueError(f"unknown class {class_name!r}; known classes: {', '.join(self.classes)}")
+        return self.classes.index(class_name)
+
+    @torch.inference_mode()
+    def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int]) -> Completion:
+        """K = len(seeds) complete outlines for the partial `sketch`, run as one batch."""
+        check_gray(sketch, "sketch")
+        if len(seeds) == 0:
+            raise ValueError("complete() needs at least one seed")
+        label = self.class_index(class_name)
+        cfg = self.shape.cfg
+        x = sketch_to_tensor(sketch, cfg.size).to(self.device).expand(len(seeds), -1, -1, -1)
+        z = noise_from_seeds(seeds, cfg.nz).to(self.device)
+        y = torch.full((len(seeds),), label, dtype=torch.long, device=self.device)
+        out = self.shape(x, y, z)[:, 0]                                   # [K, S, S]
+        h, w = sketch.shape
+        outlines = np.stack([tensor_to_gray(o, h, w) for o in out])
+        return Completion(outlines=outlines, shadow=blend_shadow(outlines))
+
+    @torch.inference_mode()
+    def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray:
+        """(H,W) uint8 outline -> (H,W,3) uint8 RGB image of `class_name`."""
+        check_gray(outline, "outline")
+        label = self.class_index(class_name)
+        cfg = self.appearance.cfg
+        x = sketch_to_tensor(outline, cfg.size).to(self.device)
+        x = x.expand(-1, cfg.in_channels, -1, -1)            # the release takes gray x3
+        z = noise_from_seeds([seed], cfg.nz).to(self.device)
+        y = torch.tensor([label], dtype=torch.long, device=self.device)
+        rgb = self.appearance(x, y, z)[0]                                 # [3, S, S]
+        return tensor_to_rgb(rgb, *outline.shape)

@@ -1,0 +1,45 @@
+"""Shared fixtures: tiny real networks saved as real checkpoints in tmp dirs."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+# Qt must never look for a display in tests; set before any test imports PyQt5.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from models.appearance import TINY_APPEARANCE, AppearanceGenerator  # noqa: E402
+from models.checkpoint import save_checkpoint  # noqa: E402
+from models.shape import TINY_SHAPE, ShapeGenerator  # noqa: E402
+
+TINY_CLASSES = ("orange", "watermelon", "moon")
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def write_tiny_checkpoints(directory: Path, classes=TINY_CLASSES, seed: int = 0) -> Path:
+    """Untrained TINY generators as a complete checkpoint dir (manifest + two files)."""
+    torch.manual_seed(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    provenance = {"note": "untrained TINY network for tests"}
+    save_checkpoint(directory / "shape.pt", "shape", TINY_SHAPE, classes,
+                    ShapeGenerator(TINY_SHAPE).state_dict(), provenance)
+    save_checkpoint(directory / "appearance.pt", "appearance", TINY_APPEARANCE, classes,
+                    AppearanceGenerator(TINY_APPEARANCE).state_dict(), provenance)
+    manifest = {"shape": {"file": "shape.pt"}, "appearance": {"file": "appearance.pt"}}
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    return directory
+
+
+@pytest.fixture
+def tiny_checkpoint_dir(tmp_path: Path) -> Path:
+    return write_tiny_checkpoints(tmp_path / "checkpoints")
+
+
+@pytest.fixture
+def tiny_engine(tiny_checkpoint_dir: Path):
+    from app.engine import Engine
+    return Engine.load(tiny_checkpoint_dir, device="cpu")
