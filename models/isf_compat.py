@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import re
 import sys
 from pathlib import Path
@@ -217,13 +218,16 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--pth", type=Path, required=True)
     imp.add_argument("--out", type=Path, required=True)
     imp.add_argument("--options", type=Path, help="JSON of the original option values")
+    imp.add_argument("--classes", help="comma-separated class names in label order "
+                                       "(default: the release's 10 classes)")
     args = parser.parse_args(argv)
+    classes = tuple(args.classes.split(",")) if args.classes else ISF_CLASSES
     try:
         options = json.loads(args.options.read_text()) if args.options else None
         if options is not None and "config" in options:   # a compat sidecar JSON
             options = options["config"]
-        out = import_checkpoint(args.kind, args.pth, args.out, options)
-    except (OSError, ValueError, RuntimeError, json.JSONDecodeError) as err:
+        out = import_checkpoint(args.kind, args.pth, args.out, options, classes)
+    except (OSError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"wrote {out}")

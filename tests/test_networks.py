@@ -1,0 +1,141 @@
+"""Shapes, ranges, gating and conditioning of the real networks in TINY configurations."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+
+from models.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
+                               AppearanceDiscriminator, AppearanceGenerator)
+from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeDiscriminator, ShapeGenerator
+
+
+def _sketch(batch: int, size: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    x = torch.ones(batch, 1, size, size)
+    x[torch.rand(batch, 1, size, size, generator=g) < 0.1] = -1.0     # sparse ink
+    return x
+
+
+@pytest.fixture
+def shape_net() -> ShapeGenerator:
+    torch.manual_seed(0)
+    return ShapeGenerator(TINY_SHAPE).eval()
+
+
+def test_paper_presets_have_release_sizes():
+    assert (PAPER_SHAPE.size, PAPER_SHAPE.nz, PAPER_SHAPE.ngf) == (128, 256, 32)
+    assert PAPER_SHAPE.injection_sizes == (4, 8, 16, 32, 64)
+    assert (PAPER_APPEARANCE.size, PAPER_APPEARANCE.ngf, PAPER_APPEARANCE.n_blocks,
+            PAPER_APPEARANCE.nz) == (256, 64, 16, 8)
+    assert FAST_SHAPE.mults[0] == PAPER_SHAPE.mults[0] and FAST_APPEARANCE.spectral
+
+
+def test_shape_generator_shape_and_range(shape_net):
+    c = TINY_SHAPE
+    out = shape_net(_sketch(4, c.size), torch.tensor([0, 1, 2, 0]), torch.randn(4, c.nz))
+    assert out.shape == (4, 1, c.size, c.size)
+    assert out.min() > -1 and out.max() < 1
+
+
+def test_shape_discriminator_scores_each_sample(shape_net):
+    d = ShapeDiscriminator(TINY_SHAPE)
+    x = _sketch(3, TINY_SHAPE.size)
+    score = d(x, x, torch.tensor([0, 1, 2]))
+    assert score.shape == (3,) and torch.isfinite(score).all()
+
+
+@pytest.mark.parametrize("scale", range(len(TINY_SHAPE.injection_sizes)))
+def test_sketch_changes_output_at_every_injection_scale(shape_net, scale):
+    """Silencing one injector must change the output: the sketch enters at every scale."""
+    c = TINY_SHAPE
+    x, y, z = _sketch(1, c.size), torch.tensor([1]), torch.randn(1, c.nz)
+    with torch.no_grad():
+        before = shape_net(x, y, z)
+        shape_net.injectors[scale].register_forward_hook(lambda m, i, o: torch.zeros_like(o))
+        after = shape_net(x, y, z)
+    assert (before - after).abs().max() > 1e-4
+
+
+def test_sketch_survives_through_output_skip(shape_net):
+    """Ink pixels stay darker than paper: the sketch is added before the tanh."""
+    c = TINY_SHAPE
+    x = torch.ones(1, 1, c.size, c.size)
+    x[..., c.size // 2, :] = -1.0
+    with torch.no_grad():
+        out = shape_net(x, torch.tensor([0]), torch.randn(1, c.nz))
+    assert out[..., c.size // 2, :].mean() < out[..., 0, :].mean() - 0.5
+
+
+def test_different_seeds_give_different_completions(shape_net):
+    c = TINY_SHAPE
+    x = _sketch(1, c.size).expand(2, -1, -1, -1)
+    with torch.no_grad():
+        out = shape_net(x, torch.tensor([0, 0]), torch.randn(2, c.nz))
+    assert (out[0] - out[1]).abs().max() > 1e-4
+
+
+def test_class_changes_completion(shape_net):
+    c = TINY_SHAPE
+    x, z = _sketch(1, c.size), torch.randn(1, c.nz)
+    with torch.no_grad():
+        a = shape_net(x, torch.tensor([0]), z)
+        b = shape_net(x, torch.tensor([2]), z)
+    assert (a - b).abs().max() > 1e-4
+
+
+@pytest.mark.parametrize("source", ["noise", "class", "class+noise"])
+def test_appearance_gates_in_range_and_output_shape(source):
+    cfg = replace(TINY_APPEARANCE, alpha_source=source)
+    torch.manual_seed(0)
+    net = AppearanceGenerator(cfg).eval()
+    y, z = torch.tensor([0, 2]), torch.randn(2, cfg.nz)
+    alpha, beta = net.gate(y, z)
+    assert alpha.shape == beta.shape == (2, cfg.n_blocks, cfg.ngf)
+    assert alpha.min() > 0 and alpha.max() < 1
+    assert beta.min() >= -1 and beta.max() <= 1
+    out = net(_sketch(2, cfg.size), y, z)
+    assert out.shape == (2, 3, cfg.size, cfg.size) and out.abs().max() < 1
+
+
+def test_appearance_class_drives_the_image():
+    torch.manual_seed(0)
+    net = AppearanceGenerator(TINY_APPEARANCE).eval()
+    x, z = _sketch(1, TINY_APPEARANCE.size), torch.randn(1, TINY_APPEARANCE.nz)
+    with torch.no_grad():
+        diff = (net(x, torch.tensor([0]), z) - net(x, torch.tensor([1]), z)).abs().max()
+    assert diff > 1e-4
+
+
+def test_alpha_source_class_ignores_noise():
+    cfg = replace(TINY_APPEARANCE, alpha_source="class")
+    net = AppearanceGenerator(cfg).eval()
+    x, y = _sketch(1, cfg.size), torch.tensor([1])
+    with torch.no_grad():
+        a = net(x, y, torch.randn(1, cfg.nz))
+        b = net(x, y, torch.randn(1, cfg.nz))
+    assert torch.equal(a, b)
+
+
+def test_noise_alpha_requires_z():
+    net = AppearanceGenerator(replace(TINY_APPEARANCE, alpha_source="noise"))
+    with pytest.raises(ValueError, match="needs a noise"):
+        net(_sketch(1, TINY_APPEARANCE.size), torch.tensor([0]))
+
+
+def test_gated_block_applies_alpha_and_beta():
+    """x + alpha * F(x) + beta: alpha = 0 leaves shortcut + beta exactly."""
+    from models.gated_blocks import GatedResBlock
+    block = GatedResBlock("plain", 4, spectral=False)
+    x = torch.randn(2, 4, 8, 8)
+    beta = torch.full((2, 4), 0.5)
+    out = block(x, torch.zeros(2, 4), beta)
+    assert torch.allclose(out, x + 0.5)
+
+
+def test_appearance_discriminator_patch_map():
+    d = AppearanceDiscriminator(TINY_APPEARANCE)
+    s = TINY_APPEARANCE.size
+    out = d(_sketch(2, s), torch.rand(2, 3, s, s) * 2 - 1, torch.tensor([0, 1]))
+    assert out.dim() == 4 and out.shape[:2] == (2, 1) and torch.isfinite(out).all()
