@@ -1,0 +1,55 @@
+"""Partial sketches (models/data/partial.py)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from models.data import partial as part
+from models.data import skeleton as sk
+from models.data.partial import DEFAULT_PARTIAL
+
+
+def _outline() -> np.ndarray:
+    # bool (128,128): a circle and a cross inside it, like a ball's seams.
+    img = np.zeros((128, 128), np.uint8)
+    cv2.circle(img, (64, 64), 50, 1, 1)
+    cv2.line(img, (64, 14), (64, 114), 1, 1)
+    cv2.line(img, (14, 64), (114, 64), 1, 1)
+    return sk.thin(img > 0)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_erase_square_is_strict_subset(seed):
+    rng = np.random.default_rng(seed)
+    full = sk.render(_outline(), 64, 1.5)
+    partial = part.erase_square(full, rng, DEFAULT_PARTIAL)
+    assert partial.dtype == np.float32 and partial.shape == full.shape
+    assert (partial <= full).all()
+    assert partial.sum() < full.sum() - 1
+    assert partial.sum() >= DEFAULT_PARTIAL.min_kept * full.sum()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_drop_segments_keeps_a_coherent_strict_subset(seed):
+    rng = np.random.default_rng(seed)
+    skel = _outline()
+    kept = part.drop_segments(sk.segments(skel), rng, DEFAULT_PARTIAL)
+    assert kept.dtype == bool and (kept <= skel).all()
+    lo, hi = DEFAULT_PARTIAL.drop_fraction
+    share = kept.sum() / skel.sum()
+    assert 0 < share < 1 and 1 - hi - 0.2 <= share <= 1 - lo + 0.2
+
+
+def test_drop_segments_differs_by_rng():
+    labels = sk.segments(_outline())
+    a = part.drop_segments(labels, np.random.default_rng(1), DEFAULT_PARTIAL)
+    b = part.drop_segments(labels, np.random.default_rng(2), DEFAULT_PARTIAL)
+    assert (a != b).any()
+
+
+def test_prefix_length_range():
+    rng = np.random.default_rng(0)
+    ks = {part.prefix_length(5, rng) for _ in range(200)}
+    assert ks == {1, 2, 3, 4}
+    assert part.prefix_length(1, rng) == 1
