@@ -1,0 +1,177 @@
+"""The sketch as vector strokes, the pure edits on it, and its rasterisation for the shape network.
+
+Everything here is immutable data plus pure functions, so the undo stack can hold snapshots and
+the worker thread can be handed copies without locks. No Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal, Sequence
+
+import cv2
+import numpy as np
+
+Tool = Literal["pen", "eraser"]
+TOOLS: tuple[str, ...] = ("pen", "eraser")
+
+PAPER = 255  # raster value of blank paper (the engine's convention)
+INK = 0  # raster value of ink
+DEFAULT_SIZE = 512  # logical canvas side in canvas pixels; the engine resizes to its own size
+DEFAULT_K = 8  # completions per update, as in the paper's interface
+MIN_WIDTH = 1.0  # the thinnest line a pressure-scaled segment may draw, in canvas pixels
+_SUBPIXEL_BITS = 4  # cv2 fixed-point shift: coordinates carry 1/16 px precision
+
+Point = tuple[float, float, float]  # (x, y) in canvas pixels, pressure in [0, 1]
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """One pen or eraser stroke."""
+
+    tool: Tool  # "pen" lays ink, "eraser" restores paper
+    width: float  # line width in canvas pixels at pressure 1.0
+    points: tuple[Point, ...]  # in drawing order; a single point draws a dot
+
+    def __post_init__(self) -> None:
+        if self.tool not in TOOLS:
+            raise ValueError(f"stroke tool must be one of {TOOLS}, got {self.tool!r}")
+        if not self.width > 0:
+            raise ValueError(f"stroke width must be positive, got {self.width!r}")
+        if not self.points:
+            raise ValueError("a stroke needs at least one point")
+
+    def translated(self, dx: float, dy: float) -> "Stroke":
+        return replace(self, points=tuple((x + dx, y + dy, p) for x, y, p in self.points))
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of the points, grown by half the width."""
+        xy = np.asarray(self.points, dtype=np.float64)[:, :2]
+        r = self.width / 2
+        return (xy[:, 0].min() - r, xy[:, 1].min() - r, xy[:, 0].max() + r, xy[:, 1].max() + r)
+
+    def segment_widths(self) -> list[float]:
+        """Width of each point's dab: the pressure scales the nominal width."""
+        return [max(MIN_WIDTH, self.width * p) for _, _, p in self.points]
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """Everything an undo step restores: the strokes, the class and the seed."""
+
+    width: int = DEFAULT_SIZE  # canvas width in canvas pixels
+    height: int = DEFAULT_SIZE  # canvas height in canvas pixels
+    strokes: tuple[Stroke, ...] = ()  # painted in order; erasers erase what lies below them
+    class_name: str = ""  # the appearance class ("" until the engine has told us its classes)
+    seed: int = 0  # fixes all K completions and the colour noise until Dice draws a new one
+
+    def with_stroke(self, stroke: Stroke) -> "Sketch":
+        return replace(self, strokes=self.strokes + (stroke,))
+
+    def with_strokes(self, strokes: Sequence[Stroke]) -> "Sketch":
+        return replace(self, strokes=self.strokes + tuple(strokes))
+
+    def cleared(self) -> "Sketch":
+        return replace(self, strokes=())
+
+    def with_class(self, class_name: str) -> "Sketch":
+        return replace(self, class_name=class_name)
+
+    def with_seed(self, seed: int) -> "Sketch":
+        return replace(self, seed=seed)
+
+    def moved(self, indices: Sequence[int], dx: float, dy: float) -> "Sketch":
+        """Move the strokes at `indices` by (dx, dy) canvas pixels (the paper's Move Stroke)."""
+        chosen = set(indices)
+        strokes = tuple(
+            s.translated(dx, dy) if i in chosen else s for i, s in enumerate(self.strokes)
+        )
+        return replace(self, strokes=strokes)
+
+    def strokes_in(self, rect: tuple[float, float, float, float]) -> tuple[int, ...]:
+        """Indices of the strokes with at least one point inside (left, top, right, bottom)."""
+        left, top, right, bottom = rect
+        return tuple(
+            i
+            for i, s in enumerate(self.strokes)
+            if any(left <= x <= right and top <= y <= bottom for x, y, _ in s.points)
+        )
+
+    def completion_seeds(self, k: int = DEFAULT_K) -> tuple[int, ...]:
+        """K per-completion seeds derived from the sketch seed, stable across runs."""
+        state = np.random.SeedSequence(self.seed).generate_state(k, dtype=np.uint32)
+        return tuple(int(s) & 0x7FFFFFFF for s in state)
+
+
+def blank(width: int, height: int) -> np.ndarray:
+    """(H, W) uint8 paper."""
+    return np.full((height, width), PAPER, dtype=np.uint8)
+
+
+def draw_stroke(raster: np.ndarray, stroke: Stroke) -> None:
+    """Paint one stroke into a (H, W) uint8 raster in place: pen draws 0, eraser draws 255."""
+    value = INK if stroke.tool == "pen" else PAPER
+    scale = 1 << _SUBPIXEL_BITS
+    pts = [(round(x * scale), round(y * scale)) for x, y, _ in stroke.points]
+    widths = stroke.segment_widths()
+    if len(pts) == 1:
+        radius = round(widths[0] / 2 * scale)
+        cv2.circle(raster, pts[0], radius, value, -1, cv2.LINE_AA, _SUBPIXEL_BITS)
+        return
+    for a, b, w0, w1 in zip(pts, pts[1:], widths, widths[1:]):
+        thickness = max(1, round((w0 + w1) / 2))
+        cv2.line(raster, a, b, value, thickness, cv2.LINE_AA, _SUBPIXEL_BITS)
+
+
+def rasterise(sketch: Sketch, extra: Sequence[Stroke] = ()) -> np.ndarray:
+    """(H, W) uint8 at canvas size, 255 = paper, 0 = ink: the sketch plus `extra` strokes."""
+    raster = blank(sketch.width, sketch.height)
+    for stroke in sketch.strokes + tuple(extra):
+        draw_stroke(raster, stroke)
+    return raster
+
+
+class Rasteriser:
+    """Rasterises sketches incrementally: appending a stroke redraws one stroke, not all.
+
+    Holds only the last raster so undo snapshots stay small.
+    """
+
+    def __init__(self) -> None:
+        self._sketch: Sketch | None = None
+        self._raster: np.ndarray | None = None  # (H, W) uint8, read-only
+
+    def ink(self, sketch: Sketch) -> np.ndarray:
+        """Read-only (H, W) uint8 raster of `sketch`; callers copy before drawing on it."""
+        if self._sketch is sketch and self._raster is not None:
+            return self._raster
+        raster = self._extend(sketch)
+        if raster is None:
+            raster = rasterise(sketch)
+        raster.flags.writeable = False
+        self._sketch, self._raster = sketch, raster
+        return raster
+
+    def with_live(self, sketch: Sketch, live: Stroke | None) -> np.ndarray:
+        """A fresh writable raster of `sketch` with the stroke still being drawn on top."""
+        raster = self.ink(sketch).copy()
+        if live is not None:
+            draw_stroke(raster, live)
+        return raster
+
+    def _extend(self, sketch: Sketch) -> np.ndarray | None:
+        old = self._sketch
+        if old is None or self._raster is None or not _appends_to(old, sketch):
+            return None
+        raster = self._raster.copy()
+        for stroke in sketch.strokes[len(old.strokes) :]:
+            draw_stroke(raster, stroke)
+        return raster
+
+
+def _appends_to(old: Sketch, new: Sketch) -> bool:
+    """True when `new` is `old` with strokes added at the end (same canvas)."""
+    if (old.width, old.height) != (new.width, new.height):
+        return False
+    n = len(old.strokes)
+    return len(new.strokes) >= n and all(a is b for a, b in zip(old.strokes, new.strokes[:n]))

@@ -1,0 +1,135 @@
+"""The session file: a sketch's strokes, class and seed as versioned JSON, with clear errors.
+
+Format (version 1; unknown extra fields are ignored on load):
+    {"format": "sketchfill-session", "version": 1, "canvas": {"width": W, "height": H},
+     "class": "<name>", "seed": <int>,
+     "strokes": [{"tool": "pen"|"eraser", "width": <px>, "points": [[x, y, pressure], ...]}, ...]}
+Coordinates are canvas pixels.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from app.document import TOOLS, Sketch, Stroke
+from app.files import write_text_atomic
+
+FORMAT = "sketchfill-session"
+VERSION = 1
+MAX_CANVAS = 8192  # refuse absurd canvases rather than allocate gigabytes
+
+
+class SessionError(ValueError):
+    """A session file that cannot be read; the message says where and what."""
+
+
+def to_dict(sketch: Sketch) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "canvas": {"width": sketch.width, "height": sketch.height},
+        "class": sketch.class_name,
+        "seed": sketch.seed,
+        "strokes": [_stroke_dict(s) for s in sketch.strokes],
+    }
+
+
+def _stroke_dict(stroke: Stroke) -> dict[str, Any]:
+    return {"tool": stroke.tool, "width": stroke.width, "points": [list(p) for p in stroke.points]}
+
+
+def dumps(sketch: Sketch) -> str:
+    return json.dumps(to_dict(sketch), separators=(",", ":"))
+
+
+def save(path: str | Path, sketch: Sketch) -> None:
+    """Atomic save; raises OSError and leaves any old file intact on failure."""
+    write_text_atomic(path, dumps(sketch))
+
+
+def load(path: str | Path) -> Sketch:
+    """Read a session file; raises SessionError naming the file and the problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SessionError(f"{path}: cannot read the session file ({exc})") from exc
+    try:
+        return loads(text)
+    except SessionError as exc:
+        raise SessionError(f"{path}: {exc}") from exc
+
+
+def loads(text: str) -> Sketch:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SessionError(f"not valid JSON ({exc})") from exc
+    return from_dict(data)
+
+
+def from_dict(data: Any) -> Sketch:
+    _check_header(data)
+    width, height = _canvas(data.get("canvas"))
+    class_name = data.get("class")
+    if not isinstance(class_name, str):
+        raise SessionError(f'"class" must be a string, got {class_name!r}')
+    seed = data.get("seed")
+    if not _is_int(seed):
+        raise SessionError(f'"seed" must be an integer, got {seed!r}')
+    strokes = data.get("strokes")
+    if not isinstance(strokes, list):
+        raise SessionError('"strokes" must be a list')
+    parsed = tuple(_stroke(s, i) for i, s in enumerate(strokes))
+    return Sketch(width, height, parsed, class_name, seed)
+
+
+def _check_header(data: Any) -> None:
+    if not isinstance(data, dict):
+        raise SessionError("the top level must be a JSON object")
+    if data.get("format") != FORMAT:
+        raise SessionError(f'"format" must be "{FORMAT}", got {data.get("format")!r}')
+    if data.get("version") != VERSION:
+        raise SessionError(f'unsupported "version" {data.get("version")!r} (this app reads {VERSION})')
+
+
+def _canvas(canvas: Any) -> tuple[int, int]:
+    if not isinstance(canvas, dict):
+        raise SessionError('"canvas" must be an object with "width" and "height"')
+    w, h = canvas.get("width"), canvas.get("height")
+    if not (_is_int(w) and _is_int(h) and 0 < w <= MAX_CANVAS and 0 < h <= MAX_CANVAS):
+        raise SessionError(f'"canvas" width and height must be integers in 1..{MAX_CANVAS}, got {w!r} x {h!r}')
+    return w, h
+
+
+def _stroke(item: Any, index: int) -> Stroke:
+    where = f"strokes[{index}]"
+    if not isinstance(item, dict):
+        raise SessionError(f"{where} must be an object")
+    tool, width, points = item.get("tool"), item.get("width"), item.get("points")
+    if tool not in TOOLS:
+        raise SessionError(f'{where}: "tool" must be one of {list(TOOLS)}, got {tool!r}')
+    if not (_is_number(width) and width > 0):
+        raise SessionError(f'{where}: "width" must be a positive number, got {width!r}')
+    if not isinstance(points, list) or not points:
+        raise SessionError(f'{where}: "points" must be a non-empty list of [x, y, pressure]')
+    return Stroke(tool, width, tuple(_point(p, where, j) for j, p in enumerate(points)))
+
+
+def _point(p: Any, where: str, j: int) -> tuple[float, float, float]:
+    if not (isinstance(p, list) and len(p) == 3 and all(_is_number(v) for v in p)):
+        raise SessionError(f"{where}.points[{j}] must be [x, y, pressure] numbers, got {p!r}")
+    if not 0 <= p[2] <= 1:
+        raise SessionError(f"{where}.points[{j}]: pressure must be in [0, 1], got {p[2]!r}")
+    return (p[0], p[1], p[2])
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)

@@ -1,0 +1,85 @@
+"""Session JSON: exact round trip and readable errors (app/session.py)."""
+
+import json
+import os
+
+import pytest
+
+from app import session
+from app.document import Sketch, Stroke
+from app.session import SessionError
+
+EXAMPLE = {
+    "format": "sketchfill-session",
+    "version": 1,
+    "canvas": {"width": 512, "height": 384},
+    "class": "watermelon",
+    "seed": 123456789,
+    "strokes": [
+        {"tool": "pen", "width": 6.5, "points": [[10.25, 20.125, 0.3], [11, 22, 1], [12.0, 23.5, 0.75]]},
+        {"tool": "eraser", "width": 12, "points": [[100.0, 100.0, 1.0]]},
+    ],
+}
+
+
+def test_round_trip_is_exact(tmp_path):
+    sketch = session.from_dict(EXAMPLE)
+    assert session.to_dict(sketch) == EXAMPLE
+    path = tmp_path / "s.json"
+    session.save(path, sketch)
+    again = session.load(path)
+    assert again == sketch
+    assert json.loads(path.read_text()) == EXAMPLE
+
+
+def test_round_trip_of_float_noise():
+    points = tuple((0.1 * i + 1e-9, 1 / 3 + i, 0.123456789) for i in range(50))
+    sketch = Sketch(300, 200, (Stroke("pen", 2.2, points),), "moon", 2**31 - 1)
+    assert session.loads(session.dumps(sketch)) == sketch
+
+
+def test_extra_fields_are_ignored():
+    data = dict(EXAMPLE, app={"chosen": 3})
+    assert session.from_dict(data) == session.from_dict(EXAMPLE)
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"format": "other"}, '"format"'),
+    ({"version": 2}, "version"),
+    ({"canvas": {"width": 0, "height": 10}}, "canvas"),
+    ({"class": None}, '"class"'),
+    ({"seed": 1.5}, '"seed"'),
+    ({"strokes": {}}, '"strokes"'),
+    ({"strokes": [{"tool": "brush", "width": 1, "points": [[0, 0, 1]]}]}, r"strokes\[0\].*tool"),
+    ({"strokes": [{"tool": "pen", "width": -1, "points": [[0, 0, 1]]}]}, r"strokes\[0\].*width"),
+    ({"strokes": [{"tool": "pen", "width": 1, "points": []}]}, r"strokes\[0\].*points"),
+    ({"strokes": [{"tool": "pen", "width": 1, "points": [[0, 0]]}]}, r"points\[0\]"),
+    ({"strokes": [{"tool": "pen", "width": 1, "points": [[0, 0, 2]]}]}, "pressure"),
+])  # fmt: skip
+def test_bad_sessions_name_the_problem(change, words):
+    with pytest.raises(SessionError, match=words):
+        session.from_dict(dict(EXAMPLE, **change))
+
+
+def test_load_errors_name_the_file(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(SessionError, match="broken.json.*JSON"):
+        session.load(path)
+    with pytest.raises(SessionError, match="missing.json"):
+        session.load(tmp_path / "missing.json")
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "s.json"
+    session.save(path, session.from_dict(EXAMPLE))
+    before = path.read_bytes()
+
+    def fail(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        session.save(path, Sketch())
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]  # no temp file left behind
