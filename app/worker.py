@@ -1,0 +1,272 @@
+"""The background inference thread: one long-lived QThread that owns the engine.
+
+The UI thread never runs a model. It posts frozen requests (copied arrays, a sequence number);
+a newer request replaces the one still waiting (latest wins), so the worker is never more than
+one edit behind. Results carry the request's sequence number so the UI can drop stale ones
+(see `ResultGate`). An exception in the worker becomes a `failed` signal and the loop goes on.
+
+This is the only module in app/ that uses Qt, and only QtCore (for the thread and signals).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+from PyQt5.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
+
+log = logging.getLogger(__name__)
+
+
+class CompletionLike(Protocol):
+    outlines: np.ndarray  # (K, H, W) uint8, 255 = paper, 0 = ink
+    shadow: np.ndarray  # (H, W) uint8, 255 = empty, darker = more completions agree
+
+
+class EngineLike(Protocol):
+    """What the worker needs from app.engine.Engine (a Protocol so tests can wrap it)."""
+
+    classes: tuple[str, ...]
+    provenance: dict
+
+    def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int]) -> Any: ...
+
+    def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    checkpoint_dir: str | None  # None = the shipped checkpoints/ directory
+    device: str = "auto"  # "auto", "cpu", "cuda", ...
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the UI learns about the engine once it has loaded."""
+
+    classes: tuple[str, ...]  # class names in the engine's stable order
+    device: str  # e.g. "cpu"
+    provenance: dict  # per-network manifest, shown in the About dialog
+    load_ms: float  # wall time of Engine.load
+
+
+@dataclass(frozen=True)
+class InferenceRequest:
+    seq: int  # strictly increasing per UI session
+    sketch: np.ndarray  # (H, W) uint8 at canvas size, 255 = paper, 0 = ink; a private copy
+    class_name: str
+    seeds: tuple[int, ...]  # one per completion: K = len(seeds)
+    chosen: int  # index of the completion to colour
+    created: float = field(default_factory=time.perf_counter)  # when the UI built it
+
+
+@dataclass(frozen=True)
+class InferenceResult:
+    seq: int  # the request's sequence number
+    sketch: np.ndarray  # (H, W) uint8, the exact input (read-only)
+    outlines: np.ndarray  # (K, H, W) uint8 completions, 255 = paper
+    shadow: np.ndarray  # (H, W) uint8 blend of the K completions, 255 = empty
+    image: np.ndarray  # (H, W, 3) uint8 RGB rendering of outlines[chosen]
+    class_name: str
+    seeds: tuple[int, ...]
+    chosen: int
+    compute_ms: float  # time spent in the engine for this result
+    latency_ms: float  # from the request's creation to the result's emission
+
+
+def load_engine(request: LoadRequest) -> EngineLike:
+    """Default engine factory; imported lazily so torch loads on the worker thread."""
+    from app.engine import Engine
+
+    return Engine.load(request.checkpoint_dir, device=request.device)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    copy = np.array(array, copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
+class JobSlot:
+    """Holds at most one pending load and one pending request; newer ones replace older ones."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._load: LoadRequest | None = None
+        self._request: InferenceRequest | None = None
+        self._closed = False
+
+    def put_request(self, request: InferenceRequest) -> None:
+        with self._cond:
+            self._request = request
+            self._cond.notify()
+
+    def put_load(self, request: LoadRequest) -> None:
+        with self._cond:
+            self._load = request
+            self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+
+    def take(self) -> LoadRequest | InferenceRequest | None:
+        """Block until a job is waiting (loads first); None once closed."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._closed or self._load or self._request)
+            if self._closed:
+                return None
+            job: LoadRequest | InferenceRequest | None = self._load or self._request
+            if self._load is not None:
+                self._load = None
+            else:
+                self._request = None
+            return job
+
+
+class InferenceWorker(QObject):
+    """Runs in its own QThread; `run` loops until `JobSlot.close`."""
+
+    loaded = pyqtSignal(object)  # EngineInfo
+    load_failed = pyqtSignal(str)  # readable message
+    running = pyqtSignal(int)  # seq of the request now running (busy indicator)
+    ready = pyqtSignal(object)  # InferenceResult
+    failed = pyqtSignal(int, str)  # seq, readable message
+
+    def __init__(self, slot: JobSlot, factory: Callable[[LoadRequest], EngineLike]) -> None:
+        super().__init__()
+        self._slot = slot
+        self._factory = factory
+        self._engine: EngineLike | None = None
+        self._cache: tuple[np.ndarray, str, tuple[int, ...], Any] | None = None
+
+    @pyqtSlot()
+    def run(self) -> None:
+        while (job := self._slot.take()) is not None:
+            if isinstance(job, LoadRequest):
+                self._load(job)
+            else:
+                self._infer(job)
+
+    def _load(self, request: LoadRequest) -> None:
+        t0 = time.perf_counter()
+        self._engine, self._cache = None, None
+        try:
+            engine = self._factory(request)
+        except Exception as exc:  # boundary: any load problem is told to the artist
+            log.exception("loading the engine failed")
+            self.load_failed.emit(_describe(exc))
+            return
+        self._engine = engine
+        info = EngineInfo(
+            classes=tuple(engine.classes),
+            device=str(getattr(engine, "device", "cpu")),
+            provenance=dict(engine.provenance),
+            load_ms=(time.perf_counter() - t0) * 1000,
+        )
+        self.loaded.emit(info)
+
+    def _infer(self, request: InferenceRequest) -> None:
+        if self._engine is None:
+            self.failed.emit(request.seq, "the models are not loaded")
+            return
+        self.running.emit(request.seq)
+        t0 = time.perf_counter()
+        try:
+            result = self._compute(self._engine, request, t0)
+        except Exception as exc:  # boundary: the thread lives on, the artist is told
+            log.exception("inference failed for request %d", request.seq)
+            self.failed.emit(request.seq, _describe(exc))
+            return
+        self.ready.emit(result)
+
+    def _compute(self, engine: EngineLike, req: InferenceRequest, t0: float) -> InferenceResult:
+        completion = self._completion(engine, req)
+        outlines = _frozen(completion.outlines)
+        chosen = min(max(req.chosen, 0), len(outlines) - 1)
+        image = engine.render(outlines[chosen], req.class_name, req.seeds[chosen])
+        now = time.perf_counter()
+        return InferenceResult(
+            seq=req.seq,
+            sketch=req.sketch,
+            outlines=outlines,
+            shadow=_frozen(completion.shadow),
+            image=_frozen(image),
+            class_name=req.class_name,
+            seeds=req.seeds,
+            chosen=chosen,
+            compute_ms=(now - t0) * 1000,
+            latency_ms=(now - req.created) * 1000,
+        )
+
+    def _completion(self, engine: EngineLike, req: InferenceRequest) -> CompletionLike:
+        """Reuse the last completion when only the chosen index changed (cycling is cheap)."""
+        key = (req.class_name, req.seeds)
+        if self._cache is not None:
+            sketch, *cached_key, completion = self._cache
+            if tuple(cached_key) == key and np.array_equal(sketch, req.sketch):
+                return completion
+        completion = engine.complete(req.sketch, req.class_name, req.seeds)
+        self._cache = (req.sketch, req.class_name, req.seeds, completion)
+        return completion
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if type(exc).__name__ in text else f"{type(exc).__name__}: {text}"
+
+
+class InferenceThread(QObject):
+    """Owns the QThread and the worker; the UI talks to this object only."""
+
+    def __init__(
+        self,
+        factory: Callable[[LoadRequest], EngineLike] = load_engine,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._slot = JobSlot()
+        self._thread = QThread()
+        self._thread.setObjectName("inference")
+        self.worker = InferenceWorker(self._slot, factory)
+        self.worker.moveToThread(self._thread)
+        self._thread.started.connect(self.worker.run)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def load(self, checkpoint_dir: str | Path | None, device: str = "auto") -> None:
+        path = None if checkpoint_dir is None else str(checkpoint_dir)
+        self._slot.put_load(LoadRequest(path, device))
+
+    def submit(self, request: InferenceRequest) -> None:
+        """Queue `request`, replacing any request that has not started yet."""
+        self._slot.put_request(request)
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Stop after the running job; True when the thread has ended."""
+        self._slot.close()
+        self._thread.quit()
+        return self._thread.wait(timeout_ms) if self._thread.isRunning() else True
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+
+class ResultGate:
+    """Drops results older than the one on screen (requests can finish out of order)."""
+
+    def __init__(self) -> None:
+        self.shown_seq = 0
+
+    def admit(self, seq: int) -> bool:
+        if seq <= self.shown_seq:
+            return False
+        self.shown_seq = seq
+        return True
