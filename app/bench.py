@@ -1,0 +1,177 @@
+"""Speed of the real engine path, PAPER vs FAST networks side by side, in one process.
+
+    python -m app.bench                  # table: median / p90 ms per stage and per update
+    python -m app.bench --json           # one JSON object (medians) for scripts
+    python -m app.bench --ui [ARGS...]   # the GUI's own benchmark (gui.ui_bench)
+
+Stages: "complete" = K=8 completions as one batch from a 512x512 sketch (resizing and the
+shadow blend included); "render" = one image from a completed outline; "update" = both, which
+is what one sketch edit costs in the app. Weights are random: speed does not depend on them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import cv2
+import numpy as np
+import torch
+
+from app.cpu_tuning import tune_for_inference
+from app.engine import Engine, resolve_device
+from models.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
+                               AppearanceConfig, AppearanceGenerator)
+from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeGenerator
+
+CONFIGS: dict[str, tuple[ShapeConfig, AppearanceConfig]] = {
+    "paper": (PAPER_SHAPE, PAPER_APPEARANCE),
+    "fast": (FAST_SHAPE, FAST_APPEARANCE),
+    "tiny": (TINY_SHAPE, TINY_APPEARANCE),     # for tests of this script only
+}
+CANVAS = 512          # the GUI's default canvas side in px
+SAMPLES = 8           # K completions per update (the paper's shadow uses several)
+STAGES = ("complete", "render", "update")
+
+
+@dataclass(frozen=True)
+class StageStats:
+    median_ms: float
+    p90_ms: float
+
+
+def build_engine(name: str, device: torch.device) -> Engine:
+    """Random-init generators of config `name` behind the real Engine (seeded: repeatable)."""
+    shape_cfg, look_cfg = CONFIGS[name]
+    torch.manual_seed(0)
+    classes = [f"class{i}" for i in range(shape_cfg.n_classes)]
+    return Engine(ShapeGenerator(shape_cfg), AppearanceGenerator(look_cfg), classes, device)
+
+
+def bench_sketch(size: int = CANVAS) -> np.ndarray:
+    """(size,size) uint8 partial sketch: an open arc and a stroke, 3 px pen, 255 = paper."""
+    img = np.full((size, size), 255, np.uint8)
+    c, r = size // 2, size * 3 // 8
+    cv2.ellipse(img, (c, c), (r, r), 0, 200, 470, 0, 3, cv2.LINE_AA)
+    cv2.line(img, (c, c - r), (c + r // 4, c - r - size // 10), 0, 3, cv2.LINE_AA)
+    return img
+
+
+def time_ms(fn: Callable[[], object], repeats: int, warmup: int) -> list[float]:
+    """Wall-clock ms of `repeats` calls after `warmup` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000.0)
+    return times
+
+
+def stats(times: Sequence[float]) -> StageStats:
+    return StageStats(float(np.median(times)), float(np.percentile(times, 90)))
+
+
+def measure(engine: Engine, repeats: int, warmup: int) -> dict[str, StageStats]:
+    """Median / p90 per stage for one engine on the benchmark sketch."""
+    sketch, label, seeds = bench_sketch(), engine.classes[0], range(SAMPLES)
+    outline = engine.complete(sketch, label, seeds).outlines[0]
+
+    def update() -> None:
+        engine.render(engine.complete(sketch, label, seeds).outlines[0], label, 0)
+
+    calls = {"complete": lambda: engine.complete(sketch, label, seeds),
+             "render": lambda: engine.render(outline, label, 0),
+             "update": update}
+    return {stage: stats(time_ms(fn, repeats, warmup)) for stage, fn in calls.items()}
+
+
+def summary(device: torch.device, threads: int, malloc_tuned: bool,
+            results: dict[str, dict[str, StageStats]]) -> dict:
+    """The --json object: medians per config, p90s apart, and paper/fast update ratio."""
+    out: dict = {"device": str(device), "threads": threads}
+    for name, per_stage in results.items():
+        out[name] = {f"{s}_ms": round(per_stage[s].median_ms, 1) for s in STAGES}
+    out["ratio"] = None
+    if "paper" in results and "fast" in results:
+        out["ratio"] = round(out["paper"]["update_ms"] / out["fast"]["update_ms"], 2)
+    out["p90"] = {name: {f"{s}_ms": round(r[s].p90_ms, 1) for s in STAGES}
+                  for name, r in results.items()}
+    out["malloc_tuned"] = malloc_tuned
+    return out
+
+
+def table(summary_: dict, names: Sequence[str]) -> str:
+    """Human-readable table, one row per stage, median / p90 per config."""
+    lines = [f"device {summary_['device']}, {summary_['threads']} threads, malloc tuned: "
+             f"{summary_['malloc_tuned']}, {CANVAS}x{CANVAS} sketch, K={SAMPLES}",
+             f"{'stage':<10}" + "".join(f"{n + ' median / p90 ms':>28}" for n in names)]
+    for stage in STAGES:
+        key = f"{stage}_ms"
+        cells = [f"{summary_[n][key]:.1f} / {summary_['p90'][n][key]:.1f}" for n in names]
+        lines.append(f"{stage:<10}" + "".join(f"{c:>28}" for c in cells))
+    if summary_["ratio"] is not None:
+        lines.append(f"ratio paper/fast update: {summary_['ratio']:.2f}x")
+    return "\n".join(lines)
+
+
+def run_ui_bench(argv: list[str]) -> int:
+    """Hand over to the GUI's benchmark; the only place app/ imports gui/ (lazily)."""
+    try:
+        from gui import ui_bench
+    except ImportError as err:
+        print(f"error: the UI benchmark is not available ({err})", file=sys.stderr)
+        return 1
+    return int(ui_bench.main(argv) or 0)
+
+
+def parse_configs(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in CONFIGS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown config(s) {unknown or text!r}; choose from {', '.join(CONFIGS)}")
+    return names
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__.split("\n")[0])
+    p.add_argument("--repeats", type=int, default=20, help="timed calls per stage (default 20)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed calls first (default 3)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: cores)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    p.add_argument("--configs", type=parse_configs, default=["paper", "fast"],
+                   help="comma-separated, from: " + ", ".join(CONFIGS) + " (default paper,fast)")
+    p.add_argument("--no-malloc-tuning", action="store_true",
+                   help="keep glibc's default malloc thresholds (to measure the difference)")
+    p.add_argument("--json", action="store_true", help="print one JSON object of medians")
+    p.add_argument("--ui", action="store_true", help="run the GUI benchmark; other args go to it")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--ui" in argv:
+        return run_ui_bench([a for a in argv if a != "--ui"])
+    args = parser().parse_args(argv)
+    if args.repeats < 1 or args.warmup < 0:
+        parser().error("--repeats must be >= 1 and --warmup >= 0")
+    try:
+        device = resolve_device(args.device)
+        tuning = tune_for_inference(args.threads, malloc=not args.no_malloc_tuning)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    results = {name: measure(build_engine(name, device), args.repeats, args.warmup)
+               for name in args.configs}
+    out = summary(device, tuning.threads, tuning.malloc_tuned, results)
+    print(json.dumps(out) if args.json else table(out, args.configs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""The command line behind `python main.py` and the `sketchfill` entry point.
+
+    sketchfill                                   # the GUI (flags such as --open go to it)
+    sketchfill complete --class orange --input sketch.png --samples 8 --out DIR
+    sketchfill render   --class orange --input outline.png --out image.png [--seed N]
+    sketchfill fill     --class orange --input sketch.png --out image.png [--seed N]
+    sketchfill classes
+
+Exit codes: 0 done; 1 bad input (missing or unreadable file, unknown class, bad checkpoints,
+unavailable device or GUI) with one line on stderr; 2 usage errors (argparse).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from app.cpu_tuning import tune_for_inference
+from app.engine import Engine
+from app.image_files import ImageFileError, read_gray, write_image
+from models.checkpoint import CheckpointError
+
+SUBCOMMANDS = ("complete", "render", "fill", "classes")
+GUI_HINT = "headless commands still work: " + ", ".join(SUBCOMMANDS) + " (see --help)"
+
+
+def load_engine(args: argparse.Namespace) -> Engine:
+    return Engine.load(args.checkpoints, device=args.device)
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    """K completions of a partial sketch (seeds N..N+K-1) and their shadow, as PNGs in --out."""
+    sketch = read_gray(args.input)
+    engine = load_engine(args)
+    done = engine.complete(sketch, args.class_name, range(args.seed, args.seed + args.samples))
+    out = Path(args.out)
+    for k, outline in enumerate(done.outlines):
+        write_image(out / f"completion_{k}.png", outline)
+    write_image(out / "shadow.png", done.shadow)
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """A colour image of --class from a complete outline."""
+    outline = read_gray(args.input)
+    write_image(args.out, load_engine(args).render(outline, args.class_name, args.seed))
+    return 0
+
+
+def cmd_fill(args: argparse.Namespace) -> int:
+    """Complete the sketch with seed N, then render that completion with seed N."""
+    sketch = read_gray(args.input)
+    engine = load_engine(args)
+    outline = engine.complete(sketch, args.class_name, [args.seed]).outlines[0]
+    write_image(args.out, engine.render(outline, args.class_name, args.seed))
+    return 0
+
+
+def cmd_classes(args: argparse.Namespace) -> int:
+    print("\n".join(load_engine(args).classes))
+    return 0
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def engine_options() -> argparse.ArgumentParser:
+    """--checkpoints / --device, shared by every subcommand."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--checkpoints", type=Path, default=None, metavar="DIR",
+                   help="checkpoint directory (default: the shipped checkpoints/)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="where the networks run (default auto: CUDA if present, else CPU)")
+    return p
+
+
+def add_command(sub: argparse._SubParsersAction, name: str, func: Callable, out_help: str,
+                what: str = "sketch") -> argparse.ArgumentParser:
+    p = sub.add_parser(name, parents=[engine_options()], help=func.__doc__.splitlines()[0],
+                       description=func.__doc__)
+    p.add_argument("--class", dest="class_name", required=True, metavar="NAME",
+                   help="object class (see the `classes` command)")
+    p.add_argument("--input", required=True, type=Path, metavar=f"{what.upper()}.png",
+                   help=f"the {what}: any image, dark ink on light paper")
+    p.add_argument("--out", required=True, type=Path, help=out_help)
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    p.set_defaults(func=func)
+    return p
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sketchfill", description="Sketch & Fill: complete a partial sketch, then colour it. "
+        "Without a command the GUI starts (its flags: --open SESSION.json, --screenshot OUT.png, "
+        "--export-dir DIR, --checkpoints DIR, --device X).")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    c = add_command(sub, "complete", cmd_complete, "directory for completion_K.png and shadow.png")
+    c.add_argument("--samples", type=positive_int, default=8, metavar="K",
+                   help="number of completions (default 8; seeds are SEED..SEED+K-1)")
+    add_command(sub, "render", cmd_render, "the image to write (.png)", what="outline")
+    add_command(sub, "fill", cmd_fill, "the image to write (.png)")
+    classes = sub.add_parser("classes", parents=[engine_options()], help="list class names",
+                             description="Print the checkpoints' class names, one per line.")
+    classes.set_defaults(func=cmd_classes)
+    return p
+
+
+def run_gui(argv: list[str]) -> int:
+    """Start the GUI (gui.application), imported only now so headless use never needs Qt."""
+    try:
+        from gui.application import run_gui as gui_main
+    except ImportError as err:
+        print(f"error: the GUI is not available ({err}); {GUI_HINT}", file=sys.stderr)
+        return 1
+    return int(gui_main(argv) or 0)
+
+
+def wants_gui(argv: list[str]) -> bool:
+    """No command: nothing at all, or only flags (GUI flags such as --open), but not --help."""
+    return not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help"))
+
+
+def one_line(err: BaseException) -> str:
+    """The message on one line (some torch errors span many), capped for a terminal."""
+    text = "; ".join(line.strip() for line in str(err).splitlines() if line.strip())
+    text = text or type(err).__name__
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    tune_for_inference()
+    if wants_gui(argv):
+        return run_gui(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exit_:          # argparse: 2 for usage errors, 0 after --help
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        return args.func(args)
+    except (ImageFileError, CheckpointError, ValueError) as err:
+        print(f"error: {one_line(err)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

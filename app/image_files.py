@@ -1,0 +1,80 @@
+"""Image files for the command line: read any Pillow image as the app's gray uint8, write
+uint8 arrays atomically (temporary file beside the target, then os.replace)."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+class ImageFileError(ValueError):
+    """An input image cannot be read or an output cannot be written; the text names the file."""
+
+
+def read_gray(path: str | Path) -> np.ndarray:
+    """(H,W) uint8, 255 = paper: any Pillow-readable image, transparency composited on white."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImageFileError(f"{path}: file not found")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            return np.asarray(_to_gray(img), dtype=np.uint8).copy()
+    except (OSError, Image.DecompressionBombError, SyntaxError, ValueError) as err:
+        # UnidentifiedImageError (an OSError) for non-images; truncated files fail in load().
+        raise ImageFileError(f"{path}: not a readable image ({_first_line(err)})") from err
+
+
+def _to_gray(img: Image.Image) -> Image.Image:
+    """Mode "L"; transparent pixels become white paper, not black ink."""
+    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("L")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit gray: scale to 8 bits (convert("L") would clip everything above 255).
+        wide = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith("I;16") else max(float(wide.max()), 1.0)
+        return Image.fromarray((wide / top * 255.0).round().clip(0, 255).astype(np.uint8))
+    return img.convert("L")
+
+
+def write_image(path: str | Path, array: np.ndarray) -> Path:
+    """Save (H,W) gray or (H,W,3) RGB uint8 in the format the suffix names, atomically."""
+    path = Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None:
+        raise ImageFileError(f"{path}: unknown image type {path.suffix!r}; use .png")
+    buffer = io.BytesIO()
+    try:
+        Image.fromarray(np.ascontiguousarray(array)).save(buffer, format=fmt)
+    except (OSError, KeyError, ValueError) as err:
+        raise ImageFileError(f"{path}: cannot encode as {fmt} ({_first_line(err)})") from err
+    _write_atomic(path, buffer.getvalue())
+    return path
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Temporary file in the target's directory, then rename: readers never see half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise ImageFileError(f"{path}: cannot write ({err.strerror or err})") from err
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise ImageFileError(f"{path}: cannot write ({err.strerror or err})") from err
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
