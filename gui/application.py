@@ -1,0 +1,143 @@
+"""Application start-up: flags, QApplication (HiDPI), the window, recovery, headless replay."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+from PyQt5.QtCore import QCoreApplication, QStandardPaths, Qt
+from PyQt5.QtWidgets import QApplication
+
+from app import session
+from app.autosave import Autosave
+from app.session import SessionError
+from app.worker import EngineLike, InferenceThread, LoadRequest, load_engine
+from gui.controller import SketchController
+from gui.dialogs import Dialogs
+from gui.main_window import MainWindow
+from gui.preferences import APPLICATION, ORGANISATION, Preferences
+from gui.replay import EXIT_NO_MODELS, Replay
+
+DEFAULT_TIMEOUT_S = 300.0  # a replay on a busy 2-core CPU with the full networks stays well under
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="Sketch & Fill: draw, and see it completed and coloured.")
+    parser.add_argument("--open", metavar="SESSION.json", type=Path, help="open a saved session")
+    parser.add_argument("--screenshot", metavar="OUT.png", type=Path,
+                        help="replay --open headless: wait for the final shadow and image, save a screenshot of the window, exit")  # fmt: skip
+    parser.add_argument("--export-dir", metavar="DIR", type=Path,
+                        help="with a replay, also write sketch.png, shadow.png and image.png to DIR")  # fmt: skip
+    parser.add_argument("--checkpoints", metavar="DIR", help="checkpoint directory (default: the shipped checkpoints/)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where the models run (default: last used, else auto)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="replay time limit in seconds")
+    parser.add_argument("--no-autosave", action="store_true", help="do not autosave or offer recovery")
+    args = parser.parse_args(argv)
+    if (args.screenshot or args.export_dir) and args.open is None:
+        parser.error("--screenshot and --export-dir replay a session: give --open SESSION.json")
+    return args
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The process's QApplication, created with HiDPI scaling on if it does not exist yet."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    QCoreApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
+    QCoreApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
+    app = QApplication(list(argv or [sys.argv[0]]))
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    return app
+
+
+def autosave_dir() -> Path:
+    """The per-user data directory (QStandardPaths.AppDataLocation)."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.AppDataLocation))
+
+
+def build_window(
+    checkpoints: str | None,
+    device: str,
+    preferences: Preferences,
+    autosave: Autosave | None = None,
+    factory: Callable[[LoadRequest], EngineLike] = load_engine,
+    persist: bool = True,
+    dialogs: Dialogs | None = None,
+) -> MainWindow:
+    """Window + controller + worker thread; the models start loading in the background at once."""
+    inference = InferenceThread(factory)
+    controller = SketchController(inference, k=preferences.completions)
+    window = MainWindow(controller, preferences, autosave, dialogs, persist)
+    inference.start()
+    controller.load_models(checkpoints, device)
+    return window
+
+
+def _headless_default(args: argparse.Namespace) -> None:
+    """A replay needs no screen: use the offscreen platform when there is no display."""
+    replay = args.screenshot is not None or args.export_dir is not None
+    if replay and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    """Start the app (or a headless replay with --screenshot / --export-dir); the exit code."""
+    args = parse_args(argv)
+    _headless_default(args)
+    app = application()
+    replaying = args.screenshot is not None or args.export_dir is not None
+    try:
+        opened = session.load(args.open) if args.open else None
+    except SessionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NO_MODELS if replaying else _start_interactive(app, args, None, str(exc))
+    if replaying:
+        assert opened is not None
+        return _replay(app, args, opened)
+    return _start_interactive(app, args, opened, None)
+
+
+def _device(args: argparse.Namespace, preferences: Preferences) -> str:
+    if args.device:
+        preferences.device = args.device
+        return args.device
+    return preferences.device
+
+
+def _replay(app: QApplication, args: argparse.Namespace, sketch) -> int:
+    preferences = Preferences()
+    window = build_window(args.checkpoints, args.device or preferences.device, preferences, persist=False)
+    replay = Replay(window, args.screenshot, args.export_dir, args.timeout)
+    replay.finished.connect(app.exit)
+    window.show()
+    replay.start(sketch)
+    code = app.exec_()
+    window.close()
+    return code
+
+
+def _start_interactive(app: QApplication, args: argparse.Namespace, opened, error: str | None) -> int:
+    preferences = Preferences()
+    autosave = None if args.no_autosave else Autosave(autosave_dir())
+    window = build_window(args.checkpoints, _device(args, preferences), preferences, autosave)
+    window.show()
+    if error is not None:
+        window.dialogs.error("Cannot open session", error)
+    if opened is not None:
+        window.controller.reset(opened)
+        window.files.set_path(args.open)
+    elif window.autosave is not None:
+        window.autosave.offer_recovery(window.dialogs)
+    return app.exec_()
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_gui(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,388 @@
+"""The drawing pad: mouse and tablet input, the shadow under the strokes, the move tool.
+
+The canvas is a fixed logical rectangle (the sketch's width × height in canvas pixels) scaled to
+fit the widget. Strokes are painted on the UI thread the moment a point arrives, into an ink
+layer at device resolution; the widget itself computes no edits, it reports finished strokes and
+moves as signals and shows whatever sketch and shadow it is given.
+"""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
+from PyQt5.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+    QTabletEvent,
+    QWheelEvent,
+)
+from PyQt5.QtWidgets import QSizePolicy, QWidget
+
+from app.document import Point, Sketch, Stroke
+
+MARGIN = 8  # logical px of desk around the paper
+PAPER_COLOUR = QColor(255, 255, 255)
+INK_COLOUR = QColor(0, 0, 0)
+SELECTION_COLOUR = QColor(30, 120, 220)
+TOOLS = ("pen", "eraser", "move")
+
+
+def paint_stroke(painter: QPainter, stroke: Stroke, start: int = 0) -> None:
+    """Paint a stroke's segments from point `start` on, in canvas coordinates."""
+    if stroke.tool == "eraser":
+        painter.setCompositionMode(QPainter.CompositionMode_Clear)
+    else:
+        painter.setCompositionMode(QPainter.CompositionMode_SourceOver)
+    widths = stroke.segment_widths()
+    pts = stroke.points
+    if len(pts) == 1:
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(INK_COLOUR)
+        r = widths[0] / 2
+        painter.drawEllipse(QPointF(pts[0][0], pts[0][1]), r, r)
+        return
+    for i in range(max(start, 1), len(pts)):
+        a, b = pts[i - 1], pts[i]
+        pen = QPen(INK_COLOUR, (widths[i - 1] + widths[i]) / 2, Qt.SolidLine, Qt.RoundCap)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(a[0], a[1]), QPointF(b[0], b[1]))
+
+
+class Canvas(QWidget):
+    stroke_changed = pyqtSignal(object)  # Stroke: the stroke being drawn, after each new point
+    stroke_finished = pyqtSignal(object)  # Stroke: pen lifted
+    move_finished = pyqtSignal(object, float, float)  # tuple of stroke indices, dx, dy
+    brush_step = pyqtSignal(int)  # wheel without modifier: +1 bigger / -1 smaller
+    cycle_step = pyqtSignal(int)  # Ctrl + wheel: next / previous completion
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WA_TabletTracking, False)
+        self.setMouseTracking(False)
+        self.setCursor(Qt.CrossCursor)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setMinimumSize(200, 200)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self._sketch = Sketch()
+        self._tool = "pen"
+        self._brush = 6.0
+        self._opacity = 0.6
+        self._shadow: QImage | None = None  # translucent ARGB at canvas size
+        self._shadow_scaled: QImage | None = None  # the same at device size, cached
+        self._layer = QImage()  # ink at device resolution, transparent paper
+        self._layer_strokes: tuple[Stroke, ...] = ()  # what `_layer` shows besides the live stroke
+        self._live: Stroke | None = None  # stroke being drawn
+        self._selection: tuple[int, ...] = ()
+        self._band: tuple[QPointF, QPointF] | None = None  # rubber band, canvas coords
+        self._drag: tuple[QPointF, QPointF] | None = None  # (press, current), canvas coords
+
+    # ---- what the canvas shows -------------------------------------------------------------
+    def sketch(self) -> Sketch:
+        return self._sketch
+
+    def set_sketch(self, sketch: Sketch) -> None:
+        size_changed = (sketch.width, sketch.height) != (self._sketch.width, self._sketch.height)
+        self._sketch = sketch
+        self._selection = tuple(i for i in self._selection if i < len(sketch.strokes))
+        if size_changed or not self._extend_layer(sketch.strokes):
+            self._render_layer()
+        self.update()
+
+    def set_shadow(self, image: QImage | None) -> None:
+        self._shadow, self._shadow_scaled = image, None
+        self.update()
+
+    def set_opacity(self, opacity: float) -> None:
+        self._opacity = opacity
+        self.update()
+
+    def set_tool(self, tool: str) -> None:
+        if tool not in TOOLS:
+            raise ValueError(f"tool must be one of {TOOLS}, got {tool!r}")
+        self._tool = tool
+        self._selection, self._band = (), None
+        self.setCursor(Qt.OpenHandCursor if tool == "move" else Qt.CrossCursor)
+        self.update()
+
+    def tool(self) -> str:
+        return self._tool
+
+    def set_brush(self, width: float) -> None:
+        self._brush = width
+
+    def brush(self) -> float:
+        return self._brush
+
+    def selection(self) -> tuple[int, ...]:
+        return self._selection
+
+    def live_stroke(self) -> Stroke | None:
+        return self._live
+
+    def sizeHint(self) -> QSize:
+        return QSize(560, 560)
+
+    # ---- geometry ------------------------------------------------------------------------------
+    def paper_rect(self) -> QRectF:
+        """Where the canvas lies in widget coordinates: the largest centred fit, aspect kept."""
+        w, h = self._sketch.width, self._sketch.height
+        avail_w, avail_h = self.width() - 2 * MARGIN, self.height() - 2 * MARGIN
+        scale = max(min(avail_w / w, avail_h / h), 0.01)
+        x = (self.width() - w * scale) / 2
+        y = (self.height() - h * scale) / 2
+        return QRectF(x, y, w * scale, h * scale)
+
+    def scale(self) -> float:
+        return self.paper_rect().width() / self._sketch.width
+
+    def to_canvas(self, pos: QPointF) -> QPointF:
+        paper = self.paper_rect()
+        s = paper.width() / self._sketch.width
+        return QPointF((pos.x() - paper.x()) / s, (pos.y() - paper.y()) / s)
+
+    def to_widget(self, pos: QPointF) -> QPointF:
+        paper = self.paper_rect()
+        s = paper.width() / self._sketch.width
+        return QPointF(paper.x() + pos.x() * s, paper.y() + pos.y() * s)
+
+    # ---- ink layer -----------------------------------------------------------------------------
+    def _layer_painter(self) -> QPainter:
+        painter = QPainter(self._layer)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.scale(self.scale(), self.scale())
+        return painter
+
+    def _render_layer(self) -> None:
+        """Redraw every stroke into a fresh layer (resize, undo, move)."""
+        paper = self.paper_rect()
+        dpr = self.devicePixelRatioF()
+        size = QSize(max(1, round(paper.width() * dpr)), max(1, round(paper.height() * dpr)))
+        self._layer = QImage(size, QImage.Format_ARGB32_Premultiplied)
+        self._layer.setDevicePixelRatio(dpr)
+        self._layer.fill(Qt.transparent)
+        strokes = self._shown_strokes()
+        painter = self._layer_painter()
+        for stroke in strokes + ((self._live,) if self._live else ()):
+            paint_stroke(painter, stroke)
+        painter.end()
+        self._layer_strokes = self._sketch.strokes
+        self._shadow_scaled = None
+
+    def _shown_strokes(self) -> tuple[Stroke, ...]:
+        if self._drag is None or not self._selection:
+            return self._sketch.strokes
+        d = self._drag[1] - self._drag[0]
+        return self._sketch.moved(self._selection, d.x(), d.y()).strokes
+
+    def _extend_layer(self, strokes: tuple[Stroke, ...]) -> bool:
+        """Paint only the strokes appended since the last render; False if that is not the case.
+
+        A stroke just drawn here is already on the layer (painted point by point).
+        """
+        old = self._layer_strokes
+        if self._layer.isNull() or self._drag is not None or len(strokes) < len(old):
+            return False
+        if any(a is not b for a, b in zip(old, strokes)):
+            return False
+        painter = self._layer_painter()
+        for stroke in strokes[len(old) :]:
+            if stroke is not self._just_finished:
+                paint_stroke(painter, stroke)
+        painter.end()
+        self._layer_strokes = strokes
+        return True
+
+    _just_finished: Stroke | None = None
+
+    # ---- painting ------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), self.palette().window())
+        paper = self.paper_rect()
+        painter.fillRect(paper, PAPER_COLOUR)
+        shadow = self._scaled_shadow()
+        if shadow is not None and self._opacity > 0:
+            painter.setOpacity(self._opacity)
+            painter.drawImage(paper.topLeft(), shadow)
+            painter.setOpacity(1.0)
+        painter.drawImage(paper.topLeft(), self._layer)
+        self._paint_selection(painter)
+        painter.end()
+
+    def _scaled_shadow(self) -> QImage | None:
+        if self._shadow is None or self._layer.isNull():
+            return None
+        if self._shadow_scaled is None or self._shadow_scaled.size() != self._layer.size():
+            self._shadow_scaled = self._shadow.scaled(
+                self._layer.size(), Qt.IgnoreAspectRatio, Qt.SmoothTransformation
+            )
+            self._shadow_scaled.setDevicePixelRatio(self._layer.devicePixelRatio())
+        return self._shadow_scaled
+
+    def _paint_selection(self, painter: QPainter) -> None:
+        rect = self._selection_rect()
+        if rect is None:
+            return
+        painter.setPen(QPen(SELECTION_COLOUR, 1, Qt.DashLine))
+        painter.setBrush(Qt.NoBrush)
+        painter.drawRect(rect)
+
+    def _selection_rect(self) -> QRectF | None:
+        """The rubber band, or the moved selection's bounds, in widget coordinates."""
+        if self._band is not None:
+            return QRectF(self.to_widget(self._band[0]), self.to_widget(self._band[1])).normalized()
+        if not self._selection:
+            return None
+        box = self._selection_bounds()
+        if self._drag is not None:
+            box.translate(self._drag[1] - self._drag[0])
+        return QRectF(self.to_widget(box.topLeft()), self.to_widget(box.bottomRight()))
+
+    def _selection_bounds(self) -> QRectF:
+        """Bounds of the selected strokes in canvas coordinates."""
+        boxes = [self._sketch.strokes[i].bounds() for i in self._selection]
+        left = min(b[0] for b in boxes)
+        top = min(b[1] for b in boxes)
+        right = max(b[2] for b in boxes)
+        bottom = max(b[3] for b in boxes)
+        return QRectF(QPointF(left, top), QPointF(right, bottom))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._render_layer()
+        super().resizeEvent(event)
+
+    # ---- drawing input ---------------------------------------------------------------------------
+    def _begin(self, tool: str, pos: QPointF, pressure: float) -> None:
+        point: Point = (pos.x(), pos.y(), pressure)
+        self._live = Stroke(tool, self._brush, (point,))  # type: ignore[arg-type]
+        self._paint_live(0)
+        self.stroke_changed.emit(self._live)
+
+    def _extend(self, pos: QPointF, pressure: float) -> None:
+        assert self._live is not None
+        last = self._live.points[-1]
+        if (pos.x(), pos.y()) == (last[0], last[1]):
+            return
+        points = self._live.points + ((pos.x(), pos.y(), pressure),)
+        self._live = Stroke(self._live.tool, self._live.width, points)
+        self._paint_live(len(points) - 1)
+        self.stroke_changed.emit(self._live)
+
+    def _finish(self) -> None:
+        stroke, self._live = self._live, None
+        if stroke is None:
+            return
+        self._just_finished = stroke
+        self.stroke_finished.emit(stroke)  # normally comes back at once through set_sketch
+        self._just_finished = None
+
+    def _paint_live(self, start: int) -> None:
+        """Paint the live stroke from point `start` and repaint just the touched area."""
+        assert self._live is not None
+        painter = self._layer_painter()
+        paint_stroke(painter, self._live, start)
+        painter.end()
+        pts = self._live.points[max(start - 1, 0) :]
+        r = self._live.width / 2 + 2
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        box = QRectF(QPointF(min(xs) - r, min(ys) - r), QPointF(max(xs) + r, max(ys) + r))
+        dirty = QRectF(self.to_widget(box.topLeft()), self.to_widget(box.bottomRight()))
+        self.update(dirty.toAlignedRect().adjusted(-1, -1, 1, 1))
+
+    # ---- move tool -------------------------------------------------------------------------------
+    def _press_move_tool(self, pos: QPointF) -> None:
+        if self._selection and self._selection_bounds().contains(pos):
+            self._drag = (pos, pos)
+            self.setCursor(Qt.ClosedHandCursor)
+        else:
+            self._selection, self._band = (), (pos, pos)
+        self.update()
+
+    def _drag_move_tool(self, pos: QPointF) -> None:
+        if self._drag is not None:
+            self._drag = (self._drag[0], pos)
+            self._render_layer()
+        elif self._band is not None:
+            self._band = (self._band[0], pos)
+        self.update()
+
+    def _release_move_tool(self) -> None:
+        if self._drag is not None:
+            d = self._drag[1] - self._drag[0]
+            self._drag = None
+            self.setCursor(Qt.OpenHandCursor)
+            if d.x() or d.y():
+                self.move_finished.emit(self._selection, d.x(), d.y())
+            self._render_layer()
+        elif self._band is not None:
+            rect = QRectF(self._band[0], self._band[1]).normalized()
+            self._band = None
+            self._selection = self._sketch.strokes_in(
+                (rect.left(), rect.top(), rect.right(), rect.bottom())
+            )
+        self.update()
+
+    # ---- Qt event handlers -------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = self.to_canvas(event.localPos())
+        if self._live is not None or self._drag is not None or self._band is not None:
+            return
+        if self._tool == "move" and event.button() == Qt.LeftButton:
+            self._press_move_tool(pos)
+        elif event.button() == Qt.LeftButton:
+            self._begin(self._tool, pos, 1.0)
+        elif event.button() == Qt.RightButton:
+            self._begin("eraser", pos, 1.0)  # right button erases, as in the paper's interface
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = self.to_canvas(event.localPos())
+        if self._live is not None:
+            self._extend(pos, 1.0)
+        elif self._tool == "move":
+            self._drag_move_tool(pos)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._live is not None and event.buttons() == Qt.NoButton:
+            self._finish()
+        elif self._tool == "move" and event.button() == Qt.LeftButton:
+            self._release_move_tool()
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        """Pressure scales the width; the pen's eraser end erases whatever tool is selected."""
+        event.accept()  # no synthesised mouse events follow
+        pos = self.to_canvas(event.posF())
+        pressure = min(max(event.pressure(), 0.0), 1.0)
+        kind = event.type()
+        if self._tool == "move":
+            self._tablet_move_tool(kind, pos)
+        elif kind == QTabletEvent.TabletPress and self._live is None:
+            eraser = event.pointerType() == QTabletEvent.Eraser
+            self._begin("eraser" if eraser else self._tool, pos, pressure)
+        elif kind == QTabletEvent.TabletMove and self._live is not None:
+            self._extend(pos, pressure)
+        elif kind == QTabletEvent.TabletRelease and self._live is not None:
+            self._extend(pos, pressure)
+            self._finish()
+
+    def _tablet_move_tool(self, kind: int, pos: QPointF) -> None:
+        if kind == QTabletEvent.TabletPress:
+            self._press_move_tool(pos)
+        elif kind == QTabletEvent.TabletMove and (self._drag or self._band):
+            self._drag_move_tool(pos)
+        elif kind == QTabletEvent.TabletRelease:
+            self._release_move_tool()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() // 120 or (1 if event.angleDelta().y() > 0 else -1)
+        if event.angleDelta().y() == 0:
+            return
+        if event.modifiers() & Qt.ControlModifier:
+            self.cycle_step.emit(-steps)  # wheel down = next completion
+        else:
+            self.brush_step.emit(steps)
+        event.accept()

@@ -1,0 +1,234 @@
+"""The live editing session: current sketch, undo stack, overlay choice and the worker traffic.
+
+Every edit is a pure function from app/ applied to the immutable Sketch and pushed as a
+snapshot onto a QUndoStack (QtWidgets, hence here and not in app/). After each change one
+request is scheduled for the next turn of the event loop, so a burst of pen points becomes a
+single request; the worker keeps only the newest one anyway.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import numpy as np
+from PyQt5.QtCore import QObject, QTimer, pyqtSignal
+from PyQt5.QtWidgets import QUndoCommand, QUndoStack
+
+from app.document import DEFAULT_K, Rasteriser, Sketch, Stroke
+from app.overlay import Overlay, OverlayMode, shadow_layer
+from app.tracing import strokes_from_image, strokes_from_outline
+from app.worker import EngineInfo, InferenceRequest, InferenceResult, InferenceThread, ResultGate
+
+
+class SketchEdit(QUndoCommand):
+    """A snapshot edit: undo restores the whole previous Sketch (strokes, class and seed)."""
+
+    def __init__(self, controller: "SketchController", before: Sketch, after: Sketch, text: str):
+        super().__init__(text)
+        self._controller, self._before, self._after = controller, before, after
+
+    def redo(self) -> None:
+        self._controller.show_sketch(self._after)
+
+    def undo(self) -> None:
+        self._controller.show_sketch(self._before)
+
+
+class SketchController(QObject):
+    sketch_changed = pyqtSignal(object)  # Sketch
+    overlay_changed = pyqtSignal(object)  # Overlay
+    shadow_changed = pyqtSignal(object)  # (H, W) uint8 to paint under the strokes, or None
+    image_changed = pyqtSignal(object)  # (H, W, 3) uint8 RGB, or None
+    result_shown = pyqtSignal(object)  # InferenceResult now on screen
+    request_sent = pyqtSignal(int)  # seq
+    engine_loaded = pyqtSignal(object)  # EngineInfo
+    engine_failed = pyqtSignal(str)
+    update_failed = pyqtSignal(int, str)  # seq, message
+    busy_changed = pyqtSignal(bool)
+    message = pyqtSignal(str)  # for the status bar
+
+    def __init__(self, inference: InferenceThread, k: int = DEFAULT_K, parent: QObject | None = None):
+        super().__init__(parent)
+        self.inference = inference
+        inference.setParent(self)
+        self.k = k
+        self.undo_stack = QUndoStack(self)
+        self.sketch = Sketch()
+        self.overlay = Overlay()
+        self.info: EngineInfo | None = None
+        self.result: InferenceResult | None = None
+        self.sent_seq = 0  # last request submitted
+        self._done_seq = 0  # newest request the worker has answered (ready or failed)
+        self._gate = ResultGate()
+        self._rasteriser = Rasteriser()
+        self._live: Stroke | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._send)
+        worker = inference.worker
+        worker.loaded.connect(self._on_loaded)
+        worker.load_failed.connect(self._on_load_failed)
+        worker.ready.connect(self._on_ready)
+        worker.failed.connect(self._on_failed)
+
+    # ---- state shown -----------------------------------------------------------------------------
+    def show_sketch(self, sketch: Sketch) -> None:
+        """Make `sketch` current (called by undo commands; not an edit itself)."""
+        self.sketch = sketch
+        self.sketch_changed.emit(sketch)
+        self.schedule()
+
+    def edit(self, after: Sketch, text: str) -> None:
+        if after == self.sketch:
+            return
+        self.undo_stack.push(SketchEdit(self, self.sketch, after, text))
+
+    def reset(self, sketch: Sketch) -> None:
+        """Start over from `sketch` (New, Open, recovery): the undo history is cleared."""
+        self.undo_stack.clear()
+        self.show_sketch(self._with_known_class(sketch))
+
+    def ink(self) -> np.ndarray:
+        """(H, W) uint8 read-only raster of the current sketch."""
+        return self._rasteriser.ink(self.sketch)
+
+    def is_busy(self) -> bool:
+        return self.sent_seq > self._done_seq
+
+    # ---- edits -----------------------------------------------------------------------------------
+    def set_live(self, stroke: Stroke | None) -> None:
+        """The stroke being drawn: the shadow follows it before the pen lifts."""
+        self._live = stroke
+        self.schedule()
+
+    def commit_stroke(self, stroke: Stroke) -> None:
+        self._live = None
+        text = "Erase" if stroke.tool == "eraser" else "Draw stroke"
+        self.edit(self.sketch.with_stroke(stroke), text)
+
+    def clear(self) -> None:
+        self.edit(self.sketch.cleared(), "Clear")
+
+    def move(self, indices: tuple[int, ...], dx: float, dy: float) -> None:
+        self.edit(self.sketch.moved(indices, dx, dy), "Move strokes")
+
+    def set_class(self, class_name: str) -> None:
+        if class_name != self.sketch.class_name:
+            self.edit(self.sketch.with_class(class_name), f"Class {class_name}")
+
+    def dice(self) -> None:
+        """New random seeds for all completions and the colouring."""
+        self.edit(self.sketch.with_seed(secrets.randbelow(2**31)), "Dice")
+
+    def accept(self) -> bool:
+        """Merge the chosen completion into the sketch as strokes; False if nothing to accept."""
+        if self.result is None:
+            self.message.emit("No completion to accept yet")
+            return False
+        outline = self.result.outlines[self.overlay.chosen % len(self.result.outlines)]
+        strokes = strokes_from_outline(outline, self.ink())
+        if not strokes:
+            self.message.emit("The completion adds nothing to the sketch")
+            return False
+        self.edit(self.sketch.with_strokes(strokes), "Accept completion")
+        return True
+
+    def import_image(self, rgb: np.ndarray) -> int:
+        """Replace the strokes with ones traced from an image; returns the number of strokes."""
+        strokes = strokes_from_image(rgb, self.sketch.width, self.sketch.height)
+        self.edit(self.sketch.cleared().with_strokes(strokes), "Open image as sketch")
+        return len(strokes)
+
+    # ---- overlay -----------------------------------------------------------------------------------
+    def set_overlay(self, overlay: Overlay) -> None:
+        rerender = overlay.chosen != self.overlay.chosen
+        self.overlay = overlay
+        self.overlay_changed.emit(overlay)
+        self._emit_shadow()
+        if rerender:
+            self.schedule()  # the worker reuses its completions and only re-colours
+
+    def cycle(self, delta: int) -> None:
+        self.set_overlay(self.overlay.cycled(delta, self.k))
+
+    def set_mode(self, mode: OverlayMode) -> None:
+        self.set_overlay(self.overlay.with_mode(mode))
+
+    def set_opacity(self, opacity: float) -> None:
+        self.set_overlay(self.overlay.with_opacity(opacity))
+
+    def _emit_shadow(self) -> None:
+        r = self.result
+        self.shadow_changed.emit(None if r is None else shadow_layer(r.outlines, r.shadow, self.overlay))
+
+    # ---- worker traffic -----------------------------------------------------------------------------
+    def load_models(self, checkpoint_dir: str | None, device: str = "auto") -> None:
+        """(Re)load the engine on the worker thread; requests wait until it has loaded."""
+        self.info = None
+        self.inference.load(checkpoint_dir, device)
+
+    # ---- requests -----------------------------------------------------------------------------
+    def schedule(self) -> None:
+        """Send one request on the next event-loop turn, however many edits come before it."""
+        if not self._timer.isActive():
+            self._timer.start(0)
+
+    def _send(self) -> None:
+        if self.info is None or self.sketch.class_name not in self.info.classes:
+            return
+        self.sent_seq += 1
+        request = InferenceRequest(
+            seq=self.sent_seq,
+            sketch=self._request_raster(),
+            class_name=self.sketch.class_name,
+            seeds=self.sketch.completion_seeds(self.k),
+            chosen=self.overlay.chosen % self.k,
+        )
+        self.inference.submit(request)
+        self.request_sent.emit(request.seq)
+        self.busy_changed.emit(True)
+
+    def _request_raster(self) -> np.ndarray:
+        raster = self._rasteriser.with_live(self.sketch, self._live)  # a fresh private copy
+        raster.flags.writeable = False
+        return raster
+
+    def _on_loaded(self, info: EngineInfo) -> None:
+        self.info = info
+        self.engine_loaded.emit(info)
+        self.show_sketch(self._with_known_class(self.sketch))
+
+    def _with_known_class(self, sketch: Sketch) -> Sketch:
+        """Fall back to the first class when the sketch's class is not in the checkpoint."""
+        if self.info is None or sketch.class_name in self.info.classes or not self.info.classes:
+            return sketch
+        if sketch.class_name:
+            self.message.emit(f"Class {sketch.class_name!r} is not in the models; using {self.info.classes[0]!r}")
+        return sketch.with_class(self.info.classes[0])
+
+    def _on_load_failed(self, message: str) -> None:
+        self.info = None
+        self.engine_failed.emit(message)
+
+    def _on_ready(self, result: InferenceResult) -> None:
+        self._answered(result.seq)
+        if not self._gate.admit(result.seq):
+            return  # an older request finished after a newer one was shown
+        self.result = result
+        self._emit_shadow()
+        self.image_changed.emit(result.image)
+        self.result_shown.emit(result)
+
+    def _on_failed(self, seq: int, message: str) -> None:
+        self._answered(seq)
+        self.update_failed.emit(seq, message)
+
+    def _answered(self, seq: int) -> None:
+        self._done_seq = max(self._done_seq, seq)
+        if not self.is_busy():
+            self.busy_changed.emit(False)
+
+    def shutdown(self) -> None:
+        """Stop the worker thread (after its current job); safe to call twice."""
+        self._timer.stop()
+        self.inference.shutdown()

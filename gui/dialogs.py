@@ -1,0 +1,68 @@
+"""Modal questions to the artist, behind one object so tests can answer them without a person."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from PyQt5.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from app.worker import EngineInfo
+
+SESSION_FILTER = "Sketch & Fill session (*.json)"
+PNG_FILTER = "PNG image (*.png)"
+SVG_FILTER = "SVG drawing (*.svg)"
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp)"
+
+PAPER = (
+    "Arnab Ghosh, Richard Zhang, Puneet K. Dokania, Oliver Wang, Alexei A. Efros, "
+    "Philip H. S. Torr, Eli Shechtman. <i>Interactive Sketch &amp; Fill: Multiclass Sketch-to-Image "
+    "Translation.</i> ICCV 2019."
+)
+
+
+class Dialogs:
+    """The real, blocking Qt dialogs."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self._parent = parent
+
+    def save_path(self, title: str, name_filter: str, suggested: str = "") -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self._parent, title, suggested, name_filter)
+        return path or None
+
+    def open_path(self, title: str, name_filter: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self._parent, title, "", name_filter)
+        return path or None
+
+    def directory(self, title: str) -> str | None:
+        return QFileDialog.getExistingDirectory(self._parent, title) or None
+
+    def error(self, title: str, text: str) -> None:
+        QMessageBox.critical(self._parent, title, text)
+
+    def confirm(self, title: str, text: str) -> bool:
+        buttons = QMessageBox.Yes | QMessageBox.No
+        return QMessageBox.question(self._parent, title, text, buttons) == QMessageBox.Yes
+
+    def about(self, info: EngineInfo | None) -> None:
+        QMessageBox.about(self._parent, "About Sketch & Fill", about_html(info))
+
+
+def about_html(info: EngineInfo | None) -> str:
+    """The About text: what the app is, the paper, and where the loaded models came from."""
+    parts = [
+        "<h3>Sketch &amp; Fill</h3>",
+        "<p>Draw a partial sketch; a shape network proposes complete outlines (the gray shadow) "
+        "and an appearance network colours the chosen one.</p>",
+        f"<p>Based on: {PAPER}</p>",
+    ]
+    if info is None:
+        parts.append("<p><b>Models:</b> not loaded.</p>")
+    else:
+        parts.append(f"<p><b>Device:</b> {html.escape(info.device)} &nbsp; "
+                     f"<b>Classes:</b> {html.escape(', '.join(info.classes))}</p>")
+        for network, manifest in info.provenance.items():
+            text = json.dumps(manifest, indent=1, sort_keys=True, default=str)
+            parts.append(f"<p><b>{html.escape(str(network))} network</b></p><pre>{html.escape(text)}</pre>")
+    return "".join(parts)

@@ -1,0 +1,149 @@
+"""The File menu: open/save sessions, save PNGs, export SVG, open an image, load models.
+
+Each handler asks for a path, calls app/ to do the work, and turns a failure into an error
+dialog; saves are atomic (app/files.py), so a failed save leaves the drawing and the old file.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+from PyQt5.QtWidgets import QMainWindow
+
+from app import session
+from app.document import rasterise
+from app.files import save_png
+from app.session import SessionError
+from app.svg_export import save_svg
+from gui.actions import Actions
+from gui.controller import SketchController
+from gui.dialogs import IMAGE_FILTER, PNG_FILTER, SESSION_FILTER, SVG_FILTER, Dialogs
+
+
+class FileCommands:
+    def __init__(self, window: QMainWindow, controller: SketchController, dialogs: Dialogs) -> None:
+        self._window = window
+        self._controller = controller
+        self._dialogs = dialogs
+        self.session_path: Path | None = None
+
+    def connect_actions(self, a: Actions) -> None:
+        a.new.triggered.connect(self.new)
+        a.open_session.triggered.connect(lambda: self.open_session())
+        a.save_session.triggered.connect(lambda: self.save_session())
+        a.save_session_as.triggered.connect(lambda: self.save_session_as())
+        a.open_image.triggered.connect(lambda: self.open_image())
+        a.save_sketch.triggered.connect(lambda: self.save_sketch())
+        a.save_image.triggered.connect(lambda: self.save_image())
+        a.export_svg.triggered.connect(lambda: self.export_svg())
+        a.load_models.triggered.connect(lambda: self.load_models())
+
+    def _may_discard(self) -> bool:
+        if self._controller.undo_stack.isClean():
+            return True
+        return self._dialogs.confirm("Unsaved changes", "Discard the unsaved changes to this sketch?")
+
+    def set_path(self, path: Path | None) -> None:
+        self.session_path = path
+        name = path.name if path else "untitled"
+        self._window.setWindowTitle(f"{name}[*] — Sketch & Fill")
+
+    # ---- sessions ------------------------------------------------------------------------------------
+    def new(self) -> None:
+        if not self._may_discard():
+            return
+        sketch = self._controller.sketch
+        self._controller.reset(sketch.cleared().with_seed(secrets.randbelow(2**31)))
+        self.set_path(None)
+
+    def open_session(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            if not self._may_discard():
+                return False
+            path = self._dialogs.open_path("Open Session", SESSION_FILTER)
+            if path is None:
+                return False
+        try:
+            sketch = session.load(path)
+        except SessionError as exc:
+            self._dialogs.error("Cannot open session", str(exc))
+            return False
+        self._controller.reset(sketch)
+        self.set_path(Path(path))
+        return True
+
+    def save_session(self) -> bool:
+        if self.session_path is None:
+            return self.save_session_as()
+        return self._save_session_to(self.session_path)
+
+    def save_session_as(self) -> bool:
+        path = self._dialogs.save_path("Save Session", SESSION_FILTER, "sketch.json")
+        return path is not None and self._save_session_to(Path(path))
+
+    def _save_session_to(self, path: Path) -> bool:
+        if not self._write("session", path, lambda: session.save(path, self._controller.sketch)):
+            return False
+        self._controller.undo_stack.setClean()
+        self.set_path(path)
+        return True
+
+    # ---- exports -------------------------------------------------------------------------------------
+    def save_sketch(self, path: str | None = None) -> bool:
+        path = path or self._dialogs.save_path("Save Sketch", PNG_FILTER, "sketch.png")
+        if path is None:
+            return False
+        raster = rasterise(self._controller.sketch)
+        return self._write("sketch", Path(path), lambda: save_png(path, raster))
+
+    def save_image(self, path: str | None = None) -> bool:
+        result = self._controller.result
+        if result is None:
+            self._dialogs.error("Nothing to save", "There is no rendered image yet.")
+            return False
+        path = path or self._dialogs.save_path("Save Rendered Image", PNG_FILTER, "image.png")
+        if path is None:
+            return False
+        return self._write("image", Path(path), lambda: save_png(path, result.image))
+
+    def export_svg(self, path: str | None = None) -> bool:
+        path = path or self._dialogs.save_path("Export Strokes as SVG", SVG_FILTER, "sketch.svg")
+        if path is None:
+            return False
+        sketch = self._controller.sketch
+        return self._write("SVG", Path(path), lambda: save_svg(path, sketch))
+
+    def _write(self, what: str, path: Path, write: Callable[[], None]) -> bool:
+        """Run an atomic write; on failure tell the artist (the drawing is untouched)."""
+        try:
+            write()
+        except OSError as exc:
+            self._dialogs.error(f"Cannot save the {what}", f"{path}: {exc.strerror or exc}")
+            return False
+        self._window.statusBar().showMessage(f"Saved the {what} to {path}", 5000)
+        return True
+
+    # ---- imports -------------------------------------------------------------------------------------
+    def open_image(self, path: str | None = None) -> bool:
+        path = path or self._dialogs.open_path("Open Image as Sketch", IMAGE_FILTER)
+        if path is None:
+            return False
+        try:
+            with Image.open(path) as image:
+                rgb = np.asarray(image.convert("RGB"))  # (H, W, 3) uint8
+        except (OSError, UnidentifiedImageError) as exc:
+            self._dialogs.error("Cannot open image", f"{path}: {exc}")
+            return False
+        count = self._controller.import_image(rgb)
+        self._window.statusBar().showMessage(f"Traced {count} strokes from {Path(path).name}", 5000)
+        return True
+
+    def load_models(self, directory: str | None = None) -> None:
+        directory = directory or self._dialogs.directory("Load Models From")
+        if directory:
+            self._window.statusBar().showMessage(f"Loading models from {directory}…")
+            self._controller.load_models(directory)

@@ -1,0 +1,277 @@
+"""The main window: pad on the left, rendered image on the right, controls, menus, status bar.
+
+It only lays widgets out and binds them to the SketchController; edits live in app/ and in the
+controller, file handling in gui/file_commands.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QCloseEvent
+from PyQt5.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QToolBar,
+)
+
+from app.autosave import Autosave
+from app.document import Sketch
+from app.overlay import Overlay, OverlayMode
+from app.worker import EngineInfo, InferenceResult
+from gui.actions import Actions, create_actions
+from gui.canvas import Canvas
+from gui.controller import SketchController
+from gui.dialogs import Dialogs
+from gui.file_commands import FileCommands
+from gui.image_view import ImageView
+from gui.panel import MAX_BRUSH, ControlPanel
+from gui.preferences import Preferences
+from gui.qimage import rgb_to_qimage, shadow_to_qimage
+from gui.recovery import AutosaveBinding
+
+STATUS_TIMEOUT_MS = 8000
+OPACITY_STEP = 0.1
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        controller: SketchController,
+        preferences: Preferences,
+        autosave: Autosave | None = None,
+        dialogs: Dialogs | None = None,
+        persist: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("untitled[*] — Sketch & Fill")
+        controller.setParent(self)  # dies with the window: no signal reaches a deleted window
+        self.controller = controller
+        self.preferences = preferences
+        self.persist = persist  # False for headless replays: do not touch the artist's settings
+        self.dialogs = dialogs or Dialogs(self)
+        self.actions = create_actions(self)
+        self.canvas = Canvas()
+        self.image_view = ImageView()
+        self.panel = ControlPanel(self.actions)
+        self.files = FileCommands(self, controller, self.dialogs)
+        self.autosave = AutosaveBinding(controller, autosave, self.show_message) if autosave else None
+        self._build_layout()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._bind_controller()
+        self._bind_input()
+        self._restore_preferences()
+
+    # ---- layout ------------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(self.image_view)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        dock = QDockWidget("Controls", self)
+        dock.setObjectName("controls")
+        dock.setWidget(self.panel)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(Qt.LeftDockWidgetArea, dock)
+        self.resize(1280, 640)
+
+    def _build_menus(self) -> None:
+        a = self.actions
+        menus = {
+            "&File": [a.new, a.open_session, a.open_image, None, a.save_session, a.save_session_as,
+                      a.save_sketch, a.save_image, a.export_svg, None, a.load_models, None, a.quit],
+            "&Edit": [a.undo, a.redo, None, a.clear, a.accept],
+            "&Tools": [a.pen, a.eraser, a.move, None, a.brush_bigger, a.brush_smaller],
+            "&Completions": [a.next_completion, a.previous_completion, a.one_completion, a.dice, None,
+                             a.show_shadow, a.shadow_stronger, a.shadow_lighter, None,
+                             a.next_class, a.previous_class],
+            "&Help": [a.about],
+        }  # fmt: skip
+        for title, items in menus.items():
+            menu = self.menuBar().addMenu(title)
+            for item in items:
+                menu.addSeparator() if item is None else menu.addAction(item)
+
+    def _build_toolbar(self) -> None:
+        a = self.actions
+        short = {a.open_session: "Open", a.save_session: "Save", a.move: "Move", a.accept: "Accept",
+                 a.one_completion: "One", a.pen: "Pen", a.eraser: "Eraser"}  # fmt: skip
+        for action, text in short.items():
+            action.setIconText(text)
+        bar = QToolBar("Main")
+        bar.setObjectName("main")
+        bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        for item in [a.new, a.open_session, a.save_session, None, a.undo, a.redo, None, a.pen,
+                     a.eraser, a.move, a.clear, None, a.accept, a.dice, a.one_completion]:  # fmt: skip
+            bar.addSeparator() if item is None else bar.addAction(item)
+        self.addToolBar(bar)
+
+    def _build_status_bar(self) -> None:
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate: "working"
+        self.busy.setMaximumWidth(80)
+        self.busy.setMaximumHeight(14)
+        self.busy.setVisible(False)
+        self.latency = QLabel("")
+        self.latency.setMinimumWidth(self.latency.fontMetrics().horizontalAdvance("update 99999 ms"))
+        self.latency.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.device = QLabel("loading models…")
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.busy)
+        bar.addPermanentWidget(self.latency)
+        bar.addPermanentWidget(self.device)
+        bar.showMessage("Loading models…")
+
+    # ---- bindings ------------------------------------------------------------------------------------
+    def _bind_controller(self) -> None:
+        c = self.controller
+        c.sketch_changed.connect(self._on_sketch)
+        c.overlay_changed.connect(self._on_overlay)
+        c.shadow_changed.connect(lambda a: self.canvas.set_shadow(None if a is None else shadow_to_qimage(a)))
+        c.image_changed.connect(lambda a: self.image_view.set_image(None if a is None else rgb_to_qimage(a)))
+        c.result_shown.connect(self._on_result)
+        c.engine_loaded.connect(self._on_loaded)
+        c.engine_failed.connect(self._on_load_failed)
+        c.update_failed.connect(lambda seq, msg: self.show_message(f"Update failed: {msg}"))
+        c.busy_changed.connect(self.busy.setVisible)
+        c.message.connect(self.show_message)
+        stack = c.undo_stack
+        stack.canUndoChanged.connect(self.actions.undo.setEnabled)
+        stack.canRedoChanged.connect(self.actions.redo.setEnabled)
+        stack.cleanChanged.connect(self._on_clean_changed)
+        self.actions.undo.setEnabled(False)
+        self.actions.redo.setEnabled(False)
+
+    def _bind_input(self) -> None:
+        a, c = self.actions, self.controller
+        self.canvas.stroke_changed.connect(c.set_live)
+        self.canvas.stroke_finished.connect(c.commit_stroke)
+        self.canvas.move_finished.connect(c.move)
+        self.canvas.brush_step.connect(self.step_brush)
+        self.canvas.cycle_step.connect(c.cycle)
+        self.panel.class_chosen.connect(c.set_class)
+        self.panel.brush_changed.connect(self.set_brush)
+        self.panel.opacity_changed.connect(c.set_opacity)
+        self.panel.mode_changed.connect(c.set_mode)
+        a.undo.triggered.connect(c.undo_stack.undo)
+        a.redo.triggered.connect(c.undo_stack.redo)
+        a.clear.triggered.connect(c.clear)
+        a.accept.triggered.connect(c.accept)
+        a.dice.triggered.connect(c.dice)
+        a.next_completion.triggered.connect(lambda: c.cycle(1))
+        a.previous_completion.triggered.connect(lambda: c.cycle(-1))
+        a.one_completion.toggled.connect(lambda on: c.set_mode(OverlayMode.ONE if on else OverlayMode.BLEND))
+        a.show_shadow.toggled.connect(lambda _: self._on_overlay(c.overlay))
+        a.shadow_stronger.triggered.connect(lambda: c.set_opacity(c.overlay.opacity + OPACITY_STEP))
+        a.shadow_lighter.triggered.connect(lambda: c.set_opacity(c.overlay.opacity - OPACITY_STEP))
+        a.next_class.triggered.connect(lambda: self.step_class(1))
+        a.previous_class.triggered.connect(lambda: self.step_class(-1))
+        a.brush_bigger.triggered.connect(lambda: self.step_brush(1))
+        a.brush_smaller.triggered.connect(lambda: self.step_brush(-1))
+        a.pen.triggered.connect(lambda: self.canvas.set_tool("pen"))
+        a.eraser.triggered.connect(lambda: self.canvas.set_tool("eraser"))
+        a.move.triggered.connect(lambda: self.canvas.set_tool("move"))
+        a.about.triggered.connect(lambda: self.dialogs.about(c.info))
+        a.quit.triggered.connect(self.close)
+        self.files.connect_actions(a)
+
+    def _restore_preferences(self) -> None:
+        p = self.preferences
+        self.set_brush(p.brush)
+        overlay = Overlay(opacity=p.opacity, mode=p.mode)
+        self.controller.set_overlay(overlay)
+        if self.persist and not p.geometry.isEmpty():
+            self.restoreGeometry(p.geometry)
+        self.controller.reset(Sketch(class_name=p.class_name, seed=secrets.randbelow(2**31)))
+
+    # ---- reactions -------------------------------------------------------------------------------------
+    def _on_sketch(self, sketch: Sketch) -> None:
+        self.canvas.set_sketch(sketch)
+        self.panel.show_class(sketch.class_name)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def _on_overlay(self, overlay: Overlay) -> None:
+        shown = self.actions.show_shadow.isChecked()
+        self.canvas.set_opacity(overlay.opacity if shown else 0.0)
+        self.panel.show_overlay(overlay, self.controller.k)
+        one = self.actions.one_completion
+        one.blockSignals(True)
+        one.setChecked(overlay.mode is OverlayMode.ONE)
+        one.blockSignals(False)
+
+    def _on_result(self, result: InferenceResult) -> None:
+        self.latency.setText(f"update {result.latency_ms:.0f} ms")
+        self.latency.setToolTip(f"Last update: {result.latency_ms:.0f} ms from edit to screen, "
+                                f"{result.compute_ms:.0f} ms in the models")
+
+    def _on_loaded(self, info: EngineInfo) -> None:
+        self.panel.set_classes(info.classes)
+        self.panel.show_class(self.controller.sketch.class_name)
+        self.device.setText(f"models on {info.device}")
+        self.image_view.set_placeholder("Draw to see the image")
+        self.show_message(f"Models loaded on {info.device} in {info.load_ms:.0f} ms")
+
+    def _on_load_failed(self, message: str) -> None:
+        self.panel.set_classes(())
+        self.device.setText("no models")
+        self.image_view.set_image(None)
+        self.image_view.set_placeholder(f"The models could not be loaded:\n{message}\n\n"
+                                        "You can still draw; File ▸ Load Models From… tries another folder.")
+        self.show_message(f"Models could not be loaded: {message}", 0)
+
+    def show_message(self, text: str, timeout_ms: int = STATUS_TIMEOUT_MS) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    # ---- small actions -----------------------------------------------------------------------------------
+    def set_brush(self, width: float) -> None:
+        width = float(min(max(width, 1.0), MAX_BRUSH))
+        self.canvas.set_brush(width)
+        self.panel.show_brush(width)
+
+    def step_brush(self, steps: int) -> None:
+        """Grow or shrink the brush by ~15% per step (at least 1 px), like most paint apps."""
+        width = self.canvas.brush()
+        self.set_brush(width + steps * max(1.0, round(width * 0.15)))
+
+    def step_class(self, steps: int) -> None:
+        info = self.controller.info
+        if info is None or not info.classes:
+            return
+        classes = info.classes
+        current = self.controller.sketch.class_name
+        index = classes.index(current) if current in classes else 0
+        self.controller.set_class(classes[(index + steps) % len(classes)])
+
+    # ---- closing -------------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.controller.undo_stack.isClean() and self.persist:
+            if not self.dialogs.confirm("Quit", "Quit without saving the session?"):
+                event.ignore()
+                return
+        self._save_preferences()
+        self.controller.shutdown()
+        if self.autosave is not None:
+            self.autosave.close_cleanly()
+        super().closeEvent(event)
+
+    def _save_preferences(self) -> None:
+        if not self.persist:
+            return
+        p, c = self.preferences, self.controller
+        p.class_name = c.sketch.class_name
+        p.brush = self.canvas.brush()
+        p.opacity = c.overlay.opacity
+        p.mode = c.overlay.mode
+        p.geometry = self.saveGeometry()
+        p.sync()

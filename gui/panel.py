@@ -1,0 +1,112 @@
+"""The side panel: class picker, brush size, shadow opacity and mode, completion stepping."""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.overlay import Overlay, OverlayMode
+from gui.actions import Actions
+
+MAX_BRUSH = 64  # px at pressure 1
+MODE_LABELS = {OverlayMode.BLEND: "All completions blended", OverlayMode.ONE: "One completion"}
+
+
+def _button(action) -> QToolButton:
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setToolButtonStyle(Qt.ToolButtonTextOnly)
+    return button
+
+
+class ControlPanel(QWidget):
+    class_chosen = pyqtSignal(str)
+    brush_changed = pyqtSignal(float)
+    opacity_changed = pyqtSignal(float)
+    mode_changed = pyqtSignal(object)  # OverlayMode
+
+    def __init__(self, actions: Actions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.classes = QComboBox()
+        self.classes.setEnabled(False)
+        self.classes.setMinimumContentsLength(12)
+        self.classes.setToolTip("What to draw: picks the shape prior and the colouring")
+        self.brush = QSpinBox()
+        self.brush.setRange(1, MAX_BRUSH)
+        self.brush.setSuffix(" px")
+        self.opacity = QSlider(Qt.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setToolTip("Opacity of the shadow under the strokes")
+        self.mode = QComboBox()
+        for mode, label in MODE_LABELS.items():
+            self.mode.addItem(label, mode)
+        self.completion = QLabel("–")
+        self.completion.setAlignment(Qt.AlignCenter)
+        self._layout(actions)
+        self._connect()
+
+    def _layout(self, actions: Actions) -> None:
+        form = QFormLayout()
+        form.addRow("Class", self.classes)
+        form.addRow("Brush", self.brush)
+        form.addRow("Shadow", self.opacity)
+        form.addRow("Show", self.mode)
+        stepper = QHBoxLayout()
+        stepper.addWidget(_button(actions.previous_completion))
+        stepper.addWidget(self.completion, 1)
+        stepper.addWidget(_button(actions.next_completion))
+        buttons = QHBoxLayout()
+        buttons.addWidget(_button(actions.accept))
+        buttons.addWidget(_button(actions.dice))
+        column = QVBoxLayout(self)
+        column.addLayout(form)
+        column.addWidget(QLabel("Completion"))
+        column.addLayout(stepper)
+        column.addLayout(buttons)
+        column.addStretch(1)
+        actions.previous_completion.setIconText("◀")
+        actions.next_completion.setIconText("▶")
+
+    def _connect(self) -> None:
+        self.classes.activated.connect(lambda i: self.class_chosen.emit(self.classes.itemText(i)))
+        self.brush.valueChanged.connect(lambda v: self.brush_changed.emit(float(v)))
+        self.opacity.valueChanged.connect(lambda v: self.opacity_changed.emit(v / 100))
+        self.mode.activated.connect(lambda i: self.mode_changed.emit(self.mode.itemData(i)))
+
+    # ---- binding: show state without echoing it back ----------------------------------------
+    def set_classes(self, classes: tuple[str, ...]) -> None:
+        self.classes.blockSignals(True)
+        self.classes.clear()
+        self.classes.addItems(list(classes))
+        self.classes.setEnabled(bool(classes))
+        self.classes.blockSignals(False)
+
+    def show_class(self, class_name: str) -> None:
+        self.classes.blockSignals(True)
+        self.classes.setCurrentIndex(self.classes.findText(class_name))
+        self.classes.blockSignals(False)
+
+    def show_brush(self, width: float) -> None:
+        self.brush.blockSignals(True)
+        self.brush.setValue(round(width))
+        self.brush.blockSignals(False)
+
+    def show_overlay(self, overlay: Overlay, k: int) -> None:
+        for widget, value in ((self.opacity, round(overlay.opacity * 100)),):
+            widget.blockSignals(True)
+            widget.setValue(value)
+            widget.blockSignals(False)
+        self.mode.blockSignals(True)
+        self.mode.setCurrentIndex(self.mode.findData(overlay.mode))
+        self.mode.blockSignals(False)
+        self.completion.setText(f"{overlay.chosen % k + 1} / {k}")

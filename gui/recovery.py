@@ -1,0 +1,62 @@
+"""Autosave while editing and the offer to recover after a crash (app/autosave.py does the I/O)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PyQt5.QtCore import QObject, QTimer, pyqtSlot
+
+from app.autosave import Autosave
+from app.session import SessionError
+from gui.controller import SketchController
+from gui.dialogs import Dialogs
+
+INTERVAL_MS = 5000  # at most this much drawing is lost in a crash
+
+
+class AutosaveBinding(QObject):
+    """Writes the sketch a few seconds after it changes; removes the file on a clean exit."""
+
+    def __init__(self, controller: SketchController, autosave: Autosave,
+                 report: Callable[[str], None]) -> None:  # fmt: skip
+        super().__init__(controller)
+        self.autosave = autosave
+        self._controller = controller
+        self._report = report
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(INTERVAL_MS)
+        self._timer.timeout.connect(self.write_now)
+        controller.undo_stack.indexChanged.connect(self._on_edit)
+
+    @pyqtSlot(int)
+    def _on_edit(self, _index: int) -> None:
+        self._timer.start()
+
+    def write_now(self) -> None:
+        try:
+            self.autosave.write(self._controller.sketch)
+        except OSError as exc:
+            self._report(f"Autosave failed: {exc}")
+
+    def offer_recovery(self, dialogs: Dialogs) -> bool:
+        """If the last run crashed, offer its autosave; True when it was recovered."""
+        if not self.autosave.pending():
+            return False
+        try:
+            sketch = self.autosave.recover()
+        except SessionError as exc:
+            self._report(f"The autosave could not be read: {exc}")
+            return False
+        if not dialogs.confirm("Recover sketch", "Sketch & Fill did not close normally last time.\n"
+                               f"Recover the autosaved sketch ({len(sketch.strokes)} strokes)?"):
+            self.autosave.discard()
+            return False
+        self._controller.reset(sketch)
+        self._controller.undo_stack.resetClean()  # recovered work is unsaved work
+        return True
+
+    def close_cleanly(self) -> None:
+        self._controller.undo_stack.indexChanged.disconnect(self._on_edit)  # it clears on delete
+        self._timer.stop()
+        self.autosave.discard()

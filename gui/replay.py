@@ -1,0 +1,88 @@
+"""Headless replay: open a session, wait for the shadow and image of its final state, save a
+screenshot of the window (and optionally sketch.png, shadow.png, image.png), then exit.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PyQt5.QtCore import QObject, QTimer, pyqtSignal
+
+from app.document import Sketch
+from app.files import save_png, write_atomic
+from app.worker import InferenceResult
+from gui.main_window import MainWindow
+from gui.qimage import png_bytes
+
+EXIT_OK = 0
+EXIT_NO_MODELS = 2
+EXIT_UPDATE_FAILED = 3
+EXIT_TIMEOUT = 4
+EXIT_WRITE_FAILED = 5
+
+
+class Replay(QObject):
+    finished = pyqtSignal(int)  # exit code
+
+    def __init__(self, window: MainWindow, screenshot: Path | None, export_dir: Path | None,
+                 timeout_s: float) -> None:  # fmt: skip
+        super().__init__(window)
+        self._window = window
+        self._screenshot = screenshot
+        self._export_dir = export_dir
+        self._timeout = QTimer(self)
+        self._timeout.setSingleShot(True)
+        self._timeout.setInterval(int(timeout_s * 1000))
+        self._timeout.timeout.connect(self._on_timeout)
+        self._done = False
+
+    def start(self, sketch: Sketch) -> None:
+        c = self._window.controller
+        c.result_shown.connect(self._on_result)
+        c.engine_failed.connect(lambda msg: self._fail(EXIT_NO_MODELS, f"cannot load the models: {msg}"))
+        c.update_failed.connect(self._on_update_failed)
+        c.message.connect(lambda text: print(f"note: {text}", file=sys.stderr))
+        c.reset(sketch)
+        self._timeout.start()
+
+    def _is_final(self, seq: int) -> bool:
+        c = self._window.controller
+        return seq == c.sent_seq and not c._timer.isActive()  # nothing newer is on its way
+
+    def _on_result(self, result: InferenceResult) -> None:
+        if self._done or not self._is_final(result.seq):
+            return
+        try:
+            self._write(result)
+        except OSError as exc:
+            self._fail(EXIT_WRITE_FAILED, f"cannot write the output: {exc}")
+            return
+        self._finish(EXIT_OK)
+
+    def _write(self, result: InferenceResult) -> None:
+        if self._screenshot is not None:
+            write_atomic(self._screenshot, png_bytes(self._window.grab().toImage()))
+        if self._export_dir is not None:
+            self._export_dir.mkdir(parents=True, exist_ok=True)
+            save_png(self._export_dir / "sketch.png", result.sketch)
+            save_png(self._export_dir / "shadow.png", result.shadow)
+            save_png(self._export_dir / "image.png", result.image)
+
+    def _on_update_failed(self, seq: int, message: str) -> None:
+        if self._is_final(seq):
+            self._fail(EXIT_UPDATE_FAILED, f"the update failed: {message}")
+
+    def _on_timeout(self) -> None:
+        seconds = self._timeout.interval() / 1000
+        self._fail(EXIT_TIMEOUT, f"no result from the models within {seconds:.0f} s")
+
+    def _fail(self, code: int, message: str) -> None:
+        if not self._done:
+            print(f"error: {message}", file=sys.stderr)
+            self._finish(code)
+
+    def _finish(self, code: int) -> None:
+        self._done = True
+        self._timeout.stop()
+        self.finished.emit(code)

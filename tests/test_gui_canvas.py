@@ -1,0 +1,99 @@
+"""The drawing pad alone (gui/canvas.py): mouse, tablet pressure, eraser, wheel, move tool."""
+
+from __future__ import annotations
+
+import pytest
+from PyQt5.QtCore import QEvent, QPointF, Qt
+from PyQt5.QtGui import QTabletEvent
+
+from app.document import Sketch
+from gui.canvas import Canvas
+from tests.gui_support import drag, tablet, tablet_stroke, wheel
+
+
+@pytest.fixture
+def canvas(qtbot) -> Canvas:
+    widget = Canvas()
+    qtbot.addWidget(widget)
+    widget.resize(300, 300)
+    widget.show()
+    finished = []
+    widget.stroke_finished.connect(finished.append)
+    widget.stroke_finished.connect(lambda s: widget.set_sketch(widget.sketch().with_stroke(s)))
+    widget.finished = finished  # type: ignore[attr-defined]
+    return widget
+
+
+def test_canvas_keeps_square_paper(canvas):
+    canvas.resize(500, 300)
+    paper = canvas.paper_rect()
+    assert paper.width() == pytest.approx(paper.height()) and paper.height() <= 300
+    p = canvas.to_canvas(canvas.to_widget(canvas.to_canvas(paper.center())))
+    assert (p.x(), p.y()) == pytest.approx((256, 256))
+
+
+def test_mouse_drag_draws_a_pen_stroke(canvas, qtbot):
+    live = []
+    canvas.stroke_changed.connect(live.append)
+    canvas.set_brush(9)
+    drag(canvas, [(100, 100), (150, 120), (200, 160)])
+    [stroke] = canvas.finished
+    assert stroke.tool == "pen" and stroke.width == 9
+    assert [p[2] for p in stroke.points] == [1.0, 1.0, 1.0]
+    assert stroke.points[-1][:2] == pytest.approx((200, 160), abs=0.5)
+    assert len(live) == 3 and canvas.live_stroke() is None
+
+
+def test_right_button_erases(canvas):
+    drag(canvas, [(100, 100), (300, 300)], button=Qt.RightButton)
+    assert canvas.finished[0].tool == "eraser"
+
+
+def test_eraser_tool(canvas):
+    canvas.set_tool("eraser")
+    drag(canvas, [(100, 100), (300, 300)])
+    assert canvas.finished[0].tool == "eraser"
+
+
+def test_tablet_pressure_sets_widths(canvas):
+    canvas.set_brush(20)
+    tablet_stroke(canvas, [(100, 100, 0.2), (150, 100, 0.5), (200, 100, 1.0)])
+    [stroke] = canvas.finished
+    assert [p[2] for p in stroke.points] == pytest.approx([0.2, 0.5, 1.0])
+    assert stroke.segment_widths() == pytest.approx([4.0, 10.0, 20.0])
+
+
+def test_tablet_eraser_end_erases_and_events_are_accepted(canvas):
+    assert tablet(canvas, QEvent.TabletPress, 50, 50, 0.7, QTabletEvent.Eraser)
+    tablet(canvas, QEvent.TabletRelease, 80, 80, 0.7, QTabletEvent.Eraser)
+    assert canvas.finished[0].tool == "eraser"
+
+
+def test_wheel_steps_brush_and_ctrl_wheel_cycles(canvas):
+    brush, cycle = [], []
+    canvas.brush_step.connect(brush.append)
+    canvas.cycle_step.connect(cycle.append)
+    wheel(canvas, 2)
+    wheel(canvas, -1, Qt.ControlModifier)
+    assert brush == [2] and cycle == [1]
+
+
+def test_move_tool_selects_and_drags(canvas):
+    moves = []
+    canvas.move_finished.connect(lambda i, dx, dy: moves.append((i, dx, dy)))
+    drag(canvas, [(100, 100), (120, 100)])
+    drag(canvas, [(300, 300), (320, 300)])
+    canvas.set_tool("move")
+    drag(canvas, [(90, 90), (130, 130)])  # rubber band around the first stroke
+    assert canvas.selection() == (0,)
+    drag(canvas, [(110, 100), (140, 150)])  # drag inside the selection
+    [(indices, dx, dy)] = moves
+    assert indices == (0,) and (dx, dy) == pytest.approx((30, 50), abs=0.5)
+
+
+def test_strokes_are_painted_at_once_and_set_sketch_redraws(canvas):
+    drag(canvas, [(100, 100), (200, 100)])
+    on_stroke = canvas.to_widget(QPointF(150, 100)).toPoint()
+    assert canvas.grab().toImage().pixelColor(on_stroke).name() == "#000000"
+    canvas.set_sketch(Sketch())
+    assert canvas.grab().toImage().pixelColor(on_stroke).name() == "#ffffff"

@@ -1,0 +1,44 @@
+"""Headless replay: run_gui --open SESSION --screenshot OUT --export-dir DIR (gui/replay.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from app import session
+from app.document import Sketch, Stroke
+from gui.application import run_gui
+
+
+def write_session(path, class_name="moon"):
+    ring = tuple((256 + 100 * np.cos(t), 256 + 100 * np.sin(t), 0.8) for t in np.linspace(0, 5, 30))
+    sketch = Sketch(class_name=class_name, seed=42).with_stroke(Stroke("pen", 5.0, ring))
+    session.save(path, sketch)
+
+
+def test_replay_writes_screenshot_and_exports(qtbot, tmp_path, tiny_checkpoint_dir):
+    write_session(tmp_path / "s.json")
+    shot, out = tmp_path / "shot.png", tmp_path / "out"
+    code = run_gui(["--open", str(tmp_path / "s.json"), "--screenshot", str(shot),
+                    "--export-dir", str(out), "--checkpoints", str(tiny_checkpoint_dir), "--device", "cpu"])  # fmt: skip
+    assert code == 0
+    window = np.asarray(Image.open(shot))
+    assert window.shape[0] >= 400 and window.shape[1] >= 800
+    sketch = np.asarray(Image.open(out / "sketch.png"))
+    assert sketch.shape == (512, 512) and sketch[256, 356] < 128
+    assert np.asarray(Image.open(out / "shadow.png")).shape == (512, 512)
+    assert np.asarray(Image.open(out / "image.png")).shape == (512, 512, 3)
+
+
+def test_replay_fails_readably_without_models(qtbot, tmp_path, capsys):
+    write_session(tmp_path / "s.json")
+    code = run_gui(["--open", str(tmp_path / "s.json"), "--screenshot", str(tmp_path / "x.png"),
+                    "--checkpoints", str(tmp_path / "nowhere"), "--device", "cpu"])  # fmt: skip
+    assert code != 0 and not (tmp_path / "x.png").exists()
+    assert "nowhere" in capsys.readouterr().err
+
+
+def test_replay_rejects_a_bad_session(qtbot, tmp_path, capsys):
+    (tmp_path / "s.json").write_text("[]")
+    code = run_gui(["--open", str(tmp_path / "s.json"), "--screenshot", str(tmp_path / "x.png")])
+    assert code != 0 and "s.json" in capsys.readouterr().err
