@@ -1,13 +1,15 @@
 """The command line behind `python main.py` and the `sketchfill` entry point.
 
-    sketchfill                                   # the GUI (flags such as --open go to it)
+    sketchfill                                   # the GUI (main.py dispatches; see wants_gui)
     sketchfill complete --class orange --input sketch.png --samples 8 --out DIR
     sketchfill render   --class orange --input outline.png --out image.png [--seed N]
     sketchfill fill     --class orange --input sketch.png --out image.png [--seed N]
     sketchfill classes
 
 Exit codes: 0 done; 1 bad input (missing or unreadable file, unknown class, bad checkpoints,
-unavailable device or GUI) with one line on stderr; 2 usage errors (argparse).
+unavailable device) with one line on stderr; 2 usage errors (argparse).
+
+Starting the GUI is main.py's job, not this module's: app/ never imports gui/ (layering).
 """
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from app.image_files import ImageFileError, read_gray, write_image
 from models.checkpoint import CheckpointError
 
 SUBCOMMANDS = ("complete", "render", "fill", "classes")
-GUI_HINT = "headless commands still work: " + ", ".join(SUBCOMMANDS) + " (see --help)"
 
 
 def load_engine(args: argparse.Namespace) -> Engine:
@@ -98,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
         prog="sketchfill", description="Sketch & Fill: complete a partial sketch, then colour it. "
         "Without a command the GUI starts (its flags: --open SESSION.json, --screenshot OUT.png, "
         "--export-dir DIR, --checkpoints DIR, --device X).")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     c = add_command(sub, "complete", cmd_complete, "directory for completion_K.png and shadow.png")
     c.add_argument("--samples", type=positive_int, default=8, metavar="K",
                    help="number of completions (default 8; seeds are SEED..SEED+K-1)")
@@ -108,16 +109,6 @@ def parser() -> argparse.ArgumentParser:
                              description="Print the checkpoints' class names, one per line.")
     classes.set_defaults(func=cmd_classes)
     return p
-
-
-def run_gui(argv: list[str]) -> int:
-    """Start the GUI (gui.application), imported only now so headless use never needs Qt."""
-    try:
-        from gui.application import run_gui as gui_main
-    except ImportError as err:
-        print(f"error: the GUI is not available ({err}); {GUI_HINT}", file=sys.stderr)
-        return 1
-    return int(gui_main(argv) or 0)
 
 
 def wants_gui(argv: list[str]) -> bool:
@@ -133,10 +124,9 @@ def one_line(err: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The headless commands; without one, a usage error (main.py sends that case to the GUI)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     tune_for_inference()
-    if wants_gui(argv):
-        return run_gui(argv)
     try:
         args = parser().parse_args(argv)
     except SystemExit as exit_:          # argparse: 2 for usage errors, 0 after --help

@@ -1,0 +1,118 @@
+"""app.engine on tiny real networks: validation, sizes, batching, seeds, shadow, devices."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from app.engine import Completion, Engine, resolve_device
+from app.raster import blend_shadow
+from models.checkpoint import CheckpointError
+
+
+def sketch(h: int = 200, w: int = 300) -> np.ndarray:
+    """(h,w) uint8 paper with an ink rectangle outline and a diagonal."""
+    img = np.full((h, w), 255, np.uint8)
+    img[h // 4, w // 4: 3 * w // 4] = 0
+    img[h // 4: 3 * h // 4, w // 4] = 0
+    idx = np.arange(min(h, w) // 2)
+    img[h // 4 + idx, w // 4 + idx] = 0
+    return img
+
+
+@pytest.mark.parametrize("bad, text", [
+    (np.zeros((0, 10), np.uint8), "non-empty"),
+    (np.zeros((10, 10), np.float32), "uint8"),
+    (np.zeros((10, 10, 3), np.uint8), "2-D"),
+    ([[255, 0]], "numpy array"),
+])
+def test_complete_and_render_reject_bad_arrays(tiny_engine: Engine, bad, text: str) -> None:
+    with pytest.raises(ValueError, match=text):
+        tiny_engine.complete(bad, "orange", seeds=[0])
+    with pytest.raises(ValueError, match=text):
+        tiny_engine.render(bad, "orange", seed=0)
+
+
+def test_unknown_class_names_the_known_ones(tiny_engine: Engine) -> None:
+    with pytest.raises(ValueError, match=r"unknown class 'pear'.*orange, watermelon, moon"):
+        tiny_engine.complete(sketch(), "pear", seeds=[0])
+    with pytest.raises(ValueError, match="unknown class 'pear'"):
+        tiny_engine.render(sketch(), "pear", seed=0)
+
+
+def test_no_seeds_is_an_error(tiny_engine: Engine) -> None:
+    with pytest.raises(ValueError, match="at least one seed"):
+        tiny_engine.complete(sketch(), "moon", seeds=[])
+
+
+@pytest.mark.parametrize("h, w", [(200, 300), (300, 200), (17, 5)])
+def test_outputs_have_the_input_size_and_dtype(tiny_engine: Engine, h: int, w: int) -> None:
+    done = tiny_engine.complete(sketch(h, w), "moon", seeds=range(3))
+    assert isinstance(done, Completion)
+    assert done.outlines.shape == (3, h, w) and done.outlines.dtype == np.uint8
+    assert done.shadow.shape == (h, w) and done.shadow.dtype == np.uint8
+    rgb = tiny_engine.render(done.outlines[0], "moon", seed=0)
+    assert rgb.shape == (h, w, 3) and rgb.dtype == np.uint8
+
+
+def test_k_completions_run_as_one_batch(tiny_engine: Engine) -> None:
+    batches: list[int] = []
+    hook = tiny_engine.shape.register_forward_hook(lambda m, args, out: batches.append(out.shape[0]))
+    try:
+        tiny_engine.complete(sketch(), "orange", seeds=range(5))
+    finally:
+        hook.remove()
+    assert batches == [5]
+
+
+def test_seeds_pick_the_completions(tiny_engine: Engine) -> None:
+    a = tiny_engine.complete(sketch(), "orange", seeds=[0, 1])
+    again = tiny_engine.complete(sketch(), "orange", seeds=[0, 1])
+    assert np.array_equal(a.outlines, again.outlines) and np.array_equal(a.shadow, again.shadow)
+    assert not np.array_equal(a.outlines[0], a.outlines[1])
+
+
+def test_shadow_is_darkest_where_completions_agree() -> None:
+    outlines = np.full((4, 6, 6), 255, np.uint8)
+    outlines[:, 1, 1] = 0          # all four agree
+    outlines[0, 4, 4] = 0          # only one proposes this
+    shadow = blend_shadow(outlines)
+    assert shadow[1, 1] == 0 and shadow[0, 0] == 255
+    assert shadow[1, 1] < shadow[4, 4] < shadow[0, 0]
+
+
+def test_engine_shadow_blends_its_outlines(tiny_engine: Engine) -> None:
+    done = tiny_engine.complete(sketch(), "watermelon", seeds=range(4))
+    assert np.array_equal(done.shadow, blend_shadow(done.outlines))
+    agree = (done.outlines < 128).all(axis=0)
+    lone = (done.outlines < 128).sum(axis=0) == 1
+    if agree.any() and lone.any():
+        assert done.shadow[agree].mean() < done.shadow[lone].mean()
+
+
+def test_render_is_deterministic_per_seed(tiny_engine: Engine) -> None:
+    outline = tiny_engine.complete(sketch(), "moon", seeds=[0]).outlines[0]
+    first = tiny_engine.render(outline, "moon", seed=3)
+    assert np.array_equal(first, tiny_engine.render(outline, "moon", seed=3))
+    assert not np.array_equal(first, tiny_engine.render(outline, "moon", seed=4))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only fallback")
+def test_devices_without_cuda() -> None:
+    assert resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="no CUDA"):
+        resolve_device("cuda")
+    with pytest.raises(ValueError, match="unknown device"):
+        resolve_device("tpu")
+
+
+def test_load_names_a_corrupt_checkpoint(tiny_checkpoint_dir) -> None:
+    (tiny_checkpoint_dir / "appearance.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="appearance.pt"):
+        Engine.load(tiny_checkpoint_dir, device="cpu")
+
+
+def test_load_reports_a_missing_directory(tmp_path) -> None:
+    with pytest.raises(CheckpointError, match="file not found"):
+        Engine.load(tmp_path / "nowhere", device="cpu")
