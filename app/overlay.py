@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
+import cv2
 import numpy as np
 
 
@@ -38,3 +39,61 @@ def shadow_layer(outlines: np.ndarray, shadow: np.ndarray, overlay: Overlay) -> 
     if overlay.mode is OverlayMode.BLEND or len(outlines) == 0:
         return shadow
     return outlines[min(overlay.chosen, len(outlines) - 1)]
+
+
+SHADOW_RGB = (40, 40, 48)  # a cool near-black: the shadow reads as pencil, not as ink
+SHADOW_FLOOR = 8  # gray levels next to white that stay transparent: keeps the paper clean
+
+
+@dataclass(frozen=True)
+class DisplaySizes:
+    """Device-pixel sizes the UI will draw at, so the worker can prepare pixels off the UI thread."""
+
+    shadow: tuple[int, int]  # (width, height) of the canvas's paper
+    image: tuple[int, int]  # (width, height) of the rendered image on screen
+
+
+@dataclass(frozen=True)
+class DisplayLayers:
+    """Ready-to-blit pixels for one result, at DisplaySizes (read-only arrays)."""
+
+    blend: np.ndarray  # (h, w, 4) uint8 premultiplied BGRA of the blended shadow
+    chosen: np.ndarray  # (h, w, 4) uint8 premultiplied BGRA of the chosen outline
+    image: np.ndarray  # (h, w, 3) uint8 RGB, resized
+    chosen_index: int  # which completion `chosen` shows
+
+
+def shadow_bgra(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W) uint8 shadow, 255 = nothing → (h, w, 4) premultiplied BGRA at size (w, h).
+
+    Darker gray = more opaque; transparent where no completion has ink, so the shadow tints the
+    paper instead of covering it (byte order B, G, R, A is Qt's ARGB32 on little-endian hosts).
+    """
+    shrinking = size[0] < gray.shape[1]
+    resized = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    strength = np.clip(255 - SHADOW_FLOOR - resized.astype(np.int32), 0, None)
+    alpha = (strength * 255 // (255 - SHADOW_FLOOR)).astype(np.uint16)  # (h, w) 0..255
+    bgra = np.empty(resized.shape + (4,), dtype=np.uint8)
+    for channel, value in enumerate((SHADOW_RGB[2], SHADOW_RGB[1], SHADOW_RGB[0])):
+        bgra[..., channel] = (alpha * value // 255).astype(np.uint8)  # premultiplied
+    bgra[..., 3] = alpha.astype(np.uint8)
+    return bgra
+
+
+def fitted_image(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W, 3) uint8 → (h, w, 3) at size (w, h), area-averaged when shrinking."""
+    shrinking = size[0] < rgb.shape[1]
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+
+
+def display_layers(outlines: np.ndarray, shadow: np.ndarray, image: np.ndarray, chosen: int,
+                   sizes: DisplaySizes) -> DisplayLayers:  # fmt: skip
+    layers = DisplayLayers(
+        blend=shadow_bgra(shadow, sizes.shadow),
+        chosen=shadow_bgra(outlines[chosen], sizes.shadow),
+        image=fitted_image(image, sizes.image),
+        chosen_index=chosen,
+    )
+    for array in (layers.blend, layers.chosen, layers.image):
+        array.flags.writeable = False
+    return layers

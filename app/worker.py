@@ -20,6 +20,8 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 from PyQt5.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
 
+from app.overlay import DisplayLayers, DisplaySizes, display_layers
+
 log = logging.getLogger(__name__)
 
 
@@ -43,6 +45,7 @@ class EngineLike(Protocol):
 class LoadRequest:
     checkpoint_dir: str | None  # None = the shipped checkpoints/ directory
     device: str = "auto"  # "auto", "cpu", "cuda", ...
+    threads: int | None = None  # torch intra-op threads; None keeps the process setting
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class InferenceRequest:
     class_name: str
     seeds: tuple[int, ...]  # one per completion: K = len(seeds)
     chosen: int  # index of the completion to colour
+    display: DisplaySizes | None = None  # also prepare screen-ready pixels at these sizes
     created: float = field(default_factory=time.perf_counter)  # when the UI built it
 
 
@@ -75,6 +79,7 @@ class InferenceResult:
     class_name: str
     seeds: tuple[int, ...]
     chosen: int
+    layers: DisplayLayers | None  # screen-ready pixels when the request asked for them
     compute_ms: float  # time spent in the engine for this result
     latency_ms: float  # from the request's creation to the result's emission
 
@@ -84,6 +89,15 @@ def load_engine(request: LoadRequest) -> EngineLike:
     from app.engine import Engine
 
     return Engine.load(request.checkpoint_dir, device=request.device)
+
+
+def _use_threads(threads: int | None) -> None:
+    """Set torch's intra-op threads from the worker thread itself (OpenMP's setting is per
+    calling thread); imported lazily so torch never loads on the UI thread."""
+    if threads is not None:
+        from app.cpu_tuning import set_threads
+
+        set_threads(threads)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -145,6 +159,7 @@ class InferenceWorker(QObject):
         self._factory = factory
         self._engine: EngineLike | None = None
         self._cache: tuple[np.ndarray, str, tuple[int, ...], Any] | None = None
+        self._image_cache: tuple[np.ndarray, int, np.ndarray] | None = None  # (outlines, chosen, rgb)
 
     @pyqtSlot()
     def run(self) -> None:
@@ -156,8 +171,9 @@ class InferenceWorker(QObject):
 
     def _load(self, request: LoadRequest) -> None:
         t0 = time.perf_counter()
-        self._engine, self._cache = None, None
+        self._engine, self._cache, self._image_cache = None, None, None
         try:
+            _use_threads(request.threads)
             engine = self._factory(request)
         except Exception as exc:  # boundary: any load problem is told to the artist
             log.exception("loading the engine failed")
@@ -188,19 +204,23 @@ class InferenceWorker(QObject):
 
     def _compute(self, engine: EngineLike, req: InferenceRequest, t0: float) -> InferenceResult:
         completion = self._completion(engine, req)
-        outlines = _frozen(completion.outlines)
+        outlines, shadow = completion.outlines, completion.shadow
         chosen = min(max(req.chosen, 0), len(outlines) - 1)
-        image = engine.render(outlines[chosen], req.class_name, req.seeds[chosen])
+        image = self._image(engine, req, outlines, chosen)
+        layers = None
+        if req.display is not None:
+            layers = display_layers(outlines, shadow, image, chosen, req.display)
         now = time.perf_counter()
         return InferenceResult(
             seq=req.seq,
             sketch=req.sketch,
             outlines=outlines,
-            shadow=_frozen(completion.shadow),
-            image=_frozen(image),
+            shadow=shadow,
+            image=image,
             class_name=req.class_name,
             seeds=req.seeds,
             chosen=chosen,
+            layers=layers,
             compute_ms=(now - t0) * 1000,
             latency_ms=(now - req.created) * 1000,
         )
@@ -212,9 +232,27 @@ class InferenceWorker(QObject):
             sketch, *cached_key, completion = self._cache
             if tuple(cached_key) == key and np.array_equal(sketch, req.sketch):
                 return completion
-        completion = engine.complete(req.sketch, req.class_name, req.seeds)
+        done = engine.complete(req.sketch, req.class_name, req.seeds)
+        completion = FrozenCompletion(outlines=_frozen(done.outlines), shadow=_frozen(done.shadow))
         self._cache = (req.sketch, req.class_name, req.seeds, completion)
         return completion
+
+    def _image(self, engine: EngineLike, req: InferenceRequest, outlines: np.ndarray, chosen: int) -> np.ndarray:
+        """Colour outlines[chosen]; reused when only the display size changed."""
+        cached = self._image_cache
+        if cached is not None and cached[0] is outlines and cached[1] == chosen:
+            return cached[2]
+        image = _frozen(engine.render(outlines[chosen], req.class_name, req.seeds[chosen]))
+        self._image_cache = (outlines, chosen, image)
+        return image
+
+
+@dataclass(frozen=True)
+class FrozenCompletion:
+    """A completion whose arrays are private read-only copies (safe to hand to the UI)."""
+
+    outlines: np.ndarray  # (K, H, W) uint8
+    shadow: np.ndarray  # (H, W) uint8
 
 
 def _describe(exc: BaseException) -> str:
@@ -241,9 +279,9 @@ class InferenceThread(QObject):
     def start(self) -> None:
         self._thread.start()
 
-    def load(self, checkpoint_dir: str | Path | None, device: str = "auto") -> None:
+    def load(self, checkpoint_dir: str | Path | None, device: str = "auto", threads: int | None = None) -> None:
         path = None if checkpoint_dir is None else str(checkpoint_dir)
-        self._slot.put_load(LoadRequest(path, device))
+        self._slot.put_load(LoadRequest(path, device, threads))
 
     def submit(self, request: InferenceRequest) -> None:
         """Queue `request`, replacing any request that has not started yet."""

@@ -58,6 +58,7 @@ class Canvas(QWidget):
     move_finished = pyqtSignal(object, float, float)  # tuple of stroke indices, dx, dy
     brush_step = pyqtSignal(int)  # wheel without modifier: +1 bigger / -1 smaller
     cycle_step = pyqtSignal(int)  # Ctrl + wheel: next / previous completion
+    resized = pyqtSignal()  # the paper's device-pixel size may have changed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +138,11 @@ class Canvas(QWidget):
         y = (self.height() - h * scale) / 2
         return QRectF(x, y, w * scale, h * scale)
 
+    def device_paper_size(self) -> tuple[int, int]:
+        """(width, height) of the paper in device pixels: the ink layer's and shadow's size."""
+        paper, dpr = self.paper_rect(), self.devicePixelRatioF()
+        return (max(1, round(paper.width() * dpr)), max(1, round(paper.height() * dpr)))
+
     def scale(self) -> float:
         return self.paper_rect().width() / self._sketch.width
 
@@ -159,11 +165,8 @@ class Canvas(QWidget):
 
     def _render_layer(self) -> None:
         """Redraw every stroke into a fresh layer (resize, undo, move)."""
-        paper = self.paper_rect()
-        dpr = self.devicePixelRatioF()
-        size = QSize(max(1, round(paper.width() * dpr)), max(1, round(paper.height() * dpr)))
-        self._layer = QImage(size, QImage.Format_ARGB32_Premultiplied)
-        self._layer.setDevicePixelRatio(dpr)
+        self._layer = QImage(QSize(*self.device_paper_size()), QImage.Format_ARGB32_Premultiplied)
+        self._layer.setDevicePixelRatio(self.devicePixelRatioF())
         self._layer.fill(Qt.transparent)
         strokes = self._shown_strokes()
         painter = self._layer_painter()
@@ -215,8 +218,12 @@ class Canvas(QWidget):
         painter.end()
 
     def _scaled_shadow(self) -> QImage | None:
+        """The shadow at the layer's size: as given when the worker made it so, else scaled once."""
         if self._shadow is None or self._layer.isNull():
             return None
+        if self._shadow.size() == self._layer.size():
+            self._shadow.setDevicePixelRatio(self._layer.devicePixelRatio())
+            return self._shadow
         if self._shadow_scaled is None or self._shadow_scaled.size() != self._layer.size():
             self._shadow_scaled = self._shadow.scaled(
                 self._layer.size(), Qt.IgnoreAspectRatio, Qt.SmoothTransformation
@@ -255,6 +262,7 @@ class Canvas(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._render_layer()
         super().resizeEvent(event)
+        self.resized.emit()
 
     # ---- drawing input ---------------------------------------------------------------------------
     def _begin(self, tool: str, pos: QPointF, pressure: float) -> None:

@@ -8,6 +8,7 @@ single request; the worker keeps only the newest one anyway.
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import numpy as np
@@ -15,9 +16,14 @@ from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QUndoCommand, QUndoStack
 
 from app.document import DEFAULT_K, Rasteriser, Sketch, Stroke
-from app.overlay import Overlay, OverlayMode, shadow_layer
+from app.overlay import DisplaySizes, Overlay, OverlayMode, shadow_bgra, shadow_layer
 from app.tracing import strokes_from_image, strokes_from_outline
 from app.worker import EngineInfo, InferenceRequest, InferenceResult, InferenceThread, ResultGate
+
+
+def worker_threads() -> int:
+    """Torch threads for the worker: leave one core to the UI thread so the pen never waits."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 class SketchEdit(QUndoCommand):
@@ -37,8 +43,8 @@ class SketchEdit(QUndoCommand):
 class SketchController(QObject):
     sketch_changed = pyqtSignal(object)  # Sketch
     overlay_changed = pyqtSignal(object)  # Overlay
-    shadow_changed = pyqtSignal(object)  # (H, W) uint8 to paint under the strokes, or None
-    image_changed = pyqtSignal(object)  # (H, W, 3) uint8 RGB, or None
+    shadow_changed = pyqtSignal(object)  # (h, w, 4) premultiplied BGRA under the strokes, or None
+    image_changed = pyqtSignal(object)  # (h, w, 3) uint8 RGB, or None
     result_shown = pyqtSignal(object)  # InferenceResult now on screen
     request_sent = pyqtSignal(int)  # seq
     engine_loaded = pyqtSignal(object)  # EngineInfo
@@ -57,6 +63,7 @@ class SketchController(QObject):
         self.overlay = Overlay()
         self.info: EngineInfo | None = None
         self.result: InferenceResult | None = None
+        self.display: DisplaySizes | None = None  # where the UI draws; the worker prepares pixels
         self.sent_seq = 0  # last request submitted
         self._done_seq = 0  # newest request the worker has answered (ready or failed)
         self._gate = ResultGate()
@@ -93,7 +100,15 @@ class SketchController(QObject):
         return self._rasteriser.ink(self.sketch)
 
     def is_busy(self) -> bool:
+        """A request is with the worker and its answer has not come back."""
         return self.sent_seq > self._done_seq
+
+    def is_idle(self) -> bool:
+        """Nothing scheduled and nothing with the worker: what is shown is final."""
+        return not self._timer.isActive() and not self.is_busy()
+
+    def has_scheduled(self) -> bool:
+        return self._timer.isActive()
 
     # ---- edits -----------------------------------------------------------------------------------
     def set_live(self, stroke: Stroke | None) -> None:
@@ -157,15 +172,42 @@ class SketchController(QObject):
     def set_opacity(self, opacity: float) -> None:
         self.set_overlay(self.overlay.with_opacity(opacity))
 
+    def set_display(self, sizes: DisplaySizes) -> None:
+        """The device-pixel sizes of the paper and the image view (on resize)."""
+        if sizes != self.display:
+            self.display = sizes
+            if self.result is not None:
+                self.schedule()  # the worker re-sizes the pixels; its models' output is cached
+
     def _emit_shadow(self) -> None:
+        self.shadow_changed.emit(self._shadow_pixels())
+
+    def _shadow_pixels(self) -> np.ndarray | None:
+        """Screen-ready shadow: the worker's layer when it matches, else made here (rare)."""
         r = self.result
-        self.shadow_changed.emit(None if r is None else shadow_layer(r.outlines, r.shadow, self.overlay))
+        if r is None:
+            return None
+        layers, size = r.layers, self._shadow_size(r)
+        if layers is not None and layers.blend.shape[1::-1] == size:
+            if self.overlay.mode is OverlayMode.BLEND:
+                return layers.blend
+            if layers.chosen_index == self.overlay.chosen % len(r.outlines):
+                return layers.chosen
+        return shadow_bgra(shadow_layer(r.outlines, r.shadow, self.overlay), size)
+
+    def _shadow_size(self, r: InferenceResult) -> tuple[int, int]:
+        return self.display.shadow if self.display else (r.shadow.shape[1], r.shadow.shape[0])
+
+    def _image_pixels(self, r: InferenceResult) -> np.ndarray:
+        if r.layers is not None and self.display and r.layers.image.shape[1::-1] == self.display.image:
+            return r.layers.image
+        return r.image  # the view scales it
 
     # ---- worker traffic -----------------------------------------------------------------------------
     def load_models(self, checkpoint_dir: str | None, device: str = "auto") -> None:
         """(Re)load the engine on the worker thread; requests wait until it has loaded."""
         self.info = None
-        self.inference.load(checkpoint_dir, device)
+        self.inference.load(checkpoint_dir, device, worker_threads())
 
     # ---- requests -----------------------------------------------------------------------------
     def schedule(self) -> None:
@@ -183,6 +225,7 @@ class SketchController(QObject):
             class_name=self.sketch.class_name,
             seeds=self.sketch.completion_seeds(self.k),
             chosen=self.overlay.chosen % self.k,
+            display=self.display,
         )
         self.inference.submit(request)
         self.request_sent.emit(request.seq)
@@ -216,7 +259,7 @@ class SketchController(QObject):
             return  # an older request finished after a newer one was shown
         self.result = result
         self._emit_shadow()
-        self.image_changed.emit(result.image)
+        self.image_changed.emit(self._image_pixels(result))
         self.result_shown.emit(result)
 
     def _on_failed(self, seq: int, message: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PyQt5.QtCore import QRectF, QSize, Qt
+from PyQt5.QtCore import QRectF, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
@@ -11,6 +11,8 @@ PLACEHOLDER_COLOUR = QColor(120, 120, 120)
 
 
 class ImageView(QWidget):
+    resized = pyqtSignal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WA_OpaquePaintEvent)
@@ -34,9 +36,17 @@ class ImageView(QWidget):
         self._placeholder = text
         self.update()
 
-    def _target(self) -> QRectF:
-        assert self._image is not None
-        w, h = self._image.width(), self._image.height()
+    def device_target_size(self, width: int, height: int) -> tuple[int, int]:
+        """Device pixels an image of this aspect is shown at (so it can arrive pre-sized)."""
+        target, dpr = self._target(width, height), self.devicePixelRatioF()
+        return (max(1, round(target.width() * dpr)), max(1, round(target.height() * dpr)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
+
+    def _target(self, w: int, h: int) -> QRectF:
+        """Largest centred rectangle of aspect w:h inside the margins (logical pixels)."""
         s = max(min((self.width() - 2 * MARGIN) / w, (self.height() - 2 * MARGIN) / h), 0.01)
         return QRectF((self.width() - w * s) / 2, (self.height() - h * s) / 2, w * s, h * s)
 
@@ -44,6 +54,9 @@ class ImageView(QWidget):
         assert self._image is not None
         dpr = self.devicePixelRatioF()
         size = QSize(max(1, round(target.width() * dpr)), max(1, round(target.height() * dpr)))
+        if self._image.size() == size:  # pre-sized by the worker: draw as is
+            self._image.setDevicePixelRatio(dpr)
+            return self._image
         if self._scaled is None or self._scaled.size() != size:
             self._scaled = self._image.scaled(size, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
             self._scaled.setDevicePixelRatio(dpr)
@@ -56,6 +69,6 @@ class ImageView(QWidget):
             painter.setPen(PLACEHOLDER_COLOUR)
             painter.drawText(self.rect(), Qt.AlignCenter | Qt.TextWordWrap, self._placeholder)
         else:
-            target = self._target()
+            target = self._target(self._image.width(), self._image.height())
             painter.drawImage(target.topLeft(), self._scaled_image(target))
         painter.end()

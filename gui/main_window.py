@@ -21,7 +21,7 @@ from PyQt5.QtWidgets import (
 
 from app.autosave import Autosave
 from app.document import Sketch
-from app.overlay import Overlay, OverlayMode
+from app.overlay import DisplaySizes, Overlay, OverlayMode
 from app.worker import EngineInfo, InferenceResult
 from gui.actions import Actions, create_actions
 from gui.canvas import Canvas
@@ -31,7 +31,7 @@ from gui.file_commands import FileCommands
 from gui.image_view import ImageView
 from gui.panel import MAX_BRUSH, ControlPanel
 from gui.preferences import Preferences
-from gui.qimage import rgb_to_qimage, shadow_to_qimage
+from gui.qimage import bgra_to_qimage, rgb_to_qimage
 from gui.recovery import AutosaveBinding
 
 STATUS_TIMEOUT_MS = 8000
@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.sketch_changed.connect(self._on_sketch)
         c.overlay_changed.connect(self._on_overlay)
-        c.shadow_changed.connect(lambda a: self.canvas.set_shadow(None if a is None else shadow_to_qimage(a)))
+        c.shadow_changed.connect(lambda a: self.canvas.set_shadow(None if a is None else bgra_to_qimage(a)))
         c.image_changed.connect(lambda a: self.image_view.set_image(None if a is None else rgb_to_qimage(a)))
         c.result_shown.connect(self._on_result)
         c.engine_loaded.connect(self._on_loaded)
@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         self.canvas.move_finished.connect(c.move)
         self.canvas.brush_step.connect(self.step_brush)
         self.canvas.cycle_step.connect(c.cycle)
+        self.canvas.resized.connect(self._update_display_sizes)
+        self.image_view.resized.connect(self._update_display_sizes)
         self.panel.class_chosen.connect(c.set_class)
         self.panel.brush_changed.connect(self.set_brush)
         self.panel.opacity_changed.connect(c.set_opacity)
@@ -197,6 +199,12 @@ class MainWindow(QMainWindow):
     def _on_sketch(self, sketch: Sketch) -> None:
         self.canvas.set_sketch(sketch)
         self.panel.show_class(sketch.class_name)
+        self._update_display_sizes()
+
+    def _update_display_sizes(self) -> None:
+        sketch = self.controller.sketch
+        image = self.image_view.device_target_size(sketch.width, sketch.height)
+        self.controller.set_display(DisplaySizes(self.canvas.device_paper_size(), image))
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)

@@ -6,8 +6,6 @@ import numpy as np
 from PyQt5.QtCore import QBuffer, QByteArray, QIODevice
 from PyQt5.QtGui import QImage
 
-SHADOW_RGB = (40, 40, 48)  # a cool near-black: the shadow reads as pencil, not as ink
-SHADOW_FLOOR = 8  # gray levels next to white that stay transparent: keeps the paper clean
 
 
 def gray_to_qimage(gray: np.ndarray) -> QImage:
@@ -24,19 +22,16 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
 
 
-def shadow_to_qimage(gray: np.ndarray) -> QImage:
-    """(H, W) uint8, 255 = nothing → translucent ARGB: darker gray = more opaque shadow.
+def bgra_to_qimage(bgra: np.ndarray) -> QImage:
+    """(H, W, 4) uint8 premultiplied BGRA → ARGB32_Premultiplied QImage sharing the pixels.
 
-    Transparent where there is no completion, so the shadow tints the paper instead of
-    covering it; the canvas applies the opacity slider on top.
+    No copy: the QImage keeps a reference to the (read-only) array through `image.array`.
     """
-    h, w = gray.shape
-    argb = np.empty((h, w, 4), dtype=np.uint8)  # BGRA byte order of Format_ARGB32 (little end.)
-    argb[..., 0], argb[..., 1], argb[..., 2] = SHADOW_RGB[2], SHADOW_RGB[1], SHADOW_RGB[0]
-    strength = np.clip(255 - SHADOW_FLOOR - gray.astype(np.int16), 0, None)
-    argb[..., 3] = (strength * 255 // (255 - SHADOW_FLOOR)).astype(np.uint8)
-    image = QImage(argb.data, w, h, 4 * w, QImage.Format_ARGB32)
-    return image.convertToFormat(QImage.Format_ARGB32_Premultiplied)  # a copy, fast to draw
+    bgra = np.ascontiguousarray(bgra, dtype=np.uint8)
+    h, w, _ = bgra.shape
+    image = QImage(bgra.data, w, h, 4 * w, QImage.Format_ARGB32_Premultiplied)
+    image.array = bgra  # keep the buffer alive as long as the image
+    return image
 
 
 def qimage_to_rgb(image: QImage) -> np.ndarray:

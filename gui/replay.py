@@ -48,7 +48,7 @@ class Replay(QObject):
 
     def _is_final(self, seq: int) -> bool:
         c = self._window.controller
-        return seq == c.sent_seq and not c._timer.isActive()  # nothing newer is on its way
+        return seq == c.sent_seq and not c.has_scheduled()  # nothing newer is on its way
 
     def _on_result(self, result: InferenceResult) -> None:
         if self._done or not self._is_final(result.seq):

@@ -92,8 +92,7 @@ def wait_idle(qtbot, window: MainWindow) -> None:
     c = window.controller
 
     def settled() -> bool:
-        return (not c._timer.isActive() and c.sent_seq > 0 and c.result is not None
-                and c.result.seq == c.sent_seq)  # fmt: skip
+        return c.is_idle() and c.sent_seq > 0 and c.result is not None and c.result.seq == c.sent_seq
 
     qtbot.waitUntil(settled, timeout=WAIT_MS)
 

@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 
+from app.overlay import DisplaySizes
 from app.worker import InferenceRequest, InferenceThread, JobSlot, LoadRequest, ResultGate, load_engine
 
 WAIT_S = 30  # generous ceiling for a shared 2-core machine; the tests never sleep
@@ -40,12 +41,12 @@ class Recording:
         return self.engine.render(outline, class_name, seed)
 
 
-def request(seq: int, class_name: str, chosen: int = 0, k: int = 2) -> InferenceRequest:
+def request(seq: int, class_name: str, chosen: int = 0, k: int = 2, display=None) -> InferenceRequest:
     sketch = np.full((64, 64), 255, np.uint8)
     sketch[30:34, 10:50] = 0
     sketch[0, 0] = seq  # marker read by Recording
     sketch.flags.writeable = False
-    return InferenceRequest(seq, sketch, class_name, tuple(range(k)), chosen)
+    return InferenceRequest(seq, sketch, class_name, tuple(range(k)), chosen, display)
 
 
 @pytest.fixture
@@ -81,6 +82,11 @@ def test_loads_and_renders(qtbot, started, tiny_checkpoint_dir):
     assert result.outlines.shape == (2, 64, 64) and result.outlines.dtype == np.uint8
     assert result.shadow.shape == (64, 64) and result.image.shape == (64, 64, 3)
     assert not result.image.flags.writeable and result.latency_ms >= result.compute_ms >= 0
+    assert result.layers is None
+    with qtbot.waitSignal(thread.worker.ready, timeout=WAIT_S * 1000) as blocker:
+        thread.submit(request(2, "moon", chosen=1, display=DisplaySizes((100, 100), (80, 80))))
+    layers = blocker.args[0].layers
+    assert layers.blend.shape == (100, 100, 4) and layers.image.shape == (80, 80, 3)
 
 
 def test_latest_request_wins(qtbot, started, tiny_engine):

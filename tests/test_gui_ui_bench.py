@@ -1,0 +1,31 @@
+"""The UI latency benchmark (gui/ui_bench.py) runs end to end on tiny random networks."""
+
+import json
+
+from gui import ui_bench
+
+
+def test_stroke_to_shadow_pairs_events_with_the_first_later_request():
+    events = [0.0, 0.1, 0.2, 0.9]
+    sent = {1: 0.05, 2: 0.25}
+    shown = [(1, 0.3), (2, 0.5)]
+    assert ui_bench.stroke_to_shadow(events, sent, shown) == [
+        300.0,  # event at 0.0 first seen in request 1 (built at 0.05), shown at 0.3
+        400.0,  # events at 0.1 and 0.2 missed request 1: request 2, shown at 0.5
+        300.0,
+    ]  # the event at 0.9 was never shown: not counted
+
+
+def test_synthetic_drawing_stays_on_the_canvas():
+    drawing = ui_bench.synthetic_drawing(5, 30)
+    points = [p for stroke in drawing for p in stroke]
+    assert len(drawing) == 5 and len(points) == 150
+    assert all(0 <= x <= 512 and 0 <= y <= 512 and 0 < p <= 1 for x, y, p in points)
+
+
+def test_bench_runs_and_reports_json(qtbot, capsys):
+    code = ui_bench.main(["--config", "tiny", "--device", "cpu", "--strokes", "2", "--points", "12", "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["events"] == 24 and report["results"] >= 1
+    assert report["max_stall_ms"] >= 0 and report["latency_median_ms"] > 0
