@@ -176,7 +176,8 @@ class InferenceWorker(QObject):
             _use_threads(request.threads)
             engine = self._factory(request)
         except Exception as exc:  # boundary: any load problem is told to the artist
-            log.exception("loading the engine failed")
+            log.error("loading the engine failed: %s", _describe(exc))
+            log.debug("loading the engine failed", exc_info=True)
             self.load_failed.emit(_describe(exc))
             return
         self._engine = engine

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
-from typing import Callable
+from types import TracebackType
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from PyQt5.QtCore import QCoreApplication, QStandardPaths, Qt
 from PyQt5.QtWidgets import QApplication
@@ -101,6 +104,31 @@ def run_gui(argv: list[str] | None = None) -> int:
     return _start_interactive(app, args, opened, None)
 
 
+ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], None]
+
+
+@contextmanager
+def excepthook(hook: ExceptHook) -> Iterator[None]:
+    """Route exceptions raised in slots to `hook` (PyQt5 would abort) while the loop runs."""
+    previous, sys.excepthook = sys.excepthook, hook
+    try:
+        yield
+    finally:
+        sys.excepthook = previous
+
+
+def report_and_continue(window: MainWindow) -> ExceptHook:
+    """A bug in a slot must not lose the drawing: print, tell the artist, autosave, go on."""
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        traceback.print_exception(kind, value, tb)
+        window.show_message(f"Internal error (details on the console): {kind.__name__}: {value}", 0)
+        if window.autosave is not None:
+            window.autosave.write_now()
+
+    return hook
+
+
 def _device(args: argparse.Namespace, preferences: Preferences) -> str:
     if args.device:
         preferences.device = args.device
@@ -113,9 +141,15 @@ def _replay(app: QApplication, args: argparse.Namespace, sketch) -> int:
     window = build_window(args.checkpoints, args.device or preferences.device, preferences, persist=False)
     replay = Replay(window, args.screenshot, args.export_dir, args.timeout)
     replay.finished.connect(app.exit)
-    window.show()
-    replay.start(sketch)
-    code = app.exec_()
+
+    def fail(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        traceback.print_exception(kind, value, tb)
+        app.exit(1)
+
+    with excepthook(fail):
+        window.show()
+        replay.start(sketch)
+        code = app.exec_()
     window.close()
     return code
 
@@ -132,7 +166,8 @@ def _start_interactive(app: QApplication, args: argparse.Namespace, opened, erro
         window.files.set_path(args.open)
     elif window.autosave is not None:
         window.autosave.offer_recovery(window.dialogs)
-    return app.exec_()
+    with excepthook(report_and_continue(window)):
+        return app.exec_()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,6 +64,7 @@ class SketchController(QObject):
         self.info: EngineInfo | None = None
         self.result: InferenceResult | None = None
         self.display: DisplaySizes | None = None  # where the UI draws; the worker prepares pixels
+        self.device = "auto"  # where the models run, as asked for at the last load
         self.sent_seq = 0  # last request submitted
         self._done_seq = 0  # newest request the worker has answered (ready or failed)
         self._gate = ResultGate()
@@ -204,10 +205,14 @@ class SketchController(QObject):
         return r.image  # the view scales it
 
     # ---- worker traffic -----------------------------------------------------------------------------
-    def load_models(self, checkpoint_dir: str | None, device: str = "auto") -> None:
-        """(Re)load the engine on the worker thread; requests wait until it has loaded."""
+    def load_models(self, checkpoint_dir: str | None, device: str | None = None) -> None:
+        """(Re)load the engine on the worker thread; requests wait until it has loaded.
+
+        device None keeps the device of the previous load ("auto" at first).
+        """
         self.info = None
-        self.inference.load(checkpoint_dir, device, worker_threads())
+        self.device = device or self.device
+        self.inference.load(checkpoint_dir, self.device, worker_threads())
 
     # ---- requests -----------------------------------------------------------------------------
     def schedule(self) -> None:

@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.latency.setMinimumWidth(self.latency.fontMetrics().horizontalAdvance("update 99999 ms"))
         self.latency.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.device = QLabel("loading models…")
+        self.device.setContentsMargins(12, 0, 4, 0)
         bar = self.statusBar()
         bar.addPermanentWidget(self.busy)
         bar.addPermanentWidget(self.latency)

@@ -15,6 +15,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from app.class_names import display_name
 from app.overlay import Overlay, OverlayMode
 from gui.actions import Actions
 
@@ -78,7 +79,7 @@ class ControlPanel(QWidget):
         actions.next_completion.setIconText("▶")
 
     def _connect(self) -> None:
-        self.classes.activated.connect(lambda i: self.class_chosen.emit(self.classes.itemText(i)))
+        self.classes.activated.connect(lambda i: self.class_chosen.emit(self.classes.itemData(i)))
         self.brush.valueChanged.connect(lambda v: self.brush_changed.emit(float(v)))
         self.opacity.valueChanged.connect(lambda v: self.opacity_changed.emit(v / 100))
         self.mode.activated.connect(lambda i: self.mode_changed.emit(self.mode.itemData(i)))
@@ -87,13 +88,14 @@ class ControlPanel(QWidget):
     def set_classes(self, classes: tuple[str, ...]) -> None:
         self.classes.blockSignals(True)
         self.classes.clear()
-        self.classes.addItems(list(classes))
+        for name in classes:
+            self.classes.addItem(display_name(name), name)  # shown label, class name as data
         self.classes.setEnabled(bool(classes))
         self.classes.blockSignals(False)
 
     def show_class(self, class_name: str) -> None:
         self.classes.blockSignals(True)
-        self.classes.setCurrentIndex(self.classes.findText(class_name))
+        self.classes.setCurrentIndex(self.classes.findData(class_name))
         self.classes.blockSignals(False)
 
     def show_brush(self, width: float) -> None:

@@ -98,7 +98,8 @@ def test_class_change_requests_at_once_and_undo_restores_class_and_seed(qtbot, w
     window.actions.undo.trigger()
     window.actions.undo.trigger()
     assert (c.sketch.class_name, c.sketch.seed) == ("orange", seed)
-    assert window.panel.classes.currentText() == "orange"
+    assert window.panel.classes.currentData() == "orange"
+    assert window.panel.classes.currentText() == "Orange"
 
 
 def test_cycling_and_one_completion_mode(qtbot, window):
