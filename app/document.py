@@ -108,13 +108,17 @@ def blank(width: int, height: int) -> np.ndarray:
     return np.full((height, width), PAPER, dtype=np.uint8)
 
 
-def draw_stroke(raster: np.ndarray, stroke: Stroke) -> None:
-    """Paint one stroke into a (H, W) uint8 raster in place: pen draws 0, eraser draws 255."""
+def draw_stroke(raster: np.ndarray, stroke: Stroke, start: int = 0) -> None:
+    """Paint a stroke into a (H, W) uint8 raster in place: pen draws 0, eraser draws 255.
+
+    start > 0 paints only the segments ending at points start.. (the rest is already there).
+    """
     value = INK if stroke.tool == "pen" else PAPER
     scale = 1 << _SUBPIXEL_BITS
-    pts = [(round(x * scale), round(y * scale)) for x, y, _ in stroke.points]
-    widths = stroke.segment_widths()
-    if len(pts) == 1:
+    first = max(start - 1, 0)
+    pts = [(round(x * scale), round(y * scale)) for x, y, _ in stroke.points[first:]]
+    widths = stroke.segment_widths()[first:]
+    if len(stroke.points) == 1:
         radius = round(widths[0] / 2 * scale)
         cv2.circle(raster, pts[0], radius, value, -1, cv2.LINE_AA, _SUBPIXEL_BITS)
         return
@@ -140,6 +144,8 @@ class Rasteriser:
     def __init__(self) -> None:
         self._sketch: Sketch | None = None
         self._raster: np.ndarray | None = None  # (H, W) uint8, read-only
+        self._live: Stroke | None = None  # the live stroke drawn into `_live_raster`
+        self._live_raster: np.ndarray | None = None  # ink of `_sketch` plus `_live`
 
     def ink(self, sketch: Sketch) -> np.ndarray:
         """Read-only (H, W) uint8 raster of `sketch`; callers copy before drawing on it."""
@@ -150,14 +156,26 @@ class Rasteriser:
             raster = rasterise(sketch)
         raster.flags.writeable = False
         self._sketch, self._raster = sketch, raster
+        self._live, self._live_raster = None, None
         return raster
 
     def with_live(self, sketch: Sketch, live: Stroke | None) -> np.ndarray:
-        """A fresh writable raster of `sketch` with the stroke still being drawn on top."""
-        raster = self.ink(sketch).copy()
-        if live is not None:
-            draw_stroke(raster, live)
-        return raster
+        """A fresh writable raster of `sketch` with the stroke still being drawn on top.
+
+        While one stroke grows point by point only its new segments are drawn, so the cost
+        per request does not grow with the stroke's length.
+        """
+        base = self.ink(sketch)
+        if live is None:
+            return base.copy()
+        old = self._live
+        if self._live_raster is None or not _grows(old, live):
+            self._live_raster = base.copy()
+            draw_stroke(self._live_raster, live)
+        else:
+            draw_stroke(self._live_raster, live, start=len(old.points))  # type: ignore[union-attr]
+        self._live = live
+        return self._live_raster.copy()
 
     def _extend(self, sketch: Sketch) -> np.ndarray | None:
         old = self._sketch
@@ -167,6 +185,17 @@ class Rasteriser:
         for stroke in sketch.strokes[len(old.strokes) :]:
             draw_stroke(raster, stroke)
         return raster
+
+
+def _grows(old: Stroke | None, new: Stroke) -> bool:
+    """True when `new` is `old` with points added (the canvas only ever appends).
+
+    A one-point stroke was drawn as a dot, which a longer stroke does not have: redraw.
+    """
+    if old is None or len(old.points) < 2 or (old.tool, old.width) != (new.tool, new.width):
+        return False
+    n = len(old.points)
+    return len(new.points) > n and new.points[n - 1] == old.points[-1] and new.points[0] == old.points[0]
 
 
 def _appends_to(old: Sketch, new: Sketch) -> bool:

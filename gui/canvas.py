@@ -29,6 +29,7 @@ PAPER_COLOUR = QColor(255, 255, 255)
 INK_COLOUR = QColor(0, 0, 0)
 SELECTION_COLOUR = QColor(30, 120, 220)
 TOOLS = ("pen", "eraser", "move")
+WHEEL_NOTCH = 120  # angleDelta units per wheel notch (Qt's convention)
 
 
 def paint_stroke(painter: QPainter, stroke: Stroke, start: int = 0) -> None:
@@ -81,6 +82,7 @@ class Canvas(QWidget):
         self._selection: tuple[int, ...] = ()
         self._band: tuple[QPointF, QPointF] | None = None  # rubber band, canvas coords
         self._drag: tuple[QPointF, QPointF] | None = None  # (press, current), canvas coords
+        self._wheel = 0  # wheel angle not yet turned into steps
 
     # ---- what the canvas shows -------------------------------------------------------------
     def sketch(self) -> Sketch:
@@ -386,11 +388,14 @@ class Canvas(QWidget):
             self._release_move_tool()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y() // 120 or (1 if event.angleDelta().y() > 0 else -1)
-        if event.angleDelta().y() == 0:
+        """One step per wheel notch (120 units); touchpads' small deltas add up to notches."""
+        self._wheel += event.angleDelta().y()
+        steps = int(self._wheel / WHEEL_NOTCH)  # towards zero, both directions
+        self._wheel -= steps * WHEEL_NOTCH
+        event.accept()
+        if steps == 0:
             return
         if event.modifiers() & Qt.ControlModifier:
             self.cycle_step.emit(-steps)  # wheel down = next completion
         else:
             self.brush_step.emit(steps)
-        event.accept()

@@ -81,3 +81,14 @@ def test_rasteriser_incremental_matches_full_and_is_read_only():
     np.testing.assert_array_equal(rasteriser.ink(Sketch(100, 100)), rasterise(Sketch(100, 100)))
     live = rasteriser.with_live(sketch, line(y=70))
     assert live.flags.writeable and live[70, 50] == INK and rasteriser.ink(sketch)[70, 50] == PAPER
+
+
+def test_growing_live_stroke_is_drawn_incrementally_and_exactly():
+    rasteriser = Rasteriser()
+    sketch = Sketch(100, 100).with_stroke(line(y=30))
+    points = [(10.0 + 7 * i, 60.0 + (i % 3), 0.3 + 0.05 * i) for i in range(12)]
+    for n in range(1, len(points) + 1):
+        live = Stroke("pen", 6.0, tuple(points[:n]))
+        np.testing.assert_array_equal(rasteriser.with_live(sketch, live), rasterise(sketch, [live]))
+    other = Stroke("eraser", 6.0, tuple(points[:3]))  # a new stroke starts afresh
+    np.testing.assert_array_equal(rasteriser.with_live(sketch, other), rasterise(sketch, [other]))

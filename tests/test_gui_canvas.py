@@ -97,3 +97,17 @@ def test_strokes_are_painted_at_once_and_set_sketch_redraws(canvas):
     assert canvas.grab().toImage().pixelColor(on_stroke).name() == "#000000"
     canvas.set_sketch(Sketch())
     assert canvas.grab().toImage().pixelColor(on_stroke).name() == "#ffffff"
+
+
+def test_touchpad_wheel_deltas_add_up_to_notches(canvas):
+    from PyQt5.QtCore import QPoint
+    from PyQt5.QtGui import QWheelEvent
+    from PyQt5.QtWidgets import QApplication
+
+    steps = []
+    canvas.brush_step.connect(steps.append)
+    pos = canvas.to_widget(QPointF(100, 100))
+    for _ in range(5):
+        event = QWheelEvent(pos, pos, QPoint(), QPoint(0, 40), Qt.NoButton, Qt.NoModifier, Qt.ScrollUpdate, False)
+        QApplication.sendEvent(canvas, event)
+    assert steps == [1]  # 200 units: one notch, 80 kept for later
