@@ -1,0 +1,139 @@
+"""Ship a trained run: `python -m models.release --kind shape --run runs/shape_fast`.
+
+Copies the run's EMA generator into `<out>/<kind>.pt` (a self-describing checkpoint, see
+models.checkpoint), writes its entry in `<out>/manifest.json` (the exact training commands,
+data manifest hash, steps, metrics, sha256, date, git commit, classes) and regenerates
+`<out>/ATTRIBUTION.md` from the data set manifests, crediting every source as its licence asks.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Sequence
+
+from models.appearance import AppearanceConfig
+from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from models.shape import ShapeConfig
+from models.training.provenance import REPO_ROOT, git_commit, sha256_file
+from models.training.run_state import RunStateError, load_run_state
+
+CONFIGS = {"shape": ShapeConfig, "appearance": AppearanceConfig}
+DEFAULT_OUT = REPO_ROOT / "checkpoints"
+QUICKDRAW_CREDIT = ('"Quick, Draw!" dataset, Copyright Google LLC '
+                    "(quickdraw.withgoogle.com/data), CC BY 4.0 "
+                    "(https://creativecommons.org/licenses/by/4.0/). Raw drawings of a few classes "
+                    "(via github.com/borismus/exupery), rasterised, split into stroke prefixes and "
+                    "warped for training; no drawing is shipped.")
+
+
+def model_config(kind: str, data: dict) -> ShapeConfig | AppearanceConfig:
+    return CONFIGS[kind](**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def read_metrics(run_dir: Path, step: int) -> dict:
+    """<run>/metrics.json if it describes this step, else {} (never stale numbers)."""
+    path = run_dir / "metrics.json"
+    if not path.is_file():
+        return {}
+    metrics = json.loads(path.read_text())
+    return metrics if metrics.get("step") == step else {}
+
+
+def manifest_entry(kind: str, state: dict, ckpt: Path, metrics: dict, note: str) -> dict:
+    entry = {"file": ckpt.name, "sha256": sha256_file(ckpt),
+             "command": " && ".join(state.get("commands", [])),
+             "data_manifest_sha256": state.get("data_manifest_sha256", "unknown"),
+             "steps": int(state["step"]), "metrics": metrics,
+             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+             "git_commit": git_commit(), "training_git_commit": state.get("git_commit", "unknown"),
+             "classes": list(state["classes"])}
+    if note:
+        entry["note"] = note
+    return entry
+
+
+def release(kind: str, run_dir: Path, out_dir: Path, note: str = "") -> dict:
+    """Write <out>/<kind>.pt and its manifest entry; returns the entry."""
+    state = load_run_state(run_dir, kind)
+    cfg = model_config(kind, state["model_config"])
+    metrics = read_metrics(run_dir, int(state["step"]))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt = save_checkpoint(out_dir / f"{kind}.pt", kind, cfg, state["classes"],
+                           state["nets"]["g_ema"],
+                           {"steps": int(state["step"]), "commands": state.get("commands", []),
+                            "data_manifest_sha256": state.get("data_manifest_sha256"),
+                            "metrics": metrics, "weights": "EMA of generator weights"})
+    load_checkpoint(ckpt, kind=kind).build()    # refuse to ship a file the app cannot load
+    entry = manifest_entry(kind, state, ckpt, metrics, note)
+    manifest_path = out_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest[kind] = entry
+    write_json_atomic(manifest_path, manifest)
+    return entry
+
+
+def attribution_text(data_root: Path) -> str:
+    """ATTRIBUTION.md: every image source of objects-v1 (grouped, OpenClipart per artist) and
+    Quick Draw, with licence and the credit line each licence asks for."""
+    manifest = json.loads((data_root / "objects-v1" / "manifest.json").read_text())
+    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for f in manifest["files"]:
+        groups[(f["source"], f["license"], f["attribution"])].append(f"{f['class']}/{f['name']}")
+    lines = ["# Attribution of the data behind the shipped checkpoints", "",
+             "`shape.pt` and `appearance.pt` were trained on the data below. No image or drawing "
+             "is shipped; the weights are a derived work of it. The colour images were rendered, "
+             "cropped, scaled, outlined and augmented for training.", "",
+             "## Colour object images (objects-v1)", "",
+             "| source | licence | attribution | images |", "|---|---|---|---|"]
+    for (source, licence, credit), names in sorted(groups.items()):
+        lines.append(f"| `{source}` | {licence} | {credit} | {len(names)} ({', '.join(sorted(names)[:4])}"
+                     f"{', ...' if len(names) > 4 else ''}) |")
+    lines += ["", "Licence texts: Apache-2.0 <https://www.apache.org/licenses/LICENSE-2.0>, "
+              "CC BY 4.0 <https://creativecommons.org/licenses/by/4.0/>, MIT "
+              "<https://github.com/microsoft/fluentui-emoji/blob/main/LICENSE>. OpenClipart: "
+              "Creative Commons Public Domain Dedication.", "",
+              "## Sketches", "", f"- {QUICKDRAW_CREDIT}", ""]
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--kind", choices=sorted(CONFIGS), required=True)
+    p.add_argument("--run", type=Path, required=True, help="run directory holding state.pt")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint directory")
+    p.add_argument("--data", type=Path, default=None, help="data root, for ATTRIBUTION.md")
+    p.add_argument("--note", default="", help="free text stored in the manifest entry")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from models.data.sources import default_data_root
+
+    args = parse_args(argv)
+    try:
+        entry = release(args.kind, args.run, args.out, args.note)
+    except (RunStateError, CheckpointError, OSError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    root = args.data or default_data_root()
+    (args.out / "ATTRIBUTION.md").write_text(attribution_text(root), encoding="utf-8")
+    print(json.dumps({args.kind: entry}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

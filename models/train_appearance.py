@@ -1,0 +1,296 @@
+"""Train stage 2 (appearance): `python -m models.train_appearance --run runs/appearance`.
+
+Losses (paper Sec. 3.2; LSGAN as the released colour model):
+  D: least squares on matching (outline, image, class) triples, class-gated like G.
+  G: LSGAN + l1_weight * L1 to the real image (the data has ~10 styles per class, so G learns
+     per-class templates) + cls_weight * cross-entropy of a colour classifier on renders,
+     including renders of an outline under a *different* class (no L1 there: no ground truth).
+  C: the colour classifier (models.training.colour_classifier), trained on real images only.
+The mismatched renders are what make the class gate, not the outline, choose the colours.
+`--image-size` may be below the model's size (the network is fully convolutional): train
+small first, then `--resume` at full size.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import Dataset
+
+from models.appearance import FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE, \
+    AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
+from models.training import losses
+from models.training.batches import endless_batches, fixed_items
+from models.training.colour_classifier import ColourClassifier
+from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
+    init_distributed, shutdown
+from models.training.ema import ema_decay_at, make_ema, update_ema
+from models.training.loop import Schedule, autocast, run_steps
+from models.training.quick_metrics import class_centroids, render_metrics
+from models.training.run_log import save_grid
+from models.training.run_state import load_run_state, net_states, restore_nets, save_run_state
+
+PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, "tiny": TINY_APPEARANCE}
+KIND = "appearance"
+
+
+@dataclass(frozen=True)
+class AppearanceTrainConfig:
+    model: AppearanceConfig = FAST_APPEARANCE
+    image_size: int = 128           # training resolution (<= model.size is fine: fully conv.)
+    batch_size: int = 8             # matching pairs per rank per step
+    mismatched: int = 4             # extra renders per step of an outline under another class
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    lr_c: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)   # pix2pix / release setting
+    adv_weight: float = 1.0
+    l1_weight: float = 10.0
+    cls_weight: float = 1.0
+    ema_decay: float = 0.999
+    ema_warmup: int = 500
+    seed: int = 0
+    cpu_bf16: bool = False
+
+
+@dataclass
+class AppearanceNets:
+    g: AppearanceGenerator
+    d: AppearanceDiscriminator
+    c: ColourClassifier
+    g_ema: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    opt_c: torch.optim.Optimizer
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"g": self.g, "d": self.d, "c": self.c, "g_ema": self.g_ema}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"g": self.opt_g, "d": self.opt_d, "c": self.opt_c}
+
+
+def build_nets(cfg: AppearanceTrainConfig, device: torch.device) -> AppearanceNets:
+    torch.manual_seed(cfg.seed)
+    m = cfg.model
+    g, d = AppearanceGenerator(m).to(device), AppearanceDiscriminator(m).to(device)
+    c = ColourClassifier(m.n_classes).to(device)
+    return AppearanceNets(g, d, c, make_ema(g),
+                          torch.optim.Adam(g.parameters(), cfg.lr_g, betas=cfg.betas),
+                          torch.optim.Adam(d.parameters(), cfg.lr_d, betas=cfg.betas),
+                          torch.optim.Adam(c.parameters(), cfg.lr_c))
+
+
+def other_labels(label: torch.Tensor, n: int, n_classes: int) -> torch.Tensor:
+    """n labels, each different from the matching item's label (uniform over the others)."""
+    shift = torch.randint(1, n_classes, (n,), device=label.device)
+    return (label[:n] + shift) % n_classes
+
+
+def generate(nets: AppearanceNets, cfg: AppearanceTrainConfig, outline: torch.Tensor,
+             label: torch.Tensor, ctx: DistContext) -> tuple[torch.Tensor, torch.Tensor]:
+    """Renders of the batch under its own labels and of its first outlines under other labels.
+
+    Returns (images [B+M,3,S,S], labels [B+M]); one G call so the gate's batch-norm sees both.
+    """
+    m = min(cfg.mismatched, len(label))
+    labels = torch.cat([label, other_labels(label, m, cfg.model.n_classes)])
+    outlines = torch.cat([outline, outline[:m]])
+    z = torch.randn(len(labels), cfg.model.nz, device=ctx.device)
+    with autocast(ctx.device, cfg.cpu_bf16):
+        images = nets.g(outlines.expand(-1, cfg.model.in_channels, -1, -1), labels, z)
+    return images.float(), labels
+
+
+def d_and_c_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.Tensor],
+                 fake: torch.Tensor, ctx: DistContext) -> dict[str, float]:
+    outline, image, label = batch
+    o = outline.expand(-1, cfg.model.in_channels, -1, -1)
+    nets.d.requires_grad_(True)
+    with autocast(ctx.device, cfg.cpu_bf16):
+        scores = nets.d(torch.cat([o, o]), torch.cat([image, fake.detach()]), label.repeat(2))
+    real_score, fake_score = scores.float().chunk(2)
+    d_loss = losses.lsgan_d_loss(real_score, fake_score)
+    nets.opt_d.zero_grad(set_to_none=True)
+    d_loss.backward()
+    average_gradients(nets.d, ctx)
+    nets.opt_d.step()
+    nets.c.requires_grad_(True)
+    logits = nets.c(image)
+    c_loss = F.cross_entropy(logits, label)
+    nets.opt_c.zero_grad(set_to_none=True)
+    c_loss.backward()
+    average_gradients(nets.c, ctx)
+    nets.opt_c.step()
+    return {"d_ls": d_loss.item(), "c_ce": c_loss.item(),
+            "c_acc": (logits.argmax(1) == label).float().mean().item()}
+
+
+def g_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.Tensor],
+           images: torch.Tensor, labels: torch.Tensor, ctx: DistContext) -> dict[str, float]:
+    outline, image, label = batch
+    b = len(label)
+    nets.d.requires_grad_(False)
+    nets.c.requires_grad_(False)
+    o = outline.expand(-1, cfg.model.in_channels, -1, -1)
+    with autocast(ctx.device, cfg.cpu_bf16):
+        adv = losses.lsgan_g_loss(nets.d(o, images[:b], label).float())
+    l1 = (images[:b] - image).abs().mean()
+    logits = nets.c(images)
+    cls = F.cross_entropy(logits, labels)
+    loss = cfg.adv_weight * adv + cfg.l1_weight * l1 + cfg.cls_weight * cls
+    nets.opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    average_gradients(nets.g, ctx)
+    nets.opt_g.step()
+    hits = (logits.argmax(1) == labels).float()
+    return {"g_ls": adv.item(), "g_l1": l1.item(), "g_cls": cls.item(),
+            "g_cls_acc_own": hits[:b].mean().item(), "g_cls_acc_other": hits[b:].mean().item()}
+
+
+def train_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.Tensor],
+               step: int, ctx: DistContext) -> dict[str, float]:
+    batch = [t.to(ctx.device) for t in batch]
+    images, labels = generate(nets, cfg, batch[0], batch[2], ctx)
+    out = d_and_c_step(nets, cfg, batch, images[:len(batch[2])], ctx)
+    out.update(g_step(nets, cfg, batch, images, labels, ctx))
+    update_ema(nets.g_ema, nets.g, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
+    return out
+
+
+@torch.no_grad()
+def sample_rows(g: nn.Module, fixed: list[torch.Tensor], n_classes: int) -> list[list]:
+    """Per fixed item: outline, real image, then the outline rendered under every class
+    (seed 0), so a glance shows whether the class or the outline decides the colours."""
+    outline, image, label = fixed
+    z = torch.randn(1, g.cfg.nz, generator=torch.Generator().manual_seed(0)).to(outline.device)
+    rows = []
+    for i in range(len(label)):
+        x = outline[i:i + 1].expand(n_classes, g.cfg.in_channels, -1, -1)
+        renders = g(x, torch.arange(n_classes, device=x.device), z.expand(n_classes, -1))
+        rows.append([outline[i], image[i], *renders])
+    return rows
+
+
+def run_payload(nets: AppearanceNets, cfg: AppearanceTrainConfig, step: int,
+                classes: Sequence[str], meta: dict) -> dict:
+    return {"kind": KIND, "step": step, "nets": net_states(nets.modules()),
+            "optimizers": {k: o.state_dict() for k, o in nets.optimizers().items()},
+            "train_config": dataclasses.asdict(cfg), "model_config": dataclasses.asdict(cfg.model),
+            "classes": list(classes), **meta}
+
+
+def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: Dataset,
+          classes: Sequence[str], *, resume: bool = False, meta: dict | None = None,
+          sample_set: Dataset | None = None, ctx: DistContext | None = None) -> int:
+    """Train until `sched.steps`; returns the final step. Rank 0 writes into `run_dir`."""
+    ctx = ctx or init_distributed()
+    meta = dict(meta or {})
+    nets = build_nets(cfg, ctx.device)
+    start = 0
+    if resume:
+        state = load_run_state(run_dir, KIND)
+        restore_nets(state, nets.modules(), nets.optimizers())
+        start = int(state["step"])
+        meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
+    for net in (nets.g, nets.d, nets.c):
+        broadcast_weights(net, ctx)
+    torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)
+    batches = endless_batches(dataset, cfg.batch_size, ctx, cfg.seed, start)
+    fixed = [t.to(ctx.device) for t in fixed_items(sample_set or dataset, 6)]
+
+    def on_samples(step: int) -> None:
+        rows = sample_rows(nets.g_ema, fixed, cfg.model.n_classes)
+        save_grid(run_dir / "samples" / f"step_{step:06d}.png", rows, 64)
+
+    def on_save(step: int) -> None:
+        save_run_state(run_dir, run_payload(nets, cfg, step, classes, meta))
+
+    return run_steps(start, sched, batches, ctx, run_dir,
+                     lambda batch, step: train_step(nets, cfg, batch, step, ctx),
+                     on_samples, on_save)
+
+
+def evaluate_run(run_dir: Path, train_set: Dataset, test_set: Dataset) -> dict:
+    """Render metrics of the run's EMA generator on held-out outlines -> metrics.json."""
+    state = load_run_state(run_dir, KIND)
+    cfg = AppearanceConfig(**state["model_config"])
+    g = AppearanceGenerator(cfg)
+    g.load_state_dict(state["nets"]["g_ema"])
+    metrics = render_metrics(g.eval(), test_set, class_centroids(train_set, cfg.n_classes))
+    metrics["step"] = int(state["step"])
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    return metrics
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    d = AppearanceTrainConfig()
+    p.add_argument("--run-dir", "--run", dest="run", type=Path, default=Path("runs/appearance"), help="run directory")
+    p.add_argument("--data", type=Path, default=None, help="data root (default ../shared/datasets)")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="fast")
+    p.add_argument("--image-size", type=int, default=0, help="training px (0: the model's size)")
+    p.add_argument("--steps", type=int, default=4000, help="stop at this global step")
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--mismatched", type=int, default=d.mismatched)
+    p.add_argument("--lr", type=float, default=d.lr_g, help="generator and discriminator")
+    p.add_argument("--l1-weight", type=float, default=d.l1_weight)
+    p.add_argument("--cls-weight", type=float, default=d.cls_weight)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
+    p.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on CPU")
+    p.add_argument("--resume", action="store_true", help="continue from <run>/state.pt")
+    p.add_argument("--log-every", type=int, default=20)
+    p.add_argument("--sample-every", type=int, default=200)
+    p.add_argument("--save-every", type=int, default=200)
+    p.add_argument("--eval", action="store_true", help="write <run>/metrics.json at the end")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from models.data.datasets import AppearanceDataset
+    from models.data.sources import default_data_root
+    from models.training.provenance import command_line, data_manifest_sha256, git_commit
+
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model = PRESETS[args.preset]
+    size = args.image_size or model.size
+    cfg = AppearanceTrainConfig(model=model, image_size=size, batch_size=args.batch_size,
+                                mismatched=args.mismatched, lr_g=args.lr, lr_d=args.lr,
+                                l1_weight=args.l1_weight, cls_weight=args.cls_weight,
+                                seed=args.seed, cpu_bf16=args.cpu_bf16)
+    root = args.data or default_data_root()
+    train_set = AppearanceDataset(root, size=size, split="train", seed=args.seed)
+    test_set = AppearanceDataset(root, classes=train_set.classes, size=size, split="test",
+                                 seed=args.seed)
+    if len(train_set.classes) != model.n_classes:
+        print(f"error: data has {len(train_set.classes)} classes, preset {args.preset!r} "
+              f"expects {model.n_classes}", file=sys.stderr)
+        return 2
+    meta = {"commands": [command_line("models.train_appearance", argv)],
+            "git_commit": git_commit(), "data_manifest_sha256": data_manifest_sha256(root)}
+    ctx = init_distributed()
+    sched = Schedule(args.steps, args.log_every, args.sample_every, args.save_every)
+    try:
+        train(cfg, sched, args.run, train_set, train_set.classes, resume=args.resume,
+              meta=meta, sample_set=test_set, ctx=ctx)
+        if args.eval and ctx.is_main:
+            print(json.dumps(evaluate_run(args.run, train_set, test_set)))
+    finally:
+        shutdown(ctx)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

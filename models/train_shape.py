@@ -1,0 +1,260 @@
+"""Train stage 1 (shape completion): `python -m models.train_shape --run runs/shape`.
+
+Losses (paper Sec. 3.1, plus a reconstruction term that this small data set needs):
+  D: WGAN critic conditioned on the sketch, with a zero-centred gradient penalty on real
+     outlines (gamma/2 * E||grad D(real)||^2, applied lazily every `penalty_every` steps).
+  G: -D(completion) for each of K completions + rec_weight * min over the K completions of an
+     ink-weighted L1 to the true outline, so one completion is pulled to the truth and the
+     others stay free to differ (diversity of the gray shadow).
+Resumable (`--resume`), seeded, data-parallel under torchrun (see models.training.distributed).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeDiscriminator, \
+    ShapeGenerator
+from models.training import losses
+from models.training.batches import endless_batches, fixed_items
+from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
+    init_distributed, shutdown
+from models.training.ema import ema_decay_at, make_ema, update_ema
+from models.training.loop import Schedule, autocast, run_steps
+from models.training.quick_metrics import completion_metrics
+from models.training.run_log import save_grid
+from models.training.run_state import load_run_state, net_states, restore_nets, save_run_state
+
+PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, "tiny": TINY_SHAPE}
+KIND = "shape"
+
+
+@dataclass(frozen=True)
+class ShapeTrainConfig:
+    model: ShapeConfig = FAST_SHAPE
+    batch_size: int = 8             # sketches per rank per step
+    k_best: int = 4                 # completions per sketch for the best-of-K loss
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.0, 0.99)   # GAN-stability ResNet setting
+    gamma: float = 10.0             # zero-centred penalty weight
+    penalty_every: int = 2          # lazy penalty (StyleGAN2): every n steps, scaled by n
+    adv_weight: float = 1.0
+    rec_weight: float = 20.0        # best-of-K reconstruction weight
+    ink_weight: float = 6.0         # extra weight on true-ink pixels in the reconstruction
+    rec_blur: int = 3               # box blur (px) before the L1: tolerance to small shifts
+    ema_decay: float = 0.999
+    ema_warmup: int = 500           # steps before the EMA reaches ema_decay
+    seed: int = 0
+    cpu_bf16: bool = False          # bf16 autocast on CPU (AMP is always on for CUDA)
+
+
+@dataclass
+class ShapeNets:
+    g: ShapeGenerator
+    d: ShapeDiscriminator
+    g_ema: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+
+
+def build_nets(cfg: ShapeTrainConfig, device: torch.device) -> ShapeNets:
+    torch.manual_seed(cfg.seed)     # identical initial weights on every rank and every rerun
+    g, d = ShapeGenerator(cfg.model).to(device), ShapeDiscriminator(cfg.model).to(device)
+    return ShapeNets(g, d, make_ema(g),
+                     torch.optim.Adam(g.parameters(), cfg.lr_g, betas=cfg.betas),
+                     torch.optim.Adam(d.parameters(), cfg.lr_d, betas=cfg.betas))
+
+
+def d_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
+           ctx: DistContext) -> dict[str, float]:
+    partial, full, label = batch
+    with torch.no_grad(), autocast(ctx.device, cfg.cpu_bf16):
+        fake = nets.g(partial, label, torch.randn(len(label), cfg.model.nz, device=ctx.device))
+    nets.d.requires_grad_(True)
+    with autocast(ctx.device, cfg.cpu_bf16):
+        scores = nets.d(torch.cat([full, fake.float()]), partial.repeat(2, 1, 1, 1),
+                        label.repeat(2)).float()
+    real_score, fake_score = scores.chunk(2)
+    loss = losses.wgan_d_loss(real_score, fake_score)
+    out = {"d_wgan": loss.item(), "w_dist": (real_score - fake_score).mean().item()}
+    if step % cfg.penalty_every == 0:
+        # fp32 and its own pass: the penalty differentiates twice.
+        real = full.detach().requires_grad_(True)
+        penalty = losses.zero_centred_penalty(nets.d(real, partial, label), real)
+        loss = loss + 0.5 * cfg.gamma * cfg.penalty_every * penalty
+        out["d_penalty"] = penalty.item()
+    nets.opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    average_gradients(nets.d, ctx)
+    nets.opt_d.step()
+    return out
+
+
+def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
+           ctx: DistContext) -> dict[str, float]:
+    partial, full, label = batch
+    k, b = cfg.k_best, len(label)
+    nets.d.requires_grad_(False)    # no critic weight gradients in the generator step
+    sketch_k, label_k = partial.repeat(k, 1, 1, 1), label.repeat(k)     # row k*B + b
+    with autocast(ctx.device, cfg.cpu_bf16):
+        fakes = nets.g(sketch_k, label_k, torch.randn(k * b, cfg.model.nz, device=ctx.device))
+        adv = losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
+    rec = losses.best_of_k_ink_l1(fakes.float(), full, k, cfg.ink_weight, cfg.rec_blur)
+    loss = cfg.adv_weight * adv + cfg.rec_weight * rec
+    nets.opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    average_gradients(nets.g, ctx)
+    nets.opt_g.step()
+    return {"g_adv": adv.item(), "g_rec": rec.item()}
+
+
+def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
+               ctx: DistContext) -> dict[str, float]:
+    batch = [t.to(ctx.device) for t in batch]
+    out = d_step(nets, cfg, batch, step, ctx)
+    out.update(g_step(nets, cfg, batch, ctx))
+    update_ema(nets.g_ema, nets.g, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
+    return out
+
+
+@torch.no_grad()
+def sample_rows(g: nn.Module, fixed: list[torch.Tensor], nz: int, k: int = 6) -> list[list]:
+    """Per fixed item: partial, truth, k completions (seeds 0..k-1), their mean (the shadow)."""
+    partial, full, label = fixed
+    z = torch.stack([torch.randn(nz, generator=torch.Generator().manual_seed(s))
+                     for s in range(k)]).to(partial.device)
+    rows = []
+    for i in range(len(label)):
+        outs = g(partial[i:i + 1].expand(k, -1, -1, -1), label[i:i + 1].expand(k), z)
+        rows.append([partial[i], full[i], *outs, outs.mean(0)])
+    return rows
+
+
+def run_payload(nets: ShapeNets, cfg: ShapeTrainConfig, step: int, classes: Sequence[str],
+                meta: dict) -> dict:
+    return {"kind": KIND, "step": step,
+            "nets": net_states({"g": nets.g, "d": nets.d, "g_ema": nets.g_ema}),
+            "optimizers": {"g": nets.opt_g.state_dict(), "d": nets.opt_d.state_dict()},
+            "train_config": dataclasses.asdict(cfg), "model_config": dataclasses.asdict(cfg.model),
+            "classes": list(classes), **meta}
+
+
+def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Dataset,
+          classes: Sequence[str], *, resume: bool = False, meta: dict | None = None,
+          sample_set: Dataset | None = None, ctx: DistContext | None = None) -> int:
+    """Train until `sched.steps`; returns the final step. Rank 0 writes into `run_dir`."""
+    ctx = ctx or init_distributed()
+    meta = dict(meta or {})
+    nets = build_nets(cfg, ctx.device)
+    start = 0
+    if resume:
+        state = load_run_state(run_dir, KIND)
+        restore_nets(state, {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
+                     {"g": nets.opt_g, "d": nets.opt_d})
+        start = int(state["step"])
+        meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
+    broadcast_weights(nets.g, ctx)
+    broadcast_weights(nets.d, ctx)
+    torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)   # noise stream
+    batches = endless_batches(dataset, cfg.batch_size, ctx, cfg.seed, start)
+    fixed = [t.to(ctx.device) for t in fixed_items(sample_set or dataset, 8)]
+
+    def on_samples(step: int) -> None:
+        rows = sample_rows(nets.g_ema, fixed, cfg.model.nz)
+        save_grid(run_dir / "samples" / f"step_{step:06d}.png", rows, cfg.model.size)
+
+    def on_save(step: int) -> None:
+        save_run_state(run_dir, run_payload(nets, cfg, step, classes, meta))
+
+    return run_steps(start, sched, batches, ctx, run_dir,
+                     lambda batch, step: train_step(nets, cfg, batch, step, ctx),
+                     on_samples, on_save)
+
+
+def evaluate_run(run_dir: Path, test_set: Dataset, n_completions: int = 8) -> dict:
+    """Completion metrics of the run's EMA generator on a test split -> metrics.json."""
+    state = load_run_state(run_dir, KIND)
+    cfg = ShapeConfig(**{k: tuple(v) if isinstance(v, list) else v
+                         for k, v in state["model_config"].items()})
+    g = ShapeGenerator(cfg)
+    g.load_state_dict(state["nets"]["g_ema"])
+    metrics = completion_metrics(g.eval(), test_set, n_completions)
+    metrics["step"] = int(state["step"])
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    return metrics
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    d = ShapeTrainConfig()
+    p.add_argument("--run-dir", "--run", dest="run", type=Path, default=Path("runs/shape"), help="run directory")
+    p.add_argument("--data", type=Path, default=None, help="data root (default ../shared/datasets)")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="fast")
+    p.add_argument("--steps", type=int, default=6000, help="stop at this global step")
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--k-best", type=int, default=d.k_best)
+    p.add_argument("--lr", type=float, default=d.lr_g, help="both networks")
+    p.add_argument("--gamma", type=float, default=d.gamma)
+    p.add_argument("--rec-weight", type=float, default=d.rec_weight)
+    p.add_argument("--ink-weight", type=float, default=d.ink_weight)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
+    p.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on CPU")
+    p.add_argument("--no-quickdraw", action="store_true", help="outlines only, no Quick Draw")
+    p.add_argument("--resume", action="store_true", help="continue from <run>/state.pt")
+    p.add_argument("--log-every", type=int, default=20)
+    p.add_argument("--sample-every", type=int, default=250)
+    p.add_argument("--save-every", type=int, default=250)
+    p.add_argument("--eval", action="store_true", help="write <run>/metrics.json at the end")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from models.data.datasets import ShapeDataset
+    from models.training.provenance import command_line, data_manifest_sha256, git_commit
+    from models.data.sources import default_data_root
+
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model = PRESETS[args.preset]
+    cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
+                           lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
+                           rec_weight=args.rec_weight, ink_weight=args.ink_weight,
+                           seed=args.seed, cpu_bf16=args.cpu_bf16)
+    root = args.data or default_data_root()
+    train_set = ShapeDataset(root, size=model.size, split="train", seed=args.seed,
+                             quickdraw=not args.no_quickdraw)
+    test_set = ShapeDataset(root, classes=train_set.classes, size=model.size, split="test",
+                            seed=args.seed, quickdraw=False)
+    if len(train_set.classes) != model.n_classes:
+        print(f"error: data has {len(train_set.classes)} classes, preset {args.preset!r} "
+              f"expects {model.n_classes}", file=sys.stderr)
+        return 2
+    meta = {"commands": [command_line("models.train_shape", argv)], "git_commit": git_commit(),
+            "data_manifest_sha256": data_manifest_sha256(root)}
+    ctx = init_distributed()
+    sched = Schedule(args.steps, args.log_every, args.sample_every, args.save_every)
+    try:
+        train(cfg, sched, args.run, train_set, train_set.classes, resume=args.resume,
+              meta=meta, sample_set=test_set, ctx=ctx)
+        if args.eval and ctx.is_main:
+            print(json.dumps(evaluate_run(args.run, test_set)))
+    finally:
+        shutdown(ctx)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""In-run estimates of the release bars, written into metrics.json and the manifest.
+
+These approximate `models.evaluate` (another engineer's): same quantities, our own tolerances.
+Completions: for each held-out partial sketch, K completions; "missing" ink = the true
+outline's ink not in the partial. recall = share of missing ink within `tol` px of new ink,
+precision = share of new ink within `tol` px of the true outline; an item succeeds if the best
+of K has recall >= 0.5 with precision >= 0.5. Diversity = mean pairwise IoU of dilated ink.
+Renders: a nearest-centroid colour-histogram classifier fitted on the training images (it shares
+nothing with the generator's training signal) names the class of each rendered image.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import Dataset
+
+from models.noise import noise_from_seeds
+
+HIST_BINS = 6  # per RGB channel -> 216-bin colour histogram
+
+
+def dilate(ink: torch.Tensor, radius: int) -> torch.Tensor:
+    """bool [N,1,S,S] -> bool, square dilation by `radius` px."""
+    if radius <= 0:
+        return ink
+    return F.max_pool2d(ink.float(), 2 * radius + 1, stride=1, padding=radius) > 0
+
+
+def completion_scores(partial: torch.Tensor, full: torch.Tensor, outs: torch.Tensor,
+                      tol: int) -> tuple[np.ndarray, np.ndarray]:
+    """(recall [K], precision [K]) of K completions outs [K,1,S,S] for one item ([1,S,S])."""
+    p_ink, f_ink = partial[None] < 0, full[None] < 0
+    missing = f_ink & ~dilate(p_ink, 1)
+    new = (outs < 0) & ~dilate(p_ink, 1)
+    near_new, near_full = dilate(new, tol), dilate(f_ink, tol)
+    n_missing = missing.sum().clamp(min=1).float()
+    recall = (missing & near_new).flatten(1).sum(1).float() / n_missing
+    precision = (new & near_full).flatten(1).sum(1).float() / new.flatten(1).sum(1).clamp(min=1)
+    return recall.numpy(), precision.numpy()
+
+
+def pairwise_iou(outs: torch.Tensor, radius: int) -> float:
+    ink = dilate(outs < 0, radius).flatten(1).float()                   # [K, S*S]
+    ious = [(ink[i] * ink[j]).sum() / ((ink[i] + ink[j]).clamp(max=1).sum()).clamp(min=1)
+            for i, j in itertools.combinations(range(len(ink)), 2)]
+    return float(torch.stack(ious).mean())
+
+
+@torch.no_grad()
+def completion_metrics(g: nn.Module, test_set: Dataset, k: int = 8, tol: int = 2) -> dict:
+    z = noise_from_seeds(range(k), g.cfg.nz)
+    best_recall, success, diversity = [], [], []
+    for i in range(len(test_set)):
+        partial, full, label = test_set[i]
+        outs = g(partial[None].expand(k, -1, -1, -1), label.reshape(1).expand(k), z)
+        recall, precision = completion_scores(partial, full, outs, tol)
+        ok = precision >= 0.5
+        best_recall.append(float(recall[ok].max()) if ok.any() else 0.0)
+        success.append(bool((ok & (recall >= 0.5)).any()))
+        diversity.append(pairwise_iou(outs, 1))
+    return {"completion_items": len(success), "completion_success_rate": float(np.mean(success)),
+            "completion_best_recall_mean": float(np.mean(best_recall)),
+            "completion_pairwise_iou_mean": float(np.mean(diversity)),
+            "completion_tolerance_px": tol, "completions_per_item": k}
+
+
+def colour_histogram(image: torch.Tensor) -> torch.Tensor:
+    """[3,S,S] in [-1,1] -> normalised histogram [HIST_BINS**3] of non-white pixels."""
+    rgb = ((image.clamp(-1, 1) + 1) * 0.5).reshape(3, -1)               # [3, N] in [0,1]
+    keep = rgb.min(0).values < 0.92                                     # drop the white page
+    q = (rgb[:, keep] * HIST_BINS).long().clamp(max=HIST_BINS - 1)
+    idx = (q[0] * HIST_BINS + q[1]) * HIST_BINS + q[2]
+    h = torch.bincount(idx, minlength=HIST_BINS ** 3).float()
+    return h / h.sum().clamp(min=1)
+
+
+def class_centroids(train_set: Dataset, n_classes: int) -> torch.Tensor:
+    """[n_classes, bins] mean colour histogram of each class's training images."""
+    sums = torch.zeros(n_classes, HIST_BINS ** 3)
+    counts = torch.zeros(n_classes, 1)
+    for i in range(len(train_set)):
+        _, image, label = train_set[i]
+        sums[int(label)] += colour_histogram(image)
+        counts[int(label)] += 1
+    return sums / counts.clamp(min=1)
+
+
+def classify(image: torch.Tensor, centroids: torch.Tensor) -> int:
+    """Nearest centroid by histogram intersection (larger overlap = nearer)."""
+    return int(torch.minimum(colour_histogram(image)[None], centroids).sum(1).argmax())
+
+
+@torch.no_grad()
+def render_metrics(g: nn.Module, test_set: Dataset, centroids: torch.Tensor,
+                   seed: int = 0) -> dict:
+    """Render every held-out outline under every class; share named as the requested class
+    (all pairs, and the matching-class pairs alone)."""
+    n = g.cfg.n_classes
+    z = noise_from_seeds([seed], g.cfg.nz)
+    hits, own_hits = [], []
+    for i in range(len(test_set)):
+        outline, _, label = test_set[i]
+        x = outline[None].expand(n, g.cfg.in_channels, -1, -1)
+        images = torch.cat([g(x[c:c + 1], torch.tensor([c]), z) for c in range(n)])
+        guesses = [classify(images[c], centroids) for c in range(n)]
+        hits += [guesses[c] == c for c in range(n)]
+        own_hits.append(guesses[int(label)] == int(label))
+    return {"render_pairs": len(hits), "render_class_accuracy_all_pairs": float(np.mean(hits)),
+            "render_class_accuracy_own_class": float(np.mean(own_hits)),
+            "render_classifier": "nearest-centroid colour histogram (quick_metrics.py)"}

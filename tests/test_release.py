@@ -1,0 +1,52 @@
+"""Release: a run's EMA generator becomes a loadable checkpoint with a manifest entry."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from models.checkpoint import load_checkpoint
+from models.release import main as release_main
+from models.shape import TINY_SHAPE
+from models.train_shape import ShapeTrainConfig, train
+from models.training.distributed import DistContext
+from models.training.loop import Schedule
+from models.training.provenance import sha256_file
+from tests.tiny_data import CLASSES, shape_tensors, write_data_root
+
+
+@pytest.fixture
+def shape_run(tmp_path):
+    torch.set_num_threads(1)
+    cfg = ShapeTrainConfig(model=TINY_SHAPE, batch_size=2, k_best=2)
+    run = tmp_path / "run"
+    train(cfg, Schedule(1, 1, 1, 1), run, shape_tensors(4, 32, 3), CLASSES,
+          meta={"commands": ["python -m models.train_shape --preset tiny"],
+                "data_manifest_sha256": "abc", "git_commit": "def"},
+          ctx=DistContext(0, 1, 0, torch.device("cpu")))
+    (run / "metrics.json").write_text(json.dumps({"step": 1, "completion_success_rate": 0.5}))
+    return run
+
+
+def test_release_writes_loadable_checkpoint_and_manifest(tmp_path, shape_run):
+    data = write_data_root(tmp_path / "data", per_style=1)
+    out = tmp_path / "checkpoints"
+    argv = ["--kind", "shape", "--run", str(shape_run), "--out", str(out), "--data", str(data)]
+    assert release_main(argv) == 0
+    ckpt = load_checkpoint(out / "shape.pt", kind="shape", classes=CLASSES)
+    ckpt.build()
+    entry = json.loads((out / "manifest.json").read_text())["shape"]
+    assert entry["file"] == "shape.pt" and entry["sha256"] == sha256_file(out / "shape.pt")
+    assert entry["steps"] == 1 and entry["classes"] == list(CLASSES)
+    assert entry["command"].startswith("python -m models.train_shape")
+    assert entry["metrics"]["completion_success_rate"] == 0.5
+    assert {"data_manifest_sha256", "date", "git_commit"} <= set(entry)
+    assert "test art 0" in (out / "ATTRIBUTION.md").read_text()
+    assert "Quick, Draw!" in (out / "ATTRIBUTION.md").read_text()
+
+
+def test_release_of_missing_run_fails_cleanly(tmp_path, capsys):
+    assert release_main(["--kind", "shape", "--run", str(tmp_path / "nope"),
+                         "--out", str(tmp_path / "c")]) == 1
+    assert "no run state" in capsys.readouterr().err
