@@ -23,34 +23,13 @@ from PyQt5.QtGui import (
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from app.document import Point, Sketch, Stroke
+from gui.ink_layer import InkLayer
 
 MARGIN = 8  # logical px of desk around the paper
 PAPER_COLOUR = QColor(255, 255, 255)
-INK_COLOUR = QColor(0, 0, 0)
 SELECTION_COLOUR = QColor(30, 120, 220)
 TOOLS = ("pen", "eraser", "move")
 WHEEL_NOTCH = 120  # angleDelta units per wheel notch (Qt's convention)
-
-
-def paint_stroke(painter: QPainter, stroke: Stroke, start: int = 0) -> None:
-    """Paint a stroke's segments from point `start` on, in canvas coordinates."""
-    if stroke.tool == "eraser":
-        painter.setCompositionMode(QPainter.CompositionMode_Clear)
-    else:
-        painter.setCompositionMode(QPainter.CompositionMode_SourceOver)
-    widths = stroke.segment_widths()
-    pts = stroke.points
-    if len(pts) == 1:
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(INK_COLOUR)
-        r = widths[0] / 2
-        painter.drawEllipse(QPointF(pts[0][0], pts[0][1]), r, r)
-        return
-    for i in range(max(start, 1), len(pts)):
-        a, b = pts[i - 1], pts[i]
-        pen = QPen(INK_COLOUR, (widths[i - 1] + widths[i]) / 2, Qt.SolidLine, Qt.RoundCap)
-        painter.setPen(pen)
-        painter.drawLine(QPointF(a[0], a[1]), QPointF(b[0], b[1]))
 
 
 class Canvas(QWidget):
@@ -76,8 +55,8 @@ class Canvas(QWidget):
         self._opacity = 0.6
         self._shadow: QImage | None = None  # translucent ARGB at canvas size
         self._shadow_scaled: QImage | None = None  # the same at device size, cached
-        self._layer = QImage()  # ink at device resolution, transparent paper
-        self._layer_strokes: tuple[Stroke, ...] = ()  # what `_layer` shows besides the live stroke
+        self._ink = InkLayer()
+        self._just_finished: Stroke | None = None  # painted live, being committed right now
         self._live: Stroke | None = None  # stroke being drawn
         self._selection: tuple[int, ...] = ()
         self._band: tuple[QPointF, QPointF] | None = None  # rubber band, canvas coords
@@ -159,23 +138,11 @@ class Canvas(QWidget):
         return QPointF(paper.x() + pos.x() * s, paper.y() + pos.y() * s)
 
     # ---- ink layer -----------------------------------------------------------------------------
-    def _layer_painter(self) -> QPainter:
-        painter = QPainter(self._layer)
-        painter.setRenderHint(QPainter.Antialiasing)
-        painter.scale(self.scale(), self.scale())
-        return painter
-
     def _render_layer(self) -> None:
         """Redraw every stroke into a fresh layer (resize, undo, move)."""
-        self._layer = QImage(QSize(*self.device_paper_size()), QImage.Format_ARGB32_Premultiplied)
-        self._layer.setDevicePixelRatio(self.devicePixelRatioF())
-        self._layer.fill(Qt.transparent)
-        strokes = self._shown_strokes()
-        painter = self._layer_painter()
-        for stroke in strokes + ((self._live,) if self._live else ()):
-            paint_stroke(painter, stroke)
-        painter.end()
-        self._layer_strokes = self._sketch.strokes
+        shown = self._shown_strokes() + ((self._live,) if self._live else ())
+        size = QSize(*self.device_paper_size())
+        self._ink.reset(size, self.devicePixelRatioF(), self.scale(), shown, self._sketch.strokes)
         self._shadow_scaled = None
 
     def _shown_strokes(self) -> tuple[Stroke, ...]:
@@ -185,24 +152,8 @@ class Canvas(QWidget):
         return self._sketch.moved(self._selection, d.x(), d.y()).strokes
 
     def _extend_layer(self, strokes: tuple[Stroke, ...]) -> bool:
-        """Paint only the strokes appended since the last render; False if that is not the case.
+        return self._drag is None and self._ink.extend(strokes, self._just_finished)
 
-        A stroke just drawn here is already on the layer (painted point by point).
-        """
-        old = self._layer_strokes
-        if self._layer.isNull() or self._drag is not None or len(strokes) < len(old):
-            return False
-        if any(a is not b for a, b in zip(old, strokes)):
-            return False
-        painter = self._layer_painter()
-        for stroke in strokes[len(old) :]:
-            if stroke is not self._just_finished:
-                paint_stroke(painter, stroke)
-        painter.end()
-        self._layer_strokes = strokes
-        return True
-
-    _just_finished: Stroke | None = None
 
     # ---- painting ------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -215,22 +166,22 @@ class Canvas(QWidget):
             painter.setOpacity(self._opacity)
             painter.drawImage(paper.topLeft(), shadow)
             painter.setOpacity(1.0)
-        painter.drawImage(paper.topLeft(), self._layer)
+        painter.drawImage(paper.topLeft(), self._ink.image)
         self._paint_selection(painter)
         painter.end()
 
     def _scaled_shadow(self) -> QImage | None:
         """The shadow at the layer's size: as given when the worker made it so, else scaled once."""
-        if self._shadow is None or self._layer.isNull():
+        if self._shadow is None or self._ink.image.isNull():
             return None
-        if self._shadow.size() == self._layer.size():
-            self._shadow.setDevicePixelRatio(self._layer.devicePixelRatio())
+        if self._shadow.size() == self._ink.image.size():
+            self._shadow.setDevicePixelRatio(self._ink.image.devicePixelRatio())
             return self._shadow
-        if self._shadow_scaled is None or self._shadow_scaled.size() != self._layer.size():
+        if self._shadow_scaled is None or self._shadow_scaled.size() != self._ink.image.size():
             self._shadow_scaled = self._shadow.scaled(
-                self._layer.size(), Qt.IgnoreAspectRatio, Qt.SmoothTransformation
+                self._ink.image.size(), Qt.IgnoreAspectRatio, Qt.SmoothTransformation
             )
-            self._shadow_scaled.setDevicePixelRatio(self._layer.devicePixelRatio())
+            self._shadow_scaled.setDevicePixelRatio(self._ink.image.devicePixelRatio())
         return self._shadow_scaled
 
     def _paint_selection(self, painter: QPainter) -> None:
@@ -294,9 +245,7 @@ class Canvas(QWidget):
     def _paint_live(self, start: int) -> None:
         """Paint the live stroke from point `start` and repaint just the touched area."""
         assert self._live is not None
-        painter = self._layer_painter()
-        paint_stroke(painter, self._live, start)
-        painter.end()
+        self._ink.paint(self._live, start)
         pts = self._live.points[max(start - 1, 0) :]
         r = self._live.width / 2 + 2
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]

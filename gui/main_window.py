@@ -23,7 +23,7 @@ from app.autosave import Autosave
 from app.document import Sketch
 from app.overlay import DisplaySizes, Overlay, OverlayMode
 from app.worker import EngineInfo, InferenceResult
-from gui.actions import Actions, create_actions
+from gui.actions import create_actions
 from gui.canvas import Canvas
 from gui.controller import SketchController
 from gui.dialogs import Dialogs
