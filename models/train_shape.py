@@ -3,8 +3,8 @@
 Losses (paper Sec. 3.1, plus a reconstruction term that this small data set needs):
   D: WGAN critic conditioned on the sketch, with a zero-centred gradient penalty on real
      outlines (gamma/2 * E||grad D(real)||^2, applied lazily every `penalty_every` steps).
-  G: -D(completion) for each of K completions + rec_weight * min over the K completions of an
-     ink-weighted L1 to the true outline, so one completion is pulled to the truth and the
+  G: -D(completion) for each of K completions + rec_weight * min over the K completions of a
+     shift-tolerant ink distance to the true outline (losses.best_of_k_ink_distance), so one completion is pulled to the truth and the
      others stay free to differ (diversity of the gray shadow).
 Resumable (`--resume`), seeded, data-parallel under torchrun (see models.training.distributed).
 """
@@ -51,7 +51,7 @@ class ShapeTrainConfig:
     adv_weight: float = 1.0
     rec_weight: float = 20.0        # best-of-K reconstruction weight
     ink_weight: float = 6.0         # extra weight on true-ink pixels in the reconstruction
-    rec_blur: int = 3               # box blur (px) before the L1: tolerance to small shifts
+    rec_radius: int = 1             # stroke position tolerance (px) of the reconstruction
     ema_decay: float = 0.999
     ema_warmup: int = 500           # steps before the EMA reaches ema_decay
     seed: int = 0
@@ -109,7 +109,7 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     with autocast(ctx.device, cfg.cpu_bf16):
         fakes = nets.g(sketch_k, label_k, torch.randn(k * b, cfg.model.nz, device=ctx.device))
         adv = losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
-    rec = losses.best_of_k_ink_l1(fakes.float(), full, k, cfg.ink_weight, cfg.rec_blur)
+    rec = losses.best_of_k_ink_distance(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius)
     loss = cfg.adv_weight * adv + cfg.rec_weight * rec
     nets.opt_g.zero_grad(set_to_none=True)
     loss.backward()

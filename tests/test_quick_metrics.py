@@ -1,0 +1,34 @@
+"""In-run metric estimates: perfect and empty completions, colour-histogram classes."""
+from __future__ import annotations
+
+import torch
+
+from models.training.quick_metrics import classify, colour_histogram, completion_scores, \
+    pairwise_iou
+
+
+def _outline(cols: list[int], size: int = 16) -> torch.Tensor:
+    x = torch.ones(1, size, size)
+    for c in cols:
+        x[0, 2:14, c] = -1.0
+    return x
+
+
+def test_perfect_completion_scores_one_and_empty_scores_zero():
+    partial, full = _outline([3]), _outline([3, 10])
+    outs = torch.stack([full, partial])
+    recall, precision = completion_scores(partial, full, outs, tol=1)
+    assert recall[0] == 1.0 and precision[0] == 1.0
+    assert recall[1] == 0.0
+
+
+def test_identical_completions_have_iou_one():
+    outs = torch.stack([_outline([3, 10])] * 3)
+    assert pairwise_iou(outs, 1) == 1.0
+
+
+def test_histogram_classifier_picks_the_nearest_colour():
+    red = torch.full((3, 8, 8), -1.0); red[0] = 1.0
+    green = torch.full((3, 8, 8), -1.0); green[1] = 1.0
+    centroids = torch.stack([colour_histogram(red), colour_histogram(green)])
+    assert classify(green, centroids) == 1 and classify(red, centroids) == 0
