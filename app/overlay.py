@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -63,21 +64,26 @@ class DisplayLayers:
     chosen_index: int  # which completion `chosen` shows
 
 
+@lru_cache(maxsize=1)
+def _shadow_luts() -> tuple[np.ndarray, ...]:
+    """Gray → (B, G, R, A) premultiplied, as four 256-entry uint8 tables."""
+    gray = np.arange(256, dtype=np.int32)
+    alpha = np.clip(255 - SHADOW_FLOOR - gray, 0, None) * 255 // (255 - SHADOW_FLOOR)
+    colour = [alpha * value // 255 for value in (SHADOW_RGB[2], SHADOW_RGB[1], SHADOW_RGB[0])]
+    return tuple(table.astype(np.uint8) for table in (*colour, alpha))
+
+
 def shadow_bgra(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """(H, W) uint8 shadow, 255 = nothing → (h, w, 4) premultiplied BGRA at size (w, h).
 
     Darker gray = more opaque; transparent where no completion has ink, so the shadow tints the
     paper instead of covering it (byte order B, G, R, A is Qt's ARGB32 on little-endian hosts).
+    Only OpenCV calls, which release the GIL: this runs on the worker thread, and numpy's many
+    short GIL-holding steps measurably stalled the UI thread's pen events.
     """
     shrinking = size[0] < gray.shape[1]
     resized = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    strength = np.clip(255 - SHADOW_FLOOR - resized.astype(np.int32), 0, None)
-    alpha = (strength * 255 // (255 - SHADOW_FLOOR)).astype(np.uint16)  # (h, w) 0..255
-    bgra = np.empty(resized.shape + (4,), dtype=np.uint8)
-    for channel, value in enumerate((SHADOW_RGB[2], SHADOW_RGB[1], SHADOW_RGB[0])):
-        bgra[..., channel] = (alpha * value // 255).astype(np.uint8)  # premultiplied
-    bgra[..., 3] = alpha.astype(np.uint8)
-    return bgra
+    return cv2.merge([cv2.LUT(resized, table) for table in _shadow_luts()])
 
 
 def fitted_image(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> UiBenchReport:
     from gui.application import application, build_window
     from gui.preferences import Preferences
 
-    application()
+    app = application()  # keep the reference: a collected QApplication takes Qt down with it
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "bench.ini"), QSettings.IniFormat)
         window = build_window(args.checkpoints, args.device, Preferences(settings),
@@ -192,6 +192,7 @@ def run(args: argparse.Namespace) -> UiBenchReport:
             return _measure(window, args)
         finally:
             window.close()
+            app.processEvents()
 
 
 def _measure(window, args: argparse.Namespace) -> UiBenchReport:
