@@ -11,11 +11,13 @@ from __future__ import annotations
 from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import (
     QColor,
+    QCursor,
     QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
     QResizeEvent,
     QTabletEvent,
     QWheelEvent,
@@ -45,7 +47,6 @@ class Canvas(QWidget):
         self.setAttribute(Qt.WA_OpaquePaintEvent)
         self.setAttribute(Qt.WA_TabletTracking, False)
         self.setMouseTracking(False)
-        self.setCursor(Qt.CrossCursor)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setMinimumSize(200, 200)
         self.setFocusPolicy(Qt.StrongFocus)
@@ -62,6 +63,7 @@ class Canvas(QWidget):
         self._band: tuple[QPointF, QPointF] | None = None  # rubber band, canvas coords
         self._drag: tuple[QPointF, QPointF] | None = None  # (press, current), canvas coords
         self._wheel = 0  # wheel angle not yet turned into steps
+        self._update_cursor()
 
     # ---- what the canvas shows -------------------------------------------------------------
     def sketch(self) -> Sketch:
@@ -88,7 +90,7 @@ class Canvas(QWidget):
             raise ValueError(f"tool must be one of {TOOLS}, got {tool!r}")
         self._tool = tool
         self._selection, self._band = (), None
-        self.setCursor(Qt.OpenHandCursor if tool == "move" else Qt.CrossCursor)
+        self._update_cursor()
         self.update()
 
     def tool(self) -> str:
@@ -96,6 +98,27 @@ class Canvas(QWidget):
 
     def set_brush(self, width: float) -> None:
         self._brush = width
+        self._update_cursor()
+
+    def _update_cursor(self) -> None:
+        """A circle the size of the brush on screen (pen, eraser); a hand for moving."""
+        if self._tool == "move":
+            self.setCursor(Qt.OpenHandCursor)
+            return
+        dpr = self.devicePixelRatioF()
+        diameter = max(4.0, self._brush * self.scale())  # logical pixels
+        side = int(diameter * dpr) + 4
+        pixmap = QPixmap(side, side)
+        pixmap.setDevicePixelRatio(dpr)
+        pixmap.fill(Qt.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.Antialiasing)
+        centre, r = QPointF(side / dpr / 2, side / dpr / 2), diameter / 2
+        for colour, width in ((Qt.white, 3.0), (Qt.black, 1.0)):  # visible on ink and on paper
+            painter.setPen(QPen(colour, width / dpr if dpr > 1 else width))
+            painter.drawEllipse(centre, r, r)
+        painter.end()
+        self.setCursor(QCursor(pixmap))
 
     def brush(self) -> float:
         return self._brush
@@ -214,6 +237,7 @@ class Canvas(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._render_layer()
+        self._update_cursor()
         super().resizeEvent(event)
         self.resized.emit()
 

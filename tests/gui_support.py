@@ -12,6 +12,7 @@ from PyQt5.QtGui import QMouseEvent, QTabletEvent, QWheelEvent
 from PyQt5.QtWidgets import QApplication
 
 from app.autosave import Autosave
+from app.worker import load_engine
 from gui.application import build_window
 from gui.canvas import Canvas
 from gui.main_window import MainWindow
@@ -97,10 +98,11 @@ def wait_idle(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(settled, timeout=WAIT_MS)
 
 
-def make_window(qtbot, tmp_path: Path, checkpoints: Path, wait_loaded: bool = True) -> MainWindow:
+def make_window(qtbot, tmp_path: Path, checkpoints: Path, wait_loaded: bool = True,
+                factory=load_engine) -> MainWindow:  # fmt: skip
     settings = QSettings(str(tmp_path / "prefs.ini"), QSettings.IniFormat)
     window = build_window(str(checkpoints), "cpu", Preferences(settings), Autosave(tmp_path / "data"),
-                          dialogs=ScriptedDialogs(), persist=False)  # fmt: skip
+                          factory=factory, dialogs=ScriptedDialogs(), persist=False)  # fmt: skip
     qtbot.addWidget(window)
     window.resize(900, 500)
     window.show()

@@ -225,3 +225,35 @@ def test_brush_wheel_and_control(qtbot, window):
     assert window.canvas.brush() == 14 and window.panel.brush.value() == 14
     window.panel.brush.setValue(5)
     assert window.canvas.brush() == 5
+
+
+def test_models_never_run_on_the_ui_thread(qtbot, tmp_path, tiny_checkpoint_dir):
+    import threading
+
+    from app.engine import Engine
+
+    threads = []
+
+    class Watched:
+        def __init__(self, engine):
+            self.engine, self.classes, self.provenance = engine, engine.classes, engine.provenance
+
+        def complete(self, *args):
+            threads.append(threading.current_thread())
+            return self.engine.complete(*args)
+
+        def render(self, *args):
+            threads.append(threading.current_thread())
+            return self.engine.render(*args)
+
+    def factory(request):
+        threads.append(threading.current_thread())
+        return Watched(Engine.load(request.checkpoint_dir, device="cpu"))
+
+    win = make_window(qtbot, tmp_path, tiny_checkpoint_dir, factory=factory)
+    drag(win.canvas, CIRCLE)
+    wait_idle(qtbot, win)
+    win.actions.next_completion.trigger()
+    win.actions.dice.trigger()
+    wait_idle(qtbot, win)
+    assert len(threads) >= 4 and threading.main_thread() not in threads
