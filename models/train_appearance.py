@@ -253,6 +253,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--sample-every", type=int, default=200)
     p.add_argument("--save-every", type=int, default=200)
     p.add_argument("--eval", action="store_true", help="write <run>/metrics.json at the end")
+    p.add_argument("--eval-only", action="store_true",
+                   help="only write <run>/metrics.json for the saved state, no training")
     return p.parse_args(argv)
 
 
@@ -280,6 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     meta = {"commands": [command_line("models.train_appearance", argv)],
             "git_commit": git_commit(), "data_manifest_sha256": data_manifest_sha256(root)}
+    if args.eval_only:
+        print(json.dumps(evaluate_run(args.run, train_set, test_set)))
+        return 0
     ctx = init_distributed()
     sched = Schedule(args.steps, args.log_every, args.sample_every, args.save_every)
     try:

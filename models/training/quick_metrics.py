@@ -101,9 +101,10 @@ def render_metrics(g: nn.Module, test_set: Dataset, centroids: torch.Tensor,
     (all pairs, and the matching-class pairs alone)."""
     n = g.cfg.n_classes
     z = noise_from_seeds([seed], g.cfg.nz)
-    hits, own_hits = [], []
+    hits, own_hits, real_hits = [], [], []
     for i in range(len(test_set)):
-        outline, _, label = test_set[i]
+        outline, real, label = test_set[i]
+        real_hits.append(classify(real, centroids) == int(label))
         x = outline[None].expand(n, g.cfg.in_channels, -1, -1)
         images = torch.cat([g(x[c:c + 1], torch.tensor([c]), z) for c in range(n)])
         guesses = [classify(images[c], centroids) for c in range(n)]
@@ -111,4 +112,6 @@ def render_metrics(g: nn.Module, test_set: Dataset, centroids: torch.Tensor,
         own_hits.append(guesses[int(label)] == int(label))
     return {"render_pairs": len(hits), "render_class_accuracy_all_pairs": float(np.mean(hits)),
             "render_class_accuracy_own_class": float(np.mean(own_hits)),
+            # The same classifier on the real held-out images: the ceiling of the two above.
+            "classifier_accuracy_real_test_images": float(np.mean(real_hits)),
             "render_classifier": "nearest-centroid colour histogram (quick_metrics.py)"}
