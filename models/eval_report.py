@@ -1,0 +1,151 @@
+"""The evaluation's results as one JSON-ready dict, and as the table `models.evaluate` prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Sequence
+
+from models import appearance_eval as ae
+from models import completion_eval as ce
+
+# The issue's bars: (metrics path, comparison, threshold, what it means).
+BARS = (
+    ("completion.square.best_recovery", ">=", 0.5, "best of K recovers the missing outline"),
+    ("completion.square.best_precision", ">=", 0.5, "best of K draws where the outline is"),
+    ("completion.square.diversity_iou", "<", 0.9, "the K completions differ"),
+    ("appearance.headline.all", ">=", 0.9, "requested class wins (outline, class) pairs"),
+)
+
+
+def metrics_dict(scores: Sequence[ce.CaseScore], verdicts: dict[str, list[ae.Verdict]],
+                 held_accuracy: dict[str, float], engine, cfg, headline: str) -> dict:
+    """Everything the run measured, with the bars checked."""
+    square = [s for s in scores if s.recipe.startswith("square")]
+    result = {
+        "engine": {"classes": list(engine.classes), "provenance": engine.provenance},
+        "config": dataclasses.asdict(cfg),
+        "completion": {
+            "square": ce.summarise(square),
+            "by_source": ce.grouped(square, lambda s: s.source),
+            "by_recipe": ce.grouped(scores, lambda s: s.recipe),
+            "by_class": ce.grouped(square, lambda s: s.class_name),
+            "cases": [dataclasses.asdict(s) for s in scores],
+        },
+        "appearance": appearance_dict(verdicts, held_accuracy, headline),
+    }
+    result["bars"] = [check_bar(result, *bar) for bar in BARS]
+    return result
+
+
+def appearance_dict(verdicts: dict[str, list[ae.Verdict]], held_accuracy: dict[str, float],
+                    headline: str) -> dict:
+    judges = {}
+    for name, acc in held_accuracy.items():
+        model = verdicts["model"]
+        judges[name] = {
+            "held_out_real_accuracy": acc,
+            "model": ae.summary(model, name),
+            "model_by_source": {src: ae.summary([v for v in model if v.source == src], name)
+                                for src in dict.fromkeys(v.source for v in model)},
+            "flat_colour_baseline": ae.summary(verdicts["flat_colour"], name),
+            "per_class": ae.per_class(model, name),
+            "confusions": ae.confusions(model, name),
+        }
+    return {"headline_judge": headline, "headline": judges[headline]["model"],
+            "judges": judges}
+
+
+def lookup(result: dict, path: str):
+    node = result
+    for key in path.split("."):
+        node = node[key]
+    return node
+
+
+def check_bar(result: dict, path: str, op: str, threshold: float, meaning: str) -> dict:
+    value = lookup(result, path)
+    ok = (not math.isnan(value)) and (value >= threshold if op == ">=" else value < threshold)
+    return {"metric": path, "value": value, "bar": f"{op} {threshold}", "pass": bool(ok),
+            "meaning": meaning}
+
+
+# ---------------------------------------------------------------------------------------------
+# Table
+
+COMPLETION_COLUMNS = (("n", "n", "{:>4.0f}"), ("best P", "best_precision", "{:>6.2f}"),
+                      ("best R", "best_recall", "{:>6.2f}"), ("best F1", "best_f1", "{:>7.2f}"),
+                      ("mean F1", "mean_f1", "{:>7.2f}"), ("base P", "baseline_precision",
+                                                           "{:>6.2f}"),
+                      ("base R", "baseline_recall", "{:>6.2f}"),
+                      ("recov best", "best_recovery", "{:>10.2f}"),
+                      ("recov mean", "mean_recovery", "{:>10.2f}"),
+                      ("IoU(K)", "diversity_iou", "{:>6.2f}"))
+
+
+def _row(label: str, stats: dict, columns) -> str:
+    cells = []
+    for head, key, fmt in columns:
+        v = stats.get(key, math.nan)
+        cells.append(f"{'nan':>{len(head)}}" if isinstance(v, float) and math.isnan(v)
+                     else fmt.format(v).rjust(len(head)))
+    return f"{label:<22}" + "  ".join(cells)
+
+
+def completion_table(result: dict) -> list[str]:
+    comp = result["completion"]
+    cfg = result["config"]
+    lines = [f"COMPLETION  K={cfg['samples']}, skeletons matched within {cfg['tolerance']:g} px "
+             f"at {cfg['cases']['size']} px; 'base' = the partial returned unchanged",
+             " " * 22 + "  ".join(h for h, _, _ in COMPLETION_COLUMNS)]
+    lines.append(_row("square erase, all", comp["square"], COMPLETION_COLUMNS))
+    lines += [_row(f"  {k}", v, COMPLETION_COLUMNS) for k, v in comp["by_source"].items()]
+    lines += [_row(f"  {k}", v, COMPLETION_COLUMNS) for k, v in comp["by_recipe"].items()]
+    return lines
+
+
+def appearance_table(result: dict) -> list[str]:
+    app = result["appearance"]
+    judges = app["judges"]
+    any_judge = next(iter(judges.values()))["model"]
+    lines = [f"APPEARANCE  {any_judge['outlines']} held-out outlines x every class = "
+             f"{any_judge['n']} renders; win = the judge names the requested class",
+             f"{'judge':<16}{'real acc':>9}{'all':>7}{'own':>7}{'other':>7}{'swept':>7}"
+             f"{'| flat-colour baseline all':>27}"]
+    for name, j in judges.items():
+        m, b = j["model"], j["flat_colour_baseline"]
+        mark = " *" if name == app["headline_judge"] else ""
+        lines.append(f"{name + mark:<16}{j['held_out_real_accuracy']:>9.2f}{m['all']:>7.2f}"
+                     f"{m['own']:>7.2f}{m['other']:>7.2f}{m['swept']:>7.2f}{b['all']:>27.2f}")
+    lines.append("  * headline judge; real acc = on held-out-style real images; "
+                 "swept = outlines that won under every class")
+    return lines + per_class_table(judges)
+
+
+def per_class_table(judges: dict) -> list[str]:
+    names = list(judges)
+    classes = list(next(iter(judges.values()))["per_class"])
+    lines = ["per requested class (win rate over all outlines):",
+             f"  {'class':<15}" + "".join(f"{n:>15}" for n in names)]
+    for c in classes:
+        lines.append(f"  {c:<15}" + "".join(f"{judges[n]['per_class'][c]['all']:>15.2f}"
+                                            for n in names))
+    return lines
+
+
+def bars_table(result: dict) -> list[str]:
+    lines = ["BARS"]
+    for b in result["bars"]:
+        lines.append(f"  [{'PASS' if b['pass'] else 'FAIL'}] {b['metric']} = {b['value']:.3f} "
+                     f"(bar {b['bar']}): {b['meaning']}")
+    return lines
+
+
+def table(result: dict) -> str:
+    """The printed report."""
+    prov = result["engine"]["provenance"]
+    source = ", ".join(f"{k}: {v.get('file', '?')} ({v.get('note', v.get('steps', ''))})"
+                       for k, v in prov.items())
+    lines = [f"checkpoints: {source}", ""]
+    lines += completion_table(result) + [""] + appearance_table(result) + [""]
+    return "\n".join(lines + bars_table(result))
