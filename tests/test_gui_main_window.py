@@ -257,3 +257,27 @@ def test_models_never_run_on_the_ui_thread(qtbot, tmp_path, tiny_checkpoint_dir)
     win.actions.dice.trigger()
     wait_idle(qtbot, win)
     assert len(threads) >= 4 and threading.main_thread() not in threads
+
+
+def test_preferences_are_kept_between_runs(qtbot, tmp_path, tiny_checkpoint_dir):
+    from PyQt5.QtCore import QSettings
+
+    from gui.application import build_window
+    from gui.preferences import Preferences
+    from tests.gui_support import ScriptedDialogs
+
+    def run(brush=None, class_index=None, opacity=None):
+        prefs = Preferences(QSettings(str(tmp_path / "prefs.ini"), QSettings.IniFormat))
+        win = build_window(str(tiny_checkpoint_dir), "cpu", prefs, dialogs=ScriptedDialogs())
+        qtbot.addWidget(win)
+        qtbot.waitUntil(lambda: win.controller.info is not None, timeout=WAIT_MS)
+        if brush is not None:
+            win.panel.brush.setValue(brush)
+            win.panel.classes.activated.emit(class_index)
+            win.panel.opacity.setValue(opacity)
+        state = (win.canvas.brush(), win.controller.sketch.class_name, win.controller.overlay.opacity)
+        win.close()  # unsaved changes: ScriptedDialogs confirms quitting
+        return state
+
+    run(brush=17, class_index=2, opacity=35)
+    assert run() == (17.0, "moon", 0.35)
