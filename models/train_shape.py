@@ -48,10 +48,11 @@ class ShapeTrainConfig:
     betas: tuple[float, float] = (0.0, 0.99)   # GAN-stability ResNet setting
     gamma: float = 10.0             # zero-centred penalty weight
     penalty_every: int = 2          # lazy penalty (StyleGAN2): every n steps, scaled by n
-    adv_weight: float = 1.0
+    adv_weight: float = 0.2         # small: the critic sharpens, the reconstruction teaches
     rec_weight: float = 20.0        # best-of-K reconstruction weight
     ink_weight: float = 6.0         # extra weight on true-ink pixels in the reconstruction
     rec_radius: int = 1             # stroke position tolerance (px) of the reconstruction
+    rec_mean_share: float = 0.2     # share of the mean-over-K in the reconstruction term
     ema_decay: float = 0.999
     ema_warmup: int = 500           # steps before the EMA reaches ema_decay
     seed: int = 0
@@ -109,7 +110,8 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     with autocast(ctx.device, cfg.cpu_bf16):
         fakes = nets.g(sketch_k, label_k, torch.randn(k * b, cfg.model.nz, device=ctx.device))
         adv = losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
-    rec = losses.best_of_k_ink_distance(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius)
+    rec = losses.best_of_k_ink_distance(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius,
+                                      cfg.rec_mean_share)
     loss = cfg.adv_weight * adv + cfg.rec_weight * rec
     nets.opt_g.zero_grad(set_to_none=True)
     loss.backward()
@@ -207,6 +209,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=d.lr_g, help="both networks")
     p.add_argument("--gamma", type=float, default=d.gamma)
     p.add_argument("--rec-weight", type=float, default=d.rec_weight)
+    p.add_argument("--adv-weight", type=float, default=d.adv_weight)
+    p.add_argument("--rec-mean-share", type=float, default=d.rec_mean_share)
     p.add_argument("--ink-weight", type=float, default=d.ink_weight)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
@@ -233,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = PRESETS[args.preset]
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                            lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
-                           rec_weight=args.rec_weight, ink_weight=args.ink_weight,
+                           rec_weight=args.rec_weight, adv_weight=args.adv_weight,
+                           rec_mean_share=args.rec_mean_share, ink_weight=args.ink_weight,
                            seed=args.seed, cpu_bf16=args.cpu_bf16)
     root = args.data or default_data_root()
     train_set = ShapeDataset(root, size=model.size, split="train", seed=args.seed,

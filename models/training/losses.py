@@ -52,7 +52,7 @@ def near(x: torch.Tensor, radius: int) -> torch.Tensor:
 
 
 def best_of_k_ink_distance(fakes: torch.Tensor, target: torch.Tensor, k: int, ink_weight: float,
-                           radius: int = 1) -> torch.Tensor:
+                           radius: int = 1, mean_share: float = 0.0) -> torch.Tensor:
     """min over K completions of a shift-tolerant ink distance to the true outline, mean over B.
 
     fakes [K*B,1,S,S] (sample k of item b at row k*B + b), target [B,1,S,S]. Per pixel:
@@ -61,7 +61,8 @@ def best_of_k_ink_distance(fakes: torch.Tensor, target: torch.Tensor, k: int, in
     blurred maps, a gray haze cannot match this: half-ink costs precision and earns only half
     the recall, so the optimum is crisp strokes. Only the closest of the K completions is
     pulled towards the truth (the "best of many" trick), so the others stay free to differ;
-    true ink weighs more since it is ~5% of the image.
+    true ink weighs more since it is ~5% of the image. `mean_share` mixes in the mean over
+    the K, so that no completion learns to sit idle (return the sketch unchanged).
     """
     b = target.shape[0]
     t = ink(target)
@@ -70,4 +71,4 @@ def best_of_k_ink_distance(fakes: torch.Tensor, target: torch.Tensor, k: int, in
     t_near = near(t, radius)
     per_pixel = (1.0 + ink_weight) * t * (1.0 - f_near) + f * (1.0 - t_near)
     dist = per_pixel.flatten(2).mean(2)                                 # [K,B]
-    return dist.min(dim=0).values.mean()
+    return (1.0 - mean_share) * dist.min(dim=0).values.mean() + mean_share * dist.mean()
