@@ -8,6 +8,11 @@ Per case we report, all on 1-px skeletons matched within a tolerance (see metric
 * baseline: the partial returned unchanged (precision ~1, recall = the share already drawn);
 * recovery: the share of the *missing* outline that the best completion draws (baseline: 0);
 * diversity: the mean pairwise IoU of the K completions' dilated ink (1.0 = all identical).
+
+Plain precision and diversity can look good on bad completions: the partial is copied into
+every completion (precision ~1 for the baseline), and random smudges differ between seeds
+(low IoU). So the added strokes are also scored on their own: their precision against the
+truth, their length relative to the missing outline, and the IoU of only the added ink.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ class CaseScore:
     mean_recovery: float  # ... averaged over the K completions
     diversity_iou: float  # mean pairwise IoU of the K completions' dilated ink
     best_index: int  # which seed gave the best completion
+    best_added_precision: float  # share of the best's own strokes on the truth (NaN: none)
+    best_added_ratio: float  # the best's own stroke length / missing length (NaN: none missing)
+    added_iou: float  # mean pairwise IoU of only the ink the K completions added
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,10 @@ def score_completions(case: Case, outlines: np.ndarray,
         best=matches[best], mean=mean_match(matches),
         baseline=metrics.match(partial, true, tolerance),
         best_recovery=recoveries[best], mean_recovery=_nanmean(recoveries),
-        diversity_iou=metrics.mean_pairwise_iou(outlines, tolerance), best_index=best)
+        diversity_iou=metrics.mean_pairwise_iou(outlines, tolerance), best_index=best,
+        best_added_precision=metrics.added_precision(skels[best], true, partial, tolerance),
+        best_added_ratio=metrics.added_ratio(skels[best], true, partial, tolerance),
+        added_iou=metrics.mean_pairwise_iou(outlines, tolerance, outside=case.partial))
 
 
 def mean_match(matches: Sequence[Match]) -> Match:
@@ -86,7 +97,8 @@ def evaluate_case(engine, case: Case, seeds: Sequence[int],
 
 SUMMARY_KEYS = ("best_precision", "best_recall", "best_f1", "mean_precision", "mean_recall",
                 "mean_f1", "baseline_precision", "baseline_recall", "baseline_f1",
-                "best_recovery", "mean_recovery", "diversity_iou")
+                "best_recovery", "mean_recovery", "diversity_iou", "best_added_precision",
+                "best_added_ratio", "added_iou")
 
 
 def flat(score: CaseScore) -> dict[str, float]:
@@ -94,7 +106,9 @@ def flat(score: CaseScore) -> dict[str, float]:
     out = {f"{kind}_{f.name}": getattr(getattr(score, kind), f.name)
            for kind in ("best", "mean", "baseline") for f in fields(Match)}
     out.update(best_recovery=score.best_recovery, mean_recovery=score.mean_recovery,
-               diversity_iou=score.diversity_iou)
+               diversity_iou=score.diversity_iou,
+               best_added_precision=score.best_added_precision,
+               best_added_ratio=score.best_added_ratio, added_iou=score.added_iou)
     return out
 
 

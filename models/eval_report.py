@@ -80,7 +80,10 @@ COMPLETION_COLUMNS = (("n", "n", "{:>4.0f}"), ("best P", "best_precision", "{:>6
                       ("base R", "baseline_recall", "{:>6.2f}"),
                       ("recov best", "best_recovery", "{:>10.2f}"),
                       ("recov mean", "mean_recovery", "{:>10.2f}"),
-                      ("IoU(K)", "diversity_iou", "{:>6.2f}"))
+                      ("IoU(K)", "diversity_iou", "{:>6.2f}"),
+                      ("added P", "best_added_precision", "{:>7.2f}"),
+                      ("added/miss", "best_added_ratio", "{:>10.2f}"),
+                      ("added IoU", "added_iou", "{:>9.2f}"))
 
 
 def _row(label: str, stats: dict, columns) -> str:
@@ -96,7 +99,8 @@ def completion_table(result: dict) -> list[str]:
     comp = result["completion"]
     cfg = result["config"]
     lines = [f"COMPLETION  K={cfg['samples']}, skeletons matched within {cfg['tolerance']:g} px "
-             f"at {cfg['cases']['size']} px; 'base' = the partial returned unchanged",
+             f"at {cfg['cases']['size']} px; 'base' = the partial returned unchanged; "
+             "'added' = the best completion's strokes away from the partial",
              " " * 22 + "  ".join(h for h, _, _ in COMPLETION_COLUMNS)]
     lines.append(_row("square erase, all", comp["square"], COMPLETION_COLUMNS))
     lines += [_row(f"  {k}", v, COMPLETION_COLUMNS) for k, v in comp["by_source"].items()]

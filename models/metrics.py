@@ -88,6 +88,35 @@ def recovery(pred: np.ndarray, true: np.ndarray, partial: np.ndarray,
     return near_share(missing_part(true, partial, tolerance), pred, tolerance)
 
 
+def added_part(pred: np.ndarray, partial: np.ndarray,
+               tolerance: float = DEFAULT_TOLERANCE) -> np.ndarray:
+    """bool (H,W): predicted skeleton pixels farther than ``tolerance`` from the partial's.
+
+    What a completion drew of its own: the partial copied through is not in it.
+    """
+    return pred & (distance_to(partial) > tolerance)
+
+
+def added_precision(pred: np.ndarray, true: np.ndarray, partial: np.ndarray,
+                    tolerance: float = DEFAULT_TOLERANCE) -> float:
+    """Share of the completion's own strokes that lie on the true outline (NaN: drew nothing).
+
+    Plain precision counts the copied partial too, so returning the partial scores ~1; this
+    does not.
+    """
+    return near_share(added_part(pred, partial, tolerance), true, tolerance)
+
+
+def added_ratio(pred: np.ndarray, true: np.ndarray, partial: np.ndarray,
+                tolerance: float = DEFAULT_TOLERANCE) -> float:
+    """Length of the completion's own strokes / length of the missing outline (NaN: none missing).
+
+    About 1 when it draws as much as is missing; 0 when it adds nothing.
+    """
+    missing = int(missing_part(true, partial, tolerance).sum())
+    return float(added_part(pred, partial, tolerance).sum() / missing) if missing else math.nan
+
+
 def dilated_ink(drawing: np.ndarray, radius: float = DEFAULT_TOLERANCE) -> np.ndarray:
     """uint8 (H,W) drawing -> bool (H,W) ink grown by ``radius`` px (a disc)."""
     k = 2 * int(round(radius)) + 1
@@ -101,11 +130,17 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.logical_and(a, b).sum() / union) if union else 1.0
 
 
-def mean_pairwise_iou(drawings: np.ndarray, radius: float = DEFAULT_TOLERANCE) -> float:
+def mean_pairwise_iou(drawings: np.ndarray, radius: float = DEFAULT_TOLERANCE,
+                      outside: np.ndarray | None = None) -> float:
     """uint8 (K,H,W) drawings -> mean IoU of their dilated ink over all K(K-1)/2 pairs.
 
-    1.0 means the K completions are identical; NaN for K < 2.
+    outside: optional uint8 (H,W) drawing (the partial) whose dilated ink is left out, so only
+    what the completions added is compared. 1.0 means the K completions are identical
+    (or all add nothing); NaN for K < 2.
     """
     masks = [dilated_ink(d, radius) for d in drawings]
+    if outside is not None:
+        keep = ~dilated_ink(outside, 2 * radius)
+        masks = [mk & keep for mk in masks]
     pairs = [iou(a, b) for a, b in itertools.combinations(masks, 2)]
     return float(np.mean(pairs)) if pairs else math.nan

@@ -87,6 +87,8 @@ def test_an_oracle_completion_scores_perfectly():
     got = stub_scores(lambda case: case.item.full)
     assert got["best_precision"] == got["best_recall"] == got["best_recovery"] == 1.0
     assert got["diversity_iou"] == 1.0  # identical completions
+    assert got["best_added_precision"] == 1.0
+    assert got["best_added_ratio"] == pytest.approx(1.0, abs=0.15)
     assert got["baseline_recall"] < 0.9
 
 
@@ -94,6 +96,7 @@ def test_returning_the_partial_recovers_nothing():
     got = stub_scores(lambda case: case.partial)
     assert got["best_recovery"] == 0.0
     assert got["best_recall"] == pytest.approx(got["baseline_recall"])
+    assert got["best_added_ratio"] == 0.0 and got["added_iou"] == 1.0
 
 
 def test_render_classes_are_own_first_then_distinct_others():

@@ -110,3 +110,26 @@ def test_iou_and_pairwise_diversity():
     apart = np.stack([drawing(verticals()), drawing(verticals(dx=12))])
     assert m.mean_pairwise_iou(apart) == 0.0
     assert math.isnan(m.mean_pairwise_iou(same[:1]))
+
+
+def test_added_strokes_are_scored_without_the_copied_partial():
+    true = m.skeleton_of(drawing(square()))
+    partial = m.skeleton_of(drawing(square(sides=("top", "bottom", "left"))))
+    right = m.skeleton_of(drawing(square()))
+    wrong = m.skeleton_of(drawing(square(sides=("top", "bottom", "left"))
+                                  + [((110, 30), (110, 98))]))
+    assert m.added_precision(right, true, partial) == pytest.approx(1.0)
+    assert m.added_precision(wrong, true, partial) == pytest.approx(0.0, abs=0.05)
+    assert math.isnan(m.added_precision(partial, true, partial))  # added nothing
+    assert m.match(partial, true).precision == 1.0  # ... which plain precision rewards
+    assert m.added_ratio(right, true, partial) == pytest.approx(1.0, abs=0.1)
+    assert m.added_ratio(partial, true, partial) == 0.0
+
+
+def test_added_iou_ignores_the_shared_partial():
+    partial = drawing(verticals()[:2])
+    a = drawing(verticals()[:2] + [((80, 20), (80, 108))])
+    b = drawing(verticals()[:2] + [((110, 20), (110, 108))])
+    assert 0.3 < m.mean_pairwise_iou(np.stack([a, b])) < 0.8  # the copied partial agrees
+    assert m.mean_pairwise_iou(np.stack([a, b]), outside=partial) == 0.0
+    assert m.mean_pairwise_iou(np.stack([partial, partial]), outside=partial) == 1.0
