@@ -54,16 +54,31 @@ class Scored:
 
     case: Case
     score: CaseScore
+    loose: tuple[CaseScore, ...]  # the same case scored at each looser tolerance
     outlines: np.ndarray  # uint8 (K,S,S) completions
     shadow: np.ndarray  # uint8 (S,S) the engine's blend of them
 
 
+@dataclass(frozen=True)
+class Skeletons:
+    """The 1-px skeletons of one case's drawings, thinned once for every tolerance."""
+
+    true: np.ndarray  # bool (S,S)
+    partial: np.ndarray  # bool (S,S)
+    completions: tuple[np.ndarray, ...]  # K bool (S,S)
+
+
+def skeletons(case: Case, outlines: np.ndarray) -> Skeletons:
+    return Skeletons(metrics.skeleton_of(case.item.full), metrics.skeleton_of(case.partial),
+                     tuple(metrics.skeleton_of(o) for o in outlines))
+
+
 def score_completions(case: Case, outlines: np.ndarray,
-                      tolerance: float = metrics.DEFAULT_TOLERANCE) -> CaseScore:
+                      tolerance: float = metrics.DEFAULT_TOLERANCE,
+                      skel: Skeletons | None = None) -> CaseScore:
     """Score uint8 (K,S,S) ``outlines`` completed from ``case.partial``."""
-    true = metrics.skeleton_of(case.item.full)
-    partial = metrics.skeleton_of(case.partial)
-    skels = [metrics.skeleton_of(o) for o in outlines]
+    skel = skel or skeletons(case, outlines)
+    true, partial, skels = skel.true, skel.partial, skel.completions
     matches = [metrics.match(s, true, tolerance) for s in skels]
     recoveries = [metrics.recovery(s, true, partial, tolerance) for s in skels]
     best = int(np.argmax([m.f1 for m in matches]))
@@ -85,11 +100,15 @@ def mean_match(matches: Sequence[Match]) -> Match:
 
 
 def evaluate_case(engine, case: Case, seeds: Sequence[int],
-                  tolerance: float = metrics.DEFAULT_TOLERANCE) -> Scored:
-    """Complete ``case.partial`` with the engine (as the app does) and score the K outlines."""
+                  tolerance: float = metrics.DEFAULT_TOLERANCE,
+                  loose: Sequence[float] = ()) -> Scored:
+    """Complete ``case.partial`` with the engine (as the app does) and score the K outlines,
+    at ``tolerance`` and at each ``loose`` tolerance."""
     done = engine.complete(case.partial, case.item.class_name, seeds)
-    return Scored(case, score_completions(case, done.outlines, tolerance), done.outlines,
-                  done.shadow)
+    skel = skeletons(case, done.outlines)
+    return Scored(case, score_completions(case, done.outlines, tolerance, skel),
+                  tuple(score_completions(case, done.outlines, t, skel) for t in loose),
+                  done.outlines, done.shadow)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,10 +18,15 @@ BARS = (
 )
 
 
-def metrics_dict(scores: Sequence[ce.CaseScore], verdicts: dict[str, list[ae.Verdict]],
-                 held_accuracy: dict[str, float], engine, cfg, headline: str) -> dict:
+def is_square(score: ce.CaseScore) -> bool:
+    return score.recipe.startswith("square")
+
+
+def metrics_dict(scores: Sequence[ce.CaseScore], loose: dict[float, list[ce.CaseScore]],
+                 verdicts: dict[str, list[ae.Verdict]], held_accuracy: dict[str, float],
+                 engine, cfg, headline: str) -> dict:
     """Everything the run measured, with the bars checked."""
-    square = [s for s in scores if s.recipe.startswith("square")]
+    square = [s for s in scores if is_square(s)]
     result = {
         "engine": {"classes": list(engine.classes), "provenance": engine.provenance},
         "config": dataclasses.asdict(cfg),
@@ -30,6 +35,8 @@ def metrics_dict(scores: Sequence[ce.CaseScore], verdicts: dict[str, list[ae.Ver
             "by_source": ce.grouped(square, lambda s: s.source),
             "by_recipe": ce.grouped(scores, lambda s: s.recipe),
             "by_class": ce.grouped(square, lambda s: s.class_name),
+            "square_at_tolerance": {f"{t:g}": ce.summarise(s for s in group if is_square(s))
+                                    for t, group in loose.items()},
             "cases": [dataclasses.asdict(s) for s in scores],
         },
         "appearance": appearance_dict(verdicts, held_accuracy, headline),
@@ -105,6 +112,8 @@ def completion_table(result: dict) -> list[str]:
     lines.append(_row("square erase, all", comp["square"], COMPLETION_COLUMNS))
     lines += [_row(f"  {k}", v, COMPLETION_COLUMNS) for k, v in comp["by_source"].items()]
     lines += [_row(f"  {k}", v, COMPLETION_COLUMNS) for k, v in comp["by_recipe"].items()]
+    lines += [_row(f"  at {t} px (context)", v, COMPLETION_COLUMNS)
+              for t, v in comp["square_at_tolerance"].items()]
     return lines
 
 

@@ -45,6 +45,8 @@ class EvalConfig:
 
     samples: int = 8  # K completions per partial (seeds 0..K-1)
     tolerance: float = 2.0  # skeleton match tolerance in px at the case size
+    # Also reported, for context: 4 px = one pixel of the 64 px shape network, 8 px = two.
+    loose_tolerances: tuple[float, ...] = (4.0, 8.0)
     render_seed: int = 0  # appearance noise seed of every render
     judge_size: int = 64  # renders are judged at this size
     judge_steps: int | None = None  # override every judge's training steps (smoke tests)
@@ -53,17 +55,21 @@ class EvalConfig:
 
 
 def run_completion(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
-                   ) -> tuple[list[ce.CaseScore], dict[str, ce.Scored]]:
-    """Scores of every case; the Scored sheet case (SHEET_RECIPE) of each item by name."""
+                   ) -> tuple[list[ce.CaseScore], dict[float, list[ce.CaseScore]],
+                              dict[str, ce.Scored]]:
+    """Scores of every case at cfg.tolerance, at each loose tolerance, and the Scored sheet
+    case (SHEET_RECIPE) of each item by name."""
     seeds = list(range(cfg.samples))
-    scores, sheet = [], {}
+    scores, loose, sheet = [], {t: [] for t in cfg.loose_tolerances}, {}
     for item in items:
         for case in cases_of(item, cfg.cases):
-            scored = ce.evaluate_case(engine, case, seeds, cfg.tolerance)
+            scored = ce.evaluate_case(engine, case, seeds, cfg.tolerance, cfg.loose_tolerances)
             scores.append(scored.score)
+            for t, s in zip(cfg.loose_tolerances, scored.loose):
+                loose[t].append(s)
             if case.recipe == SHEET_RECIPE:
                 sheet[item.name] = scored
-    return scores, sheet
+    return scores, loose, sheet
 
 
 def train_judges(root: Path, cfg: EvalConfig, cache_dir: Path | None
@@ -167,12 +173,13 @@ def evaluate(engine: Engine, root: Path, out: Path, cfg: EvalConfig,
     items = held_out(root, engine.classes, cfg.cases)
     if not items:
         raise ValueError(f"no held-out drawings under {root} for classes {engine.classes}")
-    scores, sheet = run_completion(engine, items, cfg)
+    scores, loose, sheet = run_completion(engine, items, cfg)
     judges, held_acc, train_images = train_judges(root, cfg, judge_cache)
     verdicts = run_appearance(engine, items, judges, train_images, cfg)
     headline = next(j for j in judges if j.name == HEADLINE_JUDGE)
     write_sheet(out / "contact_sheet.png", engine, items, sheet, headline, cfg)
-    result = report.metrics_dict(scores, verdicts, held_acc, engine, cfg, HEADLINE_JUDGE)
+    result = report.metrics_dict(scores, loose, verdicts, held_acc, engine, cfg,
+                                 HEADLINE_JUDGE)
     result["seconds"] = round(time.monotonic() - t0, 1)
     (out / "metrics.json").write_text(json.dumps(result, indent=2, default=_json_default))
     return result

@@ -78,7 +78,8 @@ def stub_scores(answer):
     items = held_out(DATA, StubEngine.classes, cfg.cases)
     engine = StubEngine(answer)
     engine.register([c for it in items for c in cases_of(it, cfg.cases)])
-    scores, sheet = ev.run_completion(engine, items, cfg)
+    scores, loose, sheet = ev.run_completion(engine, items, cfg)
+    assert set(loose) == set(cfg.loose_tolerances) and len(loose[4.0]) == len(scores)
     assert set(sheet) == {it.name for it in items}
     return ev.ce.summarise(s for s in scores if s.recipe.startswith("square"))
 
