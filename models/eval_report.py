@@ -132,6 +132,9 @@ def appearance_table(result: dict) -> list[str]:
                      f"{m['own']:>7.2f}{m['other']:>7.2f}{m['swept']:>7.2f}{b['all']:>27.2f}")
     lines.append("  * headline judge; real acc = on held-out-style real images; "
                  "swept = outlines that won under every class")
+    for src, m in judges[app["headline_judge"]]["model_by_source"].items():
+        lines.append(f"  {app['headline_judge']} on {src} outlines ({m['outlines']}): "
+                     f"all {m['all']:.2f}, own {m['own']:.2f}, other {m['other']:.2f}")
     return lines + per_class_table(judges)
 
 
