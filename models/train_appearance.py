@@ -36,7 +36,8 @@ from models.training.ema import ema_decay_at, make_ema, update_ema
 from models.training.loop import Schedule, autocast, run_steps
 from models.training.quick_metrics import class_centroids, render_metrics
 from models.training.run_log import save_grid
-from models.training.run_state import load_run_state, net_states, restore_nets, save_run_state
+from models.training.run_state import load_run_state, net_states, restore_nets, \
+    save_run_state, set_learning_rates
 
 PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, "tiny": TINY_APPEARANCE}
 KIND = "appearance"
@@ -200,6 +201,7 @@ def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: D
         state = load_run_state(run_dir, KIND)
         restore_nets(state, nets.modules(), nets.optimizers())
         start = int(state["step"])
+        set_learning_rates({nets.opt_g: cfg.lr_g, nets.opt_d: cfg.lr_d, nets.opt_c: cfg.lr_c})
         meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
     for net in (nets.g, nets.d, nets.c):
         broadcast_weights(net, ctx)

@@ -32,7 +32,8 @@ from models.training.ema import ema_decay_at, make_ema, update_ema
 from models.training.loop import Schedule, autocast, run_steps
 from models.training.quick_metrics import completion_metrics
 from models.training.run_log import save_grid
-from models.training.run_state import load_run_state, net_states, restore_nets, save_run_state
+from models.training.run_state import load_run_state, net_states, restore_nets, \
+    save_run_state, set_learning_rates
 
 PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, "tiny": TINY_SHAPE}
 KIND = "shape"
@@ -109,7 +110,8 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     sketch_k, label_k = partial.repeat(k, 1, 1, 1), label.repeat(k)     # row k*B + b
     with autocast(ctx.device, cfg.cpu_bf16):
         fakes = nets.g(sketch_k, label_k, torch.randn(k * b, cfg.model.nz, device=ctx.device))
-        adv = losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
+        adv = (losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
+               if cfg.adv_weight > 0 else fakes.new_zeros(()))
     rec = losses.best_of_k_ink_distance(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius,
                                       cfg.rec_mean_share)
     loss = cfg.adv_weight * adv + cfg.rec_weight * rec
@@ -123,7 +125,8 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
 def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
                ctx: DistContext) -> dict[str, float]:
     batch = [t.to(ctx.device) for t in batch]
-    out = d_step(nets, cfg, batch, step, ctx)
+    # adv_weight 0 = reconstruction-only phase (a warm-up): the critic is not trained or run.
+    out = d_step(nets, cfg, batch, step, ctx) if cfg.adv_weight > 0 else {}
     out.update(g_step(nets, cfg, batch, ctx))
     update_ema(nets.g_ema, nets.g, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
     return out
@@ -164,6 +167,7 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
         restore_nets(state, {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
                      {"g": nets.opt_g, "d": nets.opt_d})
         start = int(state["step"])
+        set_learning_rates({nets.opt_g: cfg.lr_g, nets.opt_d: cfg.lr_d})
         meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
     broadcast_weights(nets.g, ctx)
     broadcast_weights(nets.d, ctx)

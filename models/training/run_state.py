@@ -67,3 +67,11 @@ def restore_nets(state: dict[str, Any], nets: dict[str, nn.Module],
             raise RunStateError(f"cannot restore {name!r} (different config?): {err}") from err
     for name, opt in optimizers.items():
         opt.load_state_dict(state["optimizers"][name])
+
+
+def set_learning_rates(rates: dict[torch.optim.Optimizer, float]) -> None:
+    """The command line's learning rates win over the ones saved with the optimizer state
+    (a resumed phase may change them; the moments are kept)."""
+    for opt, lr in rates.items():
+        for group in opt.param_groups:
+            group["lr"] = lr
