@@ -56,6 +56,7 @@ class AppearanceTrainConfig:
     adv_weight: float = 1.0
     l1_weight: float = 10.0
     cls_weight: float = 1.0
+    classifier_size: int = 32       # px the colour classifier looks at
     ema_decay: float = 0.999
     ema_warmup: int = 500
     seed: int = 0
@@ -83,7 +84,7 @@ def build_nets(cfg: AppearanceTrainConfig, device: torch.device) -> AppearanceNe
     torch.manual_seed(cfg.seed)
     m = cfg.model
     g, d = AppearanceGenerator(m).to(device), AppearanceDiscriminator(m).to(device)
-    c = ColourClassifier(m.n_classes).to(device)
+    c = ColourClassifier(m.n_classes, input_size=cfg.classifier_size).to(device)
     return AppearanceNets(g, d, c, make_ema(g),
                           torch.optim.Adam(g.parameters(), cfg.lr_g, betas=cfg.betas),
                           torch.optim.Adam(d.parameters(), cfg.lr_d, betas=cfg.betas),
@@ -247,6 +248,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=d.lr_g, help="generator and discriminator")
     p.add_argument("--l1-weight", type=float, default=d.l1_weight)
     p.add_argument("--cls-weight", type=float, default=d.cls_weight)
+    p.add_argument("--classifier-size", type=int, default=d.classifier_size)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
     p.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on CPU")
@@ -273,6 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = AppearanceTrainConfig(model=model, image_size=size, batch_size=args.batch_size,
                                 mismatched=args.mismatched, lr_g=args.lr, lr_d=args.lr,
                                 l1_weight=args.l1_weight, cls_weight=args.cls_weight,
+                                classifier_size=args.classifier_size,
                                 seed=args.seed, cpu_bf16=args.cpu_bf16)
     root = args.data or default_data_root()
     train_set = AppearanceDataset(root, size=size, split="train", seed=args.seed)

@@ -14,14 +14,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-INPUT_SIZE = 32
+INPUT_SIZE = 32  # default; 64 (the evaluation judges' size) lets it see texture too
 
 
 class ColourClassifier(nn.Module):
     """image [B,3,S,S] in [-1,1] -> class logits [B,n_classes]."""
 
-    def __init__(self, n_classes: int, width: int = 32) -> None:
+    def __init__(self, n_classes: int, width: int = 32, input_size: int = INPUT_SIZE) -> None:
         super().__init__()
+        self.input_size = input_size  # no weights depend on it: pooling is global
         self.features = nn.Sequential(
             nn.Conv2d(3, width, 3, padding=1), nn.LeakyReLU(0.2), nn.AvgPool2d(2),
             nn.Conv2d(width, 2 * width, 3, padding=1), nn.LeakyReLU(0.2), nn.AvgPool2d(2),
@@ -29,7 +30,7 @@ class ColourClassifier(nn.Module):
         self.head = nn.Linear(4 * width, n_classes)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        x = F.interpolate(image, size=(INPUT_SIZE, INPUT_SIZE), mode="area")
-        h = self.features(x)                                            # [B, 2w, 8, 8]
+        x = F.interpolate(image, size=(self.input_size, self.input_size), mode="area")
+        h = self.features(x)                                            # [B, 2w, s/4, s/4]
         pooled = torch.cat([h.mean((2, 3)), h.amax((2, 3))], dim=1)     # [B, 4w]
         return self.head(pooled)
