@@ -53,6 +53,20 @@ def read_metrics(run_dir: Path, step: int) -> dict:
     return metrics if metrics.get("step") == step else {}
 
 
+def evaluation_summary(kind: str, path: Path) -> dict:
+    """The part of a `models.evaluate` metrics.json about this kind: its bars and headline."""
+    data = json.loads(path.read_text())
+    prefix = "completion." if kind == "shape" else "appearance."
+    section = data.get("completion" if kind == "shape" else "appearance", {})
+    summary = ({"square": section.get("square"), "by_recipe": section.get("by_recipe")}
+               if kind == "shape" else
+               {"headline_judge": section.get("headline_judge"),
+                "headline": section.get("headline"), "judges": section.get("judges")})
+    return {"source": "python -m models.evaluate", "file": str(path),
+            "bars": [b for b in data.get("bars", []) if b["metric"].startswith(prefix)],
+            **summary}
+
+
 def manifest_entry(kind: str, state: dict, ckpt: Path, metrics: dict, note: str) -> dict:
     entry = {"file": ckpt.name, "sha256": sha256_file(ckpt),
              "command": " && ".join(state.get("commands", [])),
@@ -66,11 +80,18 @@ def manifest_entry(kind: str, state: dict, ckpt: Path, metrics: dict, note: str)
     return entry
 
 
-def release(kind: str, run_dir: Path, out_dir: Path, note: str = "") -> dict:
-    """Write <out>/<kind>.pt and its manifest entry; returns the entry."""
+def release(kind: str, run_dir: Path, out_dir: Path, note: str = "",
+            eval_metrics: Path | None = None) -> dict:
+    """Write <out>/<kind>.pt and its manifest entry; returns the entry.
+
+    Metrics: the run's own estimates (<run>/metrics.json, if of this step) under "in_run", and
+    the evaluator's bars for this kind under "evaluate" when `eval_metrics` is given.
+    """
     state = load_run_state(run_dir, kind)
     cfg = model_config(kind, state["model_config"])
-    metrics = read_metrics(run_dir, int(state["step"]))
+    metrics = {"in_run": read_metrics(run_dir, int(state["step"]))}
+    if eval_metrics is not None:
+        metrics["evaluate"] = evaluation_summary(kind, eval_metrics)
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt = save_checkpoint(out_dir / f"{kind}.pt", kind, cfg, state["classes"],
                            state["nets"]["g_ema"],
@@ -117,6 +138,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint directory")
     p.add_argument("--data", type=Path, default=None, help="data root, for ATTRIBUTION.md")
     p.add_argument("--note", default="", help="free text stored in the manifest entry")
+    p.add_argument("--eval-metrics", type=Path, default=None,
+                   help="metrics.json of `python -m models.evaluate` on these weights")
     return p.parse_args(argv)
 
 
@@ -125,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse_args(argv)
     try:
-        entry = release(args.kind, args.run, args.out, args.note)
+        entry = release(args.kind, args.run, args.out, args.note, args.eval_metrics)
     except (RunStateError, CheckpointError, OSError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

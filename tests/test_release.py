@@ -40,7 +40,7 @@ def test_release_writes_loadable_checkpoint_and_manifest(tmp_path, shape_run):
     assert entry["file"] == "shape.pt" and entry["sha256"] == sha256_file(out / "shape.pt")
     assert entry["steps"] == 1 and entry["classes"] == list(CLASSES)
     assert entry["command"].startswith("python -m models.train_shape")
-    assert entry["metrics"]["completion_success_rate"] == 0.5
+    assert entry["metrics"]["in_run"]["completion_success_rate"] == 0.5
     assert {"data_manifest_sha256", "date", "git_commit"} <= set(entry)
     assert "test art 0" in (out / "ATTRIBUTION.md").read_text()
     assert "Quick, Draw!" in (out / "ATTRIBUTION.md").read_text()
