@@ -212,6 +212,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--k-best", type=int, default=d.k_best)
     p.add_argument("--lr", type=float, default=d.lr_g, help="both networks")
     p.add_argument("--gamma", type=float, default=d.gamma)
+    p.add_argument("--penalty-every", type=int, default=d.penalty_every)
     p.add_argument("--rec-weight", type=float, default=d.rec_weight)
     p.add_argument("--adv-weight", type=float, default=d.adv_weight)
     p.add_argument("--rec-radius", type=int, default=d.rec_radius,
@@ -243,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = PRESETS[args.preset]
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                            lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
+                           penalty_every=args.penalty_every,
                            rec_weight=args.rec_weight, adv_weight=args.adv_weight,
                            rec_mean_share=args.rec_mean_share, rec_radius=args.rec_radius,
                            ink_weight=args.ink_weight,
