@@ -1,0 +1,91 @@
+"""app.bench and app.cpu_tuning: output shape of the benchmark, never its speed."""
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+import pytest
+import torch
+
+from app import bench, cpu_tuning
+from app.bench import StageStats
+
+
+def test_json_has_the_documented_keys(capsys) -> None:
+    code = bench.main(["--json", "--repeats", "1", "--warmup", "0", "--configs", "tiny",
+                       "--device", "cpu"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["device"] == "cpu" and out["threads"] == torch.get_num_threads()
+    assert set(out["tiny"]) == {"complete_ms", "render_ms", "update_ms"}
+    assert all(v > 0 for v in out["tiny"].values())
+    assert out["ratio"] is None                       # needs both paper and fast
+
+
+def test_table_lists_every_stage(capsys) -> None:
+    assert bench.main(["--repeats", "2", "--warmup", "0", "--configs", "tiny"]) == 0
+    text = capsys.readouterr().out
+    for stage in bench.STAGES:
+        assert stage in text
+
+
+def test_ratio_is_paper_over_fast_update() -> None:
+    def run(update: float) -> dict[str, StageStats]:
+        return {s: StageStats(update, update * 2) for s in bench.STAGES}
+    out = bench.summary(torch.device("cpu"), 2, True, {"paper": run(1300.0), "fast": run(100.0)})
+    assert out["ratio"] == pytest.approx(13.0)
+    assert out["paper"] == {"complete_ms": 1300.0, "render_ms": 1300.0, "update_ms": 1300.0}
+    assert out["p90"]["fast"]["update_ms"] == 200.0
+
+
+def test_benchmark_sketch_and_engines_are_realistic() -> None:
+    sketch = bench.bench_sketch()
+    assert sketch.shape == (512, 512) and sketch.dtype.name == "uint8"
+    assert 0 < (sketch < 128).mean() < 0.1              # some ink, mostly paper
+    engine = bench.build_engine("fast", torch.device("cpu"))
+    assert engine.shape.cfg.size == 64 and engine.appearance.cfg.size == 128
+    assert len(engine.classes) == engine.shape.cfg.n_classes
+
+
+def test_stats_median_and_p90() -> None:
+    got = bench.stats([float(v) for v in range(1, 11)])
+    assert got.median_ms == 5.5 and got.p90_ms == pytest.approx(9.1)
+
+
+@pytest.mark.parametrize("argv", [["--configs", "huge"], ["--repeats", "0"]])
+def test_usage_errors(argv) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench.main(argv)
+    assert exit_.value.code == 2
+
+
+def test_ui_flag_hands_the_rest_to_the_gui_bench(monkeypatch) -> None:
+    seen: list[list[str]] = []
+    fake = types.ModuleType("gui.ui_bench")
+    fake.main = lambda argv: seen.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "gui.ui_bench", fake)
+    assert bench.main(["--ui", "--repeats", "3"]) == 0
+    assert seen == [["--repeats", "3"]]
+
+
+def test_ui_bench_missing_is_a_clear_error(monkeypatch, capsys) -> None:
+    monkeypatch.setitem(sys.modules, "gui.ui_bench", None)
+    assert bench.main(["--ui"]) == 1
+    assert "UI benchmark is not available" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc mallopt")
+def test_malloc_tuning_is_accepted_by_glibc() -> None:
+    assert cpu_tuning.tune_malloc() is True
+
+
+def test_threads() -> None:
+    before = torch.get_num_threads()
+    try:
+        assert cpu_tuning.set_threads(None) == before
+        assert cpu_tuning.set_threads(1) == 1
+        with pytest.raises(ValueError, match="at least 1"):
+            cpu_tuning.set_threads(0)
+    finally:
+        torch.set_num_threads(before)
