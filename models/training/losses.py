@@ -52,7 +52,8 @@ def near(x: torch.Tensor, radius: int) -> torch.Tensor:
 
 
 def best_of_k_ink_distance(fakes: torch.Tensor, target: torch.Tensor, k: int, ink_weight: float,
-                           radius: int = 1, mean_share: float = 0.0) -> torch.Tensor:
+                           radius: int = 1, mean_share: float = 0.0,
+                           target_radius: int = 0) -> torch.Tensor:
     """min over K completions of a shift-tolerant ink distance to the true outline, mean over B.
 
     fakes [K*B,1,S,S] (sample k of item b at row k*B + b), target [B,1,S,S]. Per pixel:
@@ -63,9 +64,13 @@ def best_of_k_ink_distance(fakes: torch.Tensor, target: torch.Tensor, k: int, in
     pulled towards the truth (the "best of many" trick), so the others stay free to differ;
     true ink weighs more since it is ~5% of the image. `mean_share` mixes in the mean over
     the K, so that no completion learns to sit idle (return the sketch unchanged).
+    `target_radius` thickens the true strokes first: with radius 0 (per pixel), a stroke whose
+    position varies by a pixel or two has too low a per-pixel probability to be worth drawing,
+    and the generator learns to draw nothing; a thick target makes it draw a thick stroke
+    where the line probably is (evaluation skeletonises strokes, so width does not count).
     """
     b = target.shape[0]
-    t = ink(target)
+    t = near(ink(target), target_radius)
     f = ink(fakes).view(k, b, *target.shape[1:])                        # [K,B,1,S,S]
     f_near = near(ink(fakes), radius).view_as(f)
     t_near = near(t, radius)
