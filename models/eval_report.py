@@ -22,27 +22,32 @@ def is_square(score: ce.CaseScore) -> bool:
     return score.recipe.startswith("square")
 
 
-def metrics_dict(scores: Sequence[ce.CaseScore], loose: dict[float, list[ce.CaseScore]],
-                 verdicts: dict[str, list[ae.Verdict]], held_accuracy: dict[str, float],
-                 engine, cfg, headline: str) -> dict:
-    """Everything the run measured, with the bars checked."""
-    square = [s for s in scores if is_square(s)]
-    result = {
-        "engine": {"classes": list(engine.classes), "provenance": engine.provenance},
-        "config": dataclasses.asdict(cfg),
-        "completion": {
-            "square": ce.summarise(square),
-            "by_source": ce.grouped(square, lambda s: s.source),
-            "by_recipe": ce.grouped(scores, lambda s: s.recipe),
-            "by_class": ce.grouped(square, lambda s: s.class_name),
-            "square_at_tolerance": {f"{t:g}": ce.summarise(s for s in group if is_square(s))
-                                    for t, group in loose.items()},
-            "cases": [dataclasses.asdict(s) for s in scores],
-        },
-        "appearance": appearance_dict(verdicts, held_accuracy, headline),
-    }
-    result["bars"] = [check_bar(result, *bar) for bar in BARS]
+def metrics_dict(engine, cfg, completion: dict | None, appearance: dict | None) -> dict:
+    """Everything the run measured (a skipped stage is absent), with its bars checked."""
+    result: dict = {"engine": {"classes": list(engine.classes),
+                               "provenance": engine.provenance},
+                    "config": dataclasses.asdict(cfg)}
+    if completion is not None:
+        result["completion"] = completion
+    if appearance is not None:
+        result["appearance"] = appearance
+    result["bars"] = [check_bar(result, *bar) for bar in BARS
+                      if bar[0].split(".")[0] in result]
     return result
+
+
+def completion_dict(scores: Sequence[ce.CaseScore],
+                    loose: dict[float, list[ce.CaseScore]]) -> dict:
+    square = [s for s in scores if is_square(s)]
+    return {
+        "square": ce.summarise(square),
+        "by_source": ce.grouped(square, lambda s: s.source),
+        "by_recipe": ce.grouped(scores, lambda s: s.recipe),
+        "by_class": ce.grouped(square, lambda s: s.class_name),
+        "square_at_tolerance": {f"{t:g}": ce.summarise(s for s in group if is_square(s))
+                                for t, group in loose.items()},
+        "cases": [dataclasses.asdict(s) for s in scores],
+    }
 
 
 def appearance_dict(verdicts: dict[str, list[ae.Verdict]], held_accuracy: dict[str, float],
@@ -163,5 +168,8 @@ def table(result: dict) -> str:
     source = ", ".join(f"{k}: {v.get('file', '?')} ({v.get('note', v.get('steps', ''))})"
                        for k, v in prov.items())
     lines = [f"checkpoints: {source}", ""]
-    lines += completion_table(result) + [""] + appearance_table(result) + [""]
+    if "completion" in result:
+        lines += completion_table(result) + [""]
+    if "appearance" in result:
+        lines += appearance_table(result) + [""]
     return "\n".join(lines + bars_table(result))

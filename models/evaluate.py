@@ -121,7 +121,7 @@ def _spread_classes(items: Sequence[HeldOut]) -> list[HeldOut]:
 
 
 def sheet_column(engine: Engine, item: HeldOut, scored: ce.Scored | None,
-                 judge: cl.Judge, cfg: EvalConfig) -> cs.Column:
+                 judge: cl.Judge | None, cfg: EvalConfig) -> cs.Column:
     """One contact-sheet column: real image, partial, truth, best, shadow, renders."""
     cells = [cs.Cell(item.rgb, "real image" if item.rgb is not None else "(Quick Draw)")]
     if scored is not None:
@@ -136,8 +136,10 @@ def sheet_column(engine: Engine, item: HeldOut, scored: ce.Scored | None,
         cells += [cs.Cell(None)] * 3 + [cs.Cell(item.full, "true outline")]
     for c in render_classes(engine.classes, item.class_name):
         rgb = engine.render(item.full, c, cfg.render_seed)
-        said = judge.predict(rgb[None], engine.classes)[0]
-        cells.append(cs.verdict_cell(rgb, c, said))
+        if judge is None:  # appearance not evaluated: no verdict to show
+            cells.append(cs.Cell(rgb, c))
+        else:
+            cells.append(cs.verdict_cell(rgb, c, judge.predict(rgb[None], engine.classes)[0]))
     recipe = scored.case.recipe if scored is not None else ""
     return cs.Column((item.class_name, f"{item.source} {recipe}"), tuple(cells))
 
@@ -159,27 +161,34 @@ SHEET_ROWS = ("real\nimage", "partial", "true\noutline", "best of K\n(blue=given
 
 
 def write_sheet(path: Path, engine: Engine, items: Sequence[HeldOut],
-                sheet: dict[str, ce.Scored], judge: cl.Judge, cfg: EvalConfig) -> None:
+                sheet: dict[str, ce.Scored], judge: cl.Judge | None, cfg: EvalConfig) -> None:
     columns = [sheet_column(engine, it, sheet.get(it.name), judge, cfg)
                for it in sheet_items(items, cfg.sheet_columns)]
     cs.save_png(path, cs.compose(SHEET_ROWS, columns))
 
 
+STAGES = ("completion", "appearance")
+
+
 def evaluate(engine: Engine, root: Path, out: Path, cfg: EvalConfig,
-             judge_cache: Path | None = None) -> dict:
-    """Run everything; write metrics.json and contact_sheet.png into ``out``; return metrics."""
+             judge_cache: Path | None = None, stages: Sequence[str] = STAGES) -> dict:
+    """Run the chosen stages; write metrics.json and contact_sheet.png into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     items = held_out(root, engine.classes, cfg.cases)
     if not items:
         raise ValueError(f"no held-out drawings under {root} for classes {engine.classes}")
-    scores, loose, sheet = run_completion(engine, items, cfg)
-    judges, held_acc, train_images = train_judges(root, cfg, judge_cache)
-    verdicts = run_appearance(engine, items, judges, train_images, cfg)
-    headline = next(j for j in judges if j.name == HEADLINE_JUDGE)
+    completion, appearance, sheet, headline = None, None, {}, None
+    if "completion" in stages:
+        scores, loose, sheet = run_completion(engine, items, cfg)
+        completion = report.completion_dict(scores, loose)
+    if "appearance" in stages:
+        judges, held_acc, train_images = train_judges(root, cfg, judge_cache)
+        verdicts = run_appearance(engine, items, judges, train_images, cfg)
+        appearance = report.appearance_dict(verdicts, held_acc, HEADLINE_JUDGE)
+        headline = next(j for j in judges if j.name == HEADLINE_JUDGE)
     write_sheet(out / "contact_sheet.png", engine, items, sheet, headline, cfg)
-    result = report.metrics_dict(scores, loose, verdicts, held_acc, engine, cfg,
-                                 HEADLINE_JUDGE)
+    result = report.metrics_dict(engine, cfg, completion, appearance)
     result["seconds"] = round(time.monotonic() - t0, 1)
     (out / "metrics.json").write_text(json.dumps(result, indent=2, default=_json_default))
     return result
@@ -208,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None,
                         help="at most N held-out drawings per source (default: all)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--stage", choices=("all",) + STAGES, default="all",
+                        help="evaluate both stages (default) or only one")
     parser.add_argument("--tolerance", type=float, default=2.0, help="match tolerance in px")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--judge-cache", type=Path, default=None,
@@ -223,7 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = args.data if args.data is not None else sources.default_data_root()
     try:
         engine = Engine.load(args.checkpoints, device=args.device)
-        result = evaluate(engine, root, args.out, cfg, args.judge_cache)
+        stages = STAGES if args.stage == "all" else (args.stage,)
+        result = evaluate(engine, root, args.out, cfg, args.judge_cache, stages)
     except (CheckpointError, sources.DataSourceError, ValueError, OSError) as err:
         print(f"evaluate: {err}", file=sys.stderr)
         return 1

@@ -105,3 +105,14 @@ def test_render_classes_are_own_first_then_distinct_others():
     picked = ev.render_classes(classes, "c5")
     assert picked[0] == "c5" and len(set(picked)) == len(picked) == 1 + ev.SHEET_OTHERS
     assert ev.render_classes(("a",), "a") == ["a"]
+
+
+@pytest.mark.parametrize("stage", ["completion", "appearance"])
+def test_one_stage_only(stage, tiny_checkpoint_dir, tmp_path, capsys):
+    rc, out, err = run_main(tiny_checkpoint_dir, tmp_path, capsys, "--stage", stage, "--json")
+    assert rc == 0, err
+    metrics = json.loads(out)
+    other = {"completion": "appearance", "appearance": "completion"}[stage]
+    assert stage in metrics and other not in metrics
+    assert metrics["bars"] and all(b["metric"].startswith(stage) for b in metrics["bars"])
+    assert (tmp_path / "out" / "contact_sheet.png").is_file()
