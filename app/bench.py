@@ -122,11 +122,11 @@ def table(summary_: dict, names: Sequence[str]) -> str:
 def run_ui_bench(argv: list[str]) -> int:
     """Hand over to the GUI's benchmark; the only place app/ imports gui/ (lazily)."""
     try:
-        from gui import ui_bench
+        from gui.ui_bench import main as ui_bench_main
     except ImportError as err:
         print(f"error: the UI benchmark is not available ({err})", file=sys.stderr)
         return 1
-    return int(ui_bench.main(argv) or 0)
+    return int(ui_bench_main(argv) or 0)
 
 
 def parse_configs(text: str) -> list[str]:
