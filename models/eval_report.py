@@ -50,13 +50,15 @@ def completion_dict(scores: Sequence[ce.CaseScore],
     }
 
 
-def appearance_dict(verdicts: dict[str, list[ae.Verdict]], held_accuracy: dict[str, float],
-                    headline: str) -> dict:
+def appearance_dict(verdicts: dict[str, list[ae.Verdict]],
+                    held_accuracy: dict[str, tuple[float, int]], headline: str) -> dict:
+    """held_accuracy: judge name -> (accuracy, number of held-out real images)."""
     judges = {}
-    for name, acc in held_accuracy.items():
+    for name, (acc, n_real) in held_accuracy.items():
         model = verdicts["model"]
         judges[name] = {
             "held_out_real_accuracy": acc,
+            "held_out_real_images": n_real,
             "model": ae.summary(model, name),
             "model_by_source": {src: ae.summary([v for v in model if v.source == src], name)
                                 for src in dict.fromkeys(v.source for v in model)},
@@ -135,7 +137,8 @@ def appearance_table(result: dict) -> list[str]:
         mark = " *" if name == app["headline_judge"] else ""
         lines.append(f"{name + mark:<16}{j['held_out_real_accuracy']:>9.2f}{m['all']:>7.2f}"
                      f"{m['own']:>7.2f}{m['other']:>7.2f}{m['swept']:>7.2f}{b['all']:>27.2f}")
-    lines.append("  * headline judge; real acc = on held-out-style real images; "
+    n_real = next(iter(judges.values()))["held_out_real_images"]
+    lines.append(f"  * headline judge; real acc = on {n_real} held-out-style real images; "
                  "swept = outlines that won under every class")
     for src, m in judges[app["headline_judge"]]["model_by_source"].items():
         lines.append(f"  {app['headline_judge']} on {src} outlines ({m['outlines']}): "
