@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.data import cache
-from models.real_images import RealImage, augmented, page_mask
+from models.real_images import RealImage, augmented, page_mask, swap_shape
 
 FORMAT = "sketchfill-judge"
 FORMAT_VERSION = 1
@@ -257,3 +257,15 @@ def accuracy(judge: Judge, images: Sequence[RealImage],
         return float("nan")
     said = judge.predict(np.stack([im.rgb for im in images]), allowed)
     return float(np.mean([s == im.class_name for s, im in zip(said, images)]))
+
+
+def swapped_accuracy(judge: Judge, images: Sequence[RealImage]) -> float:
+    """Share of "A's colours in B's silhouette" images (every pair of different classes) the
+    judge names as A's class: the real-image analogue of rendering outline B as class A, so
+    the ceiling a judge can give such renders. NaN for fewer than two classes."""
+    pairs = [(a, b) for a in images for b in images if a.class_name != b.class_name
+             and (a.alpha >= 128).any() and (b.alpha >= 128).any()]
+    if not pairs:
+        return float("nan")
+    said = judge.predict(np.stack([swap_shape(a, b)[0] for a, b in pairs]))
+    return float(np.mean([s == a.class_name for s, (a, _) in zip(said, pairs)]))

@@ -51,14 +51,16 @@ def completion_dict(scores: Sequence[ce.CaseScore],
 
 
 def appearance_dict(verdicts: dict[str, list[ae.Verdict]],
-                    held_accuracy: dict[str, tuple[float, int]], headline: str) -> dict:
-    """held_accuracy: judge name -> (accuracy, number of held-out real images)."""
+                    held_accuracy: dict[str, tuple[float, int, float]], headline: str) -> dict:
+    """held_accuracy: judge name -> (accuracy, number of held-out real images, accuracy on
+    them with colours swapped into other images' silhouettes)."""
     judges = {}
-    for name, (acc, n_real) in held_accuracy.items():
+    for name, (acc, n_real, swapped) in held_accuracy.items():
         model = verdicts["model"]
         judges[name] = {
             "held_out_real_accuracy": acc,
             "held_out_real_images": n_real,
+            "held_out_swapped_accuracy": swapped,
             "model": ae.summary(model, name),
             "model_by_source": {src: ae.summary([v for v in model if v.source == src], name)
                                 for src in dict.fromkeys(v.source for v in model)},
@@ -130,16 +132,18 @@ def appearance_table(result: dict) -> list[str]:
     any_judge = next(iter(judges.values()))["model"]
     lines = [f"APPEARANCE  {any_judge['outlines']} held-out outlines x every class = "
              f"{any_judge['n']} renders; win = the judge names the requested class",
-             f"{'judge':<16}{'real acc':>9}{'all':>7}{'own':>7}{'other':>7}{'swept':>7}"
+             f"{'judge':<16}{'real acc':>9}{'swap acc':>9}{'all':>7}{'own':>7}{'other':>7}{'swept':>7}"
              f"{'| flat-colour baseline all':>27}"]
     for name, j in judges.items():
         m, b = j["model"], j["flat_colour_baseline"]
         mark = " *" if name == app["headline_judge"] else ""
-        lines.append(f"{name + mark:<16}{j['held_out_real_accuracy']:>9.2f}{m['all']:>7.2f}"
+        lines.append(f"{name + mark:<16}{j['held_out_real_accuracy']:>9.2f}"
+                     f"{j['held_out_swapped_accuracy']:>9.2f}{m['all']:>7.2f}"
                      f"{m['own']:>7.2f}{m['other']:>7.2f}{m['swept']:>7.2f}{b['all']:>27.2f}")
     n_real = next(iter(judges.values()))["held_out_real_images"]
     lines.append(f"  * headline judge; real acc = on {n_real} held-out-style real images; "
-                 "swept = outlines that won under every class")
+                 "swap acc = on them with colours moved into another class's silhouette "
+                 "(the judge's ceiling for 'other'); swept = outlines that won under every class")
     for src, m in judges[app["headline_judge"]]["model_by_source"].items():
         lines.append(f"  {app['headline_judge']} on {src} outlines ({m['outlines']}): "
                      f"all {m['all']:.2f}, own {m['own']:.2f}, other {m['other']:.2f}")

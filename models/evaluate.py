@@ -73,8 +73,9 @@ def run_completion(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
 
 
 def train_judges(root: Path, cfg: EvalConfig, cache_dir: Path | None
-                 ) -> tuple[list[cl.Judge], dict[str, tuple[float, int]], list]:
-    """All judges (cached), their (accuracy, n) on held-out real images, the train images."""
+                 ) -> tuple[list[cl.Judge], dict[str, tuple[float, int, float]], list]:
+    """All judges (cached), their (accuracy, n, swapped accuracy) on held-out real images, and
+    the train images."""
     train = load_real(root, "train", cfg.judge_size)
     test = load_real(root, "test", cfg.judge_size)
     classes = sources.classes_of(sources.discover(root))
@@ -83,7 +84,8 @@ def train_judges(root: Path, cfg: EvalConfig, cache_dir: Path | None
         if cfg.judge_steps is not None:
             jcfg = replace(jcfg, steps=cfg.judge_steps)
         judges.append(cl.load_or_train(name, jcfg, train, classes, cache_dir))
-    held = {j.name: (cl.accuracy(j, test), len(test)) for j in judges}
+    held = {j.name: (cl.accuracy(j, test), len(test), cl.swapped_accuracy(j, test))
+            for j in judges}
     return judges, held, train
 
 

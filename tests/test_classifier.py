@@ -59,3 +59,17 @@ def test_judges_learn_colour_on_a_toy_problem(name, tmp_path):
 def test_unknown_judge_kind_is_an_error():
     with pytest.raises(ValueError, match="unknown judge kind"):
         cl.build_net(cl.JudgeConfig(kind="svm"), 2)
+
+
+def test_swapped_accuracy_rewards_judging_by_colour():
+    class ByColour:
+        def predict(self, rgb, allowed=None):
+            return ["red" if im[..., 0].mean() > im[..., 2].mean() else "blue" for im in rgb]
+
+    class ByShape:
+        def predict(self, rgb, allowed=None):  # discs are "red", bars "blue"
+            return ["red" if (im[20, 32] < 250).any() else "blue" for im in rgb]
+
+    assert cl.swapped_accuracy(ByColour(), TOY) == 1.0
+    assert cl.swapped_accuracy(ByShape(), TOY) == 0.5
+    assert np.isnan(cl.swapped_accuracy(ByColour(), TOY[:2]))
