@@ -53,6 +53,7 @@ class ShapeTrainConfig:
     rec_weight: float = 20.0        # best-of-K reconstruction weight
     ink_weight: float = 3.0         # extra weight on true-ink pixels in the reconstruction
     rec_radius: int = 0             # stroke position tolerance (px); >0 lets a dot grid cheat
+    rec_chamfer: bool = False       # graded chamfer distance (rec_radius = its range)
     rec_target_radius: int = 1      # thicken true strokes by this (px) before the distance
     rec_mean_share: float = 0.2     # share of the mean-over-K in the reconstruction term
     ema_decay: float = 0.999
@@ -113,8 +114,13 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
         fakes = nets.g(sketch_k, label_k, torch.randn(k * b, cfg.model.nz, device=ctx.device))
         adv = (losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
                if cfg.adv_weight > 0 else fakes.new_zeros(()))
-    rec = losses.best_of_k_ink_distance(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius,
-                                      cfg.rec_mean_share, cfg.rec_target_radius)
+    if cfg.rec_chamfer:
+        rec = losses.best_of_k_chamfer(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius,
+                                       cfg.rec_mean_share)
+    else:
+        rec = losses.best_of_k_ink_distance(fakes.float(), full, k, cfg.ink_weight,
+                                            cfg.rec_radius, cfg.rec_mean_share,
+                                            cfg.rec_target_radius)
     loss = cfg.adv_weight * adv + cfg.rec_weight * rec
     nets.opt_g.zero_grad(set_to_none=True)
     loss.backward()
@@ -220,6 +226,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="px of stroke position tolerance; 0 = per-pixel (no dot-grid exploit)")
     p.add_argument("--rec-mean-share", type=float, default=d.rec_mean_share)
     p.add_argument("--rec-target-radius", type=int, default=d.rec_target_radius)
+    p.add_argument("--rec-chamfer", action="store_true", help="graded chamfer reconstruction")
     p.add_argument("--ink-weight", type=float, default=d.ink_weight)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
@@ -250,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            rec_weight=args.rec_weight, adv_weight=args.adv_weight,
                            rec_mean_share=args.rec_mean_share, rec_radius=args.rec_radius,
                            rec_target_radius=args.rec_target_radius,
+                           rec_chamfer=args.rec_chamfer,
                            ink_weight=args.ink_weight,
                            seed=args.seed, cpu_bf16=args.cpu_bf16)
     root = args.data or default_data_root()
