@@ -1,0 +1,43 @@
+"""Training losses: the penalty, LSGAN, and what the reconstruction terms prefer."""
+from __future__ import annotations
+
+import torch
+
+from models.training import losses
+
+
+def _line(row: int) -> torch.Tensor:
+    x = torch.ones(1, 1, 16, 16)
+    x[0, 0, row, 2:14] = -1.0
+    return x
+
+
+def test_chamfer_prefers_exact_then_near_then_nothing_over_blobs_and_dots():
+    truth = _line(8)
+    blob = torch.ones(1, 1, 16, 16)
+    blob[0, 0, 4:13, 2:14] = -1.0
+    dots = torch.ones(1, 1, 16, 16)
+    dots[0, 0, 1::3, 1::3] = -1.0
+    cost = {name: losses.best_of_k_chamfer(x, truth, 1, 1.0, 2).item() for name, x in
+            [("exact", truth), ("off1", _line(9)), ("none", torch.ones(1, 1, 16, 16)),
+             ("dots", dots), ("blob", blob)]}
+    assert cost["exact"] == 0.0
+    assert cost["exact"] < cost["off1"] < cost["none"] < cost["dots"] < cost["blob"]
+
+
+def test_best_of_k_takes_the_closest_completion():
+    truth = _line(8)
+    fakes = torch.cat([torch.ones(1, 1, 16, 16), truth])                 # K=2, B=1
+    assert losses.best_of_k_chamfer(fakes, truth, 2, 1.0, 2).item() == 0.0
+
+
+def test_zero_centred_penalty_of_a_linear_critic_is_its_squared_slope():
+    x = torch.randn(3, 1, 4, 4, requires_grad=True)
+    score = 2.0 * x.flatten(1).sum(1)
+    assert torch.allclose(losses.zero_centred_penalty(score, x), torch.tensor(4.0 * 16))
+
+
+def test_lsgan_targets():
+    ones, zeros = torch.ones(2, 1, 3, 3), torch.zeros(2, 1, 3, 3)
+    assert losses.lsgan_d_loss(ones, zeros).item() == 0.0
+    assert losses.lsgan_g_loss(ones).item() == 0.0
