@@ -18,17 +18,17 @@ def test_chamfer_prefers_exact_then_near_then_nothing_over_blobs_and_dots():
     blob[0, 0, 4:13, 2:14] = -1.0
     dots = torch.ones(1, 1, 16, 16)
     dots[0, 0, 1::3, 1::3] = -1.0
-    cost = {name: losses.best_of_k_chamfer(x, truth, 1, 1.0, 2).item() for name, x in
+    cost = {name: losses.best_of_k_chamfer(x, truth, 1, 2.0, 2).item() for name, x in
             [("exact", truth), ("off1", _line(9)), ("none", torch.ones(1, 1, 16, 16)),
              ("dots", dots), ("blob", blob)]}
-    assert cost["exact"] == 0.0
+    assert cost["exact"] < 0.01     # only the stroke ends are not fully covered
     assert cost["exact"] < cost["off1"] < cost["none"] < cost["dots"] < cost["blob"]
 
 
 def test_best_of_k_takes_the_closest_completion():
     truth = _line(8)
     fakes = torch.cat([torch.ones(1, 1, 16, 16), truth])                 # K=2, B=1
-    assert losses.best_of_k_chamfer(fakes, truth, 2, 1.0, 2).item() == 0.0
+    assert losses.best_of_k_chamfer(fakes, truth, 2, 2.0, 2).item() < 0.01
 
 
 def test_zero_centred_penalty_of_a_linear_critic_is_its_squared_slope():

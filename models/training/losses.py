@@ -85,6 +85,17 @@ def graded_miss(x: torch.Tensor, radius: int) -> torch.Tensor:
     return torch.stack([1.0 - near(x, r) for r in range(radius + 1)]).mean(0)
 
 
+def stroke_cover(x: torch.Tensor, radius: int) -> torch.Tensor:
+    """How well ink within `radius` px covers each pixel, in [0,1]: a stroke crossing the
+    (2r+1)^2 window (2r+1 ink pixels) counts fully, a lone dot for only 1/(2r+1). Unlike a
+    max-pool, this cannot be satisfied by a sparse grid of dots."""
+    if radius <= 0:
+        return x
+    side = 2 * radius + 1
+    avg = F.avg_pool2d(x, side, stride=1, padding=radius, count_include_pad=True)
+    return (avg * side).clamp(max=1.0)
+
+
 def best_of_k_chamfer(fakes: torch.Tensor, target: torch.Tensor, k: int, ink_weight: float,
                       radius: int = 2, mean_share: float = 0.0) -> torch.Tensor:
     """min over K of a soft chamfer distance: true ink pays its (truncated) distance to the
@@ -95,7 +106,8 @@ def best_of_k_chamfer(fakes: torch.Tensor, target: torch.Tensor, k: int, ink_wei
     t = ink(target)
     f_all = ink(fakes)
     f = f_all.view(k, b, *target.shape[1:])
-    f_miss = graded_miss(f_all, radius).view_as(f)
+    f_miss = torch.stack([1.0 - stroke_cover(f_all, r) for r in range(radius + 1)]).mean(0)
+    f_miss = f_miss.view_as(f)
     per_pixel = (1.0 + ink_weight) * t * f_miss + f * graded_miss(t, radius)
     dist = per_pixel.flatten(2).mean(2)                                 # [K,B]
     return (1.0 - mean_share) * dist.min(dim=0).values.mean() + mean_share * dist.mean()
