@@ -1,15 +1,21 @@
 """Packaging for Sketch & Fill: `pip install -e .` (after the CPU torch, see README)."""
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
+HERE = Path(__file__).resolve().parent
+
 # checkpoints/ and resources/ sit beside app/ and gui/ (app.engine and app.class_names look
-# for them as siblings), so they are installed as data-only top-level packages.
-DATA_PACKAGES = ["checkpoints", "resources", "resources.samples"]
+# for them as siblings), so they are installed as data-only top-level packages. A clone made
+# before the checkpoints land has no checkpoints/ (git keeps no empty folders): skip what's absent.
+DATA_PACKAGES = [name for name in ("checkpoints", "resources", "resources.samples")
+                 if (HERE / name.replace(".", "/")).is_dir()]
 
 setup(
     name="sketchfill",
     version="0.1.0",
     description="Interactive Sketch & Fill (ICCV 2019): complete a partial sketch, then colour it",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["app", "app.*", "gui", "gui.*", "models", "models.*"])
