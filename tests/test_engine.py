@@ -57,7 +57,8 @@ def test_outputs_have_the_input_size_and_dtype(tiny_engine: Engine, h: int, w: i
 
 def test_k_completions_run_as_one_batch(tiny_engine: Engine) -> None:
     batches: list[int] = []
-    hook = tiny_engine.shape.register_forward_hook(lambda m, args, out: batches.append(out.shape[0]))
+    hook = tiny_engine.shape.register_forward_hook(
+        lambda module, args, out: batches.append(out.shape[0]))
     try:
         tiny_engine.complete(sketch(), "orange", seeds=range(5))
     finally:
