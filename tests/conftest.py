@@ -15,6 +15,9 @@ from models.appearance import TINY_APPEARANCE, AppearanceGenerator  # noqa: E402
 from models.checkpoint import save_checkpoint  # noqa: E402
 from models.shape import TINY_SHAPE, ShapeGenerator  # noqa: E402
 
+# GUI fixtures (the `window` etc.) live beside the GUI tests.
+pytest_plugins = ("tests.gui_support",)
+
 TINY_CLASSES = ("orange", "watermelon", "moon")
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

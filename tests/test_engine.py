@@ -84,7 +84,9 @@ def test_shadow_is_darkest_where_completions_agree() -> None:
 
 def test_engine_shadow_blends_its_outlines(tiny_engine: Engine) -> None:
     done = tiny_engine.complete(sketch(), "watermelon", seeds=range(4))
-    assert np.array_equal(done.shadow, blend_shadow(done.outlines))
+    # Blended at network size then resized, so equal up to rounding.
+    diff = np.abs(done.shadow.astype(int) - blend_shadow(done.outlines).astype(int))
+    assert diff.max() <= 2
     agree = (done.outlines < 128).all(axis=0)
     lone = (done.outlines < 128).sum(axis=0) == 1
     if agree.any() and lone.any():

@@ -13,7 +13,7 @@ from PyQt5.QtCore import Qt
 
 from app import session
 from app.overlay import OverlayMode
-from tests.gui_support import WAIT_MS, drag, make_window, tablet_stroke, wait_idle, window  # noqa: F401
+from tests.gui_support import WAIT_MS, drag, make_window, tablet_stroke, wait_idle
 
 CIRCLE = [(256 + 120 * c, 256 + 120 * s) for c, s in
           [(1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1)]]  # fmt: skip
