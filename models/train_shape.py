@@ -54,6 +54,8 @@ class ShapeTrainConfig:
     ink_weight: float = 3.0         # extra weight on true-ink pixels in the reconstruction
     rec_radius: int = 0             # stroke position tolerance (px); >0 lets a dot grid cheat
     rec_chamfer: bool = False       # graded chamfer distance (rec_radius = its range)
+    rec_pixel_weight: float = 0.5   # chamfer only: weight of the exact per-pixel term
+    rec_pixel_ink_weight: float = 2.0   # its extra weight on true-ink pixels
     rec_target_radius: int = 1      # thicken true strokes by this (px) before the distance
     rec_mean_share: float = 0.2     # share of the mean-over-K in the reconstruction term
     ema_decay: float = 0.999
@@ -116,7 +118,8 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
                if cfg.adv_weight > 0 else fakes.new_zeros(()))
     if cfg.rec_chamfer:
         rec = losses.best_of_k_chamfer(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius,
-                                       cfg.rec_mean_share)
+                                       cfg.rec_mean_share, cfg.rec_pixel_weight,
+                                       cfg.rec_pixel_ink_weight)
     else:
         rec = losses.best_of_k_ink_distance(fakes.float(), full, k, cfg.ink_weight,
                                             cfg.rec_radius, cfg.rec_mean_share,
@@ -227,6 +230,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--rec-mean-share", type=float, default=d.rec_mean_share)
     p.add_argument("--rec-target-radius", type=int, default=d.rec_target_radius)
     p.add_argument("--rec-chamfer", action="store_true", help="graded chamfer reconstruction")
+    p.add_argument("--rec-pixel-weight", type=float, default=d.rec_pixel_weight)
     p.add_argument("--ink-weight", type=float, default=d.ink_weight)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
@@ -257,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            rec_weight=args.rec_weight, adv_weight=args.adv_weight,
                            rec_mean_share=args.rec_mean_share, rec_radius=args.rec_radius,
                            rec_target_radius=args.rec_target_radius,
-                           rec_chamfer=args.rec_chamfer,
+                           rec_chamfer=args.rec_chamfer, rec_pixel_weight=args.rec_pixel_weight,
                            ink_weight=args.ink_weight,
                            seed=args.seed, cpu_bf16=args.cpu_bf16)
     root = args.data or default_data_root()

@@ -97,11 +97,16 @@ def stroke_cover(x: torch.Tensor, radius: int) -> torch.Tensor:
 
 
 def best_of_k_chamfer(fakes: torch.Tensor, target: torch.Tensor, k: int, ink_weight: float,
-                      radius: int = 2, mean_share: float = 0.0) -> torch.Tensor:
+                      radius: int = 2, mean_share: float = 0.0, pixel_weight: float = 0.0,
+                      pixel_ink_weight: float = 4.0) -> torch.Tensor:
     """min over K of a soft chamfer distance: true ink pays its (truncated) distance to the
     generated ink, generated ink pays its distance to the true ink. Graded, so a stroke one
     pixel off earns most of the credit, while a blob or a dot grid pays for every pixel that
-    lies away from a true stroke. Layout as best_of_k_ink_distance."""
+    lies away from a true stroke. Layout as best_of_k_ink_distance.
+
+    `pixel_weight` adds the exact per-pixel term ((1 + pixel_ink_weight) * missed true ink +
+    drawn ink off the true ink): the tolerant term alone is satisfied by hatching near the
+    truth, the exact term alone by drawing nothing; together they ask for strokes."""
     b = target.shape[0]
     t = ink(target)
     f_all = ink(fakes)
@@ -112,5 +117,8 @@ def best_of_k_chamfer(fakes: torch.Tensor, target: torch.Tensor, k: int, ink_wei
                           for r in range(radius + 1)]).mean(0)
     f_miss = f_miss.view_as(f)
     per_pixel = (1.0 + ink_weight) * t * f_miss + f * graded_miss(t, radius)
+    if pixel_weight > 0:
+        per_pixel = per_pixel + pixel_weight * ((1.0 + pixel_ink_weight) * t * (1.0 - f)
+                                                + f * (1.0 - t))
     dist = per_pixel.flatten(2).mean(2)                                 # [K,B]
     return (1.0 - mean_share) * dist.min(dim=0).values.mean() + mean_share * dist.mean()
