@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import torch
 
+from models.data.skeleton import drop_small_components, prune_spurs, thin
+
 
 def check_gray(image: np.ndarray, what: str) -> None:
     """ValueError unless `image` is a non-empty (H, W) uint8 array."""
@@ -52,3 +54,41 @@ def blend_shadow(outlines: np.ndarray) -> np.ndarray:
     completions agree on are darkest and a stroke only one proposes is faint."""
     ink = 255.0 - outlines.astype(np.float32)
     return (255.0 - ink.mean(axis=0)).round().astype(np.uint8)
+
+
+# Ridge thinning of soft-outline generators (ShapeConfig.soft_output), see ridge_outlines().
+RIDGE_UPSCALE = 2        # thin at twice the network size: smoother lines, still cheap
+RIDGE_MIN_INK = 0.3      # weaker ridges are the network's doubt, not a proposed stroke
+RIDGE_MIN_PIXELS = 4     # drop specks shorter than this (at the thinning size)
+RIDGE_PEN = 3            # line width in px at the thinning size (1.5 px of the network)
+
+
+def ridge_mask(ink: np.ndarray) -> np.ndarray:
+    """float (S,S) ink in [0,1] -> bool (S,S): pixels at least RIDGE_MIN_INK that are a local
+    maximum across some direction (horizontal, vertical or diagonal). Plateaus (the user's
+    own solid strokes) pass whole; a smooth blob leaves only its crest."""
+    pad = np.pad(ink, 1, mode="edge")
+    h, w = ink.shape
+
+    def at(dy: int, dx: int) -> np.ndarray:
+        return pad[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
+
+    crest = np.zeros(ink.shape, bool)
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        crest |= (ink >= at(dy, dx)) & (ink >= at(-dy, -dx))
+    return crest & (ink >= RIDGE_MIN_INK)
+
+
+def ridge_outline(x: torch.Tensor) -> np.ndarray:
+    """[S,S] soft outline in [-1,1] -> (2S,2S) uint8 drawing (255 paper, 0 ink) of its ridges
+    as crisp lines: the strokes the network proposes, where a plain threshold would drop
+    the faint ones and keep the blur around the strong ones."""
+    ink = ((1.0 - x.detach().float().cpu().numpy()) * 0.5).clip(0.0, 1.0)
+    size = ink.shape[0] * RIDGE_UPSCALE
+    ink = cv2.resize(ink, (size, size), interpolation=cv2.INTER_LINEAR)
+    mask = cv2.dilate(ridge_mask(ink).astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    # Crests cut across a curve's tangent leave short ticks on the thinned line: prune them.
+    lines = drop_small_components(prune_spurs(thin(mask), RIDGE_MIN_PIXELS), RIDGE_MIN_PIXELS)
+    pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (RIDGE_PEN, RIDGE_PEN))
+    drawn = cv2.dilate(lines.astype(np.uint8), pen)
+    return (255 - 255 * drawn).astype(np.uint8)

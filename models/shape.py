@@ -29,6 +29,8 @@ class ShapeConfig:
     sketch_channels: int = 1        # input sketch channels
     out_channels: int = 1           # output outline channels
     residual_scale: float = 0.1     # trunk blocks add 0.1 * branch (GAN-stability)
+    soft_output: bool = False       # trained against soft outlines: the output is a ridge map
+                                    # that the engine thins into lines (app.raster)
 
     @property
     def start_size(self) -> int:

@@ -37,6 +37,7 @@ from models.training.run_state import load_run_state, net_states, restore_nets, 
 
 PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, "tiny": TINY_SHAPE}
 KIND = "shape"
+SOFT_REACH = 3      # px past which the soft outline is zero
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,10 @@ class ShapeTrainConfig:
     rec_weight: float = 20.0        # best-of-K reconstruction weight
     ink_weight: float = 3.0         # extra weight on true-ink pixels in the reconstruction
     rec_radius: int = 0             # stroke position tolerance (px); >0 lets a dot grid cheat
-    rec_chamfer: bool = False       # graded chamfer distance (rec_radius = its range)
+    rec_kind: str = "ink"           # "ink": per-pixel ink distance; "chamfer": graded
+                                    # chamfer (rec_radius = its range); "soft": squared error
+                                    # to the soft outline (the engine thins its ridge)
+    rec_sigma: float = 1.0          # soft only: fall-off (px) of the soft outline
     rec_pixel_weight: float = 0.5   # chamfer only: weight of the exact per-pixel term
     rec_pixel_ink_weight: float = 2.0   # its extra weight on true-ink pixels
     rec_target_radius: int = 1      # thicken true strokes by this (px) before the distance
@@ -81,9 +85,19 @@ def build_nets(cfg: ShapeTrainConfig, device: torch.device) -> ShapeNets:
                      torch.optim.Adam(d.parameters(), cfg.lr_d, betas=cfg.betas))
 
 
+def critic_target(cfg: ShapeTrainConfig, full: torch.Tensor) -> torch.Tensor:
+    """What the critic takes as real: the outline itself, or, when G learns soft outlines,
+    the soft outline (else the critic would fight the reconstruction term)."""
+    if cfg.rec_kind != "soft":
+        return full
+    soft = losses.soft_outline(losses.ink(full), cfg.rec_sigma, SOFT_REACH)
+    return 1.0 - 2.0 * soft
+
+
 def d_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
            ctx: DistContext) -> dict[str, float]:
     partial, full, label = batch
+    full = critic_target(cfg, full)
     with torch.no_grad(), autocast(ctx.device, cfg.cpu_bf16):
         fake = nets.g(partial, label, torch.randn(len(label), cfg.model.nz, device=ctx.device))
     nets.d.requires_grad_(True)
@@ -116,7 +130,10 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
         fakes = nets.g(sketch_k, label_k, torch.randn(k * b, cfg.model.nz, device=ctx.device))
         adv = (losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
                if cfg.adv_weight > 0 else fakes.new_zeros(()))
-    if cfg.rec_chamfer:
+    if cfg.rec_kind == "soft":
+        rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.rec_sigma, SOFT_REACH,
+                                       cfg.ink_weight, cfg.rec_mean_share)
+    elif cfg.rec_kind == "chamfer":
         rec = losses.best_of_k_chamfer(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius,
                                        cfg.rec_mean_share, cfg.rec_pixel_weight,
                                        cfg.rec_pixel_ink_weight)
@@ -229,7 +246,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="px of stroke position tolerance; 0 = per-pixel (no dot-grid exploit)")
     p.add_argument("--rec-mean-share", type=float, default=d.rec_mean_share)
     p.add_argument("--rec-target-radius", type=int, default=d.rec_target_radius)
-    p.add_argument("--rec-chamfer", action="store_true", help="graded chamfer reconstruction")
+    p.add_argument("--rec-kind", choices=("ink", "chamfer", "soft"), default=d.rec_kind,
+                   help="reconstruction: per-pixel ink, graded chamfer, or soft outline")
+    p.add_argument("--rec-sigma", type=float, default=d.rec_sigma,
+                   help="soft reconstruction: fall-off of the soft outline in px")
     p.add_argument("--rec-pixel-weight", type=float, default=d.rec_pixel_weight)
     p.add_argument("--ink-weight", type=float, default=d.ink_weight)
     p.add_argument("--seed", type=int, default=d.seed)
@@ -254,14 +274,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    model = PRESETS[args.preset]
+    # A soft-outline generator is told so in its config: the engine thins its output.
+    model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                            lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
                            penalty_every=args.penalty_every,
                            rec_weight=args.rec_weight, adv_weight=args.adv_weight,
                            rec_mean_share=args.rec_mean_share, rec_radius=args.rec_radius,
                            rec_target_radius=args.rec_target_radius,
-                           rec_chamfer=args.rec_chamfer, rec_pixel_weight=args.rec_pixel_weight,
+                           rec_kind=args.rec_kind, rec_sigma=args.rec_sigma,
+                           rec_pixel_weight=args.rec_pixel_weight,
                            ink_weight=args.ink_weight,
                            seed=args.seed, cpu_bf16=args.cpu_bf16)
     root = args.data or default_data_root()

@@ -1,6 +1,8 @@
 """app.engine on tiny real networks: validation, sizes, batching, seeds, shadow, devices."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -119,3 +121,22 @@ def test_load_names_a_corrupt_checkpoint(tiny_checkpoint_dir) -> None:
 def test_load_reports_a_missing_directory(tmp_path) -> None:
     with pytest.raises(CheckpointError, match="file not found"):
         Engine.load(tmp_path / "nowhere", device="cpu")
+
+
+def test_a_soft_outline_network_gets_thinned_outlines(tmp_path) -> None:
+    from models.checkpoint import save_checkpoint
+    from models.shape import TINY_SHAPE, ShapeGenerator
+    from tests.conftest import TINY_CLASSES, write_tiny_checkpoints
+
+    directory = write_tiny_checkpoints(tmp_path / "ck")
+    cfg = dataclasses.replace(TINY_SHAPE, soft_output=True)
+    save_checkpoint(directory / "shape.pt", "shape", cfg, TINY_CLASSES,
+                    ShapeGenerator(cfg).state_dict(), {"note": "test"})
+    engine = Engine.load(directory, device="cpu")
+    sketch = np.full((96, 96), 255, np.uint8)
+    sketch[20:76, 30:34] = 0                                # a 4 px bar
+    done = engine.complete(sketch, "orange", [0, 1])
+    assert done.outlines.shape == (2, 96, 96)
+    # The bar survives, redrawn as a thin line (the ridge of the output, not its blur).
+    ink_cols = np.nonzero((done.outlines[0] < 128).any(axis=0))[0]
+    assert ink_cols.size and 26 <= ink_cols.min() and ink_cols.max() <= 38
