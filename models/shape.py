@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.layers import subsample
+from models.layers import resample_sketch
 from models.shape_blocks import PreActResBlock, sketch_injector
 
 
@@ -29,6 +29,8 @@ class ShapeConfig:
     sketch_channels: int = 1        # input sketch channels
     out_channels: int = 1           # output outline channels
     residual_scale: float = 0.1     # trunk blocks add 0.1 * branch (GAN-stability)
+    sketch_resample: str = "subsample"  # how the sketch is shrunk for the sparse processors:
+                                    # "subsample" (the release) or "ink_max" (keeps thin strokes)
     soft_output: bool = False       # trained against soft outlines: the output is a ridge map
                                     # that the engine thins into lines (app.raster)
 
@@ -47,7 +49,7 @@ class ShapeConfig:
 PAPER_SHAPE = ShapeConfig()
 # Live use on a 2-core CPU: 64 px (the shadow is a soft blur anyway), narrow trunk.
 FAST_SHAPE = ShapeConfig(size=64, n_classes=21, nz=32, embed_dim=64, ngf=12, ndf=12,
-                         mults=(16, 16, 8, 4, 2, 1))
+                         mults=(16, 16, 8, 4, 2, 1), sketch_resample="ink_max")
 # Unit tests: a few channels, 32 px.
 TINY_SHAPE = ShapeConfig(size=32, n_classes=3, nz=8, embed_dim=8, ngf=2, ndf=2,
                          mults=(4, 4, 2, 1))
@@ -81,7 +83,8 @@ class ShapeGenerator(nn.Module):
         h = self.fc(torch.cat([z, self.embed(label)], dim=1))
         h = h.view(h.shape[0], -1, cfg.start_size, cfg.start_size)      # [B, 16ngf, s0, s0]
         for stage, injector, res in zip(self.stages, self.injectors, cfg.injection_sizes):
-            h = stage(h) + injector(subsample(sketch, res))              # [B, w_k, res, res]
+            small = resample_sketch(sketch, res, cfg.sketch_resample)    # [B, 1, res, res]
+            h = stage(h) + injector(small)                               # [B, w_k, res, res]
             h = F.interpolate(h, scale_factor=2, mode="nearest")
         h = self.stages[-1](h)                                           # [B, ngf, S, S]
         return torch.tanh(sketch + self.conv_img(F.leaky_relu(h, 0.2)))
@@ -116,7 +119,7 @@ class ShapeDiscriminator(nn.Module):
         h = self.conv_img(x)
         for stage, injector in zip(self.stages, self.injectors):
             h = F.avg_pool2d(stage(h), 3, stride=2, padding=1)
-            h = h + injector(subsample(x, h.shape[-1]))
+            h = h + injector(resample_sketch(x, h.shape[-1], self.cfg.sketch_resample))
         h = self.stages[-1](h)                                           # [B, 16ndf, s0, s0]
         logits = self.fc(F.leaky_relu(h, 0.2).flatten(1))                # [B, n_classes]
         return logits.gather(1, label.reshape(-1, 1)).squeeze(1)
