@@ -59,24 +59,31 @@ def blend_shadow(outlines: np.ndarray) -> np.ndarray:
 # Ridge thinning of soft-outline generators (ShapeConfig.soft_output), see ridge_outlines().
 RIDGE_UPSCALE = 2        # thin at twice the network size: smoother lines, still cheap
 RIDGE_MIN_INK = 0.3      # weaker ridges are the network's doubt, not a proposed stroke
+RIDGE_SURE_INK = 0.75    # ink this strong is a stroke whatever its shape
+RIDGE_SPAN = 3           # px (at the thinning size) on each side that a crest must rise above
+RIDGE_CONTRAST = 0.08    # ... by at least this much ink
 RIDGE_MIN_PIXELS = 4     # drop specks shorter than this (at the thinning size)
 RIDGE_PEN = 3            # line width in px at the thinning size (1.5 px of the network)
 
 
 def ridge_mask(ink: np.ndarray) -> np.ndarray:
-    """float (S,S) ink in [0,1] -> bool (S,S): pixels at least RIDGE_MIN_INK that are a local
-    maximum across some direction (horizontal, vertical or diagonal). Plateaus (the user's
-    own solid strokes) pass whole; a smooth blob leaves only its crest."""
-    pad = np.pad(ink, 1, mode="edge")
+    """float (S,S) ink in [0,1] -> bool (S,S): the crests of the ink, where it is at least
+    RIDGE_MIN_INK and, across some direction (horizontal, vertical or diagonal), no lower than
+    its neighbours and clearly above the ink RIDGE_SPAN px away on both sides. Confident ink
+    (the user's own strokes, however wide) passes whole; a haze has no clear crest."""
+    r = RIDGE_SPAN
+    pad = np.pad(ink, r, mode="edge")
     h, w = ink.shape
 
     def at(dy: int, dx: int) -> np.ndarray:
-        return pad[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
+        return pad[r + dy:r + dy + h, r + dx:r + dx + w]
 
     crest = np.zeros(ink.shape, bool)
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        crest |= (ink >= at(dy, dx)) & (ink >= at(-dy, -dx))
-    return crest & (ink >= RIDGE_MIN_INK)
+        near_ok = (ink >= at(dy, dx)) & (ink >= at(-dy, -dx))
+        far = np.maximum(at(r * dy, r * dx), at(-r * dy, -r * dx))
+        crest |= near_ok & (ink - far >= RIDGE_CONTRAST)
+    return (crest & (ink >= RIDGE_MIN_INK)) | (ink >= RIDGE_SURE_INK)
 
 
 def ridge_outline(x: torch.Tensor) -> np.ndarray:

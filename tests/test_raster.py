@@ -29,7 +29,15 @@ def test_faint_doubt_is_not_drawn():
     assert (ridge_outline(_soft_ring(0.2)) == 255).all()
 
 
-def test_a_solid_plateau_passes_whole():
-    ink = np.zeros((8, 8), np.float32)
-    ink[2:5, :] = 1.0
-    assert ridge_mask(ink)[2:5].all() and not ridge_mask(ink)[6:].any()
+def test_confident_ink_passes_whole_however_wide():
+    ink = np.zeros((16, 16), np.float32)
+    ink[2:9, :] = 1.0                                       # a 7 px wide stroke
+    mask = ridge_mask(ink)
+    assert mask[2:9].all() and not mask[10:].any()
+
+
+def test_a_smooth_haze_leaves_at_most_its_crest():
+    yy, xx = np.mgrid[0:64, 0:64]
+    ink = 0.5 * np.exp(-((yy - 32) ** 2 + (xx - 32) ** 2) / (2 * 20.0 ** 2))
+    out = ridge_outline(torch.tensor(1.0 - 2.0 * ink, dtype=torch.float32))
+    assert (out < 128).sum() < 40                           # no web of lines through the haze
