@@ -1,6 +1,7 @@
 """Stage 1 training: two real steps, resume, and two-rank data parallel under torchrun."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from models.shape import TINY_SHAPE
-from models.train_shape import ShapeTrainConfig, build_nets, train
+from models.train_shape import ShapeTrainConfig, build_nets, critic_target, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.run_log import read_log
@@ -49,6 +50,23 @@ def test_two_steps_finite_losses_and_generator_moves(tmp_path):
     assert (tmp_path / "samples" / "step_000002.png").is_file()
 
 
+def test_soft_outline_loss_trains_generator_and_critic(tmp_path):
+    cfg = dataclasses.replace(CFG, rec_kind="soft")
+    train(cfg, Schedule(2, 1, 2, 2), tmp_path, shape_tensors(8, 32, 3), CLASSES,
+          meta={"commands": ["soft"]}, ctx=CPU)
+    log = read_log(tmp_path)
+    assert all(math.isfinite(v) for r in log for v in r.values())
+    assert {"g_rec", "g_adv", "d_wgan", "d_penalty"} <= set(log[-1])
+
+
+def test_the_critic_sees_soft_outlines_only_for_the_soft_loss():
+    full = torch.ones(1, 1, 8, 8)
+    full[..., 4, :] = -1.0
+    assert torch.equal(critic_target(CFG, full), full)
+    soft = critic_target(dataclasses.replace(CFG, rec_kind="soft"), full)
+    assert soft[0, 0, 4, 0] == -1.0 and -1.0 < soft[0, 0, 5, 0] < 1.0
+
+
 def test_resume_continues_from_saved_step(tmp_path):
     _train(tmp_path, 2)
     assert _train(tmp_path, 3, resume=True) == 3
@@ -64,8 +82,10 @@ def test_two_ranks_with_gloo_under_torchrun(tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
            "--standalone", "-m", "models.train_shape", "--preset", "tiny",
            "--data", str(data), "--run-dir", str(tmp_path / "run"), "--steps", "2",
-           "--batch-size", "2", "--k-best", "2", "--no-quickdraw", "--threads", "1"]
+           "--batch-size", "2", "--k-best", "2", "--no-quickdraw", "--threads", "1",
+           "--rec-kind", "soft"]
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     state = load_run_state(tmp_path / "run", "shape")
     assert state["step"] == 2 and state["classes"] == list(CLASSES)
+    assert state["model_config"]["soft_output"] is True     # the engine will thin its output
