@@ -47,9 +47,11 @@ class ShapeConfig:
 
 # The release: 128 px, ngf 32, nz 256, 10 classes, 27.2 M parameters.
 PAPER_SHAPE = ShapeConfig()
-# Live use on a 2-core CPU: 64 px (the shadow is a soft blur anyway), narrow trunk.
+# Live use on a 2-core CPU: 64 px (the shadow is a soft blur anyway), narrow trunk; the
+# sketch reaches the coarse stages by ink-max pooling, and the net is trained against soft
+# outlines (train_shape --rec-kind soft) whose ridges the engine thins into lines.
 FAST_SHAPE = ShapeConfig(size=64, n_classes=21, nz=32, embed_dim=64, ngf=12, ndf=12,
-                         mults=(16, 16, 8, 4, 2, 1), sketch_resample="ink_max")
+                         mults=(16, 16, 8, 4, 2, 1), sketch_resample="ink_max", soft_output=True)
 # Unit tests: a few channels, 32 px.
 TINY_SHAPE = ShapeConfig(size=32, n_classes=3, nz=8, embed_dim=8, ngf=2, ndf=2,
                          mults=(4, 4, 2, 1))

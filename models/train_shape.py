@@ -4,8 +4,10 @@ Losses (paper Sec. 3.1, plus a reconstruction term that this small data set need
   D: WGAN critic conditioned on the sketch, with a zero-centred gradient penalty on real
      outlines (gamma/2 * E||grad D(real)||^2, applied lazily every `penalty_every` steps).
   G: -D(completion) for each of K completions + rec_weight * min over the K completions of a
-     shift-tolerant ink distance to the true outline (losses.best_of_k_ink_distance), so one completion is pulled to the truth and the
-     others stay free to differ (diversity of the gray shadow).
+     distance to the true outline, so one completion is pulled to the truth and the others
+     stay free to differ (diversity of the gray shadow). The default distance ("soft") is the
+     squared error to the soft outline (losses.best_of_k_soft_l2); the critic then judges
+     soft outlines too, and the engine thins the generator's ridges into lines.
 Resumable (`--resume`), seeded, data-parallel under torchrun (see models.training.distributed).
 """
 from __future__ import annotations
@@ -54,7 +56,7 @@ class ShapeTrainConfig:
     rec_weight: float = 20.0        # best-of-K reconstruction weight
     ink_weight: float = 3.0         # extra weight on true-ink pixels in the reconstruction
     rec_radius: int = 0             # stroke position tolerance (px); >0 lets a dot grid cheat
-    rec_kind: str = "ink"           # "ink": per-pixel ink distance; "chamfer": graded
+    rec_kind: str = "soft"          # "ink": per-pixel ink distance; "chamfer": graded
                                     # chamfer (rec_radius = its range); "soft": squared error
                                     # to the soft outline (the engine thins its ridge)
     rec_sigma: float = 1.0          # soft only: fall-off (px) of the soft outline

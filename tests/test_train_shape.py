@@ -62,7 +62,7 @@ def test_soft_outline_loss_trains_generator_and_critic(tmp_path):
 def test_the_critic_sees_soft_outlines_only_for_the_soft_loss():
     full = torch.ones(1, 1, 8, 8)
     full[..., 4, :] = -1.0
-    assert torch.equal(critic_target(CFG, full), full)
+    assert torch.equal(critic_target(dataclasses.replace(CFG, rec_kind="ink"), full), full)
     soft = critic_target(dataclasses.replace(CFG, rec_kind="soft"), full)
     assert soft[0, 0, 4, 0] == -1.0 and -1.0 < soft[0, 0, 5, 0] < 1.0
 
