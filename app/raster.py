@@ -93,7 +93,8 @@ def ridge_outline(x: torch.Tensor) -> np.ndarray:
     ink = ((1.0 - x.detach().float().cpu().numpy()) * 0.5).clip(0.0, 1.0)
     size = ink.shape[0] * RIDGE_UPSCALE
     ink = cv2.resize(ink, (size, size), interpolation=cv2.INTER_LINEAR)
-    mask = cv2.dilate(ridge_mask(ink).astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    # Close one-pixel gaps between crest pixels (a symmetric kernel: no shift of the line).
+    mask = cv2.dilate(ridge_mask(ink).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     # Crests cut across a curve's tangent leave short ticks on the thinned line: prune them.
     lines = drop_small_components(prune_spurs(thin(mask), RIDGE_MIN_PIXELS), RIDGE_MIN_PIXELS)
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (RIDGE_PEN, RIDGE_PEN))
