@@ -6,7 +6,9 @@
 
 Stages: "complete" = K=8 completions as one batch from a 512x512 sketch (resizing and the
 shadow blend included); "render" = one image from a completed outline; "update" = both, which
-is what one sketch edit costs in the app. Weights are random: speed does not depend on them.
+is what one sketch edit costs in the app. Weights are random (the network's own cost does not
+depend on them); the "shipped" config loads the trained checkpoints instead, so the thinning of
+a soft-outline network's real output is timed too.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -25,6 +28,7 @@ from app.cpu_tuning import tune_for_inference
 from app.engine import Engine, resolve_device
 from models.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
                                AppearanceConfig, AppearanceGenerator)
+from models.checkpoint import CheckpointError
 from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeGenerator
 
 CONFIGS: dict[str, tuple[ShapeConfig, AppearanceConfig]] = {
@@ -32,6 +36,7 @@ CONFIGS: dict[str, tuple[ShapeConfig, AppearanceConfig]] = {
     "fast": (FAST_SHAPE, FAST_APPEARANCE),
     "tiny": (TINY_SHAPE, TINY_APPEARANCE),     # for tests of this script only
 }
+SHIPPED = "shipped"   # the trained checkpoints (--checkpoints), not a random-weight config
 CANVAS = 512          # the GUI's default canvas side in px
 SAMPLES = 8           # K completions per update (the paper's shadow uses several)
 STAGES = ("complete", "render", "update")
@@ -43,8 +48,11 @@ class StageStats:
     p90_ms: float
 
 
-def build_engine(name: str, device: torch.device) -> Engine:
-    """Random-init generators of config `name` behind the real Engine (seeded: repeatable)."""
+def build_engine(name: str, device: torch.device, checkpoints: Path | None = None) -> Engine:
+    """Random-init generators of config `name` behind the real Engine (seeded: repeatable),
+    or the trained ones in `checkpoints` for "shipped"."""
+    if name == SHIPPED:
+        return Engine.load(checkpoints, device=str(device))
     shape_cfg, look_cfg = CONFIGS[name]
     torch.manual_seed(0)
     classes = [f"class{i}" for i in range(shape_cfg.n_classes)]
@@ -131,7 +139,7 @@ def run_ui_bench(argv: list[str]) -> int:
 
 def parse_configs(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in CONFIGS]
+    unknown = [n for n in names if n not in CONFIGS and n != SHIPPED]
     if not names or unknown:
         raise argparse.ArgumentTypeError(
             f"unknown config(s) {unknown or text!r}; choose from {', '.join(CONFIGS)}")
@@ -145,7 +153,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: cores)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     p.add_argument("--configs", type=parse_configs, default=["paper", "fast"],
-                   help="comma-separated, from: " + ", ".join(CONFIGS) + " (default paper,fast)")
+                   help="comma-separated, from: " + ", ".join([*CONFIGS, SHIPPED])
+                   + " (default paper,fast)")
+    p.add_argument("--checkpoints", type=Path, default=None,
+                   help="checkpoint dir for the 'shipped' config (default: the shipped one)")
     p.add_argument("--no-malloc-tuning", action="store_true",
                    help="keep glibc's default malloc thresholds (to measure the difference)")
     p.add_argument("--json", action="store_true", help="print one JSON object of medians")
@@ -166,8 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    results = {name: measure(build_engine(name, device), args.repeats, args.warmup)
-               for name in args.configs}
+    try:
+        engines = {name: build_engine(name, device, args.checkpoints) for name in args.configs}
+    except CheckpointError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    results = {name: measure(engine, args.repeats, args.warmup)
+               for name, engine in engines.items()}
     out = summary(device, tuning.threads, tuning.malloc_tuned, results)
     print(json.dumps(out) if args.json else table(out, args.configs))
     return 0

@@ -89,3 +89,16 @@ def test_threads() -> None:
             cpu_tuning.set_threads(0)
     finally:
         torch.set_num_threads(before)
+
+
+def test_shipped_config_times_the_checkpoints_given(tiny_checkpoint_dir, capsys) -> None:
+    assert bench.main(["--configs", "shipped", "--checkpoints", str(tiny_checkpoint_dir),
+                       "--repeats", "1", "--warmup", "0", "--json", "--threads", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["shipped"]["update_ms"] > 0 and out["ratio"] is None
+
+
+def test_shipped_config_without_checkpoints_is_a_clear_error(tmp_path, capsys) -> None:
+    assert bench.main(["--configs", "shipped", "--checkpoints", str(tmp_path / "none"),
+                       "--repeats", "1"]) == 1
+    assert "error:" in capsys.readouterr().err
