@@ -25,6 +25,7 @@ from models.training.run_state import RunStateError, load_run_state
 
 CONFIGS = {"shape": ShapeConfig, "appearance": AppearanceConfig}
 DEFAULT_OUT = REPO_ROOT / "checkpoints"
+WEIGHT_NAMES = {"g_ema": "EMA of generator weights", "g": "raw generator weights"}
 QUICKDRAW_CREDIT = ('"Quick, Draw!" dataset, Copyright Google LLC '
                     "(quickdraw.withgoogle.com/data), CC BY 4.0 "
                     "(https://creativecommons.org/licenses/by/4.0/). Raw drawings of a few classes "
@@ -81,11 +82,13 @@ def manifest_entry(kind: str, state: dict, ckpt: Path, metrics: dict, note: str)
 
 
 def release(kind: str, run_dir: Path, out_dir: Path, note: str = "",
-            eval_metrics: Path | None = None) -> dict:
+            eval_metrics: Path | None = None, weights: str = "g_ema") -> dict:
     """Write <out>/<kind>.pt and its manifest entry; returns the entry.
 
     Metrics: the run's own estimates (<run>/metrics.json, if of this step) under "in_run", and
     the evaluator's bars for this kind under "evaluate" when `eval_metrics` is given.
+    `weights` picks the generator: "g_ema" (the average, usually better) or "g" (the raw
+    weights, for a run stopped while it still moved fast, when the average lags behind).
     """
     state = load_run_state(run_dir, kind)
     cfg = model_config(kind, state["model_config"])
@@ -94,12 +97,13 @@ def release(kind: str, run_dir: Path, out_dir: Path, note: str = "",
         metrics["evaluate"] = evaluation_summary(kind, eval_metrics)
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt = save_checkpoint(out_dir / f"{kind}.pt", kind, cfg, state["classes"],
-                           state["nets"]["g_ema"],
+                           state["nets"][weights],
                            {"steps": int(state["step"]), "commands": state.get("commands", []),
                             "data_manifest_sha256": state.get("data_manifest_sha256"),
-                            "metrics": metrics, "weights": "EMA of generator weights"})
+                            "metrics": metrics, "weights": WEIGHT_NAMES[weights]})
     load_checkpoint(ckpt, kind=kind).build()    # refuse to ship a file the app cannot load
     entry = manifest_entry(kind, state, ckpt, metrics, note)
+    entry["weights"] = WEIGHT_NAMES[weights]
     manifest_path = out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     manifest[kind] = entry
@@ -140,6 +144,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--note", default="", help="free text stored in the manifest entry")
     p.add_argument("--eval-metrics", type=Path, default=None,
                    help="metrics.json of `python -m models.evaluate` on these weights")
+    p.add_argument("--weights", choices=sorted(WEIGHT_NAMES), default="g_ema",
+                   help="ship the EMA generator (default) or the raw one")
     return p.parse_args(argv)
 
 
@@ -148,7 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse_args(argv)
     try:
-        entry = release(args.kind, args.run, args.out, args.note, args.eval_metrics)
+        entry = release(args.kind, args.run, args.out, args.note, args.eval_metrics,
+                        args.weights)
     except (RunStateError, CheckpointError, OSError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -50,3 +50,17 @@ def test_release_of_missing_run_fails_cleanly(tmp_path, capsys):
     assert release_main(["--kind", "shape", "--run", str(tmp_path / "nope"),
                          "--out", str(tmp_path / "c")]) == 1
     assert "no run state" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("weights", ["g", "g_ema"])
+def test_release_ships_the_chosen_generator_weights(tmp_path, shape_run, weights):
+    out = tmp_path / "checkpoints"
+    data = write_data_root(tmp_path / "data", per_style=1)
+    assert release_main(["--kind", "shape", "--run", str(shape_run), "--out", str(out),
+                         "--data", str(data), "--weights", weights]) == 0
+    shipped = load_checkpoint(out / "shape.pt", kind="shape").state_dict
+    state = torch.load(shape_run / "state.pt", weights_only=True)["nets"][weights]
+    assert all(torch.equal(shipped[k], v) for k, v in state.items())
+    entry = json.loads((out / "manifest.json").read_text())["shape"]
+    assert entry["weights"] == ("raw generator weights" if weights == "g"
+                                else "EMA of generator weights")
