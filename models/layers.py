@@ -29,4 +29,8 @@ def ink_pool(x: torch.Tensor, size: int) -> torch.Tensor:
 
 def resample_sketch(x: torch.Tensor, size: int, mode: str) -> torch.Tensor:
     """The sketch at `size` px for a sparse processor: "subsample" (the release) or "ink_max"."""
-    return ink_pool(x, size) if mode == "ink_max" else subsample(x, size)
+    if mode == "ink_max":
+        return ink_pool(x, size)
+    if mode == "subsample":
+        return subsample(x, size)
+    raise ValueError(f"unknown sketch resampling {mode!r}; use 'subsample' or 'ink_max'")

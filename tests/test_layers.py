@@ -1,6 +1,7 @@
 """Sketch resampling for the sparse processors."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from models.layers import ink_pool, resample_sketch, subsample
@@ -25,3 +26,8 @@ def test_resample_modes_and_full_size_identity():
     assert torch.equal(resample_sketch(x, 16, "subsample"), subsample(x, 16))
     assert torch.equal(resample_sketch(x, 16, "ink_max"), ink_pool(x, 16))
     assert torch.equal(ink_pool(x, 64), x)
+
+
+def test_unknown_resampling_is_an_error():
+    with pytest.raises(ValueError, match="ink_max"):
+        resample_sketch(_thin_stroke(), 16, "bilinear")
