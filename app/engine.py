@@ -97,18 +97,14 @@ class Engine:
         y = torch.full((len(seeds),), label, dtype=torch.long, device=self.device)
         out = self.shape(x, y, z)[:, 0]                                   # [K, S, S]
         h, w = sketch.shape
-        small = np.stack([self._outline_pixels(o) for o in out])
+        drawn = np.stack([tensor_to_gray(o, cfg.size, cfg.size) for o in out])
+        # A soft-outline net's outlines are its thinned ridges; its shadow stays the blend of
+        # what it drew, so where it is unsure the shadow is a soft cloud rather than nothing.
+        small = np.stack([ridge_outline(o) for o in out]) if cfg.soft_output else drawn
         # Blend at network size, then resize once: same picture, a fraction of the work.
-        shadow = cv2.resize(blend_shadow(small), (w, h), interpolation=cv2.INTER_LINEAR)
+        shadow = cv2.resize(blend_shadow(drawn), (w, h), interpolation=cv2.INTER_LINEAR)
         outlines = np.stack([cv2.resize(o, (w, h), interpolation=cv2.INTER_LINEAR) for o in small])
         return Completion(outlines=outlines, shadow=shadow)
-
-    def _outline_pixels(self, out: torch.Tensor) -> np.ndarray:
-        """One [S,S] completion -> uint8 drawing: its thinned ridges for a soft-outline net,
-        else the output as it is."""
-        if self.shape.cfg.soft_output:
-            return ridge_outline(out)
-        return tensor_to_gray(out, self.shape.cfg.size, self.shape.cfg.size)
 
     @torch.inference_mode()
     def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray:

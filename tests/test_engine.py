@@ -140,3 +140,5 @@ def test_a_soft_outline_network_gets_thinned_outlines(tmp_path) -> None:
     # The bar survives, redrawn as a thin line (the ridge of the output, not its blur).
     ink_cols = np.nonzero((done.outlines[0] < 128).any(axis=0))[0]
     assert ink_cols.size and 26 <= ink_cols.min() and ink_cols.max() <= 38
+    # The shadow blends what the network drew (soft), not the thinned lines.
+    assert not np.array_equal(done.shadow, blend_shadow(done.outlines))
