@@ -22,7 +22,7 @@ setup(
     + DATA_PACKAGES,
     py_modules=["main"],
     package_data={
-        "checkpoints": ["*.pt", "*.json"],
+        "checkpoints": ["*.pt", "*.json", "*.md"],
         "resources": ["*.json", "*.png"],
         "resources.samples": ["*.png", "*.json"],
     },

@@ -1,0 +1,45 @@
+"""The checkpoints in the repo: trained, described by their manifest, and loadable by the app."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.engine import SHIPPED_CHECKPOINTS, Engine
+from models.training.provenance import sha256_file
+
+MANIFEST = SHIPPED_CHECKPOINTS / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return json.loads(MANIFEST.read_text())
+
+
+@pytest.mark.parametrize("kind", ["shape", "appearance"])
+def test_manifest_records_how_each_network_was_made(manifest, kind):
+    entry = manifest[kind]
+    assert entry["sha256"] == sha256_file(SHIPPED_CHECKPOINTS / entry["file"])
+    assert f"models.train_{kind}" in entry["command"]
+    assert entry["steps"] > 0 and len(entry["data_manifest_sha256"]) == 64
+    assert entry["metrics"]["evaluate"]["bars"]            # evaluated before shipping
+
+
+def test_shipped_networks_complete_and_render_every_class():
+    engine = Engine.load(device="cpu")
+    assert len(engine.classes) == 21
+    sketch = np.full((128, 128), 255, np.uint8)
+    sketch[30:100, 30:33] = 0
+    done = engine.complete(sketch, engine.classes[0], [0, 1])
+    assert done.outlines.shape == (2, 128, 128)
+    images = [engine.render(done.outlines[0], name, 0) for name in engine.classes]
+    assert all(im.shape == (128, 128, 3) for im in images)
+    # The class gate changes the colours: no two classes give the same picture.
+    means = {tuple(np.round(im.reshape(-1, 3).mean(0))) for im in images}
+    assert len(means) == len(images)
+
+
+def test_total_size_stays_small():
+    total = sum(p.stat().st_size for p in SHIPPED_CHECKPOINTS.glob("*.pt"))
+    assert total < 50e6
