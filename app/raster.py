@@ -56,7 +56,7 @@ def blend_shadow(outlines: np.ndarray) -> np.ndarray:
     return (255.0 - ink.mean(axis=0)).round().astype(np.uint8)
 
 
-# Ridge thinning of soft-outline generators (ShapeConfig.soft_output), see ridge_outlines().
+# Ridge thinning of soft-outline generators (ShapeConfig.soft_output), see ridge_outline().
 RIDGE_UPSCALE = 2        # thin at twice the network size: smoother lines, still cheap
 RIDGE_MIN_INK = 0.3      # weaker ridges are the network's doubt, not a proposed stroke
 RIDGE_SURE_INK = 0.75    # ink this strong is a stroke whatever its shape
