@@ -16,8 +16,8 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 import cv2
@@ -142,7 +142,8 @@ def parse_configs(text: str) -> list[str]:
     unknown = [n for n in names if n not in CONFIGS and n != SHIPPED]
     if not names or unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown config(s) {unknown or text!r}; choose from {', '.join(CONFIGS)}")
+            f"unknown config(s) {unknown or text!r}; choose from "
+            f"{', '.join([*CONFIGS, SHIPPED])}")
     return names
 
 
