@@ -191,15 +191,17 @@ def run_payload(nets: AppearanceNets, cfg: AppearanceTrainConfig, step: int,
 
 
 def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: Dataset,
-          classes: Sequence[str], *, resume: bool = False, meta: dict | None = None,
+          classes: Sequence[str], *, resume: bool = False, fork: Path | None = None,
+          meta: dict | None = None,
           sample_set: Dataset | None = None, ctx: DistContext | None = None) -> int:
     """Train until `sched.steps`; returns the final step. Rank 0 writes into `run_dir`."""
     ctx = ctx or init_distributed()
     meta = dict(meta or {})
     nets = build_nets(cfg, ctx.device)
     start = 0
-    if resume:
-        state = load_run_state(run_dir, KIND)
+    if resume or fork:
+        # A fork starts from another run's state and continues in run_dir (source untouched).
+        state = load_run_state(fork or run_dir, KIND)
         restore_nets(state, nets.modules(), nets.optimizers())
         start = int(state["step"])
         set_learning_rates({nets.opt_g: cfg.lr_g, nets.opt_d: cfg.lr_d, nets.opt_c: cfg.lr_c})
@@ -253,6 +255,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
     p.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on CPU")
     p.add_argument("--resume", action="store_true", help="continue from <run>/state.pt")
+    p.add_argument("--fork", type=Path, default=None,
+                   help="start from another run's state.pt (or its dir) and continue in --run")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--sample-every", type=int, default=200)
     p.add_argument("--save-every", type=int, default=200)
@@ -294,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sched = Schedule(args.steps, args.log_every, args.sample_every, args.save_every)
     try:
         train(cfg, sched, args.run, train_set, train_set.classes, resume=args.resume,
-              meta=meta, sample_set=test_set, ctx=ctx)
+              fork=args.fork, meta=meta, sample_set=test_set, ctx=ctx)
         if args.eval and ctx.is_main:
             print(json.dumps(evaluate_run(args.run, train_set, test_set)))
     finally:

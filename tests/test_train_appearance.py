@@ -61,6 +61,16 @@ def test_resume_continues_from_saved_step(tmp_path):
     assert [r["step"] for r in read_log(tmp_path)] == [1, 2, 3]
 
 
+def test_fork_continues_another_runs_state_in_a_new_dir(tmp_path):
+    source, fork = tmp_path / "source", tmp_path / "fork"
+    _train(source, 2)
+    done = train(CFG, Schedule(3, 1, 3, 3), fork, appearance_tensors(8, 32, 3), CLASSES,
+                 fork=source, meta={"commands": ["fork to 3"]}, ctx=CPU)
+    assert done == 3 and load_run_state(source, "appearance")["step"] == 2
+    state = load_run_state(fork, "appearance")
+    assert state["step"] == 3 and state["commands"] == ["to 2", "fork to 3"]
+
+
 def test_two_ranks_with_gloo_under_torchrun(tmp_path):
     data = write_data_root(tmp_path / "data")
     env = {**os.environ, "SKETCHFILL_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1",
