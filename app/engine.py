@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.raster import (blend_shadow, check_gray, ridge_outline, sketch_to_tensor, tensor_to_gray,
-                        tensor_to_rgb)
+from app.raster import (blend_shadow, check_gray, keep_user_strokes, ridge_outline,
+                        sketch_to_tensor, tensor_to_gray, tensor_to_rgb)
 from models.checkpoint import CheckpointError, load_checkpoint
 from models.noise import noise_from_seeds
 
@@ -103,7 +103,8 @@ class Engine:
         small = np.stack([ridge_outline(o) for o in out]) if cfg.soft_output else drawn
         # Blend at network size, then resize once: same picture, a fraction of the work.
         shadow = cv2.resize(blend_shadow(drawn), (w, h), interpolation=cv2.INTER_LINEAR)
-        outlines = np.stack([cv2.resize(o, (w, h), interpolation=cv2.INTER_LINEAR) for o in small])
+        outlines = np.stack([keep_user_strokes(
+            sketch, cv2.resize(o, (w, h), interpolation=cv2.INTER_LINEAR), cfg.size) for o in small])
         return Completion(outlines=outlines, shadow=shadow)
 
     @torch.inference_mode()

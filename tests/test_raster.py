@@ -41,3 +41,18 @@ def test_a_smooth_haze_leaves_at_most_its_crest():
     ink = 0.5 * np.exp(-((yy - 32) ** 2 + (xx - 32) ** 2) / (2 * 20.0 ** 2))
     out = ridge_outline(torch.tensor(1.0 - 2.0 * ink, dtype=torch.float32))
     assert (out < 128).sum() < 40                           # no web of lines through the haze
+
+
+def test_keep_user_strokes_replaces_the_networks_copy_and_keeps_new_ink():
+    from app.raster import keep_user_strokes
+    user = np.full((64, 64), 255, np.uint8)
+    user[10:50, 20] = 0                                     # the user's stroke
+    out = np.full((64, 64), 255, np.uint8)
+    out[10:50, 21:23] = 0                                   # the network's copy, 1 px off
+    out[30, 40:60] = 0                                      # a proposed new stroke
+    kept = keep_user_strokes(user, out, net_size=32)        # 2 px per network px
+    assert np.array_equal(kept[:, 20], user[:, 20])
+    assert (kept[10:50, 21:23] == 255).all()                # the copy is gone ...
+    assert (kept[30, 40:60] == 0).all()                     # ... the new stroke stays
+    blank = np.full((64, 64), 255, np.uint8)
+    assert keep_user_strokes(blank, out, 32) is out
