@@ -57,6 +57,17 @@ def read_manifest(directory: Path) -> dict:
     return manifest
 
 
+def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool) -> np.ndarray:
+    """One shape-network output [S,S] in [-1,1] -> the completed outline at the sketch's size:
+    its thinned ridges for a soft-outline net (else the output itself), with the user's own
+    strokes exactly as drawn. The evaluation's ceiling goes through this same path."""
+    size = out.shape[-1]
+    small = ridge_outline(out) if soft else tensor_to_gray(out, size, size)
+    h, w = sketch.shape
+    return keep_user_strokes(sketch, cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR),
+                             size)
+
+
 class Engine:
     """Holds the shape and appearance generators on one device, in eval mode."""
 
@@ -98,13 +109,11 @@ class Engine:
         out = self.shape(x, y, z)[:, 0]                                   # [K, S, S]
         h, w = sketch.shape
         drawn = np.stack([tensor_to_gray(o, cfg.size, cfg.size) for o in out])
-        # A soft-outline net's outlines are its thinned ridges; its shadow stays the blend of
-        # what it drew, so where it is unsure the shadow is a soft cloud rather than nothing.
-        small = np.stack([ridge_outline(o) for o in out]) if cfg.soft_output else drawn
         # Blend at network size, then resize once: same picture, a fraction of the work.
+        # A soft-outline net's shadow is the blend of what it drew, not of the thinned lines,
+        # so where it is unsure the shadow is a soft cloud rather than nothing.
         shadow = cv2.resize(blend_shadow(drawn), (w, h), interpolation=cv2.INTER_LINEAR)
-        outlines = np.stack([keep_user_strokes(
-            sketch, cv2.resize(o, (w, h), interpolation=cv2.INTER_LINEAR), cfg.size) for o in small])
+        outlines = np.stack([outline_from_output(sketch, o, cfg.soft_output) for o in out])
         return Completion(outlines=outlines, shadow=shadow)
 
     @torch.inference_mode()

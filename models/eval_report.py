@@ -18,8 +18,12 @@ BARS = (
 )
 
 
+def is_square_recipe(recipe: str) -> bool:
+    return recipe.startswith("square")
+
+
 def is_square(score: ce.CaseScore) -> bool:
-    return score.recipe.startswith("square")
+    return is_square_recipe(score.recipe)
 
 
 def metrics_dict(engine, cfg, completion: dict | None, appearance: dict | None) -> dict:
@@ -37,9 +41,12 @@ def metrics_dict(engine, cfg, completion: dict | None, appearance: dict | None) 
 
 
 def completion_dict(scores: Sequence[ce.CaseScore],
-                    loose: dict[float, list[ce.CaseScore]]) -> dict:
+                    loose: dict[float, list[ce.CaseScore]],
+                    ceiling: Sequence[ce.CaseScore] = ()) -> dict:
+    """``ceiling``: the square cases scored for a perfect network (completion_eval.ceiling_score)."""
     square = [s for s in scores if is_square(s)]
     return {
+        "square_ceiling": ce.summarise(ceiling) if ceiling else {},
         "square": ce.summarise(square),
         "by_source": ce.grouped(square, lambda s: s.source),
         "by_recipe": ce.grouped(scores, lambda s: s.recipe),
@@ -123,6 +130,10 @@ def completion_table(result: dict) -> list[str]:
     lines += [_row(f"  {k}", v, COMPLETION_COLUMNS) for k, v in comp["by_recipe"].items()]
     lines += [_row(f"  at {t} px (context)", v, COMPLETION_COLUMNS)
               for t, v in comp["square_at_tolerance"].items()]
+    if comp.get("square_ceiling"):
+        lines.append(_row("  perfect net (ceiling)", comp["square_ceiling"], COMPLETION_COLUMNS))
+        lines.append("  (ceiling = the true outline as the shape network sees it, returned through "
+                     "the engine's path: the most a network of that size can score)")
     return lines
 
 

@@ -72,6 +72,15 @@ def run_completion(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
     return scores, loose, sheet
 
 
+def run_ceiling(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
+                ) -> list[ce.CaseScore]:
+    """The square cases scored for a perfect shape network of the engine's size and kind."""
+    shape = engine.shape.cfg
+    return [ce.ceiling_score(case, shape.size, shape.soft_output, cfg.tolerance)
+            for item in items for case in cases_of(item, cfg.cases)
+            if report.is_square_recipe(case.recipe)]
+
+
 def train_judges(root: Path, cfg: EvalConfig, cache_dir: Path | None
                  ) -> tuple[list[cl.Judge], dict[str, tuple[float, int, float]], list]:
     """All judges (cached), their (accuracy, n, swapped accuracy) on held-out real images, and
@@ -183,7 +192,7 @@ def evaluate(engine: Engine, root: Path, out: Path, cfg: EvalConfig,
     completion, appearance, sheet, headline = None, None, {}, None
     if "completion" in stages:
         scores, loose, sheet = run_completion(engine, items, cfg)
-        completion = report.completion_dict(scores, loose)
+        completion = report.completion_dict(scores, loose, run_ceiling(engine, items, cfg))
     if "appearance" in stages:
         judges, held_acc, train_images = train_judges(root, cfg, judge_cache)
         verdicts = run_appearance(engine, items, judges, train_images, cfg)

@@ -29,7 +29,8 @@ def run_main(ckpt: Path, tmp_path: Path, capsys, *extra: str) -> tuple[int, str,
 def test_main_writes_table_json_and_contact_sheet(tiny_checkpoint_dir, tmp_path, capsys):
     rc, out, err = run_main(tiny_checkpoint_dir, tmp_path, capsys)
     assert rc == 0, err
-    for heading in ("COMPLETION", "APPEARANCE", "BARS", "square erase, all", "flat-colour"):
+    for heading in ("COMPLETION", "APPEARANCE", "BARS", "square erase, all", "flat-colour",
+                    "perfect net (ceiling)"):
         assert heading in out
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     square = metrics["completion"]["square"]
@@ -98,6 +99,17 @@ def test_returning_the_partial_recovers_nothing():
     assert got["best_recovery"] == 0.0
     assert got["best_recall"] == pytest.approx(got["baseline_recall"])
     assert got["best_added_ratio"] == 0.0 and got["added_iou"] == 1.0
+
+
+@pytest.mark.parametrize("soft", [False, True])
+def test_the_ceiling_is_high_at_the_network_size_and_falls_when_it_shrinks(soft):
+    cfg = CaseConfig(limit=2)
+    cases = [c for it in held_out(DATA, StubEngine.classes, cfg) for c in cases_of(it, cfg)
+             if c.recipe.startswith("square")]
+    at_64 = ev.ce.summarise(ev.ce.ceiling_score(c, 64, soft) for c in cases)
+    at_16 = ev.ce.summarise(ev.ce.ceiling_score(c, 16, soft) for c in cases)
+    assert at_64["best_recovery"] > 0.6 and at_64["best_precision"] > 0.8
+    assert at_16["best_recovery"] < at_64["best_recovery"]
 
 
 def test_render_classes_are_own_first_then_distinct_others():
