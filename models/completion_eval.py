@@ -22,14 +22,10 @@ from dataclasses import dataclass, fields
 from typing import Iterable, Sequence
 
 import numpy as np
-import torch
 
-from app.engine import outline_from_output
-from app.raster import sketch_to_tensor
 from models import metrics
 from models.eval_cases import Case
 from models.metrics import Match
-from models.training import losses
 
 
 @dataclass(frozen=True)
@@ -95,27 +91,6 @@ def score_completions(case: Case, outlines: np.ndarray,
         best_added_precision=metrics.added_precision(skels[best], true, partial, tolerance),
         best_added_ratio=metrics.added_ratio(skels[best], true, partial, tolerance),
         added_iou=metrics.mean_pairwise_iou(outlines, tolerance, outside=case.partial))
-
-
-def perfect_output(full: np.ndarray, size: int, soft: bool) -> torch.Tensor:
-    """What a perfect ``size``-px shape network would output for the true outline ``full``:
-    the outline as the network sees it, as a soft outline for a soft-outline network.
-    [size,size] in [-1,1]."""
-    from models.train_shape import SOFT_REACH, ShapeTrainConfig    # training's soft target
-
-    x = sketch_to_tensor(full, size)
-    if not soft:
-        return x[0, 0]
-    soft_ink = losses.soft_outline(losses.ink(x), ShapeTrainConfig().rec_sigma, SOFT_REACH)
-    return (1.0 - 2.0 * soft_ink)[0, 0]
-
-
-def ceiling_score(case: Case, size: int, soft: bool,
-                  tolerance: float = metrics.DEFAULT_TOLERANCE) -> CaseScore:
-    """The score of a perfect network of this size, through the engine's own path (ridge
-    thinning, resizing, the user's strokes): the most any trained network can reach here."""
-    outline = outline_from_output(case.partial, perfect_output(case.item.full, size, soft), soft)
-    return score_completions(case, outline[None], tolerance)
 
 
 def mean_match(matches: Sequence[Match]) -> Match:

@@ -23,7 +23,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from app.engine import Engine
+# The engine's own network-to-outline path (sketch_to_tensor is the engine's input
+# conversion), so that the ceiling is scored exactly as the app completes.
+from app.engine import Engine, outline_from_output, sketch_to_tensor
 from models import appearance_eval as ae
 from models import classifier as cl
 from models import completion_eval as ce
@@ -31,7 +33,8 @@ from models import contact_sheet as cs
 from models import eval_report as report
 from models.checkpoint import CheckpointError
 from models.data import sources
-from models.eval_cases import CaseConfig, HeldOut, cases_of, held_out
+from models.eval_cases import Case, CaseConfig, HeldOut, cases_of, held_out
+from models.training import losses
 from models.real_images import load_real
 
 HEADLINE_JUDGE = "cnn-shapeswap"  # judges by colour and texture, not the silhouette
@@ -72,11 +75,32 @@ def run_completion(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
     return scores, loose, sheet
 
 
+def perfect_output(full: np.ndarray, size: int, soft: bool) -> torch.Tensor:
+    """What a perfect ``size``-px shape network would output for the true outline ``full``:
+    the outline as the network sees it, as a soft outline for a soft-outline network.
+    [size,size] in [-1,1]."""
+    from models.train_shape import SOFT_REACH, ShapeTrainConfig    # training's soft target
+
+    x = sketch_to_tensor(full, size)
+    if not soft:
+        return x[0, 0]
+    soft_ink = losses.soft_outline(losses.ink(x), ShapeTrainConfig().rec_sigma, SOFT_REACH)
+    return (1.0 - 2.0 * soft_ink)[0, 0]
+
+
+def ceiling_score(case: Case, size: int, soft: bool,
+                  tolerance: float = 2.0) -> ce.CaseScore:
+    """The score of a perfect network of this size, through the engine's own path (ridge
+    thinning, resizing, the user's strokes): the most any trained network can reach here."""
+    outline = outline_from_output(case.partial, perfect_output(case.item.full, size, soft), soft)
+    return ce.score_completions(case, outline[None], tolerance)
+
+
 def run_ceiling(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
                 ) -> list[ce.CaseScore]:
     """The square cases scored for a perfect shape network of the engine's size and kind."""
     shape = engine.shape.cfg
-    return [ce.ceiling_score(case, shape.size, shape.soft_output, cfg.tolerance)
+    return [ceiling_score(case, shape.size, shape.soft_output, cfg.tolerance)
             for item in items for case in cases_of(item, cfg.cases)
             if report.is_square_recipe(case.recipe)]
 

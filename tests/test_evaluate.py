@@ -106,8 +106,8 @@ def test_the_ceiling_is_high_at_the_network_size_and_falls_when_it_shrinks(soft)
     cfg = CaseConfig(limit=2)
     cases = [c for it in held_out(DATA, StubEngine.classes, cfg) for c in cases_of(it, cfg)
              if c.recipe.startswith("square")]
-    at_64 = ev.ce.summarise(ev.ce.ceiling_score(c, 64, soft) for c in cases)
-    at_16 = ev.ce.summarise(ev.ce.ceiling_score(c, 16, soft) for c in cases)
+    at_64 = ev.ce.summarise(ev.ceiling_score(c, 64, soft) for c in cases)
+    at_16 = ev.ce.summarise(ev.ceiling_score(c, 16, soft) for c in cases)
     assert at_64["best_recovery"] > 0.6 and at_64["best_precision"] > 0.8
     assert at_16["best_recovery"] < at_64["best_recovery"]
 
