@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.raster import (blend_shadow, check_gray, keep_user_strokes, ridge_outline,
+from app.raster import (blend_shadow, check_gray, keep_user_strokes, near_user_mask,
+                        ridge_outline,
                         sketch_to_tensor, tensor_to_gray, tensor_to_rgb)
 from models.checkpoint import CheckpointError, load_checkpoint
 from models.noise import noise_from_seeds
@@ -57,15 +58,19 @@ def read_manifest(directory: Path) -> dict:
     return manifest
 
 
-def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool) -> np.ndarray:
+def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool,
+                        near_user: np.ndarray | None = None) -> np.ndarray:
     """One shape-network output [S,S] in [-1,1] -> the completed outline at the sketch's size:
     its thinned ridges for a soft-outline net (else the output itself), with the user's own
-    strokes exactly as drawn. The evaluation's ceiling goes through this same path."""
+    strokes exactly as drawn (`near_user`: near_user_mask, if already made). The evaluation's
+    ceiling goes through this same path."""
     size = out.shape[-1]
+    if near_user is None:
+        near_user = near_user_mask(sketch, size)
     small = ridge_outline(out) if soft else tensor_to_gray(out, size, size)
     h, w = sketch.shape
     return keep_user_strokes(sketch, cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR),
-                             size)
+                             near_user)
 
 
 class Engine:
@@ -113,7 +118,9 @@ class Engine:
         # A soft-outline net's shadow is the blend of what it drew, not of the thinned lines,
         # so where it is unsure the shadow is a soft cloud rather than nothing.
         shadow = cv2.resize(blend_shadow(drawn), (w, h), interpolation=cv2.INTER_LINEAR)
-        outlines = np.stack([outline_from_output(sketch, o, cfg.soft_output) for o in out])
+        near_user = near_user_mask(sketch, cfg.size)                      # once for all K
+        outlines = np.stack([outline_from_output(sketch, o, cfg.soft_output, near_user)
+                             for o in out])
         return Completion(outlines=outlines, shadow=shadow)
 
     @torch.inference_mode()

@@ -105,16 +105,25 @@ def ridge_outline(x: torch.Tensor) -> np.ndarray:
 USER_REACH = 1.0    # network px: proposed ink this close to the user's ink is their stroke redrawn
 
 
-def keep_user_strokes(sketch: np.ndarray, outline: np.ndarray, net_size: int) -> np.ndarray:
-    """The user's own strokes, exactly as drawn, plus the outline's ink away from them.
+def near_user_mask(sketch: np.ndarray, net_size: int) -> np.ndarray | None:
+    """bool (H,W): within USER_REACH network px of the user's ink; None on a blank sketch.
+    Computed once per completion request and shared by its K outlines."""
+    user = sketch < 128
+    if not user.any():
+        return None
+    r = max(1, round(USER_REACH * max(sketch.shape) / net_size))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    return cv2.dilate(user.astype(np.uint8), disc) > 0
+
+
+def keep_user_strokes(sketch: np.ndarray, outline: np.ndarray,
+                      near_user: np.ndarray | None) -> np.ndarray:
+    """The user's own strokes, exactly as drawn, plus the outline's ink away from them
+    (`near_user` from near_user_mask).
 
     The network sees and redraws the sketch at its small size, so its copy of the user's
     lines is coarser and up to a network pixel off; a drawing program must not move what the
     user drew. Both (H,W) uint8, 255 = paper."""
-    user = sketch < 128
-    if not user.any():
+    if near_user is None:
         return outline
-    r = max(1, round(USER_REACH * max(sketch.shape) / net_size))
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    near_user = cv2.dilate(user.astype(np.uint8), disc) > 0
     return np.minimum(sketch, np.where(near_user, np.uint8(255), outline))

@@ -43,7 +43,7 @@ def metrics_dict(engine, cfg, completion: dict | None, appearance: dict | None) 
 def completion_dict(scores: Sequence[ce.CaseScore],
                     loose: dict[float, list[ce.CaseScore]],
                     ceiling: Sequence[ce.CaseScore] = ()) -> dict:
-    """``ceiling``: the square cases scored for a perfect network (completion_eval.ceiling_score)."""
+    """``ceiling``: the square cases scored for a perfect network (evaluate.ceiling_score)."""
     square = [s for s in scores if is_square(s)]
     return {
         "square_ceiling": ce.summarise(ceiling) if ceiling else {},

@@ -44,15 +44,15 @@ def test_a_smooth_haze_leaves_at_most_its_crest():
 
 
 def test_keep_user_strokes_replaces_the_networks_copy_and_keeps_new_ink():
-    from app.raster import keep_user_strokes
+    from app.raster import keep_user_strokes, near_user_mask
     user = np.full((64, 64), 255, np.uint8)
     user[10:50, 20] = 0                                     # the user's stroke
     out = np.full((64, 64), 255, np.uint8)
     out[10:50, 21:23] = 0                                   # the network's copy, 1 px off
     out[30, 40:60] = 0                                      # a proposed new stroke
-    kept = keep_user_strokes(user, out, net_size=32)        # 2 px per network px
+    kept = keep_user_strokes(user, out, near_user_mask(user, net_size=32))  # 2 px/net px
     assert np.array_equal(kept[:, 20], user[:, 20])
     assert (kept[10:50, 21:23] == 255).all()                # the copy is gone ...
     assert (kept[30, 40:60] == 0).all()                     # ... the new stroke stays
     blank = np.full((64, 64), 255, np.uint8)
-    assert keep_user_strokes(blank, out, 32) is out
+    assert near_user_mask(blank, 32) is None and keep_user_strokes(blank, out, None) is out
