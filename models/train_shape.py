@@ -64,6 +64,7 @@ class ShapeTrainConfig:
     rec_pixel_ink_weight: float = 2.0   # its extra weight on true-ink pixels
     rec_target_radius: int = 1      # thicken true strokes by this (px) before the distance
     rec_mean_share: float = 0.2     # share of the mean-over-K in the reconstruction term
+    miss_weight: float = 0.0        # soft only: extra weight near the strokes the partial lacks
     ema_decay: float = 0.999
     ema_warmup: int = 500           # steps before the EMA reaches ema_decay
     seed: int = 0
@@ -134,7 +135,8 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
                if cfg.adv_weight > 0 else fakes.new_zeros(()))
     if cfg.rec_kind == "soft":
         rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.rec_sigma, SOFT_REACH,
-                                       cfg.ink_weight, cfg.rec_mean_share)
+                                       cfg.ink_weight, cfg.rec_mean_share, partial,
+                                       cfg.miss_weight)
     elif cfg.rec_kind == "chamfer":
         rec = losses.best_of_k_chamfer(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius,
                                        cfg.rec_mean_share, cfg.rec_pixel_weight,
@@ -256,6 +258,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="soft reconstruction: fall-off of the soft outline in px")
     p.add_argument("--rec-pixel-weight", type=float, default=d.rec_pixel_weight)
     p.add_argument("--ink-weight", type=float, default=d.ink_weight)
+    p.add_argument("--miss-weight", type=float, default=d.miss_weight,
+                   help="soft reconstruction: extra weight near the strokes the partial lacks")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
     p.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on CPU")
@@ -290,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            rec_target_radius=args.rec_target_radius,
                            rec_kind=args.rec_kind, rec_sigma=args.rec_sigma,
                            rec_pixel_weight=args.rec_pixel_weight,
-                           ink_weight=args.ink_weight,
+                           ink_weight=args.ink_weight, miss_weight=args.miss_weight,
                            seed=args.seed, cpu_bf16=args.cpu_bf16)
     root = args.data or default_data_root()
     train_set = ShapeDataset(root, size=model.size, split="train", seed=args.seed,

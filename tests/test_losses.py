@@ -66,3 +66,20 @@ def test_soft_l2_best_of_k_takes_the_closest_completion():
     soft = 1.0 - 2.0 * losses.soft_outline(losses.ink(truth), 1.0, 3)
     fakes = torch.cat([torch.ones(1, 1, 16, 16), soft])                  # K=2, B=1
     assert losses.best_of_k_soft_l2(fakes, truth, 2).item() < 1e-6
+
+
+def test_miss_weight_makes_the_missing_part_cost_more_than_the_given_part():
+    truth = torch.ones(1, 1, 16, 16)
+    truth[0, 0, 4, 2:14] = -1.0
+    truth[0, 0, 11, 2:14] = -1.0
+    partial = _line(4)                                      # the row-11 stroke is missing
+    lacks_given = _line(11)                                 # draws only the missing stroke
+    lacks_missing = partial.clone()                         # draws only the given stroke
+
+    def cost(x: torch.Tensor, weight: float) -> float:
+        return losses.best_of_k_soft_l2(x, truth, 1, partial=partial, miss_weight=weight).item()
+
+    assert cost(lacks_given, 0.0) == cost(lacks_missing, 0.0)         # symmetric without it
+    assert cost(lacks_missing, 4.0) > 2 * cost(lacks_given, 4.0)
+    perfect = 1.0 - 2.0 * losses.soft_outline(losses.ink(truth), 1.0, 3)
+    assert cost(perfect, 4.0) < 1e-6

@@ -136,9 +136,18 @@ def soft_outline(ink_map: torch.Tensor, sigma: float, reach: int) -> torch.Tenso
     return torch.stack(rings).amax(0)
 
 
+def missing_soft_outline(partial: torch.Tensor, target: torch.Tensor, sigma: float,
+                         reach: int) -> torch.Tensor:
+    """Soft outline (soft_outline) of the true strokes the partial sketch lacks: ink of
+    `target` more than 1 px from any ink of `partial` (both [B,1,S,S] in [-1,1])."""
+    missing = ink(target) * (1.0 - near(ink(partial), 1))
+    return soft_outline(missing, sigma, reach)
+
+
 def best_of_k_soft_l2(fakes: torch.Tensor, target: torch.Tensor, k: int, sigma: float = 1.0,
                       reach: int = 3, ink_weight: float = 3.0,
-                      mean_share: float = 0.0) -> torch.Tensor:
+                      mean_share: float = 0.0, partial: torch.Tensor | None = None,
+                      miss_weight: float = 0.0) -> torch.Tensor:
     """min over K completions of a weighted squared error between the generated ink and the
     soft true outline (soft_outline), mean over B. Layout as best_of_k_ink_distance.
 
@@ -147,10 +156,16 @@ def best_of_k_soft_l2(fakes: torch.Tensor, target: torch.Tensor, k: int, sigma: 
     nothing, or a blob where strokes are dense. Against the soft outline the optimum is a
     ridge along the most likely stroke, which the engine thins into a line
     (app.raster.ridge_outline). Pixels near true strokes weigh (1 + ink_weight) times more,
-    since they are a small share of the image."""
+    since they are a small share of the image. With `partial` and miss_weight > 0, pixels
+    near the strokes the partial lacks weigh (1 + miss_weight) times more again: copying the
+    user's strokes is easy and the engine keeps them anyway, so the completion is what needs
+    the signal."""
     b = target.shape[0]
     t = soft_outline(ink(target), sigma, reach)                         # [B,1,S,S]
     f = ink(fakes).view(k, b, *target.shape[1:])                        # [K,B,1,S,S]
-    per_pixel = (1.0 + ink_weight * t) * (f - t).square()
+    weight = 1.0 + ink_weight * t
+    if partial is not None and miss_weight > 0:
+        weight = weight * (1.0 + miss_weight * missing_soft_outline(partial, target, sigma, reach))
+    per_pixel = weight * (f - t).square()
     dist = per_pixel.flatten(2).mean(2)                                 # [K,B]
     return (1.0 - mean_share) * dist.min(dim=0).values.mean() + mean_share * dist.mean()
