@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import torch
 
-from app.cpu_tuning import tune_for_inference
+from models.cpu_tuning import tune_for_inference
 from app.engine import Engine, resolve_device
 from models.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
                                AppearanceConfig, AppearanceGenerator)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from app.cpu_tuning import tune_for_inference
+from models.cpu_tuning import tune_for_inference
 from app.engine import Engine
 from app.image_files import ImageFileError, read_gray, write_image
 from models.checkpoint import CheckpointError

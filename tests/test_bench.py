@@ -1,4 +1,4 @@
-"""app.bench and app.cpu_tuning: output shape of the benchmark, never its speed."""
+"""app.bench and models.cpu_tuning: output shape of the benchmark, never its speed."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,8 @@ import types
 import pytest
 import torch
 
-from app import bench, cpu_tuning
+from app import bench
+from models import cpu_tuning
 from app.bench import StageStats
 
 
