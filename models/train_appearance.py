@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -25,10 +24,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.cpu_tuning import tune_malloc
 from models.appearance import FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE, \
     AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
 from models.training import losses
+from models.training.cli import classes_match, run_meta, set_up_process, training_parser
 from models.training.batches import endless_batches, fixed_items
 from models.training.colour_classifier import ColourClassifier
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
@@ -37,8 +36,7 @@ from models.training.ema import ema_decay_at, make_ema, update_ema
 from models.training.loop import Schedule, autocast, run_steps
 from models.training.quick_metrics import class_centroids, render_metrics
 from models.training.run_log import save_grid
-from models.training.run_state import load_run_state, net_states, restore_nets, \
-    save_run_state, set_learning_rates
+from models.training.run_state import continue_run, load_run_state, net_states, save_run_state
 
 PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, "tiny": TINY_APPEARANCE}
 KIND = "appearance"
@@ -202,11 +200,8 @@ def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: D
     start = 0
     if resume or fork:
         # A fork starts from another run's state and continues in run_dir (source untouched).
-        state = load_run_state(fork or run_dir, KIND)
-        restore_nets(state, nets.modules(), nets.optimizers())
-        start = int(state["step"])
-        set_learning_rates({nets.opt_g: cfg.lr_g, nets.opt_d: cfg.lr_d, nets.opt_c: cfg.lr_c})
-        meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
+        start = continue_run(fork or run_dir, KIND, nets.modules(), nets.optimizers(),
+                             {"g": cfg.lr_g, "d": cfg.lr_d, "c": cfg.lr_c}, meta)
     for net in (nets.g, nets.d, nets.c):
         broadcast_weights(net, ctx)
     torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)
@@ -238,14 +233,10 @@ def evaluate_run(run_dir: Path, train_set: Dataset, test_set: Dataset) -> dict:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = training_parser(__doc__.splitlines()[0], "runs/appearance", PRESETS, steps=4000,
+                        every=200)
     d = AppearanceTrainConfig()
-    p.add_argument("--run-dir", "--run", dest="run", type=Path, default=Path("runs/appearance"), help="run directory")
-    p.add_argument("--data", type=Path, default=None, help="data root (default ../shared/datasets)")
-    p.add_argument("--preset", choices=sorted(PRESETS), default="fast")
     p.add_argument("--image-size", type=int, default=0, help="training px (0: the model's size)")
-    p.add_argument("--steps", type=int, default=4000, help="stop at this global step")
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--mismatched", type=int, default=d.mismatched)
     p.add_argument("--lr", type=float, default=d.lr_g, help="generator and discriminator")
@@ -253,29 +244,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--cls-weight", type=float, default=d.cls_weight)
     p.add_argument("--classifier-size", type=int, default=d.classifier_size)
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
-    p.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on CPU")
-    p.add_argument("--resume", action="store_true", help="continue from <run>/state.pt")
-    p.add_argument("--fork", type=Path, default=None,
-                   help="start from another run's state.pt (or its dir) and continue in --run")
-    p.add_argument("--log-every", type=int, default=20)
-    p.add_argument("--sample-every", type=int, default=200)
-    p.add_argument("--save-every", type=int, default=200)
-    p.add_argument("--eval", action="store_true", help="write <run>/metrics.json at the end")
-    p.add_argument("--eval-only", action="store_true",
-                   help="only write <run>/metrics.json for the saved state, no training")
     return p.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from models.data.datasets import AppearanceDataset
     from models.data.sources import default_data_root
-    from models.training.provenance import command_line, data_manifest_sha256, git_commit
 
     args = parse_args(argv)
-    tune_malloc()       # keeps activation buffers in the heap: ~25% off a step on CPU
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_up_process(args)
     model = PRESETS[args.preset]
     size = args.image_size or model.size
     cfg = AppearanceTrainConfig(model=model, image_size=size, batch_size=args.batch_size,
@@ -287,12 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_set = AppearanceDataset(root, size=size, split="train", seed=args.seed)
     test_set = AppearanceDataset(root, classes=train_set.classes, size=size, split="test",
                                  seed=args.seed)
-    if len(train_set.classes) != model.n_classes:
-        print(f"error: data has {len(train_set.classes)} classes, preset {args.preset!r} "
-              f"expects {model.n_classes}", file=sys.stderr)
+    if not classes_match(len(train_set.classes), args.preset, model.n_classes):
         return 2
-    meta = {"commands": [command_line("models.train_appearance", argv)],
-            "git_commit": git_commit(), "data_manifest_sha256": data_manifest_sha256(root)}
+    meta = run_meta("models.train_appearance", argv, root)
     if args.eval_only:
         print(json.dumps(evaluate_run(args.run, train_set, test_set)))
         return 0

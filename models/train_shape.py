@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -24,10 +23,10 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.cpu_tuning import tune_malloc
 from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeDiscriminator, \
     ShapeGenerator
 from models.training import losses
+from models.training.cli import classes_match, run_meta, set_up_process, training_parser
 from models.training.batches import endless_batches, fixed_items
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
     init_distributed, shutdown
@@ -35,8 +34,7 @@ from models.training.ema import ema_decay_at, make_ema, update_ema
 from models.training.loop import Schedule, autocast, run_steps
 from models.training.quick_metrics import completion_metrics
 from models.training.run_log import save_grid
-from models.training.run_state import load_run_state, net_states, restore_nets, \
-    save_run_state, set_learning_rates
+from models.training.run_state import continue_run, load_run_state, net_states, save_run_state
 
 PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, "tiny": TINY_SHAPE}
 KIND = "shape"
@@ -197,12 +195,10 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
     start = 0
     if resume or fork:
         # A fork starts from another run's state and continues in run_dir (source untouched).
-        state = load_run_state(fork or run_dir, KIND)
-        restore_nets(state, {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
-                     {"g": nets.opt_g, "d": nets.opt_d})
-        start = int(state["step"])
-        set_learning_rates({nets.opt_g: cfg.lr_g, nets.opt_d: cfg.lr_d})
-        meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
+        start = continue_run(fork or run_dir, KIND,
+                             {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
+                             {"g": nets.opt_g, "d": nets.opt_d},
+                             {"g": cfg.lr_g, "d": cfg.lr_d}, meta)
     broadcast_weights(nets.g, ctx)
     broadcast_weights(nets.d, ctx)
     torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)   # noise stream
@@ -235,13 +231,8 @@ def evaluate_run(run_dir: Path, test_set: Dataset, n_completions: int = 8) -> di
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = training_parser(__doc__.splitlines()[0], "runs/shape", PRESETS, steps=6000, every=250)
     d = ShapeTrainConfig()
-    p.add_argument("--run-dir", "--run", dest="run", type=Path, default=Path("runs/shape"), help="run directory")
-    p.add_argument("--data", type=Path, default=None, help="data root (default ../shared/datasets)")
-    p.add_argument("--preset", choices=sorted(PRESETS), default="fast")
-    p.add_argument("--steps", type=int, default=6000, help="stop at this global step")
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--k-best", type=int, default=d.k_best)
     p.add_argument("--lr", type=float, default=d.lr_g, help="both networks")
@@ -262,30 +253,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--miss-weight", type=float, default=d.miss_weight,
                    help="soft reconstruction: extra weight near the strokes the partial lacks")
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
-    p.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on CPU")
     p.add_argument("--no-quickdraw", action="store_true", help="outlines only, no Quick Draw")
-    p.add_argument("--resume", action="store_true", help="continue from <run>/state.pt")
-    p.add_argument("--fork", type=Path, default=None,
-                   help="start from another run's state.pt (or its dir) and continue in --run")
-    p.add_argument("--log-every", type=int, default=20)
-    p.add_argument("--sample-every", type=int, default=250)
-    p.add_argument("--save-every", type=int, default=250)
-    p.add_argument("--eval", action="store_true", help="write <run>/metrics.json at the end")
-    p.add_argument("--eval-only", action="store_true",
-                   help="only write <run>/metrics.json for the saved state, no training")
     return p.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from models.data.datasets import ShapeDataset
-    from models.training.provenance import command_line, data_manifest_sha256, git_commit
     from models.data.sources import default_data_root
 
     args = parse_args(argv)
-    tune_malloc()       # keeps activation buffers in the heap: ~25% off a step on CPU
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_up_process(args)
     # A soft-outline generator is told so in its config: the engine thins its output.
     model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
@@ -303,12 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                              quickdraw=not args.no_quickdraw)
     test_set = ShapeDataset(root, classes=train_set.classes, size=model.size, split="test",
                             seed=args.seed, quickdraw=False)
-    if len(train_set.classes) != model.n_classes:
-        print(f"error: data has {len(train_set.classes)} classes, preset {args.preset!r} "
-              f"expects {model.n_classes}", file=sys.stderr)
+    if not classes_match(len(train_set.classes), args.preset, model.n_classes):
         return 2
-    meta = {"commands": [command_line("models.train_shape", argv)], "git_commit": git_commit(),
-            "data_manifest_sha256": data_manifest_sha256(root)}
+    meta = run_meta("models.train_shape", argv, root)
     if args.eval_only:
         print(json.dumps(evaluate_run(args.run, test_set)))
         return 0

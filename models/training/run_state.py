@@ -75,3 +75,16 @@ def set_learning_rates(rates: dict[torch.optim.Optimizer, float]) -> None:
     for opt, lr in rates.items():
         for group in opt.param_groups:
             group["lr"] = lr
+
+
+def continue_run(source: Path, kind: str, nets: dict[str, nn.Module],
+                 optimizers: dict[str, torch.optim.Optimizer], lrs: dict[str, float],
+                 meta: dict[str, Any]) -> int:
+    """Resume (source = the run itself) or fork (source = another run; it is only read):
+    load its networks and optimizers, apply this command's learning rates (`lrs`, by
+    optimizer name), and put its commands before this one in `meta`. Returns its step."""
+    state = load_run_state(source, kind)
+    restore_nets(state, nets, optimizers)
+    set_learning_rates({optimizers[name]: lr for name, lr in lrs.items()})
+    meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
+    return int(state["step"])

@@ -1,0 +1,29 @@
+"""models.training.cli: the options both trainers share, and the class-count check."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from models import train_appearance, train_shape
+from models.training import cli
+
+
+def test_shared_options_parse_the_same_in_both_trainers(tmp_path: Path):
+    argv = ["--run", str(tmp_path / "r"), "--steps", "7", "--fork", str(tmp_path / "src"),
+            "--save-every", "3", "--threads", "1"]
+    for parse in (train_shape.parse_args, train_appearance.parse_args):
+        args = parse(argv)
+        assert (args.run, args.steps, args.fork, args.save_every, args.threads) == (
+            tmp_path / "r", 7, tmp_path / "src", 3, 1)
+        assert args.sample_every != 3 and not args.resume
+
+
+def test_each_trainer_keeps_its_own_defaults():
+    assert train_shape.parse_args([]).run == Path("runs/shape")
+    assert train_appearance.parse_args([]).run == Path("runs/appearance")
+    assert train_shape.parse_args([]).miss_weight == 0.0
+
+
+def test_class_count_mismatch_is_reported(capsys):
+    assert cli.classes_match(21, "fast", 21)
+    assert not cli.classes_match(3, "fast", 21)
+    assert "data has 3 classes, preset 'fast' expects 21" in capsys.readouterr().err
