@@ -50,8 +50,9 @@ def test_two_steps_finite_losses_and_generator_moves(tmp_path):
     assert (tmp_path / "samples" / "step_000002.png").is_file()
 
 
-def test_soft_outline_loss_trains_generator_and_critic(tmp_path):
-    cfg = dataclasses.replace(CFG, rec_kind="soft")
+@pytest.mark.parametrize("miss_weight", [0.0, 4.0])
+def test_soft_outline_loss_trains_generator_and_critic(tmp_path, miss_weight):
+    cfg = dataclasses.replace(CFG, rec_kind="soft", miss_weight=miss_weight)
     train(cfg, Schedule(2, 1, 2, 2), tmp_path, shape_tensors(8, 32, 3), CLASSES,
           meta={"commands": ["soft"]}, ctx=CPU)
     log = read_log(tmp_path)
