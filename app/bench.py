@@ -24,11 +24,11 @@ import cv2
 import numpy as np
 import torch
 
-from models.cpu_tuning import tune_for_inference
 from app.engine import Engine, resolve_device
 from models.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
                                AppearanceConfig, AppearanceGenerator)
 from models.checkpoint import CheckpointError
+from models.cpu_tuning import tune_for_inference
 from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeGenerator
 
 CONFIGS: dict[str, tuple[ShapeConfig, AppearanceConfig]] = {

@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from models.cpu_tuning import tune_for_inference
 from app.engine import Engine
 from app.image_files import ImageFileError, read_gray, write_image
 from models.checkpoint import CheckpointError
+from models.cpu_tuning import tune_for_inference
 
 SUBCOMMANDS = ("complete", "render", "fill", "classes")
 

@@ -17,8 +17,7 @@ import torch
 from torch import nn
 
 from app.raster import (blend_shadow, check_gray, keep_user_strokes, near_user_mask,
-                        ridge_outline,
-                        sketch_to_tensor, tensor_to_gray, tensor_to_rgb)
+                        ridge_outline, sketch_to_tensor, tensor_to_gray, tensor_to_rgb)
 from models.checkpoint import CheckpointError, load_checkpoint
 from models.noise import noise_from_seeds
 

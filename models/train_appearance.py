@@ -27,8 +27,8 @@ from torch.utils.data import Dataset
 from models.appearance import FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE, \
     AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
 from models.training import losses
-from models.training.cli import classes_match, run_meta, set_up_process, training_parser
 from models.training.batches import endless_batches, fixed_items
+from models.training.cli import classes_match, run_meta, set_up_process, training_parser
 from models.training.colour_classifier import ColourClassifier
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
     init_distributed, shutdown

@@ -26,8 +26,8 @@ from torch.utils.data import Dataset
 from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeDiscriminator, \
     ShapeGenerator
 from models.training import losses
-from models.training.cli import classes_match, run_meta, set_up_process, training_parser
 from models.training.batches import endless_batches, fixed_items
+from models.training.cli import classes_match, run_meta, set_up_process, training_parser
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
     init_distributed, shutdown
 from models.training.ema import ema_decay_at, make_ema, update_ema
