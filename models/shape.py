@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.layers import resample_sketch
-from models.shape_blocks import PreActResBlock, sketch_injector
+from models.shape_blocks import PreActResBlock, SketchContext, context_injector, sketch_injector
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class ShapeConfig:
                                     # "subsample" (the release) or "ink_max" (keeps thin strokes)
     soft_output: bool = False       # trained against soft outlines: the output is a ridge map
                                     # that the engine thins into lines (app.raster)
+    context_width: int = 0          # >0: a learned sketch pyramid (shape_blocks.SketchContext)
+                                    # also feeds every injection; 0 = the release's processors
 
     @property
     def start_size(self) -> int:
@@ -72,6 +74,12 @@ class ShapeGenerator(nn.Module):
                           PreActResBlock(w_out, w_out, cfg.residual_scale))
             for w_in, w_out in zip([widths[0]] + widths[:-1], widths))
         self.injectors = nn.ModuleList(sketch_injector(cfg.sketch_channels, w) for w in widths[:-1])
+        self.context = None
+        if cfg.context_width:
+            self.context = SketchContext(cfg.sketch_channels, cfg.context_width, cfg.size,
+                                         cfg.injection_sizes)
+            self.context_injectors = nn.ModuleList(
+                context_injector(c, w) for c, w in zip(self.context.widths, widths[:-1]))
         self.conv_img = nn.Conv2d(widths[-1], cfg.out_channels, 3, padding=1)
 
     def embed(self, label: torch.Tensor) -> torch.Tensor:
@@ -84,9 +92,13 @@ class ShapeGenerator(nn.Module):
         cfg = self.cfg
         h = self.fc(torch.cat([z, self.embed(label)], dim=1))
         h = h.view(h.shape[0], -1, cfg.start_size, cfg.start_size)      # [B, 16ngf, s0, s0]
-        for stage, injector, res in zip(self.stages, self.injectors, cfg.injection_sizes):
+        context = self.context(sketch) if self.context is not None else None
+        for k, (stage, injector, res) in enumerate(zip(self.stages, self.injectors,
+                                                       cfg.injection_sizes)):
             small = resample_sketch(sketch, res, cfg.sketch_resample)    # [B, 1, res, res]
             h = stage(h) + injector(small)                               # [B, w_k, res, res]
+            if context is not None:
+                h = h + self.context_injectors[k](context[k])
             h = F.interpolate(h, scale_factor=2, mode="nearest")
         h = self.stages[-1](h)                                           # [B, ngf, S, S]
         return torch.tanh(sketch + self.conv_img(F.leaky_relu(h, 0.2)))

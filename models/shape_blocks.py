@@ -37,3 +37,45 @@ def sketch_injector(in_ch: int, out_ch: int) -> PreActResBlock:
     """The paper's "sparse processor": a spectrally normalised block, hidden width = input
     channels, that maps the sketch at one scale to the trunk's width so it can be added."""
     return PreActResBlock(in_ch, out_ch, scale=1.0, spectral=True, hidden=in_ch)
+
+
+class SketchContext(nn.Module):
+    """A learned pyramid of the sketch for the FAST generator (ShapeConfig.context_width).
+
+    The release's processors see the sketch only resampled to each scale, through a 5x5
+    window, so a coarse stage knows that a cell holds ink but not where in it, and a fine
+    stage knows where a stroke ends but not where it should go next. Computing the coarse
+    features from the full-size sketch (convolve, pool, repeat) keeps positions that
+    pooling loses: the encoder half of a U-Net, whose decoder is the generator's trunk.
+    """
+
+    def __init__(self, in_ch: int, width: int, size: int, sizes: tuple[int, ...]) -> None:
+        super().__init__()
+        self.sizes = sizes
+        self.levels = [size // 2 ** k for k in range(1, size.bit_length())
+                       if size // 2 ** k >= min(sizes)]        # S/2, S/4, ... down to s0
+        level_width = {r: min(width * size // r // 2, 4 * width) for r in self.levels}
+        self.stem = nn.Conv2d(in_ch, width, 3, padding=1)
+        self.top = PreActResBlock(width, width, scale=1.0)
+        ins = [width] + [level_width[r] for r in self.levels[:-1]]
+        self.down = nn.ModuleList(PreActResBlock(c_in, level_width[r], scale=1.0)
+                                  for c_in, r in zip(ins, self.levels))
+        self.widths = tuple(level_width[r] for r in sizes)
+
+    def forward(self, sketch: torch.Tensor) -> list[torch.Tensor]:
+        """Features at each of `sizes`, in that order."""
+        h = self.top(self.stem(sketch))
+        feats = {}
+        for r, block in zip(self.levels, self.down):
+            h = block(F.avg_pool2d(h, 2))
+            feats[r] = h
+        return [feats[r] for r in self.sizes]
+
+
+def context_injector(in_ch: int, out_ch: int) -> nn.Sequential:
+    """Maps context features to the trunk's width. Zero-initialised, so a network grown from
+    a trained one without context starts out computing exactly what it did."""
+    conv = nn.Conv2d(in_ch, out_ch, 3, padding=1)
+    nn.init.zeros_(conv.weight)
+    nn.init.zeros_(conv.bias)
+    return nn.Sequential(nn.LeakyReLU(0.2), conv)

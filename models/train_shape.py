@@ -186,7 +186,7 @@ def run_payload(nets: ShapeNets, cfg: ShapeTrainConfig, step: int, classes: Sequ
 
 def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Dataset,
           classes: Sequence[str], *, resume: bool = False, fork: Path | None = None,
-          meta: dict | None = None,
+          meta: dict | None = None, grow: bool = False,
           sample_set: Dataset | None = None, ctx: DistContext | None = None) -> int:
     """Train until `sched.steps`; returns the final step. Rank 0 writes into `run_dir`."""
     ctx = ctx or init_distributed()
@@ -198,7 +198,7 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
         start = continue_run(fork or run_dir, KIND,
                              {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
                              {"g": nets.opt_g, "d": nets.opt_d},
-                             {"g": cfg.lr_g, "d": cfg.lr_d}, meta)
+                             {"g": cfg.lr_g, "d": cfg.lr_d}, meta, grow=grow and not resume)
     broadcast_weights(nets.g, ctx)
     broadcast_weights(nets.d, ctx)
     torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)   # noise stream
@@ -252,6 +252,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--ink-weight", type=float, default=d.ink_weight)
     p.add_argument("--miss-weight", type=float, default=d.miss_weight,
                    help="soft reconstruction: extra weight near the strokes the partial lacks")
+    p.add_argument("--context-width", type=int, default=None,
+                   help="sketch pyramid width (ShapeConfig.context_width); default: the preset's")
+    p.add_argument("--grow", action="store_true",
+                   help="with --fork: the new model may add modules (e.g. --context-width) to "
+                        "the forked one; they start at their initial weights")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--no-quickdraw", action="store_true", help="outlines only, no Quick Draw")
     return p.parse_args(argv)
@@ -265,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_up_process(args)
     # A soft-outline generator is told so in its config: the engine thins its output.
     model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
+    if args.context_width is not None:
+        model = dataclasses.replace(model, context_width=args.context_width)
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                            lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
                            penalty_every=args.penalty_every,
@@ -290,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sched = Schedule(args.steps, args.log_every, args.sample_every, args.save_every)
     try:
         train(cfg, sched, args.run, train_set, train_set.classes, resume=args.resume,
-              fork=args.fork, meta=meta, sample_set=test_set, ctx=ctx)
+              fork=args.fork, meta=meta, grow=args.grow, sample_set=test_set, ctx=ctx)
         if args.eval and ctx.is_main:
             print(json.dumps(evaluate_run(args.run, test_set)))
     finally:

@@ -58,6 +58,26 @@ def test_sketch_changes_output_at_every_injection_scale(shape_net, scale):
     assert (before - after).abs().max() > 1e-4
 
 
+def test_context_pyramid_starts_silent_then_carries_the_sketch():
+    """A grown network (context_width > 0) first computes what its parent did, since the
+    context injectors start at zero; once they have weights, the pyramid reaches every scale."""
+    torch.manual_seed(0)
+    plain = ShapeGenerator(TINY_SHAPE).eval()
+    grown = ShapeGenerator(replace(TINY_SHAPE, context_width=4)).eval()
+    missing = grown.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith("context") for k in missing)
+    c = TINY_SHAPE
+    x, y, z = _sketch(2, c.size), torch.tensor([0, 1]), torch.randn(2, c.nz)
+    feats = grown.context(x)
+    assert [f.shape[-1] for f in feats] == list(c.injection_sizes)
+    assert [f.shape[1] for f in feats] == list(grown.context.widths)
+    with torch.no_grad():
+        assert torch.equal(grown(x, y, z), plain(x, y, z))
+        for inj in grown.context_injectors:
+            torch.nn.init.normal_(inj[1].weight, std=0.1)
+        assert (grown(x, y, z) - plain(x, y, z)).abs().max() > 1e-4
+
+
 def test_sketch_survives_through_output_skip(shape_net):
     """Ink pixels stay darker than paper: the sketch is added before the tanh."""
     c = TINY_SHAPE

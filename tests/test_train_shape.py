@@ -16,7 +16,7 @@ from models.train_shape import ShapeTrainConfig, build_nets, critic_target, trai
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.run_log import read_log
-from models.training.run_state import load_run_state
+from models.training.run_state import RunStateError, load_run_state
 from tests.tiny_data import CLASSES, shape_tensors, write_data_root
 
 CFG = ShapeTrainConfig(model=TINY_SHAPE, batch_size=2, k_best=2, penalty_every=1)
@@ -85,6 +85,29 @@ def test_fork_continues_another_runs_state_in_a_new_dir(tmp_path):
     assert done == 3 and (source / "state.pt").read_bytes() == before
     state = load_run_state(fork, "shape")
     assert state["step"] == 3 and state["commands"] == ["to 2", "fork to 3"]
+
+
+def test_grow_adds_a_context_pyramid_to_a_forked_run(tmp_path):
+    """--grow: the forked weights load into the wider model, the new modules start at their
+    initial weights, and the grown generator gets a fresh optimizer."""
+    source, fork = tmp_path / "source", tmp_path / "fork"
+    _train(source, 2)
+    wide = dataclasses.replace(CFG, model=dataclasses.replace(TINY_SHAPE, context_width=4))
+    with pytest.raises(RunStateError):
+        train(wide, Schedule(3, 1, 3, 3), fork, shape_tensors(8, 32, 3), CLASSES,
+              fork=source, meta={"commands": []}, ctx=CPU)
+    done = train(wide, Schedule(4, 1, 4, 4), fork, shape_tensors(8, 32, 3), CLASSES,
+                 fork=source, grow=True, meta={"commands": ["grow to 4"]}, ctx=CPU)
+    state, parent = load_run_state(fork, "shape"), load_run_state(source, "shape")
+    assert done == 4 and state["model_config"]["context_width"] == 4
+    assert set(parent["nets"]["g"]) < set(state["nets"]["g"])
+    assert any(not torch.equal(state["nets"]["g"][k], v) for k, v in parent["nets"]["g"].items())
+    assert _resume_wide(wide, fork) == 5
+
+
+def _resume_wide(cfg: ShapeTrainConfig, run: Path) -> int:
+    return train(cfg, Schedule(5, 1, 5, 5), run, shape_tensors(8, 32, 3), CLASSES,
+                 resume=True, meta={"commands": ["to 5"]}, ctx=CPU)
 
 
 def test_two_ranks_with_gloo_under_torchrun(tmp_path):

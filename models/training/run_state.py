@@ -58,15 +58,26 @@ def net_states(nets: dict[str, nn.Module]) -> dict[str, dict[str, torch.Tensor]]
 
 
 def restore_nets(state: dict[str, Any], nets: dict[str, nn.Module],
-                 optimizers: dict[str, torch.optim.Optimizer]) -> None:
-    """Load weights and optimizer moments in place; a mismatch names the network."""
+                 optimizers: dict[str, torch.optim.Optimizer], grow: bool = False) -> None:
+    """Load weights and optimizer moments in place; a mismatch names the network.
+
+    `grow`: the networks may have modules the state lacks (a wider model forked from a
+    trained one); those keep their initial weights and a grown network's optimizer starts
+    afresh, since its moments no longer line up with its parameters."""
+    grown = set()
     for name, net in nets.items():
         try:
-            net.load_state_dict(state["nets"][name])
+            result = net.load_state_dict(state["nets"][name], strict=not grow)
         except (KeyError, RuntimeError) as err:
             raise RunStateError(f"cannot restore {name!r} (different config?): {err}") from err
+        if grow and result.unexpected_keys:
+            raise RunStateError(f"cannot grow {name!r}: the state has weights it lacks: "
+                                f"{result.unexpected_keys[:3]}")
+        if grow and result.missing_keys:
+            grown.add(name)
     for name, opt in optimizers.items():
-        opt.load_state_dict(state["optimizers"][name])
+        if name not in grown:
+            opt.load_state_dict(state["optimizers"][name])
 
 
 def set_learning_rates(rates: dict[torch.optim.Optimizer, float]) -> None:
@@ -79,12 +90,13 @@ def set_learning_rates(rates: dict[torch.optim.Optimizer, float]) -> None:
 
 def continue_run(source: Path, kind: str, nets: dict[str, nn.Module],
                  optimizers: dict[str, torch.optim.Optimizer], lrs: dict[str, float],
-                 meta: dict[str, Any]) -> int:
+                 meta: dict[str, Any], grow: bool = False) -> int:
     """Resume (source = the run itself) or fork (source = another run; it is only read):
     load its networks and optimizers, apply this command's learning rates (`lrs`, by
-    optimizer name), and put its commands before this one in `meta`. Returns its step."""
+    optimizer name), and put its commands before this one in `meta`. Returns its step.
+    `grow`: see restore_nets."""
     state = load_run_state(source, kind)
-    restore_nets(state, nets, optimizers)
+    restore_nets(state, nets, optimizers, grow)
     set_learning_rates({optimizers[name]: lr for name, lr in lrs.items()})
     meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
     return int(state["step"])
