@@ -102,6 +102,31 @@ def test_appearance_items(cache_dir, size):
         assert grown[ink].mean() > 0.95, "outline ink lies on the object"
 
 
+def _three_stroke_drawing():
+    from models.data.quickdraw import Drawing
+    lines = [((0.1, 0.2), (0.9, 0.2)), ((0.1, 0.5), (0.9, 0.5)), ((0.1, 0.8), (0.9, 0.8))]
+    return Drawing("x", "1", tuple(np.asarray(s, np.float32) for s in lines), True)
+
+
+@pytest.mark.parametrize("square", [True, False])
+def test_drawings_get_square_erasing_or_a_stroke_prefix(square):
+    """Quick Draw drawings are square-erased too (the evaluation's main recipe), or cut
+    after their first k strokes: a prefix keeps whole strokes, a square cuts across them."""
+    from dataclasses import replace
+    from models.data.augment import NO_AUGMENT
+    from models.data.partial import DEFAULT_PARTIAL
+    cfg = replace(DEFAULT_PARTIAL, drawing_square_prob=1.0 if square else 0.0)
+    drawing = _three_stroke_drawing()
+    for seed in range(6):
+        partial, full = ds.shape_pair_from_drawing(drawing, 64, np.random.default_rng(seed),
+                                                   NO_AUGMENT, cfg)
+        rows = [r for r in range(64) if full[r].max() > 0.5]
+        kept = [float(partial[r].sum() / full[r].sum()) for r in rows]
+        assert partial.sum() < full.sum() - 0.5 and (partial <= full + 1e-6).all()
+        whole_or_gone = all(k > 0.99 or k < 0.01 for k in kept)
+        assert whole_or_gone != square, (seed, kept)
+
+
 @needs_data
 def test_pretrain_dataset(cache_dir):
     d = ds.QuickDrawPretrainDataset(DATA, size=48, limit=40)

@@ -150,12 +150,16 @@ def shape_pair_from_outline(image: cache.DerivedImage, size: int, rng: np.random
 def shape_pair_from_drawing(drawing: Drawing, size: int, rng: np.random.Generator,
                             augment: AugmentConfig, cfg: PartialConfig
                             ) -> tuple[np.ndarray, np.ndarray]:
-    """(partial, full) float32 (S,S) ink maps: first k strokes vs the whole drawing."""
+    """(partial, full) float32 (S,S) ink maps: the whole drawing with a square erased, or its
+    first k strokes."""
     warp = aug.sample_warp(rng, augment, size)
     width = aug.sample_width(rng, augment, size)
     full = _drawing_ink(drawing.strokes, size, width, warp)
-    k = part.prefix_length(len(drawing.strokes), rng)
-    partial = _drawing_ink(qd.prefix(drawing, k), size, width, warp)
+    if rng.random() < cfg.drawing_square_prob:
+        partial = part.erase_square(full, rng, cfg)
+    else:
+        k = part.prefix_length(len(drawing.strokes), rng)
+        partial = _drawing_ink(qd.prefix(drawing, k), size, width, warp)
     return np.minimum(_ensure_partial(partial, full, rng, cfg), full), full
 
 
@@ -166,7 +170,7 @@ class ShapeDataset(_EpochDataset):
     ink -1), partial's ink a subset of full's; label int64 index into ``self.classes``.
     Sources: outlines derived from the colour images (augmented, then square-erased or with
     stroke segments dropped) and, if ``quickdraw``, the Quick Draw drawings of the same
-    classes (first k strokes vs all). Train and test splits never share an image style or a
+    classes (square-erased, or first k strokes vs all). Train and test splits never share an image style or a
     drawing (see sources.held_out_styles and qd.split_drawings).
     """
 

@@ -2,8 +2,10 @@
 
 Three recipes: the paper's square erasing (Ghosh et al. 2019, Sec. 3.1: erase a random square
 of side 1/4, 1/2 or 3/4 of the image), dropping whole stroke segments (closer to a person who
-has not drawn some strokes yet), and for Quick Draw the first k of n pen strokes. Every
-recipe only removes ink, so a partial is always a subset of its full sketch.
+has not drawn some strokes yet), and for Quick Draw the first k of n pen strokes. Square
+erasing applies to both sources: a human drawing with a gap is what the user's unfinished
+sketch often is. Every recipe only removes ink, so a partial is always a subset of its full
+sketch.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ class PartialConfig:
     """How partial sketches are made."""
 
     square_sides: tuple[float, ...] = (0.25, 0.5, 0.75)  # erased square side / image side
-    square_prob: float = 0.5  # else drop stroke segments (outlines only)
+    square_prob: float = 0.5  # outlines: erase a square, else drop stroke segments
+    drawing_square_prob: float = 0.5  # Quick Draw: erase a square, else the first k strokes
     drop_fraction: tuple[float, float] = (0.25, 0.7)  # share of outline ink dropped
     piece_cells: int = 4  # segments are cut into pieces by a piece_cells^2 grid
     min_kept: float = 0.15  # a partial keeps at least this share of the ink ...
