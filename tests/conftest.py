@@ -23,6 +23,15 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture
+def one_thread():
+    """Run a test with one torch thread (restored afterwards)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def write_tiny_checkpoints(directory: Path, classes=TINY_CLASSES, seed: int = 0) -> Path:
     """Untrained TINY generators as a complete checkpoint dir (manifest + two files)."""
     torch.manual_seed(seed)

@@ -20,15 +20,10 @@ from tests.tiny_data import CLASSES, appearance_tensors, write_data_root
 
 CFG = AppearanceTrainConfig(model=TINY_APPEARANCE, image_size=32, batch_size=2, mismatched=2)
 CPU = DistContext(0, 1, 0, torch.device("cpu"))
+# Tiny nets: extra threads only contend with whatever else runs on the 2 shared cores.
+pytestmark = pytest.mark.usefixtures("one_thread")
 REPO = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _train(run: Path, steps: int, resume: bool = False) -> int:

@@ -21,16 +21,10 @@ from tests.tiny_data import CLASSES, shape_tensors, write_data_root
 
 CFG = ShapeTrainConfig(model=TINY_SHAPE, batch_size=2, k_best=2, penalty_every=1)
 CPU = DistContext(0, 1, 0, torch.device("cpu"))
+# Tiny nets: extra threads only contend with whatever else runs on the 2 shared cores.
+pytestmark = pytest.mark.usefixtures("one_thread")
 REPO = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny nets: extra threads only contend with whatever else runs on the 2 shared cores.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _train(run: Path, steps: int, resume: bool = False) -> int:

@@ -133,6 +133,14 @@ def _ensure_partial(partial: np.ndarray, full: np.ndarray, rng: np.random.Genera
     return part.erase_square(full, rng, cfg)
 
 
+def _square_or(full: np.ndarray, rng: np.random.Generator, cfg: PartialConfig,
+               square_prob: float, other) -> np.ndarray:
+    """The partial of `full`: a square erased with probability `square_prob`, else what
+    `other()` draws (the source's own recipe); always a strict subset of `full`."""
+    partial = part.erase_square(full, rng, cfg) if rng.random() < square_prob else other()
+    return np.minimum(_ensure_partial(partial, full, rng, cfg), full)
+
+
 def shape_pair_from_outline(image: cache.DerivedImage, size: int, rng: np.random.Generator,
                             augment: AugmentConfig, cfg: PartialConfig
                             ) -> tuple[np.ndarray, np.ndarray]:
@@ -140,11 +148,8 @@ def shape_pair_from_outline(image: cache.DerivedImage, size: int, rng: np.random
     warp = aug.sample_warp(rng, augment, size)
     width = aug.sample_width(rng, augment, size)
     full = _outline_ink(image.segments, size, width, warp)
-    if rng.random() < cfg.square_prob:
-        partial = part.erase_square(full, rng, cfg)
-    else:
-        partial = _outline_ink(part.drop_segments(image.segments, rng, cfg), size, width, warp)
-    return np.minimum(_ensure_partial(partial, full, rng, cfg), full), full
+    return _square_or(full, rng, cfg, cfg.square_prob, lambda: _outline_ink(
+        part.drop_segments(image.segments, rng, cfg), size, width, warp)), full
 
 
 def shape_pair_from_drawing(drawing: Drawing, size: int, rng: np.random.Generator,
@@ -155,12 +160,9 @@ def shape_pair_from_drawing(drawing: Drawing, size: int, rng: np.random.Generato
     warp = aug.sample_warp(rng, augment, size)
     width = aug.sample_width(rng, augment, size)
     full = _drawing_ink(drawing.strokes, size, width, warp)
-    if rng.random() < cfg.drawing_square_prob:
-        partial = part.erase_square(full, rng, cfg)
-    else:
-        k = part.prefix_length(len(drawing.strokes), rng)
-        partial = _drawing_ink(qd.prefix(drawing, k), size, width, warp)
-    return np.minimum(_ensure_partial(partial, full, rng, cfg), full), full
+    return _square_or(full, rng, cfg, cfg.drawing_square_prob, lambda: _drawing_ink(
+        qd.prefix(drawing, part.prefix_length(len(drawing.strokes), rng)), size, width,
+        warp)), full
 
 
 class ShapeDataset(_EpochDataset):
