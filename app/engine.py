@@ -16,8 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.raster import (blend_shadow, check_gray, keep_user_strokes, near_user_mask,
-                        ridge_outline, sketch_to_tensor, tensor_to_gray, tensor_to_rgb)
+from app.raster import (UserInk, blend_shadow, check_gray, draw_lines, keep_user_strokes,
+                        ridge_lines, sketch_to_tensor, tensor_to_gray, tensor_to_rgb,
+                        user_connectors, user_ink)
 from models.checkpoint import CheckpointError, load_checkpoint
 from models.noise import noise_from_seeds
 
@@ -58,18 +59,24 @@ def read_manifest(directory: Path) -> dict:
 
 
 def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool,
-                        near_user: np.ndarray | None = None) -> np.ndarray:
+                        user: UserInk | None = None) -> np.ndarray:
     """One shape-network output [S,S] in [-1,1] -> the completed outline at the sketch's size:
     its thinned ridges for a soft-outline net (else the output itself), with the user's own
-    strokes exactly as drawn (`near_user`: near_user_mask, if already made). The evaluation's
-    ceiling goes through this same path."""
-    size = out.shape[-1]
-    if near_user is None:
-        near_user = near_user_mask(sketch, size)
-    small = ridge_outline(out) if soft else tensor_to_gray(out, size, size)
+    strokes exactly as drawn and the proposed lines joined to them (`user`: user_ink() of
+    the sketch, if already made). The evaluation's ceiling goes through this same path."""
     h, w = sketch.shape
-    return keep_user_strokes(sketch, cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR),
-                             near_user)
+    user = user or user_ink(sketch, out.shape[-1])
+    if not soft:
+        small = tensor_to_gray(out, out.shape[-1], out.shape[-1])
+        return keep_user_strokes(sketch, _resize(small, w, h), user.near)
+    lines = ridge_lines(out)
+    outline = keep_user_strokes(sketch, _resize(draw_lines(lines), w, h), user.near)
+    joins = user_connectors(lines, user)
+    return np.minimum(outline, _resize(draw_lines(joins), w, h)) if joins.any() else outline
+
+
+def _resize(drawing: np.ndarray, width: int, height: int) -> np.ndarray:
+    return cv2.resize(drawing, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 class Engine:
@@ -117,8 +124,8 @@ class Engine:
         # A soft-outline net's shadow is the blend of what it drew, not of the thinned lines,
         # so where it is unsure the shadow is a soft cloud rather than nothing.
         shadow = cv2.resize(blend_shadow(drawn), (w, h), interpolation=cv2.INTER_LINEAR)
-        near_user = near_user_mask(sketch, cfg.size)                      # once for all K
-        outlines = np.stack([outline_from_output(sketch, o, cfg.soft_output, near_user)
+        user = user_ink(sketch, cfg.size)                                 # once for all K
+        outlines = np.stack([outline_from_output(sketch, o, cfg.soft_output, user)
                              for o in out])
         return Completion(outlines=outlines, shadow=shadow)
 

@@ -5,11 +5,14 @@ App convention: gray uint8, 255 = paper, 0 = ink, any size. Network convention: 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 import torch
+from scipy import ndimage
 
-from models.data.skeleton import drop_small_components, prune_spurs, thin
+from models.data.skeleton import drop_small_components, neighbour_count, prune_spurs, thin
 
 
 def check_gray(image: np.ndarray, what: str) -> None:
@@ -86,28 +89,37 @@ def ridge_mask(ink: np.ndarray) -> np.ndarray:
     return (crest & (ink >= RIDGE_MIN_INK)) | (ink >= RIDGE_SURE_INK)
 
 
-def ridge_outline(x: torch.Tensor) -> np.ndarray:
-    """[S,S] soft outline in [-1,1] -> (2S,2S) uint8 drawing (255 paper, 0 ink) of its ridges
-    as crisp lines: the strokes the network proposes, where a plain threshold would drop
-    the faint ones and keep the blur around the strong ones."""
+def ridge_lines(x: torch.Tensor) -> np.ndarray:
+    """[S,S] soft outline in [-1,1] -> bool (2S,2S) 1-px lines along its ridges: the strokes
+    the network proposes, where a plain threshold would drop the faint ones and keep the blur
+    around the strong ones."""
     ink = ((1.0 - x.detach().float().cpu().numpy()) * 0.5).clip(0.0, 1.0)
     size = ink.shape[0] * RIDGE_UPSCALE
     ink = cv2.resize(ink, (size, size), interpolation=cv2.INTER_LINEAR)
     # Close one-pixel gaps between crest pixels (a symmetric kernel: no shift of the line).
     mask = cv2.dilate(ridge_mask(ink).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     # Crests cut across a curve's tangent leave short ticks on the thinned line: prune them.
-    lines = drop_small_components(prune_spurs(thin(mask), RIDGE_MIN_PIXELS), RIDGE_MIN_PIXELS)
+    return drop_small_components(prune_spurs(thin(mask), RIDGE_MIN_PIXELS), RIDGE_MIN_PIXELS)
+
+
+def draw_lines(lines: np.ndarray) -> np.ndarray:
+    """bool (S,S) 1-px lines -> uint8 (S,S) drawing (255 paper, 0 ink) with the RIDGE_PEN."""
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (RIDGE_PEN, RIDGE_PEN))
     drawn = cv2.dilate(lines.astype(np.uint8), pen)
     return (255 - 255 * drawn).astype(np.uint8)
+
+
+def ridge_outline(x: torch.Tensor) -> np.ndarray:
+    """[S,S] soft outline in [-1,1] -> (2S,2S) uint8 drawing of its ridges as crisp lines."""
+    return draw_lines(ridge_lines(x))
 
 
 USER_REACH = 1.0    # network px: proposed ink this close to the user's ink is their stroke redrawn
 
 
 def near_user_mask(sketch: np.ndarray, net_size: int) -> np.ndarray | None:
-    """bool (H,W): within USER_REACH network px of the user's ink; None on a blank sketch.
-    Computed once per completion request and shared by its K outlines."""
+    """bool (H,W): within USER_REACH network px of the user's ink; None on a blank sketch
+    (part of user_ink())."""
     user = sketch < 128
     if not user.any():
         return None
@@ -127,3 +139,49 @@ def keep_user_strokes(sketch: np.ndarray, outline: np.ndarray,
     if near_user is None:
         return outline
     return np.minimum(sketch, np.where(near_user, np.uint8(255), outline))
+
+
+CONNECT_REACH = 2.0     # network px: a proposed line ending this close to the user's ink joins it
+CONNECT_MIN_PIXELS = 8  # px at the thinning size: shorter pieces are the user's strokes redrawn
+
+
+@dataclass(frozen=True)
+class UserInk:
+    """Where the user's ink is, computed once per completion request and shared by its K
+    outlines: `near`, near_user_mask() at the canvas size (None on a blank sketch), and at
+    the thinning size (`size`) each pixel's distance to the nearest user ink and that pixel."""
+
+    near: np.ndarray | None
+    size: int
+    dist: np.ndarray
+    nearest: tuple[np.ndarray, np.ndarray]
+
+
+def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
+    size = net_size * RIDGE_UPSCALE
+    ink = sketch_to_tensor(sketch, size)[0, 0].numpy() < 0.0            # ink at least half
+    dist, nearest = ndimage.distance_transform_edt(~ink, return_indices=True)
+    return UserInk(near_user_mask(sketch, net_size), size, dist, (nearest[0], nearest[1]))
+
+
+def user_connectors(lines: np.ndarray, user: UserInk) -> np.ndarray:
+    """bool (S,S) 1-px joins from the proposed `lines` (bool (S,S), ridge_lines) to the
+    user's ink.
+
+    keep_user_strokes() drops the network's ink within USER_REACH of the user's strokes, so a
+    proposed line that continues a stroke would stop short of it and leave a gap where the
+    completion should attach. Each line end left near the user's ink is joined to the nearest
+    user ink pixel. Short pieces are skipped: they are the network's offset copy of a user
+    stroke, not a continuation."""
+    joins = np.zeros_like(lines)
+    if user.near is None:
+        return joins
+    reach = USER_REACH * RIDGE_UPSCALE                                  # in px of `lines`
+    kept = drop_small_components(lines & (user.dist > reach), CONNECT_MIN_PIXELS)
+    ends = kept & (neighbour_count(kept) == 1) & (
+        user.dist <= reach + CONNECT_REACH * RIDGE_UPSCALE)
+    ny, nx = user.nearest
+    canvas = np.zeros(lines.shape, np.uint8)
+    for y, x in zip(*np.nonzero(ends)):
+        cv2.line(canvas, (int(x), int(y)), (int(nx[y, x]), int(ny[y, x])), 1, 1)
+    return canvas > 0

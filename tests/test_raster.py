@@ -56,3 +56,34 @@ def test_keep_user_strokes_replaces_the_networks_copy_and_keeps_new_ink():
     assert (kept[30, 40:60] == 0).all()                     # ... the new stroke stays
     blank = np.full((64, 64), 255, np.uint8)
     assert near_user_mask(blank, 32) is None and keep_user_strokes(blank, out, None) is out
+
+
+def test_a_proposed_line_that_continues_a_stroke_stays_attached_to_it():
+    """The network's copy of the user's stroke is dropped near it, but where its line goes on
+    past the stroke's end the completion must not start with a gap."""
+    import cv2
+    from app.engine import outline_from_output
+    user = np.full((256, 256), 255, np.uint8)
+    cv2.line(user, (20, 128), (120, 128), 0, 4)              # the user's stroke ...
+    ink = np.zeros((64, 64), np.float32)
+    ink[31:33, 5:60] = 1.0                                  # ... which the network continues
+    ink = cv2.GaussianBlur(ink, (0, 0), 0.8)
+    done = outline_from_output(user, torch.from_numpy(1.0 - 2.0 * ink / ink.max()), True)
+    drawn = (done[118:139] < 128).any(axis=0)
+    assert drawn[20:230].all(), np.nonzero(~drawn[20:230])[0] + 20
+    assert np.array_equal(done[128, 20:118], user[128, 20:118])    # the stroke as drawn
+
+
+def test_only_line_ends_near_the_users_ink_are_joined_and_not_short_copies():
+    from app.raster import user_connectors, user_ink
+    user = np.full((256, 256), 255, np.uint8)
+    user[100:160, 100:103] = 0                              # a vertical stroke at x 50 (128 px)
+    lines = np.zeros((128, 128), bool)
+    lines[65, 55:90] = True                                 # a long line ending 4 px away
+    lines[40, 110:125] = True                               # a line far from the user's ink
+    joins = user_connectors(lines, user_ink(user, 64))
+    assert joins[65, 51:55].all() and not joins[:, 60:].any()
+    short = np.zeros((128, 128), bool)
+    short[55:59, 54] = True                                 # a short copy beside the stroke
+    assert not user_connectors(short, user_ink(user, 64)).any()
+    assert not user_connectors(lines, user_ink(np.full((256, 256), 255, np.uint8), 64)).any()
