@@ -111,6 +111,24 @@ def release(kind: str, run_dir: Path, out_dir: Path, note: str = "",
     return entry
 
 
+def rescore(kind: str, out_dir: Path, eval_metrics: Path) -> dict:
+    """Replace the "evaluate" metrics of an already shipped checkpoint, e.g. after a change
+    to the engine's post-processing that the evaluation goes through. The evaluation must
+    have scored this very file (same sha256). Returns the updated entry."""
+    manifest_path = out_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    entry = manifest[kind]
+    scored = json.loads(eval_metrics.read_text())["engine"]["provenance"][kind]["sha256"]
+    if scored != entry["sha256"]:
+        raise ValueError(f"{eval_metrics} scored another {kind} network ({scored[:12]}...), "
+                         f"not the shipped {entry['file']} ({entry['sha256'][:12]}...)")
+    entry["metrics"]["evaluate"] = evaluation_summary(kind, eval_metrics)
+    entry["rescored"] = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                         "git_commit": git_commit()}
+    write_json_atomic(manifest_path, manifest)
+    return entry
+
+
 def attribution_text(data_root: Path) -> str:
     """ATTRIBUTION.md: every image source of objects-v1 (grouped, OpenClipart per artist) and
     Quick Draw, with licence and the credit line each licence asks for."""
@@ -138,7 +156,9 @@ def attribution_text(data_root: Path) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--kind", choices=sorted(CONFIGS), required=True)
-    p.add_argument("--run", type=Path, required=True, help="run directory holding state.pt")
+    p.add_argument("--run", type=Path, help="run directory holding state.pt")
+    p.add_argument("--rescore", action="store_true",
+                   help="no --run: only replace the shipped checkpoint's --eval-metrics")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint directory")
     p.add_argument("--data", type=Path, default=None, help="data root, for ATTRIBUTION.md")
     p.add_argument("--note", default="", help="free text stored in the manifest entry")
@@ -153,10 +173,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from models.data.sources import default_data_root
 
     args = parse_args(argv)
+    if args.rescore != (args.run is None) or (args.rescore and args.eval_metrics is None):
+        print("error: give --run, or --rescore with --eval-metrics", file=sys.stderr)
+        return 2
     try:
+        if args.rescore:
+            print(json.dumps({args.kind: rescore(args.kind, args.out, args.eval_metrics)},
+                             indent=1))
+            return 0
         entry = release(args.kind, args.run, args.out, args.note, args.eval_metrics,
                         args.weights)
-    except (RunStateError, CheckpointError, OSError, KeyError) as err:
+    except (RunStateError, CheckpointError, OSError, KeyError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     root = args.data or default_data_root()

@@ -64,3 +64,29 @@ def test_release_ships_the_chosen_generator_weights(tmp_path, shape_run, weights
     entry = json.loads((out / "manifest.json").read_text())["shape"]
     assert entry["weights"] == ("raw generator weights" if weights == "g"
                                 else "EMA of generator weights")
+
+
+def test_rescore_replaces_the_evaluation_of_the_shipped_file_only(tmp_path, shape_run, capsys):
+    out = tmp_path / "checkpoints"
+    assert release_main(["--kind", "shape", "--run", str(shape_run), "--out", str(out),
+                         "--data", str(write_data_root(tmp_path / "data", per_style=1))]) == 0
+    sha = json.loads((out / "manifest.json").read_text())["shape"]["sha256"]
+
+    def metrics(sha256: str, recovery: float):
+        path = tmp_path / f"metrics_{recovery}.json"
+        path.write_text(json.dumps({
+            "engine": {"provenance": {"shape": {"sha256": sha256}}},
+            "completion": {"square": {"best_recovery": recovery}, "by_recipe": {}},
+            "bars": [{"metric": "completion.square.best_recovery", "value": recovery}]}))
+        return str(path)
+
+    argv = ["--kind", "shape", "--out", str(out), "--rescore", "--eval-metrics"]
+    assert release_main(argv + [metrics(sha, 0.3)]) == 0
+    entry = json.loads((out / "manifest.json").read_text())["shape"]
+    assert entry["metrics"]["evaluate"]["square"]["best_recovery"] == 0.3
+    assert entry["sha256"] == sha and "git_commit" in entry["rescored"]
+    assert release_main(argv + [metrics("0" * 64, 0.9)]) == 1
+    assert "another shape network" in capsys.readouterr().err
+    entry = json.loads((out / "manifest.json").read_text())["shape"]
+    assert entry["metrics"]["evaluate"]["square"]["best_recovery"] == 0.3
+    assert release_main(["--kind", "shape", "--out", str(out), "--rescore"]) == 2
