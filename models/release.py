@@ -111,10 +111,11 @@ def release(kind: str, run_dir: Path, out_dir: Path, note: str = "",
     return entry
 
 
-def rescore(kind: str, out_dir: Path, eval_metrics: Path) -> dict:
-    """Replace the "evaluate" metrics of an already shipped checkpoint, e.g. after a change
-    to the engine's post-processing that the evaluation goes through. The evaluation must
-    have scored this very file (same sha256). Returns the updated entry."""
+def rescore(kind: str, out_dir: Path, eval_metrics: Path, note: str = "") -> dict:
+    """Replace the "evaluate" metrics (and the note, if one is given) of an already shipped
+    checkpoint, e.g. after a change to the engine's post-processing that the evaluation goes
+    through. The evaluation must have scored this very file (same sha256). Returns the
+    updated entry."""
     manifest_path = out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     entry = manifest[kind]
@@ -125,6 +126,8 @@ def rescore(kind: str, out_dir: Path, eval_metrics: Path) -> dict:
     entry["metrics"]["evaluate"] = evaluation_summary(kind, eval_metrics)
     entry["rescored"] = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                          "git_commit": git_commit()}
+    if note:
+        entry["note"] = note
     write_json_atomic(manifest_path, manifest)
     return entry
 
@@ -178,7 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.rescore:
-            print(json.dumps({args.kind: rescore(args.kind, args.out, args.eval_metrics)},
+            print(json.dumps({args.kind: rescore(args.kind, args.out, args.eval_metrics,
+                                                      args.note)},
                              indent=1))
             return 0
         entry = release(args.kind, args.run, args.out, args.note, args.eval_metrics,

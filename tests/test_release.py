@@ -81,9 +81,10 @@ def test_rescore_replaces_the_evaluation_of_the_shipped_file_only(tmp_path, shap
         return str(path)
 
     argv = ["--kind", "shape", "--out", str(out), "--rescore", "--eval-metrics"]
-    assert release_main(argv + [metrics(sha, 0.3)]) == 0
+    assert release_main(["--note", "rescored"] + argv + [metrics(sha, 0.3)]) == 0
     entry = json.loads((out / "manifest.json").read_text())["shape"]
     assert entry["metrics"]["evaluate"]["square"]["best_recovery"] == 0.3
+    assert entry["note"] == "rescored"
     assert entry["sha256"] == sha and "git_commit" in entry["rescored"]
     assert release_main(argv + [metrics("0" * 64, 0.9)]) == 1
     assert "another shape network" in capsys.readouterr().err
