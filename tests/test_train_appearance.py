@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.run_log import read_log
 from models.training.run_state import load_run_state
-from tests.tiny_data import CLASSES, appearance_tensors, write_data_root
+from tests.tiny_data import CLASSES, appearance_tensors, run_torchrun, write_data_root
 
 CFG = AppearanceTrainConfig(model=TINY_APPEARANCE, image_size=32, batch_size=2, mismatched=2)
 CPU = DistContext(0, 1, 0, torch.device("cpu"))
@@ -70,11 +68,10 @@ def test_two_ranks_with_gloo_under_torchrun(tmp_path):
     data = write_data_root(tmp_path / "data")
     env = {**os.environ, "SKETCHFILL_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1",
            "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "models.train_appearance", "--preset", "tiny", "--data", str(data),
-           "--run-dir", str(tmp_path / "run"), "--steps", "2", "--batch-size", "2",
-           "--mismatched", "1", "--threads", "1"]
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    args = ["-m", "models.train_appearance", "--preset", "tiny", "--data", str(data),
+            "--run-dir", str(tmp_path / "run"), "--steps", "2", "--batch-size", "2",
+            "--mismatched", "1", "--threads", "1"]
+    done = run_torchrun(args, env, REPO)
     assert done.returncode == 0, done.stderr[-2000:]
     state = load_run_state(tmp_path / "run", "appearance")
     assert state["step"] == 2 and state["classes"] == list(CLASSES)

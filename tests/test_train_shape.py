@@ -4,8 +4,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.run_log import read_log
 from models.training.run_state import RunStateError, load_run_state
-from tests.tiny_data import CLASSES, shape_tensors, write_data_root
+from tests.tiny_data import CLASSES, run_torchrun, shape_tensors, write_data_root
 
 CFG = ShapeTrainConfig(model=TINY_SHAPE, batch_size=2, k_best=2, penalty_every=1)
 CPU = DistContext(0, 1, 0, torch.device("cpu"))
@@ -108,12 +106,11 @@ def test_two_ranks_with_gloo_under_torchrun(tmp_path):
     data = write_data_root(tmp_path / "data")
     env = {**os.environ, "SKETCHFILL_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1",
            "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--standalone", "-m", "models.train_shape", "--preset", "tiny",
-           "--data", str(data), "--run-dir", str(tmp_path / "run"), "--steps", "2",
-           "--batch-size", "2", "--k-best", "2", "--no-quickdraw", "--threads", "1",
-           "--rec-kind", "soft"]
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    args = ["-m", "models.train_shape", "--preset", "tiny",
+            "--data", str(data), "--run-dir", str(tmp_path / "run"), "--steps", "2",
+            "--batch-size", "2", "--k-best", "2", "--no-quickdraw", "--threads", "1",
+            "--rec-kind", "soft"]
+    done = run_torchrun(args, env, REPO)
     assert done.returncode == 0, done.stderr[-2000:]
     state = load_run_state(tmp_path / "run", "shape")
     assert state["step"] == 2 and state["classes"] == list(CLASSES)

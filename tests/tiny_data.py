@@ -63,3 +63,21 @@ def appearance_tensors(n: int, size: int, n_classes: int, seed: int = 0) -> Tens
     outline = torch.where(torch.rand(n, 1, size, size, generator=g) < 0.1, -1.0, 1.0)
     image = torch.rand(n, 3, size, size, generator=g) * 2 - 1
     return TensorDataset(outline, image, torch.randint(0, n_classes, (n,), generator=g))
+
+
+def run_torchrun(args: list[str], env: dict[str, str], cwd: Path):
+    """`python -m torch.distributed.run --nproc_per_node 2 --standalone <args>`; returns the
+    CompletedProcess. Gloo is pinned to the loopback interface (a CI host's name may resolve
+    to an address its workers cannot reach). On a shared CPU a worker has aborted in gloo's
+    start-up once in many runs, so a run whose worker got SIGABRT is tried once more; any
+    other failure, or a second abort, is returned as it is."""
+    import subprocess
+    import sys
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--standalone", *args]
+    env = {**env, "GLOO_SOCKET_IFNAME": "lo"}
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0 and "SIGABRT" in done.stderr:
+        done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=120)
+    return done
