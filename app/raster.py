@@ -148,20 +148,25 @@ CONNECT_MIN_PIXELS = 8  # px at the thinning size: shorter pieces are the user's
 @dataclass(frozen=True)
 class UserInk:
     """Where the user's ink is, computed once per completion request and shared by its K
-    outlines: `near`, near_user_mask() at the canvas size (None on a blank sketch), and at
-    the thinning size (`size`) each pixel's distance to the nearest user ink and that pixel."""
+    outlines: `near`, near_user_mask() at the canvas size, and at the thinning size each
+    pixel's distance to the nearest user ink and that pixel's (row, column) arrays. All None
+    on a blank sketch."""
 
     near: np.ndarray | None
-    size: int
-    dist: np.ndarray
-    nearest: tuple[np.ndarray, np.ndarray]
+    dist: np.ndarray | None = None
+    nearest: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
+    near = near_user_mask(sketch, net_size)
+    if near is None:
+        return UserInk(None)
     size = net_size * RIDGE_UPSCALE
     ink = sketch_to_tensor(sketch, size)[0, 0].numpy() < 0.0            # ink at least half
+    if not ink.any():                                                   # faint specks only
+        return UserInk(near)
     dist, nearest = ndimage.distance_transform_edt(~ink, return_indices=True)
-    return UserInk(near_user_mask(sketch, net_size), size, dist, (nearest[0], nearest[1]))
+    return UserInk(near, dist, (nearest[0], nearest[1]))
 
 
 def user_connectors(lines: np.ndarray, user: UserInk) -> np.ndarray:
@@ -173,9 +178,8 @@ def user_connectors(lines: np.ndarray, user: UserInk) -> np.ndarray:
     completion should attach. Each line end left near the user's ink is joined to the nearest
     user ink pixel. Short pieces are skipped: they are the network's offset copy of a user
     stroke, not a continuation."""
-    joins = np.zeros_like(lines)
-    if user.near is None:
-        return joins
+    if user.dist is None:
+        return np.zeros_like(lines)
     reach = USER_REACH * RIDGE_UPSCALE                                  # in px of `lines`
     kept = drop_small_components(lines & (user.dist > reach), CONNECT_MIN_PIXELS)
     ends = kept & (neighbour_count(kept) == 1) & (

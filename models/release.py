@@ -181,9 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.rescore:
-            print(json.dumps({args.kind: rescore(args.kind, args.out, args.eval_metrics,
-                                                      args.note)},
-                             indent=1))
+            entry = rescore(args.kind, args.out, args.eval_metrics, args.note)
+            print(json.dumps({args.kind: entry}, indent=1))
             return 0
         entry = release(args.kind, args.run, args.out, args.note, args.eval_metrics,
                         args.weights)

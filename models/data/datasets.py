@@ -172,8 +172,8 @@ class ShapeDataset(_EpochDataset):
     ink -1), partial's ink a subset of full's; label int64 index into ``self.classes``.
     Sources: outlines derived from the colour images (augmented, then square-erased or with
     stroke segments dropped) and, if ``quickdraw``, the Quick Draw drawings of the same
-    classes (square-erased, or first k strokes vs all). Train and test splits never share an image style or a
-    drawing (see sources.held_out_styles and qd.split_drawings).
+    classes (square-erased, or first k strokes vs all). Train and test splits never share an
+    image style or a drawing (see sources.held_out_styles and qd.split_drawings).
     """
 
     def __init__(self, root: Path | str | None = None, classes: Sequence[str] | None = None,
