@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.layers import resample_sketch
-from models.shape_blocks import PreActResBlock, SketchContext, context_injector, sketch_injector
+from models.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext, context_injector,
+                                 sketch_injector)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class ShapeConfig:
                                     # that the engine thins into lines (app.raster)
     context_width: int = 0          # >0: a learned sketch pyramid (shape_blocks.SketchContext)
                                     # also feeds every injection; 0 = the release's processors
+    refine_width: int = 0           # >0: a full-size refiner (shape_blocks.FullSizeRefiner)
+                                    # sees the sketch at the output size; 0 = as released
 
     @property
     def start_size(self) -> int:
@@ -81,6 +84,8 @@ class ShapeGenerator(nn.Module):
             self.context_injectors = nn.ModuleList(
                 context_injector(c, w) for c, w in zip(self.context.widths, widths[:-1]))
         self.conv_img = nn.Conv2d(widths[-1], cfg.out_channels, 3, padding=1)
+        self.refiner = (FullSizeRefiner(widths[-1], cfg.sketch_channels, cfg.refine_width,
+                                        cfg.out_channels) if cfg.refine_width else None)
 
     def embed(self, label: torch.Tensor) -> torch.Tensor:
         """Unit-length class embedding [B,E]. A float [B,E] label is taken as an embedding
@@ -101,7 +106,10 @@ class ShapeGenerator(nn.Module):
                 h = h + self.context_injectors[k](context[k])
             h = F.interpolate(h, scale_factor=2, mode="nearest")
         h = self.stages[-1](h)                                           # [B, ngf, S, S]
-        return torch.tanh(sketch + self.conv_img(F.leaky_relu(h, 0.2)))
+        logits = sketch + self.conv_img(F.leaky_relu(h, 0.2))
+        if self.refiner is not None:
+            logits = logits + self.refiner(h, sketch)
+        return torch.tanh(logits)
 
 
 class ShapeDiscriminator(nn.Module):

@@ -79,3 +79,26 @@ def context_injector(in_ch: int, out_ch: int) -> nn.Sequential:
     nn.init.zeros_(conv.weight)
     nn.init.zeros_(conv.bias)
     return nn.Sequential(nn.LeakyReLU(0.2), conv)
+
+
+class FullSizeRefiner(nn.Module):
+    """A small head at the output size for the FAST generator (ShapeConfig.refine_width).
+
+    The trunk's last stage works at full size but sees the sketch only through features
+    upsampled from half size, so it cannot place a line more finely than a half-size cell;
+    a stroke one output pixel off is already 4 px off at 256 px. This head sees the trunk's
+    features and the sketch itself at full size and adds a correction to the output logits.
+    Its last convolution starts at zero, so a grown network first computes what its parent did.
+    """
+
+    def __init__(self, trunk_ch: int, sketch_ch: int, width: int, out_ch: int) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(trunk_ch + sketch_ch, width, 3, padding=1)
+        self.block = PreActResBlock(width, width, scale=1.0)
+        self.out = nn.Conv2d(width, out_ch, 3, padding=1)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, features: torch.Tensor, sketch: torch.Tensor) -> torch.Tensor:
+        h = self.stem(torch.cat([F.leaky_relu(features, 0.2), sketch], dim=1))
+        return self.out(F.leaky_relu(self.block(h), 0.2))

@@ -254,6 +254,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="soft reconstruction: extra weight near the strokes the partial lacks")
     p.add_argument("--context-width", type=int, default=None,
                    help="sketch pyramid width (ShapeConfig.context_width); default: the preset's")
+    p.add_argument("--refine-width", type=int, default=None,
+                   help="full-size refiner width (ShapeConfig.refine_width); default: the preset's")
     p.add_argument("--grow", action="store_true",
                    help="with --fork: the new model may add modules (e.g. --context-width) to "
                         "the forked one; they start at their initial weights")
@@ -272,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
     if args.context_width is not None:
         model = dataclasses.replace(model, context_width=args.context_width)
+    if args.refine_width is not None:
+        model = dataclasses.replace(model, refine_width=args.refine_width)
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                            lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
                            penalty_every=args.penalty_every,

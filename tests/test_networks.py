@@ -159,3 +159,24 @@ def test_appearance_discriminator_patch_map():
     s = TINY_APPEARANCE.size
     out = d(_sketch(2, s), torch.rand(2, 3, s, s) * 2 - 1, torch.tensor([0, 1]))
     assert out.dim() == 4 and out.shape[:2] == (2, 1) and torch.isfinite(out).all()
+
+
+def test_full_size_refiner_starts_silent_then_sees_the_full_size_sketch():
+    """A network grown with a refiner (refine_width > 0) first computes what its parent did;
+    once the refiner's last layer has weights, a one-pixel change of the sketch at full size
+    changes its correction there."""
+    torch.manual_seed(0)
+    plain = ShapeGenerator(TINY_SHAPE).eval()
+    grown = ShapeGenerator(replace(TINY_SHAPE, refine_width=4)).eval()
+    missing = grown.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith("refiner") for k in missing)
+    c = TINY_SHAPE
+    x, y, z = _sketch(2, c.size), torch.tensor([0, 1]), torch.randn(2, c.nz)
+    with torch.no_grad():
+        assert torch.equal(grown(x, y, z), plain(x, y, z))
+        torch.nn.init.normal_(grown.refiner.out.weight, std=0.1)
+        features = torch.randn(2, c.ngf * c.mults[-1], c.size, c.size)
+        moved = x.clone()
+        moved[:, :, 5, 5] = -moved[:, :, 5, 5]
+        delta = (grown.refiner(features, moved) - grown.refiner(features, x)).abs()[:, 0]
+    assert delta[:, 5, 5].min() > 0 and delta[:, 12:, 12:].max() == 0
