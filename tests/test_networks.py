@@ -58,16 +58,23 @@ def test_sketch_changes_output_at_every_injection_scale(shape_net, scale):
     assert (before - after).abs().max() > 1e-4
 
 
+def _grown(prefix: str, **added):
+    """A TINY_SHAPE generator and the same one grown by `added` modules (names starting with
+    `prefix`), loaded from its weights; plus a batch of two inputs."""
+    torch.manual_seed(0)
+    plain = ShapeGenerator(TINY_SHAPE).eval()
+    grown = ShapeGenerator(replace(TINY_SHAPE, **added)).eval()
+    missing = grown.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith(prefix) for k in missing)
+    c = TINY_SHAPE
+    return plain, grown, (_sketch(2, c.size), torch.tensor([0, 1]), torch.randn(2, c.nz))
+
+
 def test_context_pyramid_starts_silent_then_carries_the_sketch():
     """A grown network (context_width > 0) first computes what its parent did, since the
     context injectors start at zero; once they have weights, the pyramid reaches every scale."""
-    torch.manual_seed(0)
-    plain = ShapeGenerator(TINY_SHAPE).eval()
-    grown = ShapeGenerator(replace(TINY_SHAPE, context_width=4)).eval()
-    missing = grown.load_state_dict(plain.state_dict(), strict=False).missing_keys
-    assert missing and all(k.startswith("context") for k in missing)
+    plain, grown, (x, y, z) = _grown("context", context_width=4)
     c = TINY_SHAPE
-    x, y, z = _sketch(2, c.size), torch.tensor([0, 1]), torch.randn(2, c.nz)
     feats = grown.context(x)
     assert [f.shape[-1] for f in feats] == list(c.injection_sizes)
     assert [f.shape[1] for f in feats] == list(grown.context.widths)
@@ -165,13 +172,8 @@ def test_full_size_refiner_starts_silent_then_sees_the_full_size_sketch():
     """A network grown with a refiner (refine_width > 0) first computes what its parent did;
     once the refiner's last layer has weights, a one-pixel change of the sketch at full size
     changes its correction there."""
-    torch.manual_seed(0)
-    plain = ShapeGenerator(TINY_SHAPE).eval()
-    grown = ShapeGenerator(replace(TINY_SHAPE, refine_width=4)).eval()
-    missing = grown.load_state_dict(plain.state_dict(), strict=False).missing_keys
-    assert missing and all(k.startswith("refiner") for k in missing)
+    plain, grown, (x, y, z) = _grown("refiner", refine_width=4)
     c = TINY_SHAPE
-    x, y, z = _sketch(2, c.size), torch.tensor([0, 1]), torch.randn(2, c.nz)
     with torch.no_grad():
         assert torch.equal(grown(x, y, z), plain(x, y, z))
         torch.nn.init.normal_(grown.refiner.out.weight, std=0.1)
