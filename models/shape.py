@@ -37,7 +37,8 @@ class ShapeConfig:
     context_width: int = 0          # >0: a learned sketch pyramid (shape_blocks.SketchContext)
                                     # also feeds every injection; 0 = the release's processors
     refine_width: int = 0           # >0: a full-size refiner (shape_blocks.FullSizeRefiner)
-                                    # sees the sketch at the output size; 0 = as released
+                                    # sees the sketch at the output size; 0 = as released.
+                                    # Tried on FAST, no gain (README); not shipped
 
     @property
     def start_size(self) -> int:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -71,8 +73,6 @@ def run_torchrun(args: list[str], env: dict[str, str], cwd: Path):
     to an address its workers cannot reach). On a shared CPU a worker has aborted in gloo's
     start-up once in many runs, so a run whose worker got SIGABRT is tried once more; any
     other failure, or a second abort, is returned as it is."""
-    import subprocess
-    import sys
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
            "--standalone", *args]
     env = {**env, "GLOO_SOCKET_IFNAME": "lo"}
