@@ -52,6 +52,22 @@ def test_soft_outline_loss_trains_generator_and_critic(tmp_path, miss_weight):
     assert {"g_rec", "g_adv", "d_wgan", "d_penalty"} <= set(log[-1])
 
 
+def test_cpu_bf16_autocast_trains_and_keeps_float32_weights(tmp_path):
+    # The shipped shape network's last phase ran with --cpu-bf16: only the arithmetic is
+    # bf16; the saved weights, EMA and optimizer moments stay float32.
+    cfg = dataclasses.replace(CFG, rec_kind="soft", cpu_bf16=True)
+    train(cfg, Schedule(2, 1, 2, 2), tmp_path, shape_tensors(8, 32, 3), CLASSES,
+          meta={"commands": ["bf16"]}, ctx=CPU)
+    log = read_log(tmp_path)
+    assert all(math.isfinite(v) for r in log for v in r.values())
+    state = load_run_state(tmp_path, "shape")
+    for net in ("g", "d", "g_ema"):
+        assert {v.dtype for v in state["nets"][net].values()
+                if v.is_floating_point()} == {torch.float32}
+    init = build_nets(cfg, torch.device("cpu")).g.state_dict()
+    assert any(not torch.equal(init[k], v) for k, v in state["nets"]["g"].items())
+
+
 def test_the_critic_sees_soft_outlines_only_for_the_soft_loss():
     full = torch.ones(1, 1, 8, 8)
     full[..., 4, :] = -1.0
