@@ -64,6 +64,9 @@ def test_cpu_bf16_autocast_trains_and_keeps_float32_weights(tmp_path):
     for net in ("g", "d", "g_ema"):
         assert {v.dtype for v in state["nets"][net].values()
                 if v.is_floating_point()} == {torch.float32}
+    for opt in state["optimizers"].values():
+        assert {t.dtype for moments in opt["state"].values() for k, t in moments.items()
+                if k != "step"} == {torch.float32}
     init = build_nets(cfg, torch.device("cpu")).g.state_dict()
     assert any(not torch.equal(init[k], v) for k, v in state["nets"]["g"].items())
 
