@@ -256,9 +256,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="sketch pyramid width (ShapeConfig.context_width); default: the preset's")
     p.add_argument("--refine-width", type=int, default=None,
                    help="full-size refiner width (ShapeConfig.refine_width); default: the preset's")
+    p.add_argument("--ngf", type=int, default=None,
+                   help="generator base width (ShapeConfig.ngf); default: the preset's")
+    p.add_argument("--ndf", type=int, default=None,
+                   help="critic base width (ShapeConfig.ndf); default: the preset's")
     p.add_argument("--grow", action="store_true",
-                   help="with --fork: the new model may add modules (e.g. --context-width) to "
-                        "the forked one; they start at their initial weights")
+                   help="with --fork: the new model may add modules (e.g. --context-width) or "
+                        "channels (--ngf) to the forked one; see models/training/widen.py")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--no-quickdraw", action="store_true", help="outlines only, no Quick Draw")
     return p.parse_args(argv)
@@ -276,6 +280,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = dataclasses.replace(model, context_width=args.context_width)
     if args.refine_width is not None:
         model = dataclasses.replace(model, refine_width=args.refine_width)
+    if args.ngf is not None:
+        model = dataclasses.replace(model, ngf=args.ngf)
+    if args.ndf is not None:
+        model = dataclasses.replace(model, ndf=args.ndf)
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                            lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
                            penalty_every=args.penalty_every,

@@ -9,6 +9,7 @@ import torch
 from models.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
                                AppearanceDiscriminator, AppearanceGenerator)
 from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeDiscriminator, ShapeGenerator
+from models.training.widen import WidenError, load_widened
 
 
 def _sketch(batch: int, size: int, seed: int = 0) -> torch.Tensor:
@@ -83,6 +84,42 @@ def test_context_pyramid_starts_silent_then_carries_the_sketch():
         for inj in grown.context_injectors:
             torch.nn.init.normal_(inj[1].weight, std=0.1)
         assert (grown(x, y, z) - plain(x, y, z)).abs().max() > 1e-4
+
+
+def test_widened_network_first_computes_what_its_parent_did():
+    """load_widened: a generator with more channels (ngf 2 -> 3), loaded from a trained one,
+    gives the same outlines; once its new channels are used, they change the output."""
+    torch.manual_seed(0)
+    plain = ShapeGenerator(replace(TINY_SHAPE, context_width=2)).eval()
+    wide = ShapeGenerator(replace(TINY_SHAPE, context_width=2, ngf=3)).eval()
+    changed = load_widened(wide, plain.state_dict())
+    assert "fc.weight" in changed and "conv_img.weight" in changed
+    c = TINY_SHAPE
+    x, y, z = _sketch(2, c.size), torch.tensor([0, 1]), torch.randn(2, c.nz)
+    with torch.no_grad():
+        assert torch.allclose(wide(x, y, z), plain(x, y, z), atol=1e-6)
+        torch.nn.init.normal_(wide.conv_img.weight, std=0.5)
+        assert (wide(x, y, z) - plain(x, y, z)).abs().max() > 1e-3
+
+
+def test_widened_critic_keeps_its_scores_and_spectral_norm():
+    """The critic's sketch injectors are spectrally normalised: their new rows start at zero,
+    so the largest singular value, and with it every old score, is unchanged."""
+    torch.manual_seed(0)
+    plain, wide = ShapeDiscriminator(TINY_SHAPE), ShapeDiscriminator(replace(TINY_SHAPE, ndf=3))
+    load_widened(wide, plain.state_dict())
+    c = TINY_SHAPE
+    x, y = _sketch(2, c.size), torch.tensor([0, 1])
+    with torch.no_grad():
+        assert torch.allclose(wide(x, x, y), plain(x, x, y), atol=1e-5)
+
+
+def test_widening_refuses_a_larger_or_foreign_state():
+    small = ShapeGenerator(TINY_SHAPE)
+    with pytest.raises(WidenError):
+        load_widened(small, ShapeGenerator(replace(TINY_SHAPE, ngf=3)).state_dict())
+    with pytest.raises(WidenError):
+        load_widened(small, {**small.state_dict(), "extra.weight": torch.zeros(1)})
 
 
 def test_sketch_survives_through_output_skip(shape_net):

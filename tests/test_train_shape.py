@@ -116,6 +116,21 @@ def test_grow_adds_a_context_pyramid_to_a_forked_run(tmp_path):
     assert _resume_wide(wide, fork) == 5
 
 
+def test_grow_widens_a_forked_generator(tmp_path):
+    """--grow --ngf: a run forks into a generator with more channels; its EMA generator starts
+    from the parent's outputs, and the widened run resumes with its own width."""
+    source, fork = tmp_path / "source", tmp_path / "fork"
+    _train(source, 2)
+    wide = dataclasses.replace(CFG, model=dataclasses.replace(TINY_SHAPE, ngf=3))
+    assert train(wide, Schedule(3, 1, 3, 3), fork, shape_tensors(8, 32, 3), CLASSES,
+                 fork=source, grow=True, meta={"commands": ["widen to 3"]}, ctx=CPU) == 3
+    state, parent = load_run_state(fork, "shape"), load_run_state(source, "shape")
+    assert state["model_config"]["ngf"] == 3
+    assert state["nets"]["g"]["fc.weight"].shape[0] > parent["nets"]["g"]["fc.weight"].shape[0]
+    assert state["nets"]["d"]["fc.weight"].shape == parent["nets"]["d"]["fc.weight"].shape
+    assert _resume_wide(wide, fork) == 5
+
+
 def _resume_wide(cfg: ShapeTrainConfig, run: Path) -> int:
     return train(cfg, Schedule(5, 1, 5, 5), run, shape_tensors(8, 32, 3), CLASSES,
                  resume=True, meta={"commands": ["to 5"]}, ctx=CPU)

@@ -16,6 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from models.training.widen import WidenError, load_widened
+
 FORMAT = "sketchfill-run-state"
 STATE_FILE = "state.pt"
 
@@ -61,20 +63,21 @@ def restore_nets(state: dict[str, Any], nets: dict[str, nn.Module],
                  optimizers: dict[str, torch.optim.Optimizer], grow: bool = False) -> None:
     """Load weights and optimizer moments in place; a mismatch names the network.
 
-    `grow`: the networks may have modules the state lacks (a wider model forked from a
-    trained one); those keep their initial weights and a grown network's optimizer starts
-    afresh, since its moments no longer line up with its parameters."""
+    `grow`: the networks may have modules the state lacks, or more channels (a larger
+    model forked from a trained one); see models.training.widen. A grown network's
+    optimizer starts afresh, since its moments no longer line up with its parameters."""
     grown = set()
     for name, net in nets.items():
         try:
-            result = net.load_state_dict(state["nets"][name], strict=not grow)
+            if grow:
+                if load_widened(net, state["nets"][name]):
+                    grown.add(name)
+            else:
+                net.load_state_dict(state["nets"][name])
+        except WidenError as err:
+            raise RunStateError(f"cannot grow {name!r}: {err}") from err
         except (KeyError, RuntimeError) as err:
             raise RunStateError(f"cannot restore {name!r} (different config?): {err}") from err
-        if grow and result.unexpected_keys:
-            raise RunStateError(f"cannot grow {name!r}: the state has weights it lacks: "
-                                f"{result.unexpected_keys[:3]}")
-        if grow and result.missing_keys:
-            grown.add(name)
     for name, opt in optimizers.items():
         if name not in grown:
             opt.load_state_dict(state["optimizers"][name])
