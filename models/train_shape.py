@@ -276,14 +276,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_up_process(args)
     # A soft-outline generator is told so in its config: the engine thins its output.
     model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
-    if args.context_width is not None:
-        model = dataclasses.replace(model, context_width=args.context_width)
-    if args.refine_width is not None:
-        model = dataclasses.replace(model, refine_width=args.refine_width)
-    if args.ngf is not None:
-        model = dataclasses.replace(model, ngf=args.ngf)
-    if args.ndf is not None:
-        model = dataclasses.replace(model, ndf=args.ndf)
+    # Architecture flags left unset keep the preset's value.
+    chosen = {"context_width": args.context_width, "refine_width": args.refine_width,
+              "ngf": args.ngf, "ndf": args.ndf}
+    model = dataclasses.replace(model, **{k: v for k, v in chosen.items() if v is not None})
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                            lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
                            penalty_every=args.penalty_every,

@@ -117,8 +117,8 @@ def test_grow_adds_a_context_pyramid_to_a_forked_run(tmp_path):
 
 
 def test_grow_widens_a_forked_generator(tmp_path):
-    """--grow --ngf: a run forks into a generator with more channels; its EMA generator starts
-    from the parent's outputs, and the widened run resumes with its own width."""
+    """--grow with a larger ngf: a run forks into a generator with more channels while the
+    critic keeps its width, and the widened run then resumes at its own width."""
     source, fork = tmp_path / "source", tmp_path / "fork"
     _train(source, 2)
     wide = dataclasses.replace(CFG, model=dataclasses.replace(TINY_SHAPE, ngf=3))
