@@ -7,7 +7,7 @@ added to the output before the tanh, so the user's strokes cannot be ignored.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +20,8 @@ from models.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext,
 
 @dataclass(frozen=True)
 class ShapeConfig:
-    size: int = 128                 # output side in px (square); must be s0 * 2**(stages-1)
+    size: int = 128                 # output side in px (square); the trunk (trunk_size or
+                                    # size) must be s0 * 2**(stages-1)
     n_classes: int = 10             # number of object classes
     nz: int = 256                   # noise vector length
     embed_dim: int = 256            # class embedding width (fixed at 256 in the release)
@@ -38,12 +39,29 @@ class ShapeConfig:
                                     # also feeds every injection; 0 = the release's processors
     refine_width: int = 0           # >0: a full-size refiner (shape_blocks.FullSizeRefiner)
                                     # sees the sketch at the output size; 0 = as released.
-                                    # Tried on FAST, no gain (README); not shipped
+                                    # Tried on FAST at 64 px, no gain (README); it is the
+                                    # output head of a generator with trunk_size < size
+    trunk_size: int = 0             # >0: the trunk (stages, sketch processors, pyramid) runs at
+                                    # this side on the sketch shrunk to it, and its output is
+                                    # upsampled to `size`; 0 = size. Grows a trained trunk to a
+                                    # finer output (train_shape --size); see ShapeGenerator
+    critic_size: int = 0            # >0: the critic judges outline and sketch shrunk to this
+                                    # side; 0 = size. Lets a grown generator keep its critic
+
+    @property
+    def trunk(self) -> int:
+        """Side of the trunk's last feature map (the output side unless trunk_size is set)."""
+        return self.trunk_size or self.size
 
     @property
     def start_size(self) -> int:
-        """Side of the first feature map: size / 2**(stages - 1); 4 for the paper's 128 px."""
-        return self.size // 2 ** (len(self.mults) - 1)
+        """Side of the first feature map: trunk / 2**(stages - 1); 4 for the paper's 128 px."""
+        return self.trunk // 2 ** (len(self.mults) - 1)
+
+    @property
+    def critic_config(self) -> "ShapeConfig":
+        """The config the critic is built from: its own side, no separate trunk."""
+        return replace(self, size=self.critic_size or self.size, trunk_size=0, critic_size=0)
 
     @property
     def injection_sizes(self) -> tuple[int, ...]:
@@ -80,7 +98,7 @@ class ShapeGenerator(nn.Module):
         self.injectors = nn.ModuleList(sketch_injector(cfg.sketch_channels, w) for w in widths[:-1])
         self.context = None
         if cfg.context_width:
-            self.context = SketchContext(cfg.sketch_channels, cfg.context_width, cfg.size,
+            self.context = SketchContext(cfg.sketch_channels, cfg.context_width, cfg.trunk,
                                          cfg.injection_sizes)
             self.context_injectors = nn.ModuleList(
                 context_injector(c, w) for c, w in zip(self.context.widths, widths[:-1]))
@@ -98,19 +116,34 @@ class ShapeGenerator(nn.Module):
         cfg = self.cfg
         h = self.fc(torch.cat([z, self.embed(label)], dim=1))
         h = h.view(h.shape[0], -1, cfg.start_size, cfg.start_size)      # [B, 16ngf, s0, s0]
-        context = self.context(sketch) if self.context is not None else None
+        trunk_sketch = shrink(sketch, cfg.trunk)                         # [B, 1, T, T]
+        context = self.context(trunk_sketch) if self.context is not None else None
         for k, (stage, injector, res) in enumerate(zip(self.stages, self.injectors,
                                                        cfg.injection_sizes)):
-            small = resample_sketch(sketch, res, cfg.sketch_resample)    # [B, 1, res, res]
+            small = resample_sketch(trunk_sketch, res, cfg.sketch_resample)  # [B,1,res,res]
             h = stage(h) + injector(small)                               # [B, w_k, res, res]
             if context is not None:
                 h = h + self.context_injectors[k](context[k])
             h = F.interpolate(h, scale_factor=2, mode="nearest")
-        h = self.stages[-1](h)                                           # [B, ngf, S, S]
-        logits = sketch + self.conv_img(F.leaky_relu(h, 0.2))
+        h = self.stages[-1](h)                                           # [B, ngf, T, T]
+        trunk_out = self.conv_img(F.leaky_relu(h, 0.2))
+        if cfg.trunk != cfg.size:
+            # A trunk coarser than the output: its logits and features are upsampled, the
+            # user's strokes are added at full size (they stay exact), and the refiner places
+            # lines between the trunk's cells.
+            trunk_out = F.interpolate(trunk_out, size=cfg.size, mode="bilinear")
+            h = F.interpolate(h, size=cfg.size, mode="bilinear")
+        logits = sketch + trunk_out
         if self.refiner is not None:
             logits = logits + self.refiner(h, sketch)
         return torch.tanh(logits)
+
+
+def shrink(x: torch.Tensor, size: int) -> torch.Tensor:
+    """``x`` area-averaged to ``size`` px, as if drawn there anti-aliased (no-op at its size)."""
+    if x.shape[-1] == size:
+        return x
+    return F.interpolate(x, size=(size, size), mode="area")
 
 
 class ShapeDiscriminator(nn.Module):
@@ -123,7 +156,7 @@ class ShapeDiscriminator(nn.Module):
 
     def __init__(self, cfg: ShapeConfig) -> None:
         super().__init__()
-        self.cfg = cfg
+        self.cfg = cfg = cfg.critic_config
         n = len(cfg.mults)
         top = cfg.ndf * max(cfg.mults)
         widths = [min(cfg.ndf * 2 ** (k + 1), top) for k in range(n)]   # width after stage k
@@ -138,7 +171,8 @@ class ShapeDiscriminator(nn.Module):
 
     def forward(self, outline: torch.Tensor, sketch: torch.Tensor,
                 label: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([outline, sketch], dim=1)                          # [B, 2, S, S]
+        size = self.cfg.size            # a finer generator's output is shrunk to the critic's
+        x = torch.cat([shrink(outline, size), shrink(sketch, size)], dim=1)  # [B, 2, S, S]
         h = self.conv_img(x)
         for stage, injector in zip(self.stages, self.injectors):
             h = F.avg_pool2d(stage(h), 3, stride=2, padding=1)

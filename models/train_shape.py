@@ -260,6 +260,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="generator base width (ShapeConfig.ngf); default: the preset's")
     p.add_argument("--ndf", type=int, default=None,
                    help="critic base width (ShapeConfig.ndf); default: the preset's")
+    p.add_argument("--size", type=int, default=None,
+                   help="output side in px; above the preset's, the trunk and the critic stay "
+                        "at the preset's side and the refiner (--refine-width) works at this "
+                        "one (ShapeConfig.trunk_size): grows a trained run to a finer output")
     p.add_argument("--grow", action="store_true",
                    help="with --fork: the new model may add modules (e.g. --context-width) or "
                         "channels (--ngf) to the forked one; see models/training/widen.py")
@@ -280,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = {"context_width": args.context_width, "refine_width": args.refine_width,
               "ngf": args.ngf, "ndf": args.ndf}
     model = dataclasses.replace(model, **{k: v for k, v in chosen.items() if v is not None})
+    if args.size is not None and args.size != model.size:
+        model = dataclasses.replace(model, size=args.size, trunk_size=model.size,
+                                    critic_size=model.size)
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                            lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
                            penalty_every=args.penalty_every,

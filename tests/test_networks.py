@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from models.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
                                AppearanceDiscriminator, AppearanceGenerator)
@@ -100,6 +101,43 @@ def test_widened_network_first_computes_what_its_parent_did():
         assert torch.allclose(wide(x, y, z), plain(x, y, z), atol=1e-6)
         torch.nn.init.normal_(wide.conv_img.weight, std=0.5)
         assert (wide(x, y, z) - plain(x, y, z)).abs().max() > 1e-3
+
+
+def test_finer_output_over_a_trained_trunk_starts_as_its_upsampled_output():
+    """trunk_size: a generator grown to twice its parent's output side keeps the parent's
+    trunk (fed the sketch shrunk to it) and adds the user's strokes at full size, so until
+    its refiner learns, it draws the parent's logits upsampled under the full-size sketch."""
+    torch.manual_seed(0)
+    c = replace(TINY_SHAPE, context_width=2)
+    parent = ShapeGenerator(c).eval()
+    fine_cfg = replace(c, size=2 * c.size, trunk_size=c.size, critic_size=c.size, refine_width=3)
+    fine = ShapeGenerator(fine_cfg).eval()
+    assert all(k.startswith("refiner.") for k in load_widened(fine, parent.state_dict()))
+    x, y, z = _sketch(2, fine_cfg.size), torch.tensor([0, 1]), torch.randn(2, c.nz)
+    small = F.interpolate(x, size=c.size, mode="area")
+    with torch.no_grad():
+        trunk = torch.atanh(parent(small, y, z).double()) - small.double()    # conv_img's logits
+        expect = torch.tanh(x.double() + F.interpolate(trunk, size=fine_cfg.size, mode="bilinear"))
+        out = fine(x, y, z)
+        assert out.shape == (2, 1, fine_cfg.size, fine_cfg.size)
+        assert torch.allclose(out.double(), expect, atol=1e-4)
+        torch.nn.init.normal_(fine.refiner.out.weight, std=0.5)
+        assert (fine(x, y, z).double() - expect).abs().max() > 1e-3
+
+
+def test_critic_of_a_finer_generator_is_its_parents_critic_on_shrunk_inputs():
+    """critic_size: the critic keeps the parent's layers (they load as they are) and scores a
+    finer outline as the parent scores it shrunk to the parent's side."""
+    torch.manual_seed(0)
+    parent = ShapeDiscriminator(TINY_SHAPE)
+    c = replace(TINY_SHAPE, size=2 * TINY_SHAPE.size, trunk_size=TINY_SHAPE.size,
+                critic_size=TINY_SHAPE.size)
+    critic = ShapeDiscriminator(c)
+    critic.load_state_dict(parent.state_dict())
+    x, s, y = _sketch(2, c.size, seed=1), _sketch(2, c.size, seed=2), torch.tensor([0, 2])
+    shrink = lambda t: F.interpolate(t, size=TINY_SHAPE.size, mode="area")  # noqa: E731
+    with torch.no_grad():
+        assert torch.allclose(critic(x, s, y), parent(shrink(x), shrink(s), y), atol=1e-5)
 
 
 def test_widened_critic_keeps_its_scores_and_spectral_norm():

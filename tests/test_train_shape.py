@@ -131,6 +131,26 @@ def test_grow_widens_a_forked_generator(tmp_path):
     assert _resume_wide(wide, fork) == 5
 
 
+def test_grow_to_a_finer_output_keeps_the_trunk_and_the_critic(tmp_path):
+    """--grow --size 2x: the fork trains at twice the side on its parent's trunk and critic
+    (their tensors keep their shapes), with a new full-size refiner, and resumes as such."""
+    source, fork = tmp_path / "source", tmp_path / "fork"
+    _train(source, 2)
+    m = TINY_SHAPE
+    fine = dataclasses.replace(CFG, model=dataclasses.replace(
+        m, size=2 * m.size, trunk_size=m.size, critic_size=m.size, refine_width=2))
+    assert train(fine, Schedule(3, 1, 3, 3), fork, shape_tensors(8, 2 * m.size, 3), CLASSES,
+                 fork=source, grow=True, meta={"commands": ["finer to 3"]}, ctx=CPU) == 3
+    state, parent = load_run_state(fork, "shape"), load_run_state(source, "shape")
+    assert state["model_config"]["size"] == 2 * m.size
+    assert set(state["nets"]["g"]) - set(parent["nets"]["g"]) == {
+        k for k in state["nets"]["g"] if k.startswith("refiner.")}
+    assert {k: v.shape for k, v in state["nets"]["d"].items()} == {
+        k: v.shape for k, v in parent["nets"]["d"].items()}
+    assert train(fine, Schedule(5, 1, 5, 5), fork, shape_tensors(8, 2 * m.size, 3), CLASSES,
+                 resume=True, meta={"commands": ["to 5"]}, ctx=CPU) == 5
+
+
 def _resume_wide(cfg: ShapeTrainConfig, run: Path) -> int:
     return train(cfg, Schedule(5, 1, 5, 5), run, shape_tensors(8, 32, 3), CLASSES,
                  resume=True, meta={"commands": ["to 5"]}, ctx=CPU)
