@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from app.raster import RIDGE_UPSCALE, ridge_mask, ridge_outline
+from app.raster import RIDGE_UPSCALE, draw_lines, ridge_mask, ridge_outline
 
 
 def _soft_ring(peak: float, radius: float = 20.0, sigma: float = 2.0) -> torch.Tensor:
@@ -23,6 +23,17 @@ def test_a_blurred_ring_becomes_a_thin_line_on_its_crest():
     assert np.abs(radii - 20).max() < 2.0                   # on the crest, within a pixel or two
     # Thin: about a 3 px pen along a circle of 2 * 20 px radius at the thinning size.
     assert (out < 128).sum() < 4 * 2 * np.pi * 20 * RIDGE_UPSCALE
+
+
+def test_lines_of_a_finer_network_are_as_wide_on_the_canvas():
+    """draw_lines: the same line drawn at twice the thinning size (a 128 px network's) gets a
+    pen about twice as wide, so both are about as wide once resized to the canvas."""
+    widths = []
+    for size in (128, 256):
+        lines = np.zeros((size, size), bool)
+        lines[size // 2, size // 4: 3 * size // 4] = True                  # a horizontal line
+        widths.append((draw_lines(lines)[:, size // 2] < 128).sum() / size)
+    assert widths[0] > 0 and abs(widths[1] - widths[0]) <= 1 / 256 + 1e-9
 
 
 def test_faint_doubt_is_not_drawn():
