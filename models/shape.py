@@ -132,9 +132,10 @@ class ShapeGenerator(nn.Module):
             # user's strokes are added at full size (they stay exact), and the refiner places
             # lines between the trunk's cells.
             trunk_out = F.interpolate(trunk_out, size=cfg.size, mode="bilinear")
-            h = F.interpolate(h, size=cfg.size, mode="bilinear")
         logits = sketch + trunk_out
         if self.refiner is not None:
+            if h.shape[-1] != cfg.size:
+                h = F.interpolate(h, size=cfg.size, mode="bilinear")
             logits = logits + self.refiner(h, sketch)
         return torch.tanh(logits)
 

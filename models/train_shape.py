@@ -272,21 +272,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def model_config(args: argparse.Namespace) -> ShapeConfig:
+    """The preset with the command line's architecture flags; flags left unset keep the
+    preset's value. A soft-outline generator is told so: the engine thins its output."""
+    model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
+    chosen = {"context_width": args.context_width, "refine_width": args.refine_width,
+              "ngf": args.ngf, "ndf": args.ndf}
+    model = dataclasses.replace(model, **{k: v for k, v in chosen.items() if v is not None})
+    if args.size is None or args.size == model.size:
+        return model
+    if args.size < model.size or args.size % model.size:
+        raise SystemExit(f"--size {args.size}: must be a multiple of the preset's {model.size} px")
+    # Trunk and critic stay at the preset's side, so a --grow fork keeps all their weights.
+    return dataclasses.replace(model, size=args.size, trunk_size=model.size,
+                               critic_size=model.size)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from models.data.datasets import ShapeDataset
     from models.data.sources import default_data_root
 
     args = parse_args(argv)
     set_up_process(args)
-    # A soft-outline generator is told so in its config: the engine thins its output.
-    model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
-    # Architecture flags left unset keep the preset's value.
-    chosen = {"context_width": args.context_width, "refine_width": args.refine_width,
-              "ngf": args.ngf, "ndf": args.ndf}
-    model = dataclasses.replace(model, **{k: v for k, v in chosen.items() if v is not None})
-    if args.size is not None and args.size != model.size:
-        model = dataclasses.replace(model, size=args.size, trunk_size=model.size,
-                                    critic_size=model.size)
+    model = model_config(args)
     cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                            lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
                            penalty_every=args.penalty_every,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from models import train_appearance, train_shape
 from models.training import cli
 
@@ -15,6 +17,16 @@ def test_shared_options_parse_the_same_in_both_trainers(tmp_path: Path):
         assert (args.run, args.steps, args.fork, args.save_every, args.threads) == (
             tmp_path / "r", 7, tmp_path / "src", 3, 1)
         assert args.sample_every != 3 and not args.resume
+
+
+def test_shape_size_flag_grows_the_output_over_the_presets_trunk_and_critic():
+    model = train_shape.model_config(train_shape.parse_args(["--size", "128",
+                                                             "--refine-width", "8"]))
+    assert (model.size, model.trunk, model.critic_size, model.refine_width) == (128, 64, 64, 8)
+    assert model.start_size == train_shape.FAST_SHAPE.start_size
+    assert train_shape.model_config(train_shape.parse_args(["--size", "64"])).trunk_size == 0
+    with pytest.raises(SystemExit, match="multiple"):
+        train_shape.model_config(train_shape.parse_args(["--size", "32"]))
 
 
 def test_each_trainer_keeps_its_own_defaults():
