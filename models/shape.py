@@ -47,6 +47,15 @@ class ShapeConfig:
                                     # finer output (train_shape --size); see ShapeGenerator
     critic_size: int = 0            # >0: the critic judges outline and sketch shrunk to this
                                     # side; 0 = size. Lets a grown generator keep its critic
+    agnostic: bool = False          # one more label, "no listed class" (label -1, index
+                                    # n_classes), for class-agnostic training on drawings of
+                                    # other classes (train_shape --agnostic-share)
+
+    @property
+    def n_labels(self) -> int:
+        """Rows of the class embedding and of the critic's output: the classes, plus one for
+        "no listed class" in an agnostic network."""
+        return self.n_classes + int(self.agnostic)
 
     @property
     def trunk(self) -> int:
@@ -89,7 +98,7 @@ class ShapeGenerator(nn.Module):
         self.cfg = cfg
         widths = [cfg.ngf * m for m in cfg.mults]
         s0 = cfg.start_size
-        self.embedding = nn.Embedding(cfg.n_classes, cfg.embed_dim)
+        self.embedding = nn.Embedding(cfg.n_labels, cfg.embed_dim)
         self.fc = nn.Linear(cfg.nz + cfg.embed_dim, widths[0] * s0 * s0)
         self.stages = nn.ModuleList(
             nn.Sequential(PreActResBlock(w_in, w_out, cfg.residual_scale),
@@ -109,7 +118,8 @@ class ShapeGenerator(nn.Module):
     def embed(self, label: torch.Tensor) -> torch.Tensor:
         """Unit-length class embedding [B,E]. A float [B,E] label is taken as an embedding
         already (lets callers blend classes)."""
-        e = label if label.is_floating_point() else self.embedding(label.reshape(-1))
+        e = (label if label.is_floating_point()
+             else self.embedding(label_rows(label.reshape(-1), self.cfg)))
         return e / e.norm(dim=1, keepdim=True)  # no epsilon, as released
 
     def forward(self, sketch: torch.Tensor, label: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
@@ -140,6 +150,14 @@ class ShapeGenerator(nn.Module):
         return torch.tanh(logits)
 
 
+def label_rows(label: torch.Tensor, cfg: ShapeConfig) -> torch.Tensor:
+    """Class labels -> rows of the embedding / critic output: "no listed class" (-1, the
+    data sets' NO_LABEL) is the extra last row of an agnostic network."""
+    if not cfg.agnostic:
+        return label
+    return torch.where(label < 0, torch.full_like(label, cfg.n_classes), label)
+
+
 def shrink(x: torch.Tensor, size: int) -> torch.Tensor:
     """``x`` area-averaged to ``size`` px, as if drawn there anti-aliased (no-op at its size)."""
     if x.shape[-1] == size:
@@ -168,7 +186,7 @@ class ShapeDiscriminator(nn.Module):
                           PreActResBlock(w_in, w_out, cfg.residual_scale))
             for w_in, w_out in zip([cfg.ndf] + widths[:-1], widths))
         self.injectors = nn.ModuleList(sketch_injector(in_ch, w) for w in widths[:-1])
-        self.fc = nn.Linear(widths[-1] * cfg.start_size ** 2, cfg.n_classes)
+        self.fc = nn.Linear(widths[-1] * cfg.start_size ** 2, cfg.n_labels)
 
     def forward(self, outline: torch.Tensor, sketch: torch.Tensor,
                 label: torch.Tensor) -> torch.Tensor:
@@ -179,5 +197,5 @@ class ShapeDiscriminator(nn.Module):
             h = F.avg_pool2d(stage(h), 3, stride=2, padding=1)
             h = h + injector(resample_sketch(x, h.shape[-1], self.cfg.sketch_resample))
         h = self.stages[-1](h)                                           # [B, 16ndf, s0, s0]
-        logits = self.fc(F.leaky_relu(h, 0.2).flatten(1))                # [B, n_classes]
-        return logits.gather(1, label.reshape(-1, 1)).squeeze(1)
+        logits = self.fc(F.leaky_relu(h, 0.2).flatten(1))                # [B, n_labels]
+        return logits.gather(1, label_rows(label.reshape(-1, 1), self.cfg)).squeeze(1)

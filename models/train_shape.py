@@ -269,6 +269,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         "channels (--ngf) to the forked one; see models/training/widen.py")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--no-quickdraw", action="store_true", help="outlines only, no Quick Draw")
+    p.add_argument("--agnostic-share", type=float, default=0.0,
+                   help="share of training items drawn from Quick Draw's other classes under "
+                        "the 'no listed class' label (ShapeConfig.agnostic); with --grow a "
+                        "trained run forks into it (its classes keep their rows)")
     return p.parse_args(argv)
 
 
@@ -277,7 +281,7 @@ def model_config(args: argparse.Namespace) -> ShapeConfig:
     preset's value. A soft-outline generator is told so: the engine thins its output."""
     model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
     chosen = {"context_width": args.context_width, "refine_width": args.refine_width,
-              "ngf": args.ngf, "ndf": args.ndf}
+              "ngf": args.ngf, "ndf": args.ndf, "agnostic": args.agnostic_share > 0 or None}
     model = dataclasses.replace(model, **{k: v for k, v in chosen.items() if v is not None})
     if args.size is None or args.size == model.size:
         return model
@@ -286,6 +290,19 @@ def model_config(args: argparse.Namespace) -> ShapeConfig:
     # Trunk and critic stay at the preset's side, so a --grow fork keeps all their weights.
     return dataclasses.replace(model, size=args.size, trunk_size=model.size,
                                critic_size=model.size)
+
+
+def training_set(args: argparse.Namespace, root: Path, size: int) -> Dataset:
+    """The class data (outlines and the classes' Quick Draw drawings), with Quick Draw's
+    other classes mixed in at --agnostic-share."""
+    from models.data.datasets import AgnosticMix, QuickDrawPretrainDataset, ShapeDataset
+
+    classed = ShapeDataset(root, size=size, split="train", seed=args.seed,
+                           quickdraw=not args.no_quickdraw)
+    if args.agnostic_share <= 0:
+        return classed
+    others = QuickDrawPretrainDataset(root, size=size, split="train", seed=args.seed)
+    return AgnosticMix(classed, others, args.agnostic_share)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -306,8 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            ink_weight=args.ink_weight, miss_weight=args.miss_weight,
                            seed=args.seed, cpu_bf16=args.cpu_bf16)
     root = args.data or default_data_root()
-    train_set = ShapeDataset(root, size=model.size, split="train", seed=args.seed,
-                             quickdraw=not args.no_quickdraw)
+    train_set = training_set(args, root, model.size)
     test_set = ShapeDataset(root, classes=train_set.classes, size=model.size, split="test",
                             seed=args.seed, quickdraw=False)
     if not classes_match(len(train_set.classes), args.preset, model.n_classes):

@@ -137,6 +137,37 @@ def test_pretrain_dataset(cache_dir):
     assert (1 - partial).sum() < (1 - full).sum()
 
 
+class _Labelled(torch.utils.data.Dataset):
+    """n items whose label is `label` and whose content is their index (to trace them)."""
+
+    def __init__(self, n: int, label: int) -> None:
+        self.n, self.label, self.classes, self.epochs = n, label, ["a"], []
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epochs.append(epoch)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int):
+        return torch.tensor(float(i)), torch.tensor(0.0), torch.tensor(self.label)
+
+
+def test_agnostic_mix_holds_its_share_and_walks_through_the_other_drawings():
+    classed, others = _Labelled(30, 0), _Labelled(25, ds.NO_LABEL)
+    mix = ds.AgnosticMix(classed, others, 0.25)
+    assert len(mix) == 40 and mix.classes == ["a"]
+    labels = [int(mix[i][2]) for i in range(len(mix))]
+    assert labels.count(ds.NO_LABEL) == 10 and labels[:30] == [0] * 30
+    seen = set()
+    for epoch in range(3):
+        mix.set_epoch(epoch)
+        seen |= {int(mix[i][0]) for i in range(30, 40)}
+    assert seen == set(range(25)) and classed.epochs == others.epochs == [0, 1, 2]
+    with pytest.raises(ValueError, match="share"):
+        ds.AgnosticMix(classed, others, 1.0)
+
+
 def test_user_folder_dataset(tmp_path):
     # Plain class folders of RGB images without alpha (a user's own data).
     for name in ("pear", "apple"):

@@ -187,6 +187,22 @@ def test_class_changes_completion(shape_net):
     assert (a - b).abs().max() > 1e-4
 
 
+def test_agnostic_network_has_a_row_for_no_listed_class():
+    """An agnostic generator and critic take label -1 ("no listed class") as their own extra
+    row; the classes keep theirs, and a plain network has no such row."""
+    c = replace(TINY_SHAPE, agnostic=True)
+    torch.manual_seed(0)
+    g, d = ShapeGenerator(c).eval(), ShapeDiscriminator(c).eval()   # eval: no power steps
+    assert g.embedding.num_embeddings == c.n_classes + 1 and d.fc.out_features == c.n_classes + 1
+    x, z = _sketch(1, c.size), torch.randn(1, c.nz)
+    with torch.no_grad():
+        outs = [g(x, torch.tensor([label]), z) for label in (-1, c.n_classes, 0)]
+        scores = [d(x, x, torch.tensor([label])) for label in (-1, c.n_classes, 0)]
+    assert torch.equal(outs[0], outs[1]) and (outs[0] - outs[2]).abs().max() > 1e-4
+    assert torch.equal(scores[0], scores[1]) and not torch.equal(scores[0], scores[2])
+    assert ShapeGenerator(TINY_SHAPE).embedding.num_embeddings == TINY_SHAPE.n_classes
+
+
 @pytest.mark.parametrize("source", ["noise", "class", "class+noise"])
 def test_appearance_gates_in_range_and_output_shape(source):
     cfg = replace(TINY_APPEARANCE, alpha_source=source)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch.utils.data import TensorDataset
 
 from models.shape import TINY_SHAPE
 from models.train_shape import ShapeTrainConfig, build_nets, critic_target, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.run_log import read_log
-from models.training.run_state import RunStateError, load_run_state
+from models.training.run_state import RunStateError, continue_run, load_run_state
 from tests.tiny_data import CLASSES, run_torchrun, shape_tensors, write_data_root
 
 CFG = ShapeTrainConfig(model=TINY_SHAPE, batch_size=2, k_best=2, penalty_every=1)
@@ -149,6 +150,31 @@ def test_grow_to_a_finer_output_keeps_the_trunk_and_the_critic(tmp_path):
         k: v.shape for k, v in parent["nets"]["d"].items()}
     assert train(fine, Schedule(5, 1, 5, 5), fork, shape_tensors(8, 2 * m.size, 3), CLASSES,
                  resume=True, meta={"commands": ["to 5"]}, ctx=CPU) == 5
+
+
+def test_grow_into_an_agnostic_network_keeps_every_class(tmp_path):
+    """--grow --agnostic-share: a trained run forks into a network with a "no listed class"
+    row; each class still draws exactly what it drew, and label -1 items train it."""
+    source, fork = tmp_path / "source", tmp_path / "fork"
+    _train(source, 2)
+    agnostic = dataclasses.replace(CFG, model=dataclasses.replace(TINY_SHAPE, agnostic=True))
+    nets = build_nets(agnostic, torch.device("cpu"))
+    continue_run(source, "shape", {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
+                 {"g": nets.opt_g, "d": nets.opt_d}, {"g": 1e-4, "d": 1e-4}, {}, grow=True)
+    parent = build_nets(CFG, torch.device("cpu")).g_ema
+    parent.load_state_dict(load_run_state(source, "shape")["nets"]["g_ema"])
+    x, z = shape_tensors(3, 32, 3)[:3][0], torch.randn(3, TINY_SHAPE.nz)
+    classes = torch.tensor([0, 1, 2])
+    with torch.no_grad():
+        assert torch.equal(nets.g_ema(x, classes, z), parent(x, classes, z))
+    data = shape_tensors(8, 32, 3)
+    mixed = TensorDataset(data.tensors[0], data.tensors[1],
+                          torch.tensor([-1, 0, -1, 1, -1, 2, -1, 0]))
+    assert train(agnostic, Schedule(3, 1, 3, 3), fork, mixed, CLASSES, fork=source, grow=True,
+                 meta={"commands": ["agnostic to 3"]}, ctx=CPU) == 3
+    grown = load_run_state(fork, "shape")["nets"]["g"]["embedding.weight"]
+    assert grown.shape[0] == 4 and all(math.isfinite(v) for r in read_log(fork)
+                                       for v in r.values())
 
 
 def _resume_wide(cfg: ShapeTrainConfig, run: Path) -> int:

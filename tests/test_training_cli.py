@@ -29,6 +29,11 @@ def test_shape_size_flag_grows_the_output_over_the_presets_trunk_and_critic():
         train_shape.model_config(train_shape.parse_args(["--size", "32"]))
 
 
+def test_agnostic_share_makes_an_agnostic_network():
+    assert train_shape.model_config(train_shape.parse_args(["--agnostic-share", "0.4"])).agnostic
+    assert not train_shape.model_config(train_shape.parse_args([])).agnostic
+
+
 def test_each_trainer_keeps_its_own_defaults():
     assert train_shape.parse_args([]).run == Path("runs/shape")
     assert train_appearance.parse_args([]).run == Path("runs/appearance")

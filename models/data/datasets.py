@@ -227,6 +227,41 @@ class QuickDrawPretrainDataset(_EpochDataset):
         return ink_to_tensor(p), ink_to_tensor(f), torch.tensor(NO_LABEL)
 
 
+class AgnosticMix(Dataset):
+    """A class data set with class-agnostic items (label -1) mixed in at a given share.
+
+    The shape data of the listed classes is small (a few hundred drawings); Quick Draw's
+    other classes hold some 9,000 human drawings. Mixed in under the "no listed class" label
+    they teach how people's strokes continue in general, without claiming any class. Index i
+    < len(classed) is the class item i; the rest walk through the agnostic set, a new stretch
+    of it each epoch, so every drawing comes round.
+    """
+
+    def __init__(self, classed: Dataset, agnostic: Dataset, share: float) -> None:
+        if not 0.0 < share < 1.0:
+            raise ValueError(f"agnostic share {share} must be in (0, 1)")
+        self.classed, self.agnostic = classed, agnostic
+        self.classes = classed.classes
+        self.n_extra = max(1, round(len(classed) * share / (1.0 - share)))
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        for part_set in (self.classed, self.agnostic):
+            part_set.set_epoch(epoch)
+
+    def __len__(self) -> int:
+        return len(self.classed) + self.n_extra
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index < len(self.classed):
+            return self.classed[index]
+        walked = self.epoch * self.n_extra + index - len(self.classed)
+        return self.agnostic[walked % len(self.agnostic)]
+
+
 class AppearanceDataset(_EpochDataset):
     """Stage 2 (appearance) pairs.
 
