@@ -1,12 +1,14 @@
 """models.training.cli: the options both trainers share, and the class-count check."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from models import train_appearance, train_shape
 from models.training import cli
+from tests.tiny_data import CLASSES, write_data_root
 
 
 def test_shared_options_parse_the_same_in_both_trainers(tmp_path: Path):
@@ -29,8 +31,19 @@ def test_shape_size_flag_grows_the_output_over_the_presets_trunk_and_critic():
         train_shape.model_config(train_shape.parse_args(["--size", "32"]))
 
 
-def test_agnostic_share_makes_an_agnostic_network():
-    assert train_shape.model_config(train_shape.parse_args(["--agnostic-share", "0.4"])).agnostic
+def test_agnostic_share_makes_an_agnostic_network_and_mixes_in_other_drawings(tmp_path):
+    root = write_data_root(tmp_path / "data", per_style=3)
+    other = root / "quickdraw-v1" / "all_other_classes.ndjson"
+    other.parent.mkdir(parents=True)
+    square = [[[0, 50, 50, 0, 0], [0, 0, 50, 50, 0]], [[10, 40], [25, 25]]]
+    other.write_text("".join(json.dumps({"word": "box", "key_id": str(i), "drawing": square})
+                             + "\n" for i in range(10)))
+    args = train_shape.parse_args(["--preset", "tiny", "--no-quickdraw", "--agnostic-share",
+                                   "0.5"])
+    assert train_shape.model_config(args).agnostic
+    mix = train_shape.training_set(args, root, 32)
+    labels = [int(mix[i][2]) for i in range(len(mix))]
+    assert labels.count(-1) == len(mix) // 2 and mix.classes == list(CLASSES)
     assert not train_shape.model_config(train_shape.parse_args([])).agnostic
 
 
