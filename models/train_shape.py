@@ -273,7 +273,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="share of training items drawn from Quick Draw's other classes under "
                         "the 'no listed class' label (ShapeConfig.agnostic); with --grow a "
                         "trained run forks into it (its classes keep their rows)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if not 0.0 <= args.agnostic_share < 1.0:
+        p.error(f"--agnostic-share {args.agnostic_share}: must be at least 0 and below 1")
+    return args
 
 
 def model_config(args: argparse.Namespace) -> ShapeConfig:

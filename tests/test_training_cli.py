@@ -45,6 +45,9 @@ def test_agnostic_share_makes_an_agnostic_network_and_mixes_in_other_drawings(tm
     labels = [int(mix[i][2]) for i in range(len(mix))]
     assert labels.count(-1) == len(mix) // 2 and mix.classes == list(CLASSES)
     assert not train_shape.model_config(train_shape.parse_args([])).agnostic
+    for bad in ("1", "-0.2"):
+        with pytest.raises(SystemExit):
+            train_shape.parse_args(["--agnostic-share", bad])
 
 
 def test_each_trainer_keeps_its_own_defaults():
