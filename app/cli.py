@@ -14,6 +14,7 @@ Starting the GUI is main.py's job, not this module's: app/ never imports gui/ (l
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -138,3 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:              # `classes | head`: the reader left; not an error
+        # Point stdout at devnull so that Python's exit-time flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -211,3 +211,14 @@ def test_subprocess_exit_codes(ckpt, sketch_png, tmp_path) -> None:
                          env=env, timeout=120)
     assert bad.returncode == 1
     assert_one_line_error(bad.stderr, "gone.png")
+
+
+def test_a_reader_that_leaves_early_is_not_an_error(ckpt) -> None:
+    """`main.py classes | head -1`: the pipe closes before the names are written."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, str(REPO / "main.py"), "classes", "--checkpoints",
+                             str(ckpt)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env)
+    proc.stdout.close()                                  # the reader is gone before any output
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and b"Traceback" not in err, err.decode()
