@@ -21,7 +21,7 @@ from models.appearance import AppearanceConfig
 from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from models.shape import ShapeConfig
 from models.training.provenance import REPO_ROOT, git_commit, sha256_file
-from models.training.run_state import RunStateError, load_run_state
+from models.training.run_state import RunStateError, critic_path, load_run_state, save_critic
 
 CONFIGS = {"shape": ShapeConfig, "appearance": AppearanceConfig}
 DEFAULT_OUT = REPO_ROOT / "checkpoints"
@@ -82,13 +82,17 @@ def manifest_entry(kind: str, state: dict, ckpt: Path, metrics: dict, note: str)
 
 
 def release(kind: str, run_dir: Path, out_dir: Path, note: str = "",
-            eval_metrics: Path | None = None, weights: str = "g_ema") -> dict:
+            eval_metrics: Path | None = None, weights: str = "g_ema",
+            critic: bool = False) -> dict:
     """Write <out>/<kind>.pt and its manifest entry; returns the entry.
 
     Metrics: the run's own estimates (<run>/metrics.json, if of this step) under "in_run", and
     the evaluator's bars for this kind under "evaluate" when `eval_metrics` is given.
     `weights` picks the generator: "g_ema" (the average, usually better) or "g" (the raw
     weights, for a run stopped while it still moved fast, when the average lags behind).
+    `critic`: also write the run's critic beside the generator (<kind>.critic.pt), so that a
+    later run can `--fork` the shipped checkpoint without training a critic from scratch;
+    without it, a critic left from an earlier release is removed (it would not match).
     """
     state = load_run_state(run_dir, kind)
     cfg = model_config(kind, state["model_config"])
@@ -104,6 +108,11 @@ def release(kind: str, run_dir: Path, out_dir: Path, note: str = "",
     load_checkpoint(ckpt, kind=kind).build()    # refuse to ship a file the app cannot load
     entry = manifest_entry(kind, state, ckpt, metrics, note)
     entry["weights"] = WEIGHT_NAMES[weights]
+    critic_path(ckpt).unlink(missing_ok=True)
+    if critic:
+        saved = save_critic(ckpt, kind, state["nets"]["d"], entry["sha256"])
+        entry["critic"] = {"file": saved.name, "sha256": sha256_file(saved),
+                           "use": "training only: --fork from this checkpoint keeps it"}
     manifest_path = out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     manifest[kind] = entry
@@ -169,6 +178,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="metrics.json of `python -m models.evaluate` on these weights")
     p.add_argument("--weights", choices=sorted(WEIGHT_NAMES), default="g_ema",
                    help="ship the EMA generator (default) or the raw one")
+    p.add_argument("--critic", action="store_true",
+                   help="also ship the run's critic (half precision) as <kind>.critic.pt, for "
+                        "later runs that --fork the shipped checkpoint")
     return p.parse_args(argv)
 
 
@@ -185,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps({args.kind: entry}, indent=1))
             return 0
         entry = release(args.kind, args.run, args.out, args.note, args.eval_metrics,
-                        args.weights)
+                        args.weights, args.critic)
     except (RunStateError, CheckpointError, OSError, KeyError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

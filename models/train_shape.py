@@ -68,6 +68,9 @@ class ShapeTrainConfig:
     ema_warmup: int = 500           # steps before the EMA reaches ema_decay
     seed: int = 0
     cpu_bf16: bool = False          # bf16 autocast on CPU (AMP is always on for CUDA)
+    critic_warmup: int = 0          # first steps of this command in which G ignores the
+                                    # critic while it trains (a fork from a released
+                                    # checkpoint brings a fresh or half-precision critic)
 
 
 @dataclass
@@ -123,7 +126,7 @@ def d_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], st
 
 
 def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
-           ctx: DistContext) -> dict[str, float]:
+           ctx: DistContext, adv_weight: float) -> dict[str, float]:
     partial, full, label = batch
     k, b = cfg.k_best, len(label)
     nets.d.requires_grad_(False)    # no critic weight gradients in the generator step
@@ -131,7 +134,7 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     with autocast(ctx.device, cfg.cpu_bf16):
         fakes = nets.g(sketch_k, label_k, torch.randn(k * b, cfg.model.nz, device=ctx.device))
         adv = (losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
-               if cfg.adv_weight > 0 else fakes.new_zeros(()))
+               if adv_weight > 0 else fakes.new_zeros(()))
     if cfg.rec_kind == "soft":
         rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.rec_sigma, SOFT_REACH,
                                        cfg.ink_weight, cfg.rec_mean_share, partial,
@@ -144,7 +147,7 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
         rec = losses.best_of_k_ink_distance(fakes.float(), full, k, cfg.ink_weight,
                                             cfg.rec_radius, cfg.rec_mean_share,
                                             cfg.rec_target_radius)
-    loss = cfg.adv_weight * adv + cfg.rec_weight * rec
+    loss = adv_weight * adv + cfg.rec_weight * rec
     nets.opt_g.zero_grad(set_to_none=True)
     loss.backward()
     average_gradients(nets.g, ctx)
@@ -153,11 +156,13 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
 
 
 def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
-               ctx: DistContext) -> dict[str, float]:
+               ctx: DistContext, critic_ready: int = 0) -> dict[str, float]:
+    """One critic and one generator update; before step `critic_ready` the generator does
+    not listen to the critic yet."""
     batch = [t.to(ctx.device) for t in batch]
     # adv_weight 0 = reconstruction-only phase (a warm-up): the critic is not trained or run.
     out = d_step(nets, cfg, batch, step, ctx) if cfg.adv_weight > 0 else {}
-    out.update(g_step(nets, cfg, batch, ctx))
+    out.update(g_step(nets, cfg, batch, ctx, cfg.adv_weight if step > critic_ready else 0.0))
     update_ema(nets.g_ema, nets.g, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
     return out
 
@@ -212,8 +217,9 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
     def on_save(step: int) -> None:
         save_run_state(run_dir, run_payload(nets, cfg, step, classes, meta))
 
+    critic_ready = start + cfg.critic_warmup
     return run_steps(start, sched, batches, ctx, run_dir,
-                     lambda batch, step: train_step(nets, cfg, batch, step, ctx),
+                     lambda batch, step: train_step(nets, cfg, batch, step, ctx, critic_ready),
                      on_samples, on_save)
 
 
@@ -267,6 +273,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--grow", action="store_true",
                    help="with --fork: the new model may add modules (e.g. --context-width) or "
                         "channels (--ngf) to the forked one; see models/training/widen.py")
+    p.add_argument("--critic-warmup", type=int, default=d.critic_warmup,
+                   help="steps at the start of this command in which only the critic listens "
+                        "to the adversarial loss (after --fork from a released checkpoint)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--no-quickdraw", action="store_true", help="outlines only, no Quick Draw")
     p.add_argument("--agnostic-share", type=float, default=0.0,
@@ -324,7 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                            rec_kind=args.rec_kind, rec_sigma=args.rec_sigma,
                            rec_pixel_weight=args.rec_pixel_weight,
                            ink_weight=args.ink_weight, miss_weight=args.miss_weight,
-                           seed=args.seed, cpu_bf16=args.cpu_bf16)
+                           seed=args.seed, cpu_bf16=args.cpu_bf16,
+                           critic_warmup=args.critic_warmup)
     root = args.data or default_data_root()
     train_set = training_set(args, root, model.size)
     test_set = ShapeDataset(root, classes=train_set.classes, size=model.size, split="test",

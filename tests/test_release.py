@@ -91,3 +91,26 @@ def test_rescore_replaces_the_evaluation_of_the_shipped_file_only(tmp_path, shap
     entry = json.loads((out / "manifest.json").read_text())["shape"]
     assert entry["metrics"]["evaluate"]["square"]["best_recovery"] == 0.3
     assert release_main(["--kind", "shape", "--out", str(out), "--rescore"]) == 2
+
+
+def _release(tmp_path, run, *extra) -> tuple:
+    out = tmp_path / "checkpoints"
+    data = write_data_root(tmp_path / "data", per_style=1)
+    assert release_main(["--kind", "shape", "--run", str(run), "--out", str(out),
+                         "--data", str(data), *extra]) == 0
+    return out, json.loads((out / "manifest.json").read_text())["shape"]
+
+
+def test_release_with_critic_ships_it_for_forks_and_a_plain_release_removes_it(
+        tmp_path, shape_run):
+    out, entry = _release(tmp_path, shape_run, "--critic")
+    critic = out / "shape.critic.pt"
+    assert entry["critic"]["sha256"] == sha256_file(critic)
+    saved = torch.load(critic, weights_only=True)
+    trained = torch.load(shape_run / "state.pt", weights_only=True)["nets"]["d"]
+    assert saved["generator_sha256"] == entry["sha256"]
+    assert all(torch.allclose(saved["state_dict"][k].float(), v, atol=1e-2, rtol=1e-2)
+               for k, v in trained.items())
+    # A later release without --critic must not leave a critic of another generator behind.
+    _, entry = _release(tmp_path, shape_run)
+    assert not critic.exists() and "critic" not in entry

@@ -99,6 +99,65 @@ def test_fork_continues_another_runs_state_in_a_new_dir(tmp_path):
     assert state["step"] == 3 and state["commands"] == ["to 2", "fork to 3"]
 
 
+def _ship(run: Path, out: Path, *extra: str) -> Path:
+    from models.release import release
+    release("shape", run, out, critic="--critic" in extra)
+    return out / "shape.pt"
+
+
+@pytest.mark.parametrize("with_critic", [False, True])
+def test_fork_from_a_released_checkpoint(tmp_path, with_critic):
+    """When the run that made a shipped network is gone, a new run forks the checkpoint: the
+    generator (and the shipped critic, if any) carry over, the optimizers start afresh, the
+    step count and the commands go on from the checkpoint's provenance."""
+    source = tmp_path / "source"
+    _train(source, 2)
+    parent = load_run_state(source, "shape")["nets"]
+    shipped = _ship(source, tmp_path / "ckpts", *(["--critic"] if with_critic else []))
+    nets = build_nets(CFG, torch.device("cpu"))
+    fresh_d = {k: v.clone() for k, v in nets.d.state_dict().items()}
+    meta = {"commands": ["fork the shipped one"]}
+    step = continue_run(shipped, "shape", {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
+                        {"g": nets.opt_g, "d": nets.opt_d}, {"g": 1e-4, "d": 1e-4}, meta)
+    assert step == 2 and meta["commands"] == ["to 2", "fork the shipped one"]
+    for net in (nets.g, nets.g_ema):     # both start as the shipped (EMA) generator
+        assert all(torch.equal(v, parent["g_ema"][k]) for k, v in net.state_dict().items())
+    def same(a: dict, b: dict) -> bool:     # up to the half precision of a shipped critic
+        return all(torch.allclose(v.float(), b[k].float(), atol=1e-5, rtol=1e-3)
+                   for k, v in a.items())
+
+    assert not same(parent["d"], fresh_d)
+    assert same(nets.d.state_dict(), parent["d"] if with_critic else fresh_d)
+    assert not nets.opt_g.state and not nets.opt_d.state
+    done = train(dataclasses.replace(CFG, critic_warmup=1), Schedule(3, 1, 3, 3),
+                 tmp_path / "fork", shape_tensors(8, 32, 3), CLASSES, fork=shipped,
+                 meta={"commands": []}, ctx=CPU)
+    assert done == 3
+
+
+def test_critic_warmup_keeps_the_adversarial_loss_from_the_generator(tmp_path):
+    cfg = dataclasses.replace(CFG, critic_warmup=2)
+    train(cfg, Schedule(3, 1, 3, 3), tmp_path, shape_tensors(8, 32, 3), CLASSES,
+          meta={"commands": ["warm"]}, ctx=CPU)
+    log = read_log(tmp_path)
+    assert [r["g_adv"] == 0.0 for r in log] == [True, True, False]
+    assert all("d_wgan" in r for r in log)
+
+
+def test_a_critic_of_another_generator_is_refused(tmp_path):
+    source = tmp_path / "source"
+    _train(source, 2)
+    shipped = _ship(source, tmp_path / "ckpts", "--critic")
+    other = tmp_path / "other"
+    _train(other, 1)
+    _ship(other, tmp_path / "ckpts2")
+    (tmp_path / "ckpts2" / "shape.critic.pt").write_bytes((shipped.parent / "shape.critic.pt")
+                                                          .read_bytes())
+    with pytest.raises(RunStateError, match="another"):
+        train(CFG, Schedule(3, 1, 3, 3), tmp_path / "fork", shape_tensors(8, 32, 3), CLASSES,
+              fork=tmp_path / "ckpts2" / "shape.pt", meta={"commands": []}, ctx=CPU)
+
+
 def test_grow_adds_a_context_pyramid_to_a_forked_run(tmp_path):
     """--grow: the forked weights load into the wider model, the new modules start at their
     initial weights, and the grown generator gets a fresh optimizer."""

@@ -31,7 +31,8 @@ def training_parser(description: str, run_default: str, presets: Sequence[str],
     p.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on CPU")
     p.add_argument("--resume", action="store_true", help="continue from <run>/state.pt")
     p.add_argument("--fork", type=Path, default=None,
-                   help="start from another run's state.pt (or its dir) and continue in --run")
+                   help="start from another run's state.pt (or its dir), or from a released "
+                        "checkpoint (e.g. checkpoints/shape.pt), and continue in --run")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--sample-every", type=int, default=every)
     p.add_argument("--save-every", type=int, default=every)

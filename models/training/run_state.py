@@ -20,6 +20,8 @@ from models.training.widen import WidenError, load_widened
 
 FORMAT = "sketchfill-run-state"
 STATE_FILE = "state.pt"
+CRITIC_FORMAT = "sketchfill-critic"
+CHECKPOINT_FORMAT = "sketchfill-checkpoint"     # models.checkpoint.FORMAT (no import cycle)
 
 
 class RunStateError(Exception):
@@ -54,6 +56,57 @@ def load_run_state(path: Path, kind: str) -> dict[str, Any]:
     return state
 
 
+def critic_path(checkpoint: Path) -> Path:
+    """Where `models.release --critic` puts the critic beside a released generator."""
+    return checkpoint.with_name(f"{checkpoint.stem}.critic.pt")
+
+
+def save_critic(checkpoint: Path, kind: str, state_dict: dict[str, torch.Tensor],
+                generator_sha256: str) -> Path:
+    """The critic of a released run, in half precision (a fork only needs a critic that
+    knows roughly where real outlines lie; it keeps training), tied to its generator."""
+    path = critic_path(checkpoint)
+    half = {k: v.half() if v.is_floating_point() else v for k, v in state_dict.items()}
+    torch.save({"format": CRITIC_FORMAT, "kind": kind, "generator_sha256": generator_sha256,
+                "state_dict": half}, path)
+    return path
+
+
+def checkpoint_as_state(path: Path, data: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A released checkpoint as the start of a fork, for when the run that made it is gone:
+    its (EMA) generator becomes both the raw and the EMA generator, the critic comes from the
+    companion file of `models.release --critic` if there is one for this very generator
+    (else it starts fresh: see --critic-warmup), and the optimizers start fresh."""
+    from models.training.provenance import sha256_file
+
+    if data.get("kind") != kind:
+        raise RunStateError(f"{path}: holds a {data.get('kind')} network, expected {kind}")
+    generator = data["state_dict"]
+    nets = {"g": generator, "g_ema": generator}
+    companion = critic_path(path)
+    if companion.is_file():
+        critic = torch.load(companion, map_location="cpu", weights_only=True)
+        if critic.get("format") != CRITIC_FORMAT or critic.get("kind") != kind:
+            raise RunStateError(f"{companion}: not a {kind} critic")
+        if critic.get("generator_sha256") != sha256_file(path):
+            raise RunStateError(f"{companion}: belongs to another {path.name}")
+        nets["d"] = {k: v.float() if v.is_floating_point() else v
+                     for k, v in critic["state_dict"].items()}
+    provenance = data.get("provenance", {})
+    return {"format": FORMAT, "kind": kind, "step": int(provenance.get("steps", 0)),
+            "nets": nets, "optimizers": {}, "commands": list(provenance.get("commands", [])),
+            "model_config": data.get("config", {}), "from_checkpoint": str(path)}
+
+
+def load_fork_source(path: Path, kind: str) -> dict[str, Any]:
+    """A run state (file or run dir), or a released checkpoint (see checkpoint_as_state)."""
+    if path.is_file():
+        data = torch.load(path, map_location="cpu", weights_only=True)
+        if isinstance(data, dict) and data.get("format") == CHECKPOINT_FORMAT:
+            return checkpoint_as_state(path, data, kind)
+    return load_run_state(path, kind)
+
+
 def net_states(nets: dict[str, nn.Module]) -> dict[str, dict[str, torch.Tensor]]:
     return {name: {k: v.detach().cpu() for k, v in net.state_dict().items()}
             for name, net in nets.items()}
@@ -65,9 +118,14 @@ def restore_nets(state: dict[str, Any], nets: dict[str, nn.Module],
 
     `grow`: the networks may have modules the state lacks, or more channels (a larger
     model forked from a trained one); see models.training.widen. A grown network's
-    optimizer starts afresh, since its moments no longer line up with its parameters."""
+    optimizer starts afresh, since its moments no longer line up with its parameters.
+    A state made from a released checkpoint may lack the critic and the optimizers: those
+    start afresh too."""
     grown = set()
     for name, net in nets.items():
+        if name not in state["nets"] and "from_checkpoint" in state:
+            grown.add(name)
+            continue
         try:
             if grow:
                 if load_widened(net, state["nets"][name]):
@@ -79,7 +137,7 @@ def restore_nets(state: dict[str, Any], nets: dict[str, nn.Module],
         except (KeyError, RuntimeError) as err:
             raise RunStateError(f"cannot restore {name!r} (different config?): {err}") from err
     for name, opt in optimizers.items():
-        if name not in grown:
+        if name not in grown and name in state["optimizers"]:
             opt.load_state_dict(state["optimizers"][name])
 
 
@@ -94,11 +152,11 @@ def set_learning_rates(rates: dict[torch.optim.Optimizer, float]) -> None:
 def continue_run(source: Path, kind: str, nets: dict[str, nn.Module],
                  optimizers: dict[str, torch.optim.Optimizer], lrs: dict[str, float],
                  meta: dict[str, Any], grow: bool = False) -> int:
-    """Resume (source = the run itself) or fork (source = another run; it is only read):
-    load its networks and optimizers, apply this command's learning rates (`lrs`, by
+    """Resume (source = the run itself) or fork (source = another run, or a released
+    checkpoint; it is only read): load its networks and optimizers, apply this command's learning rates (`lrs`, by
     optimizer name), and put its commands before this one in `meta`. Returns its step.
     `grow`: see restore_nets."""
-    state = load_run_state(source, kind)
+    state = load_fork_source(source, kind)
     restore_nets(state, nets, optimizers, grow)
     set_learning_rates({optimizers[name]: lr for name, lr in lrs.items()})
     meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
