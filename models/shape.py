@@ -41,6 +41,9 @@ class ShapeConfig:
                                     # sees the sketch at the output size; 0 = as released.
                                     # Tried on FAST at 64 px, no gain (README); it is the
                                     # output head of a generator with trunk_size < size
+    refine_blocks: int = 1          # residual blocks in that refiner: each one widens its
+                                    # view at the output size by 4 px (1 block: 9 px), so
+                                    # it can follow a curve, not only a pixel's neighbours
     trunk_size: int = 0             # >0: the trunk (stages, sketch processors, pyramid) runs at
                                     # this side on the sketch shrunk to it, and its output is
                                     # upsampled to `size`; 0 = size. Grows a trained trunk to a
@@ -113,7 +116,8 @@ class ShapeGenerator(nn.Module):
                 context_injector(c, w) for c, w in zip(self.context.widths, widths[:-1]))
         self.conv_img = nn.Conv2d(widths[-1], cfg.out_channels, 3, padding=1)
         self.refiner = (FullSizeRefiner(widths[-1], cfg.sketch_channels, cfg.refine_width,
-                                        cfg.out_channels) if cfg.refine_width else None)
+                                        cfg.out_channels, cfg.refine_blocks)
+                        if cfg.refine_width else None)
 
     def embed(self, label: torch.Tensor) -> torch.Tensor:
         """Unit-length class embedding [B,E]. A float [B,E] label is taken as an embedding

@@ -262,6 +262,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="sketch pyramid width (ShapeConfig.context_width); default: the preset's")
     p.add_argument("--refine-width", type=int, default=None,
                    help="full-size refiner width (ShapeConfig.refine_width); default: the preset's")
+    p.add_argument("--refine-blocks", type=int, default=None,
+                   help="residual blocks in the full-size refiner (ShapeConfig.refine_blocks); "
+                        "with --grow the new ones start as the identity")
     p.add_argument("--ngf", type=int, default=None,
                    help="generator base width (ShapeConfig.ngf); default: the preset's")
     p.add_argument("--ndf", type=int, default=None,
@@ -293,6 +296,7 @@ def model_config(args: argparse.Namespace) -> ShapeConfig:
     preset's value. A soft-outline generator is told so: the engine thins its output."""
     model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
     chosen = {"context_width": args.context_width, "refine_width": args.refine_width,
+              "refine_blocks": args.refine_blocks,
               "ngf": args.ngf, "ndf": args.ndf, "agnostic": args.agnostic_share > 0 or None}
     model = dataclasses.replace(model, **{k: v for k, v in chosen.items() if v is not None})
     if args.size is None or args.size == model.size:
