@@ -71,6 +71,9 @@ class ShapeTrainConfig:
     critic_warmup: int = 0          # first steps of this command in which G ignores the
                                     # critic while it trains (a fork from a released
                                     # checkpoint brings a fresh or half-precision critic)
+    adv_ramp: int = 0               # then the generator's adversarial weight grows linearly
+                                    # to adv_weight over this many steps (a critic trained
+                                    # alone is far ahead; its full weight would jolt G)
 
 
 @dataclass
@@ -155,14 +158,22 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     return {"g_adv": adv.item(), "g_rec": rec.item()}
 
 
+def generator_adv_weight(cfg: ShapeTrainConfig, step: int, start: int) -> float:
+    """The adversarial weight of the generator at `step` of a command that began at `start`:
+    0 during the critic warm-up, then a linear ramp to cfg.adv_weight."""
+    since = step - start - cfg.critic_warmup
+    if since <= 0:
+        return 0.0
+    return cfg.adv_weight * min(1.0, since / cfg.adv_ramp) if cfg.adv_ramp else cfg.adv_weight
+
+
 def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
-               ctx: DistContext, critic_ready: int = 0) -> dict[str, float]:
-    """One critic and one generator update; before step `critic_ready` the generator does
-    not listen to the critic yet."""
+               ctx: DistContext, start: int = 0) -> dict[str, float]:
+    """One critic and one generator update (`start`: the step this command began at)."""
     batch = [t.to(ctx.device) for t in batch]
     # adv_weight 0 = reconstruction-only phase (a warm-up): the critic is not trained or run.
     out = d_step(nets, cfg, batch, step, ctx) if cfg.adv_weight > 0 else {}
-    out.update(g_step(nets, cfg, batch, ctx, cfg.adv_weight if step > critic_ready else 0.0))
+    out.update(g_step(nets, cfg, batch, ctx, generator_adv_weight(cfg, step, start)))
     update_ema(nets.g_ema, nets.g, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
     return out
 
@@ -217,9 +228,8 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
     def on_save(step: int) -> None:
         save_run_state(run_dir, run_payload(nets, cfg, step, classes, meta))
 
-    critic_ready = start + cfg.critic_warmup
     return run_steps(start, sched, batches, ctx, run_dir,
-                     lambda batch, step: train_step(nets, cfg, batch, step, ctx, critic_ready),
+                     lambda batch, step: train_step(nets, cfg, batch, step, ctx, start),
                      on_samples, on_save)
 
 
@@ -279,6 +289,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--critic-warmup", type=int, default=d.critic_warmup,
                    help="steps at the start of this command in which only the critic listens "
                         "to the adversarial loss (after --fork from a released checkpoint)")
+    p.add_argument("--adv-ramp", type=int, default=d.adv_ramp,
+                   help="steps after --critic-warmup over which the generator's adversarial "
+                        "weight grows linearly from 0 to --adv-weight")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--no-quickdraw", action="store_true", help="outlines only, no Quick Draw")
     p.add_argument("--agnostic-share", type=float, default=0.0,
@@ -338,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            rec_pixel_weight=args.rec_pixel_weight,
                            ink_weight=args.ink_weight, miss_weight=args.miss_weight,
                            seed=args.seed, cpu_bf16=args.cpu_bf16,
-                           critic_warmup=args.critic_warmup)
+                           critic_warmup=args.critic_warmup, adv_ramp=args.adv_ramp)
     root = args.data or default_data_root()
     train_set = training_set(args, root, model.size)
     test_set = ShapeDataset(root, classes=train_set.classes, size=model.size, split="test",

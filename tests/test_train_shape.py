@@ -144,6 +144,14 @@ def test_critic_warmup_keeps_the_adversarial_loss_from_the_generator(tmp_path):
     assert all("d_wgan" in r for r in log)
 
 
+def test_the_generator_listens_to_the_critic_after_the_warmup_then_ramps_up():
+    from models.train_shape import generator_adv_weight
+    cfg = dataclasses.replace(CFG, adv_weight=2.0, critic_warmup=10, adv_ramp=4)
+    weights = [generator_adv_weight(cfg, step, 100) for step in range(101, 117)]
+    assert weights == [0.0] * 10 + [0.5, 1.0, 1.5, 2.0, 2.0, 2.0]
+    assert generator_adv_weight(CFG, 1, 0) == CFG.adv_weight
+
+
 def test_a_critic_of_another_generator_is_refused(tmp_path):
     source = tmp_path / "source"
     _train(source, 2)
