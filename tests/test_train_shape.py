@@ -135,13 +135,23 @@ def test_fork_from_a_released_checkpoint(tmp_path, with_critic):
     assert done == 3
 
 
-def test_critic_warmup_keeps_the_adversarial_loss_from_the_generator(tmp_path):
+def test_critic_warmup_trains_the_critic_alone_then_both(tmp_path):
+    _train(tmp_path / "source", 2)
     cfg = dataclasses.replace(CFG, critic_warmup=2)
-    train(cfg, Schedule(3, 1, 3, 3), tmp_path, shape_tensors(8, 32, 3), CLASSES,
-          meta={"commands": ["warm"]}, ctx=CPU)
-    log = read_log(tmp_path)
-    assert [r["g_adv"] == 0.0 for r in log] == [True, True, False]
-    assert all("d_wgan" in r for r in log)
+    warm = tmp_path / "warm"
+    train(cfg, Schedule(4, 1, 4, 4), warm, shape_tensors(8, 32, 3), CLASSES,
+          fork=tmp_path / "source", meta={"commands": ["warm up to 4"]}, ctx=CPU)
+    parent = load_run_state(tmp_path / "source", "shape")["nets"]
+    weights = [k for k in parent["g"] if not k.endswith(("._u", "._v"))]  # not power iteration
+    assert all(torch.equal(load_run_state(warm, "shape")["nets"]["g"][k], parent["g"][k])
+               for k in weights)                       # the generator stayed put ...
+    assert not all(torch.equal(v, parent["d"][k])     # ... while the critic learned
+                   for k, v in load_run_state(warm, "shape")["nets"]["d"].items())
+    train(cfg, Schedule(5, 1, 5, 5), tmp_path / "after", shape_tensors(8, 32, 3), CLASSES,
+          fork=warm, meta={"commands": []}, ctx=CPU)
+    log = read_log(tmp_path / "after")
+    # A fork's warm-up counts from where it starts: 4 and 5 are warm-up steps again here.
+    assert all("d_wgan" in r and "g_rec" not in r for r in log)
 
 
 def test_the_generator_listens_to_the_critic_after_the_warmup_then_ramps_up():
