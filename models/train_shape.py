@@ -257,6 +257,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--k-best", type=int, default=d.k_best)
     p.add_argument("--lr", type=float, default=d.lr_g, help="both networks")
+    p.add_argument("--lr-d", type=float, default=None,
+                   help="the critic's own rate (default: --lr); e.g. a fast critic beside a "
+                        "slow generator while a fresh critic catches up")
     p.add_argument("--gamma", type=float, default=d.gamma)
     p.add_argument("--penalty-every", type=int, default=d.penalty_every)
     p.add_argument("--rec-weight", type=float, default=d.rec_weight)
@@ -327,6 +330,22 @@ def model_config(args: argparse.Namespace) -> ShapeConfig:
                                critic_size=model.size)
 
 
+def train_config(args: argparse.Namespace, model: ShapeConfig) -> ShapeTrainConfig:
+    """The command line's training settings."""
+    return ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
+                            lr_g=args.lr, lr_d=args.lr if args.lr_d is None else args.lr_d,
+                            gamma=args.gamma,
+                            penalty_every=args.penalty_every,
+                            rec_weight=args.rec_weight, adv_weight=args.adv_weight,
+                            rec_mean_share=args.rec_mean_share, rec_radius=args.rec_radius,
+                            rec_target_radius=args.rec_target_radius,
+                            rec_kind=args.rec_kind, rec_sigma=args.rec_sigma,
+                            rec_pixel_weight=args.rec_pixel_weight,
+                            ink_weight=args.ink_weight, miss_weight=args.miss_weight,
+                            seed=args.seed, cpu_bf16=args.cpu_bf16,
+                            critic_warmup=args.critic_warmup, adv_ramp=args.adv_ramp)
+
+
 def training_set(args: argparse.Namespace, root: Path, size: int) -> Dataset:
     """The class data (outlines and the classes' Quick Draw drawings), with Quick Draw's
     other classes mixed in at --agnostic-share."""
@@ -347,17 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     set_up_process(args)
     model = model_config(args)
-    cfg = ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
-                           lr_g=args.lr, lr_d=args.lr, gamma=args.gamma,
-                           penalty_every=args.penalty_every,
-                           rec_weight=args.rec_weight, adv_weight=args.adv_weight,
-                           rec_mean_share=args.rec_mean_share, rec_radius=args.rec_radius,
-                           rec_target_radius=args.rec_target_radius,
-                           rec_kind=args.rec_kind, rec_sigma=args.rec_sigma,
-                           rec_pixel_weight=args.rec_pixel_weight,
-                           ink_weight=args.ink_weight, miss_weight=args.miss_weight,
-                           seed=args.seed, cpu_bf16=args.cpu_bf16,
-                           critic_warmup=args.critic_warmup, adv_ramp=args.adv_ramp)
+    cfg = train_config(args, model)
     root = args.data or default_data_root()
     train_set = training_set(args, root, model.size)
     test_set = ShapeDataset(root, classes=train_set.classes, size=model.size, split="test",

@@ -60,3 +60,15 @@ def test_class_count_mismatch_is_reported(capsys):
     assert cli.classes_match(21, "fast", 21)
     assert not cli.classes_match(3, "fast", 21)
     assert "data has 3 classes, preset 'fast' expects 21" in capsys.readouterr().err
+
+
+def test_shape_flags_for_a_fork_of_a_released_checkpoint_reach_the_config():
+    args = train_shape.parse_args(["--lr", "1e-4", "--lr-d", "3e-4", "--critic-warmup", "400",
+                                   "--adv-ramp", "300", "--refine-width", "16",
+                                   "--refine-blocks", "3", "--size", "128"])
+    model = train_shape.model_config(args)
+    cfg = train_shape.train_config(args, model)
+    assert (cfg.lr_g, cfg.lr_d, cfg.critic_warmup, cfg.adv_ramp) == (1e-4, 3e-4, 400, 300)
+    assert (model.refine_width, model.refine_blocks) == (16, 3)
+    plain = train_shape.train_config(train_shape.parse_args(["--lr", "5e-4"]), model)
+    assert plain.lr_g == plain.lr_d == 5e-4
