@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -36,7 +37,8 @@ from models.training.ema import ema_decay_at, make_ema, update_ema
 from models.training.loop import Schedule, autocast, run_steps
 from models.training.quick_metrics import class_centroids, render_metrics
 from models.training.run_log import save_grid
-from models.training.run_state import continue_run, load_run_state, net_states, save_run_state
+from models.training.run_state import RunStateError, continue_run, load_run_state, net_states, \
+    save_run_state
 
 PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, "tiny": TINY_APPEARANCE}
 KIND = "appearance"
@@ -277,6 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               fork=args.fork, meta=meta, sample_set=test_set, ctx=ctx)
         if args.eval and ctx.is_main:
             print(json.dumps(evaluate_run(args.run, train_set, test_set)))
+    except RunStateError as err:    # a run to resume or fork that cannot be used
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     finally:
         shutdown(ctx)
     return 0

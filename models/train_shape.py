@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -34,7 +35,8 @@ from models.training.ema import ema_decay_at, make_ema, update_ema
 from models.training.loop import Schedule, autocast, run_steps
 from models.training.quick_metrics import completion_metrics
 from models.training.run_log import save_grid
-from models.training.run_state import continue_run, load_run_state, net_states, save_run_state
+from models.training.run_state import RunStateError, continue_run, load_run_state, net_states, \
+    save_run_state
 
 PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, "tiny": TINY_SHAPE}
 KIND = "shape"
@@ -384,6 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               fork=args.fork, meta=meta, grow=args.grow, sample_set=test_set, ctx=ctx)
         if args.eval and ctx.is_main:
             print(json.dumps(evaluate_run(args.run, test_set)))
+    except RunStateError as err:    # a run to resume or fork that cannot be used
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     finally:
         shutdown(ctx)
     return 0

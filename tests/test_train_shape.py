@@ -272,3 +272,16 @@ def test_two_ranks_with_gloo_under_torchrun(tmp_path):
     state = load_run_state(tmp_path / "run", "shape")
     assert state["step"] == 2 and state["classes"] == list(CLASSES)
     assert state["model_config"]["soft_output"] is True     # the engine will thin its output
+
+
+def test_a_fork_from_an_unusable_file_ends_with_a_message_not_a_traceback(tmp_path, capsys,
+                                                                           monkeypatch):
+    from models.train_shape import main
+    monkeypatch.setenv("SKETCHFILL_CACHE", str(tmp_path / "cache"))
+    data = write_data_root(tmp_path / "data")
+    broken = tmp_path / "shape.pt"
+    broken.write_bytes(b"not a checkpoint at all")
+    code = main(["--preset", "tiny", "--data", str(data), "--run", str(tmp_path / "run"),
+                 "--fork", str(broken), "--steps", "1", "--no-quickdraw", "--threads", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "error:" in err and "not readable" in err and "Traceback" not in err

@@ -43,12 +43,20 @@ def save_run_state(run_dir: Path, payload: dict[str, Any]) -> Path:
     return path
 
 
+def _read(path: Path) -> Any:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for truncated or foreign files
+        raise RunStateError(f"{path}: not readable (truncated or corrupt?): "
+                            f"{type(err).__name__}") from err
+
+
 def load_run_state(path: Path, kind: str) -> dict[str, Any]:
     """Read a state file (or `<dir>/state.pt`) and check it belongs to a `kind` run."""
     path = path / STATE_FILE if path.is_dir() else path
     if not path.is_file():
         raise RunStateError(f"{path}: no run state to resume from")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = _read(path)
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise RunStateError(f"{path}: not a Sketch & Fill run state")
     if state.get("kind") != kind:
@@ -85,8 +93,9 @@ def checkpoint_as_state(path: Path, data: dict[str, Any], kind: str) -> dict[str
     nets = {"g": generator, "g_ema": generator}
     companion = critic_path(path)
     if companion.is_file():
-        critic = torch.load(companion, map_location="cpu", weights_only=True)
-        if critic.get("format") != CRITIC_FORMAT or critic.get("kind") != kind:
+        critic = _read(companion)
+        if not isinstance(critic, dict) or (critic.get("format"), critic.get("kind")) != (
+                CRITIC_FORMAT, kind):
             raise RunStateError(f"{companion}: not a {kind} critic")
         if critic.get("generator_sha256") != sha256_file(path):
             raise RunStateError(f"{companion}: belongs to another {path.name}")
@@ -101,7 +110,7 @@ def checkpoint_as_state(path: Path, data: dict[str, Any], kind: str) -> dict[str
 def load_fork_source(path: Path, kind: str) -> dict[str, Any]:
     """A run state (file or run dir), or a released checkpoint (see checkpoint_as_state)."""
     if path.is_file():
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        data = _read(path)
         if isinstance(data, dict) and data.get("format") == CHECKPOINT_FORMAT:
             return checkpoint_as_state(path, data, kind)
     return load_run_state(path, kind)
@@ -153,9 +162,9 @@ def continue_run(source: Path, kind: str, nets: dict[str, nn.Module],
                  optimizers: dict[str, torch.optim.Optimizer], lrs: dict[str, float],
                  meta: dict[str, Any], grow: bool = False) -> int:
     """Resume (source = the run itself) or fork (source = another run, or a released
-    checkpoint; it is only read): load its networks and optimizers, apply this command's learning rates (`lrs`, by
-    optimizer name), and put its commands before this one in `meta`. Returns its step.
-    `grow`: see restore_nets."""
+    checkpoint; it is only read): load its networks and optimizers, apply this command's
+    learning rates (`lrs`, by optimizer name), and put its commands before this one in
+    `meta`. Returns its step. `grow`: see restore_nets."""
     state = load_fork_source(source, kind)
     restore_nets(state, nets, optimizers, grow)
     set_learning_rates({optimizers[name]: lr for name, lr in lrs.items()})
