@@ -16,12 +16,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from models.checkpoint import FORMAT as CHECKPOINT_FORMAT
+from models.training.provenance import sha256_file
 from models.training.widen import WidenError, load_widened
 
 FORMAT = "sketchfill-run-state"
 STATE_FILE = "state.pt"
 CRITIC_FORMAT = "sketchfill-critic"
-CHECKPOINT_FORMAT = "sketchfill-checkpoint"     # models.checkpoint.FORMAT (no import cycle)
 
 
 class RunStateError(Exception):
@@ -56,7 +57,10 @@ def load_run_state(path: Path, kind: str) -> dict[str, Any]:
     path = path / STATE_FILE if path.is_dir() else path
     if not path.is_file():
         raise RunStateError(f"{path}: no run state to resume from")
-    state = _read(path)
+    return _checked(path, _read(path), kind)
+
+
+def _checked(path: Path, state: Any, kind: str) -> dict[str, Any]:
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise RunStateError(f"{path}: not a Sketch & Fill run state")
     if state.get("kind") != kind:
@@ -85,8 +89,6 @@ def checkpoint_as_state(path: Path, data: dict[str, Any], kind: str) -> dict[str
     its (EMA) generator becomes both the raw and the EMA generator, the critic comes from the
     companion file of `models.release --critic` if there is one for this very generator
     (else it starts fresh: see --critic-warmup), and the optimizers start fresh."""
-    from models.training.provenance import sha256_file
-
     if data.get("kind") != kind:
         raise RunStateError(f"{path}: holds a {data.get('kind')} network, expected {kind}")
     generator = data["state_dict"]
@@ -109,11 +111,12 @@ def checkpoint_as_state(path: Path, data: dict[str, Any], kind: str) -> dict[str
 
 def load_fork_source(path: Path, kind: str) -> dict[str, Any]:
     """A run state (file or run dir), or a released checkpoint (see checkpoint_as_state)."""
-    if path.is_file():
-        data = _read(path)
-        if isinstance(data, dict) and data.get("format") == CHECKPOINT_FORMAT:
-            return checkpoint_as_state(path, data, kind)
-    return load_run_state(path, kind)
+    if not path.is_file():
+        return load_run_state(path, kind)
+    data = _read(path)      # read once: a run state is over 100 MB
+    if isinstance(data, dict) and data.get("format") == CHECKPOINT_FORMAT:
+        return checkpoint_as_state(path, data, kind)
+    return _checked(path, data, kind)
 
 
 def net_states(nets: dict[str, nn.Module]) -> dict[str, dict[str, torch.Tensor]]:
