@@ -10,37 +10,13 @@ import cv2
 import numpy as np
 
 from app.document import PAPER, Stroke
+from models.data.skeleton import thin  # Zhang-Suen, shared with the engine's ridges
 
 INK_THRESHOLD = 128  # gray below this is ink (the engine's outlines are soft-edged)
 MIN_PIXELS = 6  # skeleton pieces shorter than this are specks, not lines
 SIMPLIFY_PX = 0.8  # Douglas-Peucker tolerance in canvas pixels
 LINE_IMAGE_MEDIAN = 200  # an image whose median gray is this light is read as a line drawing
 _NEIGHBOURS = ((-1, 0), (0, 1), (1, 0), (0, -1), (-1, 1), (1, 1), (1, -1), (-1, -1))  # 4- first
-
-
-def thin(mask: np.ndarray) -> np.ndarray:
-    """Zhang-Suen thinning of a (H, W) bool mask to a 1-px-wide skeleton (bool)."""
-    img = np.pad(mask.astype(np.uint8), 1)
-    while True:
-        changed = _thin_pass(img, 0) | _thin_pass(img, 1)
-        if not changed:
-            return img[1:-1, 1:-1].astype(bool)
-
-
-def _thin_pass(img: np.ndarray, step: int) -> bool:
-    # P2..P9 clockwise from north, as in Zhang & Suen (1984)
-    p = [img[:-2, 1:-1], img[:-2, 2:], img[1:-1, 2:], img[2:, 2:],
-         img[2:, 1:-1], img[2:, :-2], img[1:-1, :-2], img[:-2, :-2]]  # fmt: skip
-    count = sum(q.astype(np.int32) for q in p)
-    transitions = sum(((p[i] == 0) & (p[(i + 1) % 8] == 1)).astype(np.int32) for i in range(8))
-    p2, p4, p6, p8 = p[0], p[2], p[4], p[6]
-    if step == 0:
-        side = (p2 * p4 * p6 == 0) & (p4 * p6 * p8 == 0)
-    else:
-        side = (p2 * p4 * p8 == 0) & (p2 * p6 * p8 == 0)
-    remove = (img[1:-1, 1:-1] == 1) & (count >= 2) & (count <= 6) & (transitions == 1) & side
-    img[1:-1, 1:-1][remove] = 0
-    return bool(remove.any())
 
 
 def polylines(skeleton: np.ndarray) -> list[np.ndarray]:

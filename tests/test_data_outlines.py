@@ -92,6 +92,41 @@ def test_thin_gives_one_pixel_lines():
     assert (sk.neighbour_count(skel)[skel] <= 2).all()
 
 
+def _zhang_suen_by_the_book(mask: np.ndarray) -> np.ndarray:
+    """Zhang & Suen (1984) written pixel by pixel, as a reference for the table-driven thin()."""
+    img = np.pad(mask.astype(int), 1)
+    while True:
+        changed = False
+        for step in (0, 1):
+            delete = []
+            for y, x in zip(*np.nonzero(img)):
+                p = [img[y - 1, x], img[y - 1, x + 1], img[y, x + 1], img[y + 1, x + 1],
+                     img[y + 1, x], img[y + 1, x - 1], img[y, x - 1], img[y - 1, x - 1]]
+                a = sum(p[i] == 0 and p[(i + 1) % 8] == 1 for i in range(8))
+                p2, p4, p6, p8 = p[0], p[2], p[4], p[6]
+                side = (p2 * p4 * p6 == 0 and p4 * p6 * p8 == 0) if step == 0 else (
+                    p2 * p4 * p8 == 0 and p2 * p6 * p8 == 0)
+                if 2 <= sum(p) <= 6 and a == 1 and side:
+                    delete.append((y, x))
+            for y, x in delete:
+                img[y, x] = 0
+            changed |= bool(delete)
+        if not changed:
+            return img[1:-1, 1:-1].astype(bool)
+
+
+def test_thin_matches_the_textbook_rule():
+    rng = np.random.default_rng(3)
+    mask = np.zeros((48, 48), np.uint8)
+    for _ in range(4):
+        cv2.line(mask, tuple(map(int, rng.integers(0, 48, 2))), tuple(map(int, rng.integers(0, 48, 2))),
+                 1, int(rng.integers(1, 6)))
+    cv2.circle(mask, (24, 24), 14, 1, 3)
+    mask = (mask > 0) | (rng.random((48, 48)) < 0.1)   # specks and touching edges too
+    mask[0, :] = mask[:, -1] = True
+    assert (sk.thin(mask) == _zhang_suen_by_the_book(mask)).all()
+
+
 def test_segments_cover_skeleton_and_split_at_junctions():
     skel = np.zeros((30, 30), bool)
     skel[15, 2:28] = True

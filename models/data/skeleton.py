@@ -17,32 +17,50 @@ PEN_GAIN = 1.6
 
 
 def thin(mask: np.ndarray) -> np.ndarray:
-    """Zhang-Suen thinning (CACM 1984), vectorised. mask: bool (H,W) -> bool (H,W) 1-px lines.
+    """Zhang-Suen thinning (CACM 1984). mask: bool (H,W) -> bool (H,W) 1-px lines.
 
-    cv2.ximgproc is not in the headless wheel, so this is the textbook two-sub-step rule.
+    cv2.ximgproc is not in the headless wheel, so this is the textbook two-sub-step rule,
+    decided by a table over each ink pixel's 8-neighbour code (_ZS_REMOVE). Only ink pixels
+    are visited: lines cover a few % of an image, so this is ~10x faster than whole-image
+    passes (the thinning was most of the live completion's post-processing).
     """
-    img = np.pad(mask.astype(np.uint8), 1)
+    h, w = mask.shape
+    img = np.pad(mask.astype(np.uint8), 1).ravel()
+    offsets = [dy * (w + 2) + dx for dy, dx in _NEIGHBOURS]  # in the padded, flat image
+    ink = np.flatnonzero(img)
     while True:
         changed = False
         for step in (0, 1):
-            p = [_shift(img, dy, dx) for dy, dx in _NEIGHBOURS]  # P2..P9, each (H+2,W+2)
-            b = sum(p)
-            a = sum(((p[i] == 0) & (p[(i + 1) % 8] == 1)).astype(np.uint8) for i in range(8))
-            if step == 0:
-                side = (p[0] * p[2] * p[4] == 0) & (p[2] * p[4] * p[6] == 0)
-            else:
-                side = (p[0] * p[2] * p[6] == 0) & (p[0] * p[4] * p[6] == 0)
-            remove = (img == 1) & (b >= 2) & (b <= 6) & (a == 1) & side
+            code = np.zeros(ink.size, np.uint8)
+            for bit, off in enumerate(offsets):
+                code |= img[ink + off] << bit
+            remove = _ZS_REMOVE[step][code]
             if remove.any():
-                img[remove] = 0
+                img[ink[remove]] = 0          # decided on the image before this sub-step
+                ink = ink[~remove]
                 changed = True
         if not changed:
-            return img[1:-1, 1:-1].astype(bool)
+            return img.reshape(h + 2, w + 2)[1:-1, 1:-1].astype(bool)
 
 
-def _shift(img: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    # out[y, x] = img[y + dy, x + dx]; the 1-px zero border of img makes wrap-around harmless.
-    return np.roll(img, (-dy, -dx), axis=(0, 1))
+def _removal_table(step: int) -> np.ndarray:
+    """bool (256,): for each 8-neighbour code (bit i = P(i+2), the i-th of _NEIGHBOURS), whether a
+    Zhang-Suen sub-step ``step`` deletes the pixel: 2..6 ink neighbours, exactly one 0->1
+    transition around the ring, and the sub-step's two side conditions."""
+    table = np.zeros(256, bool)
+    for code in range(256):
+        p = [(code >> i) & 1 for i in range(8)]  # P2..P9
+        ink = sum(p)
+        transitions = sum(p[i] == 0 and p[(i + 1) % 8] == 1 for i in range(8))
+        if step == 0:
+            side = p[0] * p[2] * p[4] == 0 and p[2] * p[4] * p[6] == 0
+        else:
+            side = p[0] * p[2] * p[6] == 0 and p[0] * p[4] * p[6] == 0
+        table[code] = 2 <= ink <= 6 and transitions == 1 and side
+    return table
+
+
+_ZS_REMOVE = (_removal_table(0), _removal_table(1))
 
 
 def neighbour_count(skel: np.ndarray) -> np.ndarray:
