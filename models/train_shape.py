@@ -78,6 +78,9 @@ class ShapeTrainConfig:
     adv_ramp: int = 0               # then the generator's adversarial weight grows linearly
                                     # to adv_weight over this many steps (a critic trained
                                     # alone is far ahead; its full weight would jolt G)
+    train_only: str = ""            # "refiner": only the full-size refiner learns, the trunk
+                                    # stays as forked (it decides where lines go; the refiner
+                                    # only places them finely, so what the trunk knows is kept)
 
 
 @dataclass
@@ -95,6 +98,22 @@ def build_nets(cfg: ShapeTrainConfig, device: torch.device) -> ShapeNets:
     return ShapeNets(g, d, make_ema(g),
                      torch.optim.Adam(g.parameters(), cfg.lr_g, betas=cfg.betas),
                      torch.optim.Adam(d.parameters(), cfg.lr_d, betas=cfg.betas))
+
+
+TRAINABLE_PARTS = ("refiner",)
+
+
+def freeze_all_but(g: ShapeGenerator, part: str) -> None:
+    """Freeze every generator weight outside `part` ("" = train everything). Frozen weights
+    get no gradient, so Adam leaves them (and the EMA keeps them) exactly as they are."""
+    if not part:
+        return
+    if part not in TRAINABLE_PARTS or getattr(g, part, None) is None:
+        raise ValueError(f"--train-only {part!r}: this generator has no such part "
+                         f"(choices: {', '.join(TRAINABLE_PARTS)}; the refiner needs "
+                         "--refine-width)")
+    g.requires_grad_(False)
+    getattr(g, part).requires_grad_(True)
 
 
 def critic_target(cfg: ShapeTrainConfig, full: torch.Tensor) -> torch.Tensor:
@@ -222,6 +241,7 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
                              {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
                              {"g": nets.opt_g, "d": nets.opt_d},
                              {"g": cfg.lr_g, "d": cfg.lr_d}, meta, grow=grow and not resume)
+    freeze_all_but(nets.g, cfg.train_only)
     broadcast_weights(nets.g, ctx)
     broadcast_weights(nets.d, ctx)
     torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)   # noise stream
@@ -303,6 +323,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--adv-ramp", type=int, default=d.adv_ramp,
                    help="steps after --critic-warmup over which the generator's adversarial "
                         "weight grows linearly from 0 to --adv-weight")
+    p.add_argument("--train-only", choices=TRAINABLE_PARTS, default=None,
+                   help="train only this part of the generator (with --fork: the rest stays "
+                        "as forked, e.g. a deeper --refine-blocks refiner over a kept trunk)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--no-quickdraw", action="store_true", help="outlines only, no Quick Draw")
     p.add_argument("--agnostic-share", type=float, default=0.0,
@@ -345,7 +368,8 @@ def train_config(args: argparse.Namespace, model: ShapeConfig) -> ShapeTrainConf
                             rec_pixel_weight=args.rec_pixel_weight,
                             ink_weight=args.ink_weight, miss_weight=args.miss_weight,
                             seed=args.seed, cpu_bf16=args.cpu_bf16,
-                            critic_warmup=args.critic_warmup, adv_ramp=args.adv_ramp)
+                            critic_warmup=args.critic_warmup, adv_ramp=args.adv_ramp,
+                            train_only=args.train_only or "")
 
 
 def training_set(args: argparse.Namespace, root: Path, size: int) -> Dataset:

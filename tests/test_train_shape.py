@@ -229,6 +229,33 @@ def test_grow_to_a_finer_output_keeps_the_trunk_and_the_critic(tmp_path):
                  resume=True, meta={"commands": ["to 5"]}, ctx=CPU) == 5
 
 
+def test_train_only_the_refiner_keeps_the_trunk_exactly(tmp_path):
+    """--train-only refiner: the forked raw trunk is bit-for-bit unchanged (the EMA's only
+    moves towards it), the refiner learns; a generator without one is refused."""
+    m = TINY_SHAPE
+    fine = dataclasses.replace(CFG, model=dataclasses.replace(
+        m, size=2 * m.size, trunk_size=m.size, critic_size=m.size, refine_width=2))
+    data = shape_tensors(8, 2 * m.size, 3)
+    train(fine, Schedule(2, 1, 2, 2), tmp_path / "source", data, CLASSES,
+          meta={"commands": ["to 2"]}, ctx=CPU)
+    only = dataclasses.replace(fine, train_only="refiner")
+    train(only, Schedule(5, 1, 5, 5), tmp_path / "fork", data, CLASSES,
+          fork=tmp_path / "source", meta={"commands": ["refiner to 5"]}, ctx=CPU)
+    parent = load_run_state(tmp_path / "source", "shape")["nets"]
+    child = load_run_state(tmp_path / "fork", "shape")["nets"]
+    trunk = [k for k in parent["g"] if not k.startswith("refiner.")
+             and not k.endswith(("._u", "._v"))]                # not power iteration
+    assert trunk and all(torch.equal(child["g"][k], parent["g"][k]) for k in trunk)
+    for k in trunk:   # the EMA's trunk only closes in on the (fixed) raw one
+        before, after = (parent["g_ema"][k] - parent["g"][k]), (child["g_ema"][k] - parent["g"][k])
+        assert (after.abs() <= before.abs() + 1e-7).all()
+    assert not all(torch.equal(child["g"][k], parent["g"][k])
+                   for k in parent["g"] if k.startswith("refiner."))
+    with pytest.raises(ValueError, match="no such part"):
+        train(dataclasses.replace(CFG, train_only="refiner"), Schedule(1, 1, 1, 1),
+              tmp_path / "none", shape_tensors(8, 32, 3), CLASSES, meta={}, ctx=CPU)
+
+
 def test_grow_into_an_agnostic_network_keeps_every_class(tmp_path):
     """--grow --agnostic-share: a trained run forks into a network with a "no listed class"
     row; each class still draws exactly what it drew, and label -1 items train it."""
