@@ -78,9 +78,9 @@ class ShapeTrainConfig:
     adv_ramp: int = 0               # then the generator's adversarial weight grows linearly
                                     # to adv_weight over this many steps (a critic trained
                                     # alone is far ahead; its full weight would jolt G)
-    train_only: str = ""            # "refiner": only the full-size refiner learns, the trunk
-                                    # stays as forked (it decides where lines go; the refiner
-                                    # only places them finely, so what the trunk knows is kept)
+    train_only: str = ""            # "refiner": only the full-size refiner learns, the trunk's
+                                    # weights stay as forked (it decides where lines go; the
+                                    # refiner only places them finely, so what it knows is kept)
 
 
 @dataclass
@@ -105,7 +105,8 @@ TRAINABLE_PARTS = ("refiner",)
 
 def freeze_all_but(g: ShapeGenerator, part: str) -> None:
     """Freeze every generator weight outside `part` ("" = train everything). Frozen weights
-    get no gradient, so Adam leaves them (and the EMA keeps them) exactly as they are."""
+    get no gradient, so Adam leaves them exactly as they are (their spectral-norm estimates
+    still refine by power iteration, as in any training forward pass)."""
     if not part:
         return
     if part not in TRAINABLE_PARTS or getattr(g, part, None) is None:
@@ -357,6 +358,9 @@ def model_config(args: argparse.Namespace) -> ShapeConfig:
 
 def train_config(args: argparse.Namespace, model: ShapeConfig) -> ShapeTrainConfig:
     """The command line's training settings."""
+    if args.train_only == "refiner" and not model.refine_width:
+        raise SystemExit("--train-only refiner: this model has no full-size refiner "
+                         "(give --refine-width, or fork a run that has one)")
     return ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
                             lr_g=args.lr, lr_d=args.lr if args.lr_d is None else args.lr_d,
                             gamma=args.gamma,

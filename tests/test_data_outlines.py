@@ -119,8 +119,8 @@ def test_thin_matches_the_textbook_rule():
     rng = np.random.default_rng(3)
     mask = np.zeros((48, 48), np.uint8)
     for _ in range(4):
-        cv2.line(mask, tuple(map(int, rng.integers(0, 48, 2))), tuple(map(int, rng.integers(0, 48, 2))),
-                 1, int(rng.integers(1, 6)))
+        ends = [tuple(map(int, rng.integers(0, 48, 2))) for _ in range(2)]
+        cv2.line(mask, *ends, 1, int(rng.integers(1, 6)))
     cv2.circle(mask, (24, 24), 14, 1, 3)
     mask = (mask > 0) | (rng.random((48, 48)) < 0.1)   # specks and touching edges too
     mask[0, :] = mask[:, -1] = True

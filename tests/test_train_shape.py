@@ -230,8 +230,8 @@ def test_grow_to_a_finer_output_keeps_the_trunk_and_the_critic(tmp_path):
 
 
 def test_train_only_the_refiner_keeps_the_trunk_exactly(tmp_path):
-    """--train-only refiner: the forked raw trunk is bit-for-bit unchanged (the EMA's only
-    moves towards it), the refiner learns; a generator without one is refused."""
+    """--train-only refiner: the forked raw trunk's weights are bit-for-bit unchanged (the
+    EMA's only move towards them), the refiner learns; a generator without one is refused."""
     m = TINY_SHAPE
     fine = dataclasses.replace(CFG, model=dataclasses.replace(
         m, size=2 * m.size, trunk_size=m.size, critic_size=m.size, refine_width=2))

@@ -72,3 +72,11 @@ def test_shape_flags_for_a_fork_of_a_released_checkpoint_reach_the_config():
     assert (model.refine_width, model.refine_blocks) == (16, 3)
     plain = train_shape.train_config(train_shape.parse_args(["--lr", "5e-4"]), model)
     assert plain.lr_g == plain.lr_d == 5e-4
+
+
+def test_train_only_the_refiner_needs_a_model_with_one():
+    args = train_shape.parse_args(["--train-only", "refiner", "--refine-width", "8"])
+    assert train_shape.train_config(args, train_shape.model_config(args)).train_only == "refiner"
+    bare = train_shape.parse_args(["--train-only", "refiner", "--refine-width", "0"])
+    with pytest.raises(SystemExit, match="no full-size refiner"):
+        train_shape.train_config(bare, train_shape.model_config(bare))
