@@ -9,6 +9,10 @@ Per case we report, all on 1-px skeletons matched within a tolerance (see metric
 * recovery: the share of the *missing* outline that the best completion draws (baseline: 0);
 * diversity: the mean pairwise IoU of the K completions' dilated ink (1.0 = all identical).
 
+Two diagnostics bound what choosing among the K could gain: the recovery of the completion
+that recovers most (an oracle pick), and that of the union of all K (the lines the blended
+shadow shows somewhere). A union far above the best says the K are each partly right.
+
 Plain precision and diversity can look good on bad completions: the partial is copied into
 every completion (precision ~1 for the baseline), and random smudges differ between seeds
 (low IoU). So the added strokes are also scored on their own: their precision against the
@@ -46,6 +50,8 @@ class CaseScore:
     best_added_precision: float  # share of the best's own strokes on the truth (NaN: none)
     best_added_ratio: float  # the best's own stroke length / missing length (NaN: none missing)
     added_iou: float  # mean pairwise IoU of only the ink the K completions added
+    max_recovery: float  # the highest recovery of any one completion (an oracle's pick)
+    union_recovery: float  # recovery of all K completions' lines together (the shadow's)
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,9 @@ def score_completions(case: Case, outlines: np.ndarray,
         diversity_iou=metrics.mean_pairwise_iou(outlines, tolerance), best_index=best,
         best_added_precision=metrics.added_precision(skels[best], true, partial, tolerance),
         best_added_ratio=metrics.added_ratio(skels[best], true, partial, tolerance),
-        added_iou=metrics.mean_pairwise_iou(outlines, tolerance, outside=case.partial))
+        added_iou=metrics.mean_pairwise_iou(outlines, tolerance, outside=case.partial),
+        max_recovery=_nanmax(recoveries),
+        union_recovery=metrics.recovery(np.any(skels, axis=0), true, partial, tolerance))
 
 
 def mean_match(matches: Sequence[Match]) -> Match:
@@ -117,7 +125,7 @@ def evaluate_case(engine, case: Case, seeds: Sequence[int],
 SUMMARY_KEYS = ("best_precision", "best_recall", "best_f1", "mean_precision", "mean_recall",
                 "mean_f1", "baseline_precision", "baseline_recall", "baseline_f1",
                 "best_recovery", "mean_recovery", "diversity_iou", "best_added_precision",
-                "best_added_ratio", "added_iou")
+                "best_added_ratio", "added_iou", "max_recovery", "union_recovery")
 
 
 def flat(score: CaseScore) -> dict[str, float]:
@@ -127,7 +135,8 @@ def flat(score: CaseScore) -> dict[str, float]:
     out.update(best_recovery=score.best_recovery, mean_recovery=score.mean_recovery,
                diversity_iou=score.diversity_iou,
                best_added_precision=score.best_added_precision,
-               best_added_ratio=score.best_added_ratio, added_iou=score.added_iou)
+               best_added_ratio=score.best_added_ratio, added_iou=score.added_iou,
+               max_recovery=score.max_recovery, union_recovery=score.union_recovery)
     return out
 
 
@@ -146,6 +155,11 @@ def grouped(scores: Sequence[CaseScore], key) -> dict[str, dict[str, float]]:
     for s in scores:
         groups.setdefault(key(s), []).append(s)
     return {name: summarise(group) for name, group in groups.items()}
+
+
+def _nanmax(values: Sequence[float]) -> float:
+    kept = [v for v in values if not math.isnan(v)]
+    return max(kept) if kept else math.nan
 
 
 def _nanmean(values: Sequence[float]) -> float:

@@ -106,7 +106,9 @@ COMPLETION_COLUMNS = (("n", "n", "{:>4.0f}"), ("best P", "best_precision", "{:>6
                       ("IoU(K)", "diversity_iou", "{:>6.2f}"),
                       ("added P", "best_added_precision", "{:>7.2f}"),
                       ("added/miss", "best_added_ratio", "{:>10.2f}"),
-                      ("added IoU", "added_iou", "{:>9.2f}"))
+                      ("added IoU", "added_iou", "{:>9.2f}"),
+                      ("recov max", "max_recovery", "{:>9.2f}"),
+                      ("recov all K", "union_recovery", "{:>11.2f}"))
 
 
 def _row(label: str, stats: dict, columns) -> str:

@@ -128,3 +128,26 @@ def test_one_stage_only(stage, tiny_checkpoint_dir, tmp_path, capsys):
     assert stage in metrics and other not in metrics
     assert metrics["bars"] and all(b["metric"].startswith(stage) for b in metrics["bars"])
     assert (tmp_path / "out" / "contact_sheet.png").is_file()
+
+
+def test_completions_that_are_each_half_right_recover_all_together():
+    # A square with its right edge missing; one completion draws the edge's upper half, the
+    # other its lower half: each recovers about half, together (the shadow's lines) all of it.
+    def drawing(lines):
+        img = np.full((256, 256), 255, np.uint8)
+        for a, b in lines:
+            cv2.line(img, a, b, 0, 6)
+        return img
+    top, bottom, left = ((60, 60), (196, 60)), ((196, 196), (60, 196)), ((60, 196), (60, 60))
+    full = drawing([top, bottom, left, ((196, 60), (196, 196))])
+    partial = drawing([top, bottom, left])
+    upper = drawing([top, bottom, left, ((196, 60), (196, 128))])
+    lower = drawing([top, bottom, left, ((196, 128), (196, 196))])
+    item = ev.HeldOut("synthetic/square", "objects", "orange", full)
+    case = ev.Case(item, "square-0.5", partial)
+    got = ev.ce.score_completions(case, np.stack([upper, lower]))
+    assert got.best_recovery == pytest.approx(0.5, abs=0.06)
+    assert got.max_recovery == pytest.approx(0.5, abs=0.06)
+    assert got.union_recovery == pytest.approx(1.0, abs=0.02)
+    alone = ev.ce.score_completions(case, np.stack([partial, upper]))
+    assert alone.union_recovery == pytest.approx(alone.max_recovery)  # the partial adds nothing
