@@ -98,9 +98,11 @@ class Sketch:
         )
 
     def completion_seeds(self, k: int = DEFAULT_K) -> tuple[int, ...]:
-        """K per-completion seeds derived from the sketch seed, stable across runs."""
+        """K per-completion seeds derived from the sketch seed, stable across runs. Odd and
+        even alternate, so half the completions see the sketch mirrored (the engine's
+        mirrored_view) whatever the sketch seed."""
         state = np.random.SeedSequence(self.seed).generate_state(k, dtype=np.uint32)
-        return tuple(int(s) & 0x7FFFFFFF for s in state)
+        return tuple((int(s) & 0x7FFFFFFE) | (i % 2) for i, s in enumerate(state))
 
 
 def blank(width: int, height: int) -> np.ndarray:

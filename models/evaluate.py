@@ -46,7 +46,8 @@ SHEET_OTHERS = 3  # renders under this many other classes per sheet column
 class EvalConfig:
     """One evaluation run."""
 
-    samples: int = 8  # K completions per partial (seeds 0..K-1)
+    samples: int = 8  # K completions per partial (seeds first_seed .. first_seed+K-1)
+    first_seed: int = 0  # another seed set measures how much the scores owe to the seeds
     tolerance: float = 2.0  # skeleton match tolerance in px at the case size
     # Also reported, for context: 4 px = one pixel of the 64 px shape network, 8 px = two.
     loose_tolerances: tuple[float, ...] = (4.0, 8.0)
@@ -62,7 +63,7 @@ def run_completion(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
                               dict[str, ce.Scored]]:
     """Scores of every case at cfg.tolerance, at each loose tolerance, and the Scored sheet
     case (SHEET_RECIPE) of each item by name."""
-    seeds = list(range(cfg.samples))
+    seeds = list(range(cfg.first_seed, cfg.first_seed + cfg.samples))
     scores, loose, sheet = [], {t: [] for t in cfg.loose_tolerances}, {}
     for item in items:
         for case in cases_of(item, cfg.cases):
@@ -246,6 +247,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="data root holding objects-v1/ and quickdraw-v1/ "
                              "(default: ../shared/datasets)")
     parser.add_argument("--samples", type=int, default=8, help="K completions per partial")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds N..N+K-1 (another set shows how much a score owes to them)")
+    parser.add_argument("--one-view", action="store_true",
+                        help="every completion sees the sketch as drawn (no mirrored views; "
+                             "app.engine.mirrored_view)")
     parser.add_argument("--out", type=Path, default=Path("runs/eval"),
                         help="where metrics.json and contact_sheet.png go")
     parser.add_argument("--json", action="store_true", help="print metrics JSON, not the table")
@@ -264,11 +270,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.samples < 1 or (args.limit is not None and args.limit < 1):
         parser.error("--samples and --limit must be at least 1")
     torch.set_num_threads(args.threads)
-    cfg = EvalConfig(samples=args.samples, tolerance=args.tolerance,
+    cfg = EvalConfig(samples=args.samples, first_seed=args.first_seed, tolerance=args.tolerance,
                      judge_steps=args.judge_steps, cases=CaseConfig(limit=args.limit))
     root = args.data if args.data is not None else sources.default_data_root()
     try:
-        engine = Engine.load(args.checkpoints, device=args.device)
+        engine = Engine.load(args.checkpoints, device=args.device,
+                             mirror_views=not args.one_view)
         stages = STAGES if args.stage == "all" else (args.stage,)
         result = evaluate(engine, root, args.out, cfg, args.judge_cache, stages)
     except (CheckpointError, sources.DataSourceError, ValueError, OSError) as err:

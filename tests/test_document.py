@@ -68,6 +68,7 @@ def test_completion_seeds_are_stable_and_distinct():
     seeds = Sketch(seed=7).completion_seeds(8)
     assert seeds == Sketch(seed=7).completion_seeds(8)
     assert len(set(seeds)) == 8 and seeds != Sketch(seed=8).completion_seeds(8)
+    assert [s % 2 for s in seeds] == [0, 1] * 4  # half see the sketch mirrored
     assert all(0 <= s < 2**31 for s in seeds)
 
 

@@ -76,6 +76,25 @@ def test_seeds_pick_the_completions(tiny_engine: Engine) -> None:
     assert not np.array_equal(a.outlines[0], a.outlines[1])
 
 
+def test_odd_seeds_complete_the_mirrored_sketch(tiny_engine: Engine) -> None:
+    drawn = sketch(64, 64)
+    one_view = Engine(
+        tiny_engine.shape, tiny_engine.appearance, tiny_engine.classes, tiny_engine.device,
+        mirror_views=False)
+    both = tiny_engine.complete(drawn, "orange", seeds=[2, 3])
+    plain = one_view.complete(drawn, "orange", seeds=[2, 3])
+    mirror = one_view.complete(drawn[:, ::-1].copy(), "orange", seeds=[3])
+    assert np.array_equal(both.outlines[0], plain.outlines[0])  # even seed: as drawn
+    assert not np.array_equal(both.outlines[1], plain.outlines[1])
+    # The odd seed's network output is the mirrored sketch's, mirrored back (compared by the
+    # one-completion shadow, which has no thinning to break left-right symmetry).
+    alone = tiny_engine.complete(drawn, "orange", seeds=[3])
+    diff = np.abs(alone.shadow.astype(int) - mirror.shadow[:, ::-1].astype(int))
+    assert diff.max() <= 1
+    # A seed names one completion whatever the batch around it.
+    assert np.array_equal(alone.outlines[0], both.outlines[1])
+
+
 def test_shadow_is_darkest_where_completions_agree() -> None:
     outlines = np.full((4, 6, 6), 255, np.uint8)
     outlines[:, 1, 1] = 0          # all four agree
