@@ -124,6 +124,12 @@ class Engine:
             raise ValueError(f"unknown class {class_name!r}; known classes: {', '.join(self.classes)}")
         return self.classes.index(class_name)
 
+    def _mirrored(self, seeds: Sequence[int]) -> torch.Tensor:
+        """bool [K]: the completions that see the sketch mirrored (none without mirror_views)."""
+        if not self.mirror_views:
+            return torch.zeros(len(seeds), dtype=torch.bool, device=self.device)
+        return mirrored_view(seeds).to(self.device)
+
     @torch.inference_mode()
     def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int]) -> Completion:
         """K = len(seeds) complete outlines for the partial `sketch`, run as one batch."""
@@ -135,8 +141,7 @@ class Engine:
         x = sketch_to_tensor(sketch, cfg.size).to(self.device).expand(len(seeds), -1, -1, -1)
         z = noise_from_seeds(seeds, cfg.nz).to(self.device)
         y = torch.full((len(seeds),), label, dtype=torch.long, device=self.device)
-        flip = (mirrored_view(seeds) if self.mirror_views
-                else torch.zeros(len(seeds), dtype=torch.bool)).to(self.device)[:, None, None]
+        flip = self._mirrored(seeds)[:, None, None]                      # [K, 1, 1]
         x = torch.where(flip[:, None], x.flip(-1), x)
         out = self.shape(x, y, z)[:, 0]                                   # [K, S, S]
         out = torch.where(flip, out.flip(-1), out)                        # back as drawn
