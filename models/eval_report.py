@@ -29,6 +29,7 @@ def is_square(score: ce.CaseScore) -> bool:
 def metrics_dict(engine, cfg, completion: dict | None, appearance: dict | None) -> dict:
     """Everything the run measured (a skipped stage is absent), with its bars checked."""
     result: dict = {"engine": {"classes": list(engine.classes),
+                               "mirror_views": getattr(engine, "mirror_views", False),
                                "provenance": engine.provenance},
                     "config": dataclasses.asdict(cfg)}
     if completion is not None:

@@ -151,3 +151,12 @@ def test_completions_that_are_each_half_right_recover_all_together():
     assert got.union_recovery == pytest.approx(1.0, abs=0.02)
     alone = ev.ce.score_completions(case, np.stack([partial, upper]))
     assert alone.union_recovery == pytest.approx(alone.max_recovery)  # the partial adds nothing
+
+
+def test_seed_set_and_views_are_chosen_and_recorded(tiny_checkpoint_dir, tmp_path, capsys):
+    rc, _, err = run_main(tiny_checkpoint_dir, tmp_path, capsys, "--stage", "completion",
+                          "--first-seed", "3", "--one-view")
+    assert rc == 0, err
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["config"]["first_seed"] == 3
+    assert metrics["engine"]["mirror_views"] is False
