@@ -74,11 +74,11 @@ def held_out_objects(root: Path, classes: Sequence[str], cfg: CaseConfig) -> lis
     """The held-out-style objects-v1 images of ``classes`` with their derived outlines."""
     records = [r for r in sources.split_records(sources.discover(root), "test")
                if r.class_name in classes]
-    return [_object_item(r, cfg) for r in limit_per_class(records, cfg.limit,
+    return [object_item(r, cfg) for r in limit_per_class(records, cfg.limit,
                                                           lambda r: r.class_name)]
 
 
-def _object_item(record: sources.ImageRecord, cfg: CaseConfig) -> HeldOut:
+def object_item(record: sources.ImageRecord, cfg: CaseConfig) -> HeldOut:
     derived = cache.load_derived(record.image_path, DEFAULT_OUTLINE)
     full = ink_to_drawing(sk.render(derived.segments, cfg.size, cfg.width))
     rgb = _resize_rgb(derived.rgb, cfg.size)

@@ -43,11 +43,15 @@ def metrics_dict(engine, cfg, completion: dict | None, appearance: dict | None) 
 
 def completion_dict(scores: Sequence[ce.CaseScore],
                     loose: dict[float, list[ce.CaseScore]],
-                    ceiling: Sequence[ce.CaseScore] = ()) -> dict:
-    """``ceiling``: the square cases scored for a perfect network (evaluate.ceiling_score)."""
+                    ceiling: Sequence[ce.CaseScore] = (),
+                    reference: Sequence[ce.CaseScore] = ()) -> dict:
+    """``ceiling``: the square cases scored for a perfect network (evaluate.ceiling_score);
+    ``reference``: the square cases completed with real drawings (eval_reference)."""
     square = [s for s in scores if is_square(s)]
     return {
         "square_ceiling": ce.summarise(ceiling) if ceiling else {},
+        "square_reference": ce.summarise(reference) if reference else {},
+        "reference_by_source": ce.grouped(reference, lambda s: s.source),
         "square": ce.summarise(square),
         "by_source": ce.grouped(square, lambda s: s.source),
         "by_recipe": ce.grouped(scores, lambda s: s.recipe),
@@ -133,6 +137,12 @@ def completion_table(result: dict) -> list[str]:
     lines += [_row(f"  {k}", v, COMPLETION_COLUMNS) for k, v in comp["by_recipe"].items()]
     lines += [_row(f"  at {t} px (context)", v, COMPLETION_COLUMNS)
               for t, v in comp["square_at_tolerance"].items()]
+    if comp.get("square_reference"):
+        lines.append(_row("  real drawings (ref.)", comp["square_reference"], COMPLETION_COLUMNS))
+        lines += [_row(f"    {k}", v, COMPLETION_COLUMNS)
+                  for k, v in comp.get("reference_by_source", {}).items()]
+        lines.append("  (reference = the partial plus K real training drawings of its class and "
+                     "source, one per completion: what the class alone tells of the missing part)")
     if comp.get("square_ceiling"):
         lines.append(_row("  perfect net (ceiling)", comp["square_ceiling"], COMPLETION_COLUMNS))
         lines.append("  (ceiling = the true outline as the shape network sees it, returned through "

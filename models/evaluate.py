@@ -30,6 +30,7 @@ from models import appearance_eval as ae
 from models import classifier as cl
 from models import completion_eval as ce
 from models import contact_sheet as cs
+from models import eval_reference as ref
 from models import eval_report as report
 from models.checkpoint import CheckpointError
 from models.data import sources
@@ -55,6 +56,7 @@ class EvalConfig:
     judge_size: int = 64  # renders are judged at this size
     judge_steps: int | None = None  # override every judge's training steps (smoke tests)
     sheet_columns: int = 12  # samples on the contact sheet
+    reference: bool = True  # also score real training drawings as completions (eval_reference)
     cases: CaseConfig = CaseConfig()
 
 
@@ -104,6 +106,13 @@ def run_ceiling(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
     return [ceiling_score(case, shape.size, shape.soft_output, cfg.tolerance)
             for item in items for case in cases_of(item, cfg.cases)
             if report.is_square_recipe(case.recipe)]
+
+
+def run_reference(engine: Engine, root: Path, items: Sequence[HeldOut], cfg: EvalConfig
+                  ) -> list[ce.CaseScore]:
+    """The square cases completed with K real training drawings of their class."""
+    pool = ref.training_drawings(root, engine.classes, cfg.cases)
+    return ref.reference_scores(items, pool, cfg.samples, cfg.tolerance, cfg.cases)
 
 
 def train_judges(root: Path, cfg: EvalConfig, cache_dir: Path | None
@@ -217,7 +226,9 @@ def evaluate(engine: Engine, root: Path, out: Path, cfg: EvalConfig,
     completion, appearance, sheet, headline = None, None, {}, None
     if "completion" in stages:
         scores, loose, sheet = run_completion(engine, items, cfg)
-        completion = report.completion_dict(scores, loose, run_ceiling(engine, items, cfg))
+        reference = run_reference(engine, root, items, cfg) if cfg.reference else []
+        completion = report.completion_dict(scores, loose, run_ceiling(engine, items, cfg),
+                                            reference)
     if "appearance" in stages:
         judges, held_acc, train_images = train_judges(root, cfg, judge_cache)
         verdicts = run_appearance(engine, items, judges, train_images, cfg)
@@ -252,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--one-view", action="store_true",
                         help="every completion sees the sketch as drawn (no mirrored views; "
                              "app.engine.mirrored_view)")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="skip the real-drawings reference (models.eval_reference)")
     parser.add_argument("--out", type=Path, default=Path("runs/eval"),
                         help="where metrics.json and contact_sheet.png go")
     parser.add_argument("--json", action="store_true", help="print metrics JSON, not the table")
@@ -271,7 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--samples and --limit must be at least 1")
     torch.set_num_threads(args.threads)
     cfg = EvalConfig(samples=args.samples, first_seed=args.first_seed, tolerance=args.tolerance,
-                     judge_steps=args.judge_steps, cases=CaseConfig(limit=args.limit))
+                     judge_steps=args.judge_steps, reference=not args.no_reference,
+                     cases=CaseConfig(limit=args.limit))
     root = args.data if args.data is not None else sources.default_data_root()
     try:
         engine = Engine.load(args.checkpoints, device=args.device,

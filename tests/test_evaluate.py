@@ -30,13 +30,14 @@ def test_main_writes_table_json_and_contact_sheet(tiny_checkpoint_dir, tmp_path,
     rc, out, err = run_main(tiny_checkpoint_dir, tmp_path, capsys)
     assert rc == 0, err
     for heading in ("COMPLETION", "APPEARANCE", "BARS", "square erase, all", "flat-colour",
-                    "perfect net (ceiling)"):
+                    "perfect net (ceiling)", "real drawings (ref.)"):
         assert heading in out
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     square = metrics["completion"]["square"]
     assert square["n"] == 2 * 3  # one object + one Quick Draw drawing, three square sides
     assert 0.0 <= square["best_recall"] <= 1.0 and square["best_f1"] >= square["mean_f1"] - 1e-9
     assert square["baseline_precision"] > 0.9  # the partial lies on its own outline
+    assert metrics["completion"]["square_reference"]["n"] == square["n"]
     assert {b["metric"] for b in metrics["bars"]} >= {"completion.square.best_recovery",
                                                       "appearance.headline.all"}
     head = metrics["appearance"]["headline"]
@@ -155,8 +156,10 @@ def test_completions_that_are_each_half_right_recover_all_together():
 
 def test_seed_set_and_views_are_chosen_and_recorded(tiny_checkpoint_dir, tmp_path, capsys):
     rc, _, err = run_main(tiny_checkpoint_dir, tmp_path, capsys, "--stage", "completion",
-                          "--first-seed", "3", "--one-view")
+                          "--first-seed", "3", "--one-view", "--no-reference")
     assert rc == 0, err
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["config"]["first_seed"] == 3
     assert metrics["engine"]["mirror_views"] is False
+    assert metrics["config"]["reference"] is False
+    assert metrics["completion"]["square_reference"] == {}

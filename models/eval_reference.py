@@ -1,0 +1,83 @@
+"""A reference for the completion scores: real drawings of the class as completions.
+
+What does the recovery bar ask of a completion? A yardstick that needs no network: complete
+each held-out partial with *training* drawings of the same class and source (another emoji
+style's outline for an object, another person's drawing for a Quick Draw case), keeping the
+partial and adding the drawing's lines away from it, K of them per case, scored exactly as
+the network's K completions are (best by F1, recovery, precision, diversity).
+
+It tells how far a class's typical shape fixes the missing outline. It knows nothing of the
+partial beyond the class, so a network that continues the user's strokes should beat it; a
+network below it on some source has not learnt that source's class shapes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from models import completion_eval as ce
+from models.data import quickdraw as qd
+from models.data import sources
+from models.eval_cases import (Case, CaseConfig, HeldOut, cases_of, drawing_to_ink,
+                               ink_to_drawing, item_rng, object_item)
+
+MAX_PER_CLASS = 60  # training drawings kept per (source, class); objects have about 10
+
+Pool = dict[tuple[str, str], list[np.ndarray]]  # (source, class) -> uint8 (S,S) drawings
+
+
+def training_drawings(root: Path, classes: Sequence[str], cfg: CaseConfig,
+                      max_per_class: int = MAX_PER_CLASS) -> Pool:
+    """The training split's complete outlines per (source, class), drawn like the cases."""
+    pool: Pool = {}
+    for record in sources.split_records(sources.discover(root), "train"):
+        if record.class_name in classes:
+            pool.setdefault(("objects", record.class_name), []).append(
+                object_item(record, cfg).full)
+    for c in classes:
+        drawings = qd.load_class(root, c, "train")[:max_per_class]
+        if drawings:
+            pool[("quickdraw", c)] = [ink_to_drawing(qd.rasterise(d.strokes, cfg.size, cfg.width))
+                                      for d in drawings]
+    return {k: v[:max_per_class] for k, v in pool.items()}
+
+
+def composite(partial: np.ndarray, drawing: np.ndarray, keep_away: float) -> np.ndarray:
+    """The partial with the drawing's ink farther than ``keep_away`` px from the partial's
+    (near it the partial's own strokes stand, as the engine keeps the user's strokes)."""
+    part_ink = drawing_to_ink(partial)
+    paper = (part_ink < 0.5).astype(np.uint8)
+    far = cv2.distanceTransform(paper, cv2.DIST_L2, 5) > keep_away
+    return ink_to_drawing(np.maximum(part_ink, drawing_to_ink(drawing) * far))
+
+
+def reference_outlines(case: Case, pool: Pool, k: int, keep_away: float,
+                       cfg: CaseConfig) -> np.ndarray | None:
+    """uint8 (K,S,S): K drawings of the case's class composed with its partial, picked by the
+    case's own generator (None: no training drawing of that source and class)."""
+    drawings = pool.get((case.item.source, case.item.class_name))
+    if not drawings:
+        return None
+    rng = item_rng(case.item, f"{case.recipe}/reference", cfg)
+    picks = rng.choice(len(drawings), size=min(k, len(drawings)), replace=False)
+    return np.stack([composite(case.partial, drawings[i], keep_away) for i in picks])
+
+
+def reference_scores(items: Sequence[HeldOut], pool: Pool, k: int, tolerance: float,
+                     cfg: CaseConfig) -> list[ce.CaseScore]:
+    """The reference's scores on every square case of ``items`` that has drawings to use."""
+    scores = []
+    for item in items:
+        for case in cases_of(item, cfg):
+            # A drawing's lines within a pen width of the partial's ink mostly redraw, a few
+            # px off, strokes the partial has: they are left out, as the engine leaves out
+            # the network's copy of the user's strokes.
+            outlines = (reference_outlines(case, pool, k, cfg.width, cfg)
+                        if case.recipe.startswith("square") else None)
+            if outlines is not None:
+                scores.append(ce.score_completions(case, outlines, tolerance))
+    return scores
