@@ -75,7 +75,7 @@ def held_out_objects(root: Path, classes: Sequence[str], cfg: CaseConfig) -> lis
     records = [r for r in sources.split_records(sources.discover(root), "test")
                if r.class_name in classes]
     return [object_item(r, cfg) for r in limit_per_class(records, cfg.limit,
-                                                          lambda r: r.class_name)]
+                                                         lambda r: r.class_name)]
 
 
 def object_item(record: sources.ImageRecord, cfg: CaseConfig) -> HeldOut:

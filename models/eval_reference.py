@@ -33,17 +33,17 @@ Pool = dict[tuple[str, str], list[np.ndarray]]  # (source, class) -> uint8 (S,S)
 def training_drawings(root: Path, classes: Sequence[str], cfg: CaseConfig,
                       max_per_class: int = MAX_PER_CLASS) -> Pool:
     """The training split's complete outlines per (source, class), drawn like the cases."""
+    records = sources.split_records(sources.discover(root), "train")
     pool: Pool = {}
-    for record in sources.split_records(sources.discover(root), "train"):
-        if record.class_name in classes:
-            pool.setdefault(("objects", record.class_name), []).append(
-                object_item(record, cfg).full)
     for c in classes:
+        objects = [r for r in records if r.class_name == c][:max_per_class]
         drawings = qd.load_class(root, c, "train")[:max_per_class]
+        if objects:
+            pool[("objects", c)] = [object_item(r, cfg).full for r in objects]
         if drawings:
             pool[("quickdraw", c)] = [ink_to_drawing(qd.rasterise(d.strokes, cfg.size, cfg.width))
                                       for d in drawings]
-    return {k: v[:max_per_class] for k, v in pool.items()}
+    return pool
 
 
 def composite(partial: np.ndarray, drawing: np.ndarray, keep_away: float) -> np.ndarray:
