@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from app import cli
-from models.cpu_tuning import tune_for_inference
+from models.nets.cpu_tuning import tune_for_inference
 
 
 def run_gui(argv: list[str]) -> int:

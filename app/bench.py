@@ -1,8 +1,8 @@
-"""Speed of the real engine path, PAPER vs FAST networks side by side, in one process.
+"""Speed of the real engine path, PAPER vs FAST networks side by side, in one process
+(the GUI's own latency benchmark is `python -m gui.ui_bench`).
 
     python -m app.bench                  # table: median / p90 ms per stage and per update
     python -m app.bench --json           # one JSON object (medians) for scripts
-    python -m app.bench --ui [ARGS...]   # the GUI's own benchmark (gui.ui_bench)
 
 Stages: "complete" = K=8 completions as one batch from a 512x512 sketch (resizing and the
 shadow blend included); "render" = one image from a completed outline; "update" = both, which
@@ -25,11 +25,11 @@ import numpy as np
 import torch
 
 from app.engine import Engine, resolve_device
-from models.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
+from models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
                                AppearanceConfig, AppearanceGenerator)
-from models.checkpoint import CheckpointError
-from models.cpu_tuning import tune_for_inference
-from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeGenerator
+from models.nets.checkpoint import CheckpointError
+from models.nets.cpu_tuning import tune_for_inference
+from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeGenerator
 
 CONFIGS: dict[str, tuple[ShapeConfig, AppearanceConfig]] = {
     "paper": (PAPER_SHAPE, PAPER_APPEARANCE),
@@ -127,16 +127,6 @@ def table(summary_: dict, names: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def run_ui_bench(argv: list[str]) -> int:
-    """Hand over to the GUI's benchmark; the only place app/ imports gui/ (lazily)."""
-    try:
-        from gui.ui_bench import main as ui_bench_main
-    except ImportError as err:
-        print(f"error: the UI benchmark is not available ({err})", file=sys.stderr)
-        return 1
-    return int(ui_bench_main(argv) or 0)
-
-
 def parse_configs(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in CONFIGS and n != SHIPPED]
@@ -161,14 +151,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-malloc-tuning", action="store_true",
                    help="keep glibc's default malloc thresholds (to measure the difference)")
     p.add_argument("--json", action="store_true", help="print one JSON object of medians")
-    p.add_argument("--ui", action="store_true", help="run the GUI benchmark; other args go to it")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if "--ui" in argv:
-        return run_ui_bench([a for a in argv if a != "--ui"])
     args = parser().parse_args(argv)
     if args.repeats < 1 or args.warmup < 0:
         parser().error("--repeats must be >= 1 and --warmup >= 0")

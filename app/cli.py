@@ -21,8 +21,8 @@ from typing import Callable
 
 from app.engine import Engine
 from app.image_files import ImageFileError, read_gray, write_image
-from models.checkpoint import CheckpointError
-from models.cpu_tuning import tune_for_inference
+from models.nets.checkpoint import CheckpointError
+from models.nets.cpu_tuning import tune_for_inference
 
 SUBCOMMANDS = ("complete", "render", "fill", "classes")
 

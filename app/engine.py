@@ -16,11 +16,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.raster import (UserInk, blend_shadow, check_gray, draw_lines, keep_user_strokes,
-                        ridge_lines, sketch_to_tensor, tensor_to_gray, tensor_to_rgb,
-                        user_connectors, user_ink)
-from models.checkpoint import CheckpointError, load_checkpoint
-from models.noise import noise_from_seeds
+from app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_gray, tensor_to_rgb
+from app.ridges import outline_from_output, user_ink
+from models.nets import outline_code
+from models.nets.checkpoint import CheckpointError, load_checkpoint
+from models.nets.noise import noise_from_seeds
+from models.nets.shape import ShapeConfig
 
 SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 DEFAULT_FILES = {"shape": "shape.pt", "appearance": "appearance.pt"}
@@ -58,25 +59,15 @@ def read_manifest(directory: Path) -> dict:
     return manifest
 
 
-def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool,
-                        user: UserInk | None = None) -> np.ndarray:
-    """One shape-network output [S,S] in [-1,1] -> the completed outline at the sketch's size:
-    its thinned ridges for a soft-outline net (else the output itself), with the user's own
-    strokes exactly as drawn and the proposed lines joined to them (`user`: user_ink() of
-    the sketch, if already made). The evaluation's ceiling goes through this same path."""
-    h, w = sketch.shape
-    user = user or user_ink(sketch, out.shape[-1])
-    if not soft:
-        small = tensor_to_gray(out, out.shape[-1], out.shape[-1])
-        return keep_user_strokes(sketch, _resize(small, w, h), user.near)
-    lines = ridge_lines(out)
-    outline = keep_user_strokes(sketch, _resize(draw_lines(lines), w, h), user.near)
-    joins = user_connectors(lines, user)
-    return np.minimum(outline, _resize(draw_lines(joins), w, h)) if joins.any() else outline
-
-
-def _resize(drawing: np.ndarray, width: int, height: int) -> np.ndarray:
-    return cv2.resize(drawing, (width, height), interpolation=cv2.INTER_LINEAR)
+@torch.inference_mode()
+def perfect_completion(partial: np.ndarray, full: np.ndarray, cfg: ShapeConfig) -> np.ndarray:
+    """What Engine.complete gives for `partial` if a shape network of config `cfg` drew the
+    true outline `full` exactly (both (H,W) uint8): the most any network of that size and kind
+    can score through the engine's own path (resizing, ridge thinning, the user's strokes)."""
+    out = sketch_to_tensor(full, cfg.size)
+    if cfg.soft_output:
+        out = outline_code.encode(out, cfg.outline_sigma, cfg.outline_reach)
+    return outline_from_output(partial, out[0, 0], cfg.soft_output)
 
 
 def mirrored_view(seeds: Sequence[int]) -> torch.Tensor:
@@ -155,6 +146,10 @@ class Engine:
         outlines = np.stack([outline_from_output(sketch, o, cfg.soft_output, user)
                              for o in out])
         return Completion(outlines=outlines, shadow=shadow)
+
+    def perfect_completion(self, partial: np.ndarray, full: np.ndarray) -> np.ndarray:
+        """perfect_completion() for this engine's shape network."""
+        return perfect_completion(partial, full, self.shape.cfg)
 
     @torch.inference_mode()
     def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray:

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from app.document import PAPER, Stroke
-from models.data.skeleton import thin  # Zhang-Suen, shared with the engine's ridges
+from models.nets.skeleton import thin  # Zhang-Suen, shared with the engine's ridges
 
 INK_THRESHOLD = 128  # gray below this is ink (the engine's outlines are soft-edged)
 MIN_PIXELS = 6  # skeleton pieces shorter than this are specks, not lines

@@ -95,7 +95,7 @@ def _use_threads(threads: int | None) -> None:
     """Set torch's intra-op threads from the worker thread itself (OpenMP's setting is per
     calling thread); imported lazily so torch never loads on the UI thread."""
     if threads is not None:
-        from models.cpu_tuning import set_threads
+        from models.nets.cpu_tuning import set_threads
 
         set_threads(threads)
 

@@ -11,9 +11,9 @@ import torch
 # Qt must never look for a display in tests; set before any test imports PyQt5.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from models.appearance import TINY_APPEARANCE, AppearanceGenerator  # noqa: E402
-from models.checkpoint import save_checkpoint  # noqa: E402
-from models.shape import TINY_SHAPE, ShapeGenerator  # noqa: E402
+from models.nets.appearance import TINY_APPEARANCE, AppearanceGenerator  # noqa: E402
+from models.nets.checkpoint import save_checkpoint  # noqa: E402
+from models.nets.shape import TINY_SHAPE, ShapeGenerator  # noqa: E402
 
 # GUI fixtures (the `window` etc.) live beside the GUI tests.
 pytest_plugins = ("tests.gui_support",)

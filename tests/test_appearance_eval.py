@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from models import appearance_eval as ae
-from models.eval_cases import HeldOut
+from models.evaluation import appearance_eval as ae
+from models.evaluation.cases import HeldOut
 
 CLASSES = ("red", "green", "blue")
 COLOURS = {"red": (220, 20, 20), "green": (20, 200, 20), "blue": (20, 20, 220)}

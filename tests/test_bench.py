@@ -1,15 +1,13 @@
-"""app.bench and models.cpu_tuning: output shape of the benchmark, never its speed."""
+"""app.bench and models.nets.cpu_tuning: output shape of the benchmark, never its speed."""
 from __future__ import annotations
 
 import json
-import sys
-import types
 
 import pytest
 import torch
 
 from app import bench
-from models import cpu_tuning
+from models.nets import cpu_tuning
 from app.bench import StageStats
 
 
@@ -61,22 +59,8 @@ def test_usage_errors(argv) -> None:
     assert exit_.value.code == 2
 
 
-def test_ui_flag_hands_the_rest_to_the_gui_bench(monkeypatch) -> None:
-    seen: list[list[str]] = []
-    fake = types.ModuleType("gui.ui_bench")
-    fake.main = lambda argv: seen.append(argv) or 0
-    monkeypatch.setitem(sys.modules, "gui.ui_bench", fake)
-    assert bench.main(["--ui", "--repeats", "3"]) == 0
-    assert seen == [["--repeats", "3"]]
 
 
-def test_ui_bench_missing_is_a_clear_error(monkeypatch, capsys) -> None:
-    monkeypatch.setitem(sys.modules, "gui.ui_bench", None)
-    assert bench.main(["--ui"]) == 1
-    assert "UI benchmark is not available" in capsys.readouterr().err
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc mallopt")
 def test_malloc_tuning_is_accepted_by_glibc() -> None:
     assert cpu_tuning.tune_malloc() is True
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 import pytest
 import torch
 
-from models.appearance import TINY_APPEARANCE, AppearanceGenerator
-from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from models.shape import TINY_SHAPE, ShapeGenerator
+from models.nets.appearance import TINY_APPEARANCE, AppearanceGenerator
+from models.nets.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from models.nets.shape import TINY_SHAPE, ShapeGenerator
 
 CLASSES = ("a", "b", "c")
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from models import classifier as cl
-from models import real_images as ri
+from models.evaluation import classifier as cl
+from models.data import real_images as ri
 
 
 def blob(colour, shape: str, size: int = 64) -> ri.RealImage:

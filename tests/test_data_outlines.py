@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from models.data import outlines
-from models.data import skeleton as sk
+from models.nets import skeleton as sk
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
 IMAGES = DATA / "objects-v1" / "images"

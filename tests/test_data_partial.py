@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.data import partial as part
-from models.data import skeleton as sk
+from models.nets import skeleton as sk
 from models.data.partial import DEFAULT_PARTIAL
 
 

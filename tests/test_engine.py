@@ -10,7 +10,7 @@ import torch
 
 from app.engine import Completion, Engine, resolve_device
 from app.raster import blend_shadow
-from models.checkpoint import CheckpointError
+from models.nets.checkpoint import CheckpointError
 
 
 def sketch(h: int = 200, w: int = 300) -> np.ndarray:
@@ -158,8 +158,8 @@ def test_completions_keep_the_users_strokes_as_drawn(tiny_engine: Engine) -> Non
 
 
 def test_a_soft_outline_network_gets_thinned_outlines(tmp_path) -> None:
-    from models.checkpoint import save_checkpoint
-    from models.shape import TINY_SHAPE, ShapeGenerator
+    from models.nets.checkpoint import save_checkpoint
+    from models.nets.shape import TINY_SHAPE, ShapeGenerator
     from tests.conftest import TINY_CLASSES, write_tiny_checkpoints
 
     directory = write_tiny_checkpoints(tmp_path / "ck")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import eval_cases as ec
+from models.evaluation import cases as ec
 from models.data import sources
 from tests.conftest import SHARED
 

@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from models import eval_reference as ref
-from models.eval_cases import Case, CaseConfig, HeldOut, cases_of, held_out
+from models.evaluation import reference as ref
+from models.evaluation.cases import Case, CaseConfig, HeldOut, cases_of, held_out
 from tests.conftest import SHARED
 
 DATA = SHARED / "datasets"

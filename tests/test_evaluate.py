@@ -1,6 +1,7 @@
 """End-to-end evaluation on tiny real checkpoints, and its wiring checked with stub engines."""
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -8,10 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from app.engine import Completion
+from app import evaluate as app_evaluate
+from app.engine import Completion, perfect_completion
 from app.raster import blend_shadow
-from models import evaluate as ev
-from models.eval_cases import CaseConfig, cases_of, held_out
+from models.evaluation import evaluate as ev
+from models.nets.shape import ShapeConfig
+from models.evaluation.cases import CaseConfig, cases_of, held_out
 from tests.conftest import SHARED
 
 DATA = SHARED / "datasets"
@@ -19,7 +22,7 @@ pytestmark = pytest.mark.skipif(not (DATA / "objects-v1").is_dir(), reason="no s
 
 
 def run_main(ckpt: Path, tmp_path: Path, capsys, *extra: str) -> tuple[int, str, str]:
-    rc = ev.main(["--checkpoints", str(ckpt), "--data", str(DATA), "--out", str(tmp_path / "out"),
+    rc = app_evaluate.main(["--checkpoints", str(ckpt), "--data", str(DATA), "--out", str(tmp_path / "out"),
                   "--limit", "1", "--samples", "3", "--judge-cache", str(tmp_path / "judges"),
                   "--judge-steps", "2", *extra])
     out = capsys.readouterr()
@@ -107,8 +110,11 @@ def test_the_ceiling_is_high_at_the_network_size_and_falls_when_it_shrinks(soft)
     cfg = CaseConfig(limit=2)
     cases = [c for it in held_out(DATA, StubEngine.classes, cfg) for c in cases_of(it, cfg)
              if c.recipe.startswith("square")]
-    at_64 = ev.ce.summarise(ev.ceiling_score(c, 64, soft) for c in cases)
-    at_16 = ev.ce.summarise(ev.ceiling_score(c, 16, soft) for c in cases)
+    def perfect(size):
+        return functools.partial(perfect_completion, cfg=ShapeConfig(size=size, soft_output=soft))
+
+    at_64 = ev.ce.summarise(ev.ceiling_score(c, perfect(64)) for c in cases)
+    at_16 = ev.ce.summarise(ev.ceiling_score(c, perfect(16)) for c in cases)
     assert at_64["best_recovery"] > 0.6 and at_64["best_precision"] > 0.8
     assert at_16["best_recovery"] < at_64["best_recovery"]
 

@@ -1,9 +1,9 @@
 """Layers go one way, gui -> app -> models, checked by reading every module's imports with ast.
 
-- models/ imports no Qt, no app, no gui (one named exception: models/evaluate.py -> app.engine);
-- app/ imports no gui, except the one lazy (function-level) `gui.ui_bench` import in
-  app/bench.py; Qt only as PyQt5.QtCore and only in the worker module(s) (app/worker*.py);
+- models/ imports no Qt, no app, no gui;
+- app/ imports no gui; Qt only as PyQt5.QtCore and only in the worker module(s) (app/worker*.py);
 - no module outside gui/ imports QtGui, QtWidgets or any other Qt module but QtCore.
+There is no exemption list: a module that needs a higher layer belongs in that layer.
 """
 from __future__ import annotations
 
@@ -15,11 +15,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 QT_BINDINGS = ("PyQt5", "PyQt6", "PySide2", "PySide6")
-LAZY_GUI_EXEMPTION = ("app/bench.py", "gui.ui_bench")     # `python -m app.bench --ui`
-# Known breach, kept as narrow as possible: the evaluation scores checkpoints through the real
-# (Qt-free) app.engine.Engine. It belongs above models/ (e.g. an app-level evaluation module);
-# until it moves, exactly this file may import exactly app.engine, and nothing else in app.
-MODELS_USING_ENGINE = ("models/evaluate.py", "app.engine")
 
 
 @dataclass(frozen=True)
@@ -67,17 +62,11 @@ def violations(rel: str, source: str) -> list[str]:
     for imp in imports_of(source):
         where = f"{rel}:{imp.lineno} imports {imp.module}"
         qt = qt_module(imp.module)
-        eval_file, eval_import = MODELS_USING_ENGINE
-        engine_ok = rel == eval_file and is_under(imp.module, eval_import)
         if layer == "models" and (qt is not None or is_under(imp.module, "gui")
-                                  or (is_under(imp.module, "app") and not engine_ok)):
+                                  or is_under(imp.module, "app")):
             bad.append(f"{where}: models/ must not import Qt, app or gui")
         if layer == "app" and is_under(imp.module, "gui"):
-            exempt_file, exempt_module = LAZY_GUI_EXEMPTION
-            lazy_ok = (rel == exempt_file and is_under(imp.module, exempt_module)
-                       and not imp.top_level)
-            if not lazy_ok:
-                bad.append(f"{where}: app/ must not import gui")
+            bad.append(f"{where}: app/ must not import gui")
         if layer == "app" and qt is not None and not Path(rel).name.startswith("worker"):
             bad.append(f"{where}: in app/ only the worker module(s) may use Qt")
         if layer != "gui" and qt not in (None, "QtCore"):
@@ -93,27 +82,21 @@ def product_files() -> list[str]:
 
 def test_every_module_respects_the_layers() -> None:
     files = product_files()
-    assert "app/engine.py" in files and "models/shape.py" in files
+    assert "app/engine.py" in files and "models/nets/shape.py" in files
     bad = [line for rel in files for line in violations(rel, (REPO / rel).read_text())]
     assert not bad, "\n".join(bad)
 
 
-def test_bench_gui_import_is_the_lazy_one() -> None:
-    bench_imports = imports_of((REPO / "app/bench.py").read_text())
-    found = [i for i in bench_imports if is_under(i.module, "gui")]
-    assert found and not any(i.top_level for i in found)
-
-
 @pytest.mark.parametrize("rel, source", [
-    ("models/shape.py", "from PyQt5.QtCore import QObject"),
-    ("models/layers.py", "import app.engine"),
-    ("models/evaluate.py", "from app.worker import InferenceWorker"),
-    ("models/evaluate.py", "from PyQt5.QtCore import QObject"),
+    ("models/nets/shape.py", "from PyQt5.QtCore import QObject"),
+    ("models/nets/layers.py", "import app.engine"),
+    ("models/evaluation/evaluate.py", "from app.engine import Engine"),
+    ("models/evaluation/evaluate.py", "def f():\n    from app.engine import Engine"),
+    ("models/evaluation/evaluate.py", "from PyQt5.QtCore import QObject"),
     ("models/data/x.py", "def f():\n    from gui import canvas"),
     ("app/engine.py", "from gui.qimage import gray_to_qimage"),
-    ("app/bench.py", "from gui import ui_bench"),                  # top level: not lazy
-    ("app/cli.py", "def f():\n    from gui import ui_bench"),      # exemption is bench only
-    ("app/bench.py", "def f():\n    from gui import canvas"),      # and ui_bench only
+    ("app/bench.py", "from gui import ui_bench"),
+    ("app/bench.py", "def f():\n    from gui import ui_bench"),    # lazy is no way round it
     ("app/document.py", "from PyQt5.QtCore import QPointF"),       # not a worker module
     ("app/worker.py", "from PyQt5.QtGui import QImage"),
     ("app/worker.py", "from PyQt5 import QtWidgets"),
@@ -127,11 +110,10 @@ def test_the_checker_catches_breaches(rel: str, source: str) -> None:
 @pytest.mark.parametrize("rel, source", [
     ("app/worker.py", "from PyQt5.QtCore import QObject, QThread, pyqtSignal"),
     ("app/worker.py", "from PyQt5 import QtCore"),
-    ("app/bench.py", "def f():\n    from gui import ui_bench"),
     ("gui/canvas.py", "from PyQt5.QtWidgets import QWidget\nfrom app.engine import Engine"),
     ("main.py", "def f():\n    from gui.application import run_gui"),
-    ("models/shape.py", "import torch\nfrom models.layers import PreActResBlock"),
-    ("models/evaluate.py", "from app.engine import Engine"),
+    ("models/nets/shape.py", "import torch\nfrom models.nets.layers import PreActResBlock"),
+    ("app/evaluate.py", "from app.engine import Engine\nfrom models.evaluation import report"),
 ])
 def test_the_checker_allows_the_intended_imports(rel: str, source: str) -> None:
     assert violations(rel, source) == []

@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from models.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
+from models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
                                AppearanceDiscriminator, AppearanceGenerator)
-from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeDiscriminator, ShapeGenerator
+from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeDiscriminator, ShapeGenerator
 from models.training.widen import WidenError, load_widened
 
 
@@ -244,7 +244,7 @@ def test_noise_alpha_requires_z():
 
 def test_gated_block_applies_alpha_and_beta():
     """x + alpha * F(x) + beta: alpha = 0 leaves shortcut + beta exactly."""
-    from models.gated_blocks import GatedResBlock
+    from models.nets.gated_blocks import GatedResBlock
     block = GatedResBlock("plain", 4, spectral=False)
     x = torch.randn(2, 4, 8, 8)
     beta = torch.full((2, 4), 0.5)

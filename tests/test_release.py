@@ -6,10 +6,10 @@ import json
 import pytest
 import torch
 
-from models.checkpoint import load_checkpoint
-from models.release import main as release_main
-from models.shape import TINY_SHAPE
-from models.train_shape import ShapeTrainConfig, train
+from models.nets.checkpoint import load_checkpoint
+from models.training.release import main as release_main
+from models.nets.shape import TINY_SHAPE
+from models.training.train_shape import ShapeTrainConfig, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.provenance import sha256_file
@@ -22,7 +22,7 @@ def shape_run(tmp_path):
     cfg = ShapeTrainConfig(model=TINY_SHAPE, batch_size=2, k_best=2)
     run = tmp_path / "run"
     train(cfg, Schedule(1, 1, 1, 1), run, shape_tensors(4, 32, 3), CLASSES,
-          meta={"commands": ["python -m models.train_shape --preset tiny"],
+          meta={"commands": ["python -m models.training.train_shape --preset tiny"],
                 "data_manifest_sha256": "abc", "git_commit": "def"},
           ctx=DistContext(0, 1, 0, torch.device("cpu")))
     (run / "metrics.json").write_text(json.dumps({"step": 1, "completion_success_rate": 0.5}))
@@ -39,7 +39,7 @@ def test_release_writes_loadable_checkpoint_and_manifest(tmp_path, shape_run):
     entry = json.loads((out / "manifest.json").read_text())["shape"]
     assert entry["file"] == "shape.pt" and entry["sha256"] == sha256_file(out / "shape.pt")
     assert entry["steps"] == 1 and entry["classes"] == list(CLASSES)
-    assert entry["command"].startswith("python -m models.train_shape")
+    assert entry["command"].startswith("python -m models.training.train_shape")
     assert entry["metrics"]["in_run"]["completion_success_rate"] == 0.5
     assert {"data_manifest_sha256", "date", "git_commit"} <= set(entry)
     assert "test art 0" in (out / "ATTRIBUTION.md").read_text()

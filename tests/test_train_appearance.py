@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.appearance import TINY_APPEARANCE
-from models.train_appearance import AppearanceTrainConfig, build_nets, other_labels, train
+from models.nets.appearance import TINY_APPEARANCE
+from models.training.train_appearance import AppearanceTrainConfig, build_nets, other_labels, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.run_log import read_log
@@ -68,7 +68,7 @@ def test_two_ranks_with_gloo_under_torchrun(tmp_path):
     data = write_data_root(tmp_path / "data")
     env = {**os.environ, "SKETCHFILL_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1",
            "PYTHONPATH": str(REPO)}
-    args = ["-m", "models.train_appearance", "--preset", "tiny", "--data", str(data),
+    args = ["-m", "models.training.train_appearance", "--preset", "tiny", "--data", str(data),
             "--run-dir", str(tmp_path / "run"), "--steps", "2", "--batch-size", "2",
             "--mismatched", "1", "--threads", "1"]
     done = run_torchrun(args, env, REPO)

@@ -10,8 +10,8 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from models.shape import TINY_SHAPE
-from models.train_shape import ShapeTrainConfig, build_nets, critic_target, train
+from models.nets.shape import TINY_SHAPE
+from models.training.train_shape import ShapeTrainConfig, build_nets, critic_target, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.run_log import read_log
@@ -100,7 +100,7 @@ def test_fork_continues_another_runs_state_in_a_new_dir(tmp_path):
 
 
 def _ship(run: Path, out: Path, *extra: str) -> Path:
-    from models.release import release
+    from models.training.release import release
     release("shape", run, out, critic="--critic" in extra)
     return out / "shape.pt"
 
@@ -155,7 +155,7 @@ def test_critic_warmup_trains_the_critic_alone_then_both(tmp_path):
 
 
 def test_the_generator_listens_to_the_critic_after_the_warmup_then_ramps_up():
-    from models.train_shape import generator_adv_weight
+    from models.training.train_shape import generator_adv_weight
     cfg = dataclasses.replace(CFG, adv_weight=2.0, critic_warmup=10, adv_ramp=4)
     weights = [generator_adv_weight(cfg, step, 100) for step in range(101, 117)]
     assert weights == [0.0] * 10 + [0.5, 1.0, 1.5, 2.0, 2.0, 2.0]
@@ -290,7 +290,7 @@ def test_two_ranks_with_gloo_under_torchrun(tmp_path):
     data = write_data_root(tmp_path / "data")
     env = {**os.environ, "SKETCHFILL_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1",
            "PYTHONPATH": str(REPO)}
-    args = ["-m", "models.train_shape", "--preset", "tiny",
+    args = ["-m", "models.training.train_shape", "--preset", "tiny",
             "--data", str(data), "--run-dir", str(tmp_path / "run"), "--steps", "2",
             "--batch-size", "2", "--k-best", "2", "--no-quickdraw", "--threads", "1",
             "--rec-kind", "soft"]
@@ -303,7 +303,7 @@ def test_two_ranks_with_gloo_under_torchrun(tmp_path):
 
 def test_a_fork_from_an_unusable_file_ends_with_a_message_not_a_traceback(tmp_path, capsys,
                                                                            monkeypatch):
-    from models.train_shape import main
+    from models.training.train_shape import main
     monkeypatch.setenv("SKETCHFILL_CACHE", str(tmp_path / "cache"))
     data = write_data_root(tmp_path / "data")
     broken = tmp_path / "shape.pt"

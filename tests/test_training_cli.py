@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models import train_appearance, train_shape
+from models.training import train_appearance, train_shape
 from models.training import cli
 from tests.tiny_data import CLASSES, write_data_root
 

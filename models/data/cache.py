@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from models.data import outlines
-from models.data import skeleton as sk
+from models.nets import skeleton as sk
 from models.data.outlines import OutlineConfig
 
 # Bump when what is stored, or how it is derived, changes in a way the config does not show.

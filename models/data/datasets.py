@@ -33,7 +33,7 @@ from models.data import augment as aug
 from models.data import cache, sources
 from models.data import quickdraw as qd
 from models.data import partial as part
-from models.data import skeleton as sk
+from models.nets import skeleton as sk
 from models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT, AugmentConfig
 from models.data.outlines import DEFAULT_OUTLINE, OutlineConfig
 from models.data.partial import DEFAULT_PARTIAL, PartialConfig

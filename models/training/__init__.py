@@ -1,1 +1,1 @@
-"""Pieces shared by both training scripts (`models.train_shape`, `models.train_appearance`)."""
+"""Pieces shared by both training scripts (`models.training.train_shape`, `models.training.train_appearance`)."""

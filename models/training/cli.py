@@ -13,7 +13,7 @@ from typing import Sequence
 
 import torch
 
-from models.cpu_tuning import tune_malloc
+from models.nets.cpu_tuning import tune_malloc
 
 
 def training_parser(description: str, run_default: str, presets: Sequence[str],

@@ -7,10 +7,11 @@ Stage 2 uses least squares (LSGAN, as the released colour model).
 """
 from __future__ import annotations
 
-import math
 
 import torch
 import torch.nn.functional as F
+
+from models.nets.outline_code import ink, near, soft_outline  # noqa: F401 (re-exported)
 
 
 def wgan_d_loss(real_score: torch.Tensor, fake_score: torch.Tensor,
@@ -41,16 +42,8 @@ def lsgan_g_loss(fake_score: torch.Tensor) -> torch.Tensor:
     return 0.5 * (fake_score - 1).pow(2).mean()
 
 
-def ink(outline: torch.Tensor) -> torch.Tensor:
-    """[B,1,S,S] in [-1,1] (ink = -1) -> ink amount [B,1,S,S] in [0,1]."""
-    return (1.0 - outline) * 0.5
 
 
-def near(x: torch.Tensor, radius: int) -> torch.Tensor:
-    """Max over a (2r+1)^2 window: "is there ink within `radius` px"."""
-    if radius <= 0:
-        return x
-    return F.max_pool2d(x, 2 * radius + 1, stride=1, padding=radius)
 
 
 def best_of_k_ink_distance(fakes: torch.Tensor, target: torch.Tensor, k: int, ink_weight: float,
@@ -126,14 +119,6 @@ def best_of_k_chamfer(fakes: torch.Tensor, target: torch.Tensor, k: int, ink_wei
     return (1.0 - mean_share) * dist.min(dim=0).values.mean() + mean_share * dist.mean()
 
 
-def soft_outline(ink_map: torch.Tensor, sigma: float, reach: int) -> torch.Tensor:
-    """Ink [N,1,S,S] in [0,1] -> a soft outline: 1 on the strokes, falling off as
-    exp(-d^2 / 2 sigma^2) with the (chessboard) distance d to the nearest stroke, 0 past
-    `reach` px. Its ridge is the stroke itself, so the ridge of a prediction marks where the
-    network thinks the stroke is even when it is unsure by a pixel or two."""
-    rings = [near(ink_map, r) * math.exp(-(r * r) / (2.0 * sigma * sigma))
-             for r in range(reach + 1)]
-    return torch.stack(rings).amax(0)
 
 
 def missing_soft_outline(partial: torch.Tensor, target: torch.Tensor, sigma: float,
@@ -155,7 +140,7 @@ def best_of_k_soft_l2(fakes: torch.Tensor, target: torch.Tensor, k: int, sigma: 
     stroke), so under the uncertainty of a missing part the per-pixel optimum is to draw
     nothing, or a blob where strokes are dense. Against the soft outline the optimum is a
     ridge along the most likely stroke, which the engine thins into a line
-    (app.raster.ridge_outline). Pixels near true strokes weigh (1 + ink_weight) times more,
+    (app.ridges). Pixels near true strokes weigh (1 + ink_weight) times more,
     since they are a small share of the image. With `partial` and miss_weight > 0, pixels
     near the strokes the partial lacks weigh (1 + miss_weight) times more again: copying the
     user's strokes is easy and the engine keeps them anyway, so the completion is what needs

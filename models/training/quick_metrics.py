@@ -1,6 +1,6 @@
 """In-run estimates of the release bars, written into metrics.json and the manifest.
 
-These approximate `models.evaluate` (another engineer's): same quantities, our own tolerances.
+These approximate `app.evaluate` (another engineer's): same quantities, our own tolerances.
 Completions: for each held-out partial sketch, K completions; "missing" ink = the true
 outline's ink not in the partial. recall = share of missing ink within `tol` px of new ink,
 precision = share of new ink within `tol` px of the true outline; an item succeeds if the best
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.noise import noise_from_seeds
+from models.nets.noise import noise_from_seeds
 
 HIST_BINS = 6  # per RGB channel -> 216-bin colour histogram
 

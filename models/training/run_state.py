@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from models.checkpoint import FORMAT as CHECKPOINT_FORMAT
+from models.nets.checkpoint import FORMAT as CHECKPOINT_FORMAT
 from models.training.provenance import sha256_file
 from models.training.widen import WidenError, load_widened
 
@@ -69,7 +69,7 @@ def _checked(path: Path, state: Any, kind: str) -> dict[str, Any]:
 
 
 def critic_path(checkpoint: Path) -> Path:
-    """Where `models.release --critic` puts the critic beside a released generator."""
+    """Where `models.training.release --critic` puts the critic beside a released generator."""
     return checkpoint.with_name(f"{checkpoint.stem}.critic.pt")
 
 
@@ -87,7 +87,7 @@ def save_critic(checkpoint: Path, kind: str, state_dict: dict[str, torch.Tensor]
 def checkpoint_as_state(path: Path, data: dict[str, Any], kind: str) -> dict[str, Any]:
     """A released checkpoint as the start of a fork, for when the run that made it is gone:
     its (EMA) generator becomes both the raw and the EMA generator, the critic comes from the
-    companion file of `models.release --critic` if there is one for this very generator
+    companion file of `models.training.release --critic` if there is one for this very generator
     (else it starts fresh: see --critic-warmup), and the optimizers start fresh."""
     if data.get("kind") != kind:
         raise RunStateError(f"{path}: holds a {data.get('kind')} network, expected {kind}")

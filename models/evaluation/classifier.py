@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.data import cache
-from models.real_images import RealImage, augmented, page_mask, swap_shape
+from models.data.real_images import RealImage, augmented, page_mask, swap_shape
 
 FORMAT = "sketchfill-judge"
 FORMAT_VERSION = 1

@@ -4,7 +4,7 @@
 renames its state_dict keys to our module layout and loads them strictly. The facts behind the
 mapping are in ../shared/compat/README.md; the golden fixtures there are checked by the tests.
 
-CLI:  python -m models.isf_compat import --kind shape --pth latest_net_G.pth --out checkpoints/x.pt
+CLI:  python -m models.nets.isf_compat import --kind shape --pth latest_net_G.pth --out checkpoints/x.pt
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from models.appearance import AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
-from models.shape import ShapeConfig, ShapeDiscriminator, ShapeGenerator
+from models.nets.appearance import AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
+from models.nets.shape import ShapeConfig, ShapeDiscriminator, ShapeGenerator
 
 # Class ids of the released models (the GUI's order).
 ISF_CLASSES = ("basketball", "chicken", "cookie", "cupcake", "moon", "orange", "pineapple",
@@ -201,7 +201,7 @@ def _default_options(kind: str) -> dict:
 
 def import_checkpoint(kind: str, pth: Path, out: Path, options: dict | None = None,
                       classes: tuple[str, ...] = ISF_CLASSES) -> Path:
-    from models.checkpoint import save_checkpoint  # here to keep this module's import light
+    from models.nets.checkpoint import save_checkpoint  # here to keep this module's import light
     options = options or _default_options(kind)
     sd = torch.load(pth, map_location="cpu", weights_only=True)
     net = build_from_isf(kind, sd, options)
@@ -211,7 +211,7 @@ def import_checkpoint(kind: str, pth: Path, out: Path, options: dict | None = No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.isf_compat")
+    parser = argparse.ArgumentParser(prog="python -m models.nets.isf_compat")
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="convert a released latest_net_G.pth to our format")
     imp.add_argument("--kind", choices=("shape", "appearance"), required=True)

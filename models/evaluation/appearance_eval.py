@@ -19,9 +19,9 @@ from typing import Callable, Sequence
 import cv2
 import numpy as np
 
-from models.classifier import Judge, resize
-from models.eval_cases import HeldOut
-from models.real_images import RealImage
+from models.evaluation.classifier import Judge, resize
+from models.evaluation.cases import HeldOut
+from models.data.real_images import RealImage
 
 Renderer = Callable[[np.ndarray, str, int], np.ndarray]  # (outline, class, seed) -> RGB
 

@@ -1,7 +1,7 @@
-"""Ship a trained run: `python -m models.release --kind shape --run runs/shape_fast`.
+"""Ship a trained run: `python -m models.training.release --kind shape --run runs/shape_fast`.
 
 Copies the run's EMA generator into `<out>/<kind>.pt` (a self-describing checkpoint, see
-models.checkpoint), writes its entry in `<out>/manifest.json` (the exact training commands,
+models.nets.checkpoint), writes its entry in `<out>/manifest.json` (the exact training commands,
 data manifest hash, steps, metrics, sha256, date, git commit, classes) and regenerates
 `<out>/ATTRIBUTION.md` from the data set manifests, crediting every source as its licence asks.
 """
@@ -17,9 +17,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
-from models.appearance import AppearanceConfig
-from models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from models.shape import ShapeConfig
+from models.nets.appearance import AppearanceConfig
+from models.nets.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from models.nets.shape import ShapeConfig
 from models.training.provenance import REPO_ROOT, git_commit, sha256_file
 from models.training.run_state import RunStateError, critic_path, load_run_state, save_critic
 
@@ -55,7 +55,7 @@ def read_metrics(run_dir: Path, step: int) -> dict:
 
 
 def evaluation_summary(kind: str, path: Path) -> dict:
-    """The part of a `models.evaluate` metrics.json about this kind: its bars and headline."""
+    """The part of a `app.evaluate` metrics.json about this kind: its bars and headline."""
     data = json.loads(path.read_text())
     prefix = "completion." if kind == "shape" else "appearance."
     section = data.get("completion" if kind == "shape" else "appearance", {})
@@ -63,7 +63,7 @@ def evaluation_summary(kind: str, path: Path) -> dict:
                if kind == "shape" else
                {"headline_judge": section.get("headline_judge"),
                 "headline": section.get("headline"), "judges": section.get("judges")})
-    return {"source": "python -m models.evaluate", "file": str(path),
+    return {"source": "python -m app.evaluate", "file": str(path),
             "bars": [b for b in data.get("bars", []) if b["metric"].startswith(prefix)],
             **summary}
 
@@ -175,7 +175,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--data", type=Path, default=None, help="data root, for ATTRIBUTION.md")
     p.add_argument("--note", default="", help="free text stored in the manifest entry")
     p.add_argument("--eval-metrics", type=Path, default=None,
-                   help="metrics.json of `python -m models.evaluate` on these weights")
+                   help="metrics.json of `python -m app.evaluate` on these weights")
     p.add_argument("--weights", choices=sorted(WEIGHT_NAMES), default="g_ema",
                    help="ship the EMA generator (default) or the raw one")
     p.add_argument("--critic", action="store_true",

@@ -15,7 +15,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from models import metrics
+from models.evaluation import metrics
 
 CELL = 128  # px per cell side
 CAPTION = 16  # px of caption strip under each cell

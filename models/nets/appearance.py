@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from models.gated_blocks import GatedResBlock, block_layout
-from models.gating import AlphaSource, ChannelGate
-from models.layers import maybe_spectral
+from models.nets.gated_blocks import GatedResBlock, block_layout
+from models.nets.gating import AlphaSource, ChannelGate
+from models.nets.layers import maybe_spectral
 
 
 @dataclass(frozen=True)

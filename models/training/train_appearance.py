@@ -1,4 +1,4 @@
-"""Train stage 2 (appearance): `python -m models.train_appearance --run runs/appearance`.
+"""Train stage 2 (appearance): `python -m models.training.train_appearance --run runs/appearance`.
 
 Losses (paper Sec. 3.2; LSGAN as the released colour model):
   D: least squares on matching (outline, image, class) triples, class-gated like G.
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.appearance import FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE, \
+from models.nets.appearance import FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE, \
     AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
 from models.training import losses
 from models.training.batches import endless_batches, fixed_items
@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  seed=args.seed)
     if not classes_match(len(train_set.classes), args.preset, model.n_classes):
         return 2
-    meta = run_meta("models.train_appearance", argv, root)
+    meta = run_meta("models.training.train_appearance", argv, root)
     if args.eval_only:
         print(json.dumps(evaluate_run(args.run, train_set, test_set)))
         return 0

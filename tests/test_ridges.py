@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from app.raster import RIDGE_UPSCALE, draw_lines, ridge_mask, ridge_outline
+from app.ridges import RIDGE_UPSCALE, draw_lines, ridge_lines, ridge_mask
 
 
 def _soft_ring(peak: float, radius: float = 20.0, sigma: float = 2.0) -> torch.Tensor:
@@ -16,7 +16,7 @@ def _soft_ring(peak: float, radius: float = 20.0, sigma: float = 2.0) -> torch.T
 
 
 def test_a_blurred_ring_becomes_a_thin_line_on_its_crest():
-    out = ridge_outline(_soft_ring(0.5))
+    out = draw_lines(ridge_lines(_soft_ring(0.5)))
     assert out.shape == (64 * RIDGE_UPSCALE, 64 * RIDGE_UPSCALE) and out.dtype == np.uint8
     ys, xs = np.nonzero(out < 128)
     radii = np.hypot(ys / RIDGE_UPSCALE - 32, xs / RIDGE_UPSCALE - 32)
@@ -37,7 +37,7 @@ def test_lines_of_a_finer_network_are_as_wide_on_the_canvas():
 
 
 def test_faint_doubt_is_not_drawn():
-    assert (ridge_outline(_soft_ring(0.2)) == 255).all()
+    assert (draw_lines(ridge_lines(_soft_ring(0.2))) == 255).all()
 
 
 def test_confident_ink_passes_whole_however_wide():
@@ -50,12 +50,12 @@ def test_confident_ink_passes_whole_however_wide():
 def test_a_smooth_haze_leaves_at_most_its_crest():
     yy, xx = np.mgrid[0:64, 0:64]
     ink = 0.5 * np.exp(-((yy - 32) ** 2 + (xx - 32) ** 2) / (2 * 20.0 ** 2))
-    out = ridge_outline(torch.tensor(1.0 - 2.0 * ink, dtype=torch.float32))
+    out = draw_lines(ridge_lines(torch.tensor(1.0 - 2.0 * ink, dtype=torch.float32)))
     assert (out < 128).sum() < 40                           # no web of lines through the haze
 
 
 def test_keep_user_strokes_replaces_the_networks_copy_and_keeps_new_ink():
-    from app.raster import keep_user_strokes, near_user_mask
+    from app.ridges import keep_user_strokes, near_user_mask
     user = np.full((64, 64), 255, np.uint8)
     user[10:50, 20] = 0                                     # the user's stroke
     out = np.full((64, 64), 255, np.uint8)
@@ -73,7 +73,7 @@ def test_a_proposed_line_that_continues_a_stroke_stays_attached_to_it():
     """The network's copy of the user's stroke is dropped near it, but where its line goes on
     past the stroke's end the completion must not start with a gap."""
     import cv2
-    from app.engine import outline_from_output
+    from app.ridges import outline_from_output
     user = np.full((256, 256), 255, np.uint8)
     cv2.line(user, (20, 128), (120, 128), 0, 4)              # the user's stroke ...
     ink = np.zeros((64, 64), np.float32)
@@ -86,7 +86,7 @@ def test_a_proposed_line_that_continues_a_stroke_stays_attached_to_it():
 
 
 def test_only_line_ends_near_the_users_ink_are_joined_and_not_short_copies():
-    from app.raster import user_connectors, user_ink
+    from app.ridges import user_connectors, user_ink
     user = np.full((256, 256), 255, np.uint8)
     user[100:160, 100:103] = 0                              # a vertical stroke at x 50 (128 px)
     lines = np.zeros((128, 128), bool)

@@ -18,8 +18,8 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from models.appearance import AppearanceConfig, AppearanceGenerator
-from models.shape import ShapeConfig, ShapeGenerator
+from models.nets.appearance import AppearanceConfig, AppearanceGenerator
+from models.nets.shape import ShapeConfig, ShapeGenerator
 
 FORMAT = "sketchfill-checkpoint"
 VERSION = 1
@@ -103,7 +103,7 @@ def _read(path: Path) -> dict:
                                     f"{type(err).__name__}: {str(err).splitlines()[0][:200]}") from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(path, "not a Sketch & Fill checkpoint (for original iSketchNFill "
-                                    "weights use `python -m models.isf_compat import`)")
+                                    "weights use `python -m models.nets.isf_compat import`)")
     if data.get("version") != VERSION:
         raise CheckpointError(path, f"format version {data.get('version')} is not supported "
                                     f"(expected {VERSION})")

@@ -1,6 +1,4 @@
-"""Evaluate shipped (or any) checkpoints the way the app uses them: `python -m models.evaluate`.
-
-    python -m models.evaluate --checkpoints checkpoints --out runs/eval
+"""The evaluation of a pair of networks, driven through the app's engine (`python -m app.evaluate`).
 
 Completion: held-out drawings -> square-erased (and stroke-prefix) partials -> Engine.complete
 with K seeds -> skeleton precision/recall/F1, missing-outline recovery and K-diversity
@@ -11,36 +9,42 @@ writes ``metrics.json`` and ``contact_sheet.png`` to ``--out``.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
-import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
-import torch
 
-# The engine's own network-to-outline path (sketch_to_tensor is the engine's input
-# conversion), so that the ceiling is scored exactly as the app completes.
-from app.engine import Engine, outline_from_output, sketch_to_tensor
-from models import appearance_eval as ae
-from models import classifier as cl
-from models import completion_eval as ce
-from models import contact_sheet as cs
-from models import eval_reference as ref
-from models import eval_report as report
-from models.checkpoint import CheckpointError
+from models.evaluation import appearance_eval as ae
+from models.evaluation import classifier as cl
+from models.evaluation import completion_eval as ce
+from models.evaluation import contact_sheet as cs
+from models.evaluation import reference as ref
+from models.evaluation import report as report
 from models.data import sources
-from models.eval_cases import Case, CaseConfig, HeldOut, cases_of, held_out
-from models.training import losses
-from models.real_images import load_real
+from models.evaluation.cases import Case, CaseConfig, HeldOut, cases_of, held_out
+from models.data.real_images import load_real
 
 HEADLINE_JUDGE = "cnn-shapeswap"  # judges by colour and texture, not the silhouette
 SHEET_RECIPE = "square-0.5"
 SHEET_OTHERS = 3  # renders under this many other classes per sheet column
+
+
+class Engine(Protocol):
+    """What the evaluation needs of the app's inference engine (app.engine.Engine): scores are
+    taken on exactly what the app shows, so the engine is passed in from above."""
+
+    classes: tuple[str, ...]
+    provenance: dict
+
+    def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int]): ...
+
+    def perfect_completion(self, partial: np.ndarray, full: np.ndarray) -> np.ndarray: ...
+
+    def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -78,32 +82,18 @@ def run_completion(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
     return scores, loose, sheet
 
 
-def perfect_output(full: np.ndarray, size: int, soft: bool) -> torch.Tensor:
-    """What a perfect ``size``-px shape network would output for the true outline ``full``:
-    the outline as the network sees it, as a soft outline for a soft-outline network.
-    [size,size] in [-1,1]."""
-    from models.train_shape import SOFT_REACH, ShapeTrainConfig    # training's soft target
-
-    x = sketch_to_tensor(full, size)
-    if not soft:
-        return x[0, 0]
-    soft_ink = losses.soft_outline(losses.ink(x), ShapeTrainConfig().rec_sigma, SOFT_REACH)
-    return (1.0 - 2.0 * soft_ink)[0, 0]
-
-
-def ceiling_score(case: Case, size: int, soft: bool,
+def ceiling_score(case: Case, perfect: Callable[[np.ndarray, np.ndarray], np.ndarray],
                   tolerance: float = 2.0) -> ce.CaseScore:
-    """The score of a perfect network of this size, through the engine's own path (ridge
-    thinning, resizing, the user's strokes): the most any trained network can reach here."""
-    outline = outline_from_output(case.partial, perfect_output(case.item.full, size, soft), soft)
+    """The score of a perfect network (`perfect`: Engine.perfect_completion) on `case`: the
+    most any trained network of the engine's size can reach through the engine's path."""
+    outline = perfect(case.partial, case.item.full)
     return ce.score_completions(case, outline[None], tolerance)
 
 
 def run_ceiling(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
                 ) -> list[ce.CaseScore]:
     """The square cases scored for a perfect shape network of the engine's size and kind."""
-    shape = engine.shape.cfg
-    return [ceiling_score(case, shape.size, shape.soft_output, cfg.tolerance)
+    return [ceiling_score(case, engine.perfect_completion, cfg.tolerance)
             for item in items for case in cases_of(item, cfg.cases)
             if report.is_square_recipe(case.recipe)]
 
@@ -237,70 +227,13 @@ def evaluate(engine: Engine, root: Path, out: Path, cfg: EvalConfig,
     write_sheet(out / "contact_sheet.png", engine, items, sheet, headline, cfg)
     result = report.metrics_dict(engine, cfg, completion, appearance)
     result["seconds"] = round(time.monotonic() - t0, 1)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2, default=_json_default))
+    (out / "metrics.json").write_text(json.dumps(result, indent=2, default=json_default))
     return result
 
 
-def _json_default(value):
+def json_default(value):
     if dataclasses.is_dataclass(value):
         return dataclasses.asdict(value)
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.evaluate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoints", type=Path, default=None,
-                        help="checkpoint dir with manifest.json (default: the shipped checkpoints/)")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="data root holding objects-v1/ and quickdraw-v1/ "
-                             "(default: ../shared/datasets)")
-    parser.add_argument("--samples", type=int, default=8, help="K completions per partial")
-    parser.add_argument("--first-seed", type=int, default=0,
-                        help="seeds N..N+K-1 (another set shows how much a score owes to them)")
-    parser.add_argument("--one-view", action="store_true",
-                        help="every completion sees the sketch as drawn (no mirrored views; "
-                             "app.engine.mirrored_view)")
-    parser.add_argument("--no-reference", action="store_true",
-                        help="skip the real-drawings reference (models.eval_reference)")
-    parser.add_argument("--out", type=Path, default=Path("runs/eval"),
-                        help="where metrics.json and contact_sheet.png go")
-    parser.add_argument("--json", action="store_true", help="print metrics JSON, not the table")
-    parser.add_argument("--limit", type=int, default=None,
-                        help="at most N held-out drawings per source (default: all)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    parser.add_argument("--stage", choices=("all",) + STAGES, default="all",
-                        help="evaluate both stages (default) or only one")
-    parser.add_argument("--tolerance", type=float, default=2.0, help="match tolerance in px")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    parser.add_argument("--judge-cache", type=Path, default=None,
-                        help="where trained judges are cached (default: ~/.cache/sketchfill)")
-    parser.add_argument("--judge-steps", type=int, default=None,
-                        help="override judge training steps (smoke tests only: weak judges)")
-    args = parser.parse_args(argv)
-    if args.samples < 1 or (args.limit is not None and args.limit < 1):
-        parser.error("--samples and --limit must be at least 1")
-    torch.set_num_threads(args.threads)
-    cfg = EvalConfig(samples=args.samples, first_seed=args.first_seed, tolerance=args.tolerance,
-                     judge_steps=args.judge_steps, reference=not args.no_reference,
-                     cases=CaseConfig(limit=args.limit))
-    root = args.data if args.data is not None else sources.default_data_root()
-    try:
-        engine = Engine.load(args.checkpoints, device=args.device,
-                             mirror_views=not args.one_view)
-        stages = STAGES if args.stage == "all" else (args.stage,)
-        result = evaluate(engine, root, args.out, cfg, args.judge_cache, stages)
-    except (CheckpointError, sources.DataSourceError, ValueError, OSError) as err:
-        print(f"evaluate: {err}", file=sys.stderr)
-        return 1
-    print(json.dumps(result, indent=2, default=_json_default) if args.json
-          else report.table(result))
-    print(f"wrote {args.out / 'metrics.json'} and {args.out / 'contact_sheet.png'}",
-          file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

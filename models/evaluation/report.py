@@ -1,4 +1,4 @@
-"""The evaluation's results as one JSON-ready dict, and as the table `models.evaluate` prints."""
+"""The evaluation's results as one JSON-ready dict, and as the table `app.evaluate` prints."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import dataclasses
 import math
 from typing import Sequence
 
-from models import appearance_eval as ae
-from models import completion_eval as ce
+from models.evaluation import appearance_eval as ae
+from models.evaluation import completion_eval as ce
 
 # The issue's bars: (metrics path, comparison, threshold, what it means).
 BARS = (

@@ -27,9 +27,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from models import metrics
-from models.eval_cases import Case
-from models.metrics import Match
+from models.evaluation import metrics
+from models.evaluation.cases import Case
+from models.evaluation.metrics import Match
 
 
 @dataclass(frozen=True)

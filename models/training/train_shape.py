@@ -1,4 +1,4 @@
-"""Train stage 1 (shape completion): `python -m models.train_shape --run runs/shape`.
+"""Train stage 1 (shape completion): `python -m models.training.train_shape --run runs/shape`.
 
 Losses (paper Sec. 3.1, plus a reconstruction term that this small data set needs):
   D: WGAN critic conditioned on the sketch, with a zero-centred gradient penalty on real
@@ -24,8 +24,9 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeDiscriminator, \
+from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeDiscriminator, \
     ShapeGenerator
+from models.nets import outline_code
 from models.training import losses
 from models.training.batches import endless_batches, fixed_items
 from models.training.cli import classes_match, run_meta, set_up_process, training_parser
@@ -40,7 +41,6 @@ from models.training.run_state import RunStateError, continue_run, load_run_stat
 
 PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, "tiny": TINY_SHAPE}
 KIND = "shape"
-SOFT_REACH = 3      # px past which the soft outline is zero
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,6 @@ class ShapeTrainConfig:
     rec_kind: str = "soft"          # "ink": per-pixel ink distance; "chamfer": graded
                                     # chamfer (rec_radius = its range); "soft": squared error
                                     # to the soft outline (the engine thins its ridge)
-    rec_sigma: float = 1.0          # soft only: fall-off (px) of the soft outline
     rec_pixel_weight: float = 0.5   # chamfer only: weight of the exact per-pixel term
     rec_pixel_ink_weight: float = 2.0   # its extra weight on true-ink pixels
     rec_target_radius: int = 1      # thicken true strokes by this (px) before the distance
@@ -122,8 +121,7 @@ def critic_target(cfg: ShapeTrainConfig, full: torch.Tensor) -> torch.Tensor:
     the soft outline (else the critic would fight the reconstruction term)."""
     if cfg.rec_kind != "soft":
         return full
-    soft = losses.soft_outline(losses.ink(full), cfg.rec_sigma, SOFT_REACH)
-    return 1.0 - 2.0 * soft
+    return outline_code.encode(full, cfg.model.outline_sigma, cfg.model.outline_reach)
 
 
 def d_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
@@ -163,7 +161,8 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
         adv = (losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
                if adv_weight > 0 else fakes.new_zeros(()))
     if cfg.rec_kind == "soft":
-        rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.rec_sigma, SOFT_REACH,
+        rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.model.outline_sigma,
+                                       cfg.model.outline_reach,
                                        cfg.ink_weight, cfg.rec_mean_share, partial,
                                        cfg.miss_weight)
     elif cfg.rec_kind == "chamfer":
@@ -293,8 +292,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--rec-target-radius", type=int, default=d.rec_target_radius)
     p.add_argument("--rec-kind", choices=("ink", "chamfer", "soft"), default=d.rec_kind,
                    help="reconstruction: per-pixel ink, graded chamfer, or soft outline")
-    p.add_argument("--rec-sigma", type=float, default=d.rec_sigma,
-                   help="soft reconstruction: fall-off of the soft outline in px")
     p.add_argument("--rec-pixel-weight", type=float, default=d.rec_pixel_weight)
     p.add_argument("--ink-weight", type=float, default=d.ink_weight)
     p.add_argument("--miss-weight", type=float, default=d.miss_weight,
@@ -368,7 +365,7 @@ def train_config(args: argparse.Namespace, model: ShapeConfig) -> ShapeTrainConf
                             rec_weight=args.rec_weight, adv_weight=args.adv_weight,
                             rec_mean_share=args.rec_mean_share, rec_radius=args.rec_radius,
                             rec_target_radius=args.rec_target_radius,
-                            rec_kind=args.rec_kind, rec_sigma=args.rec_sigma,
+                            rec_kind=args.rec_kind,
                             rec_pixel_weight=args.rec_pixel_weight,
                             ink_weight=args.ink_weight, miss_weight=args.miss_weight,
                             seed=args.seed, cpu_bf16=args.cpu_bf16,
@@ -403,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             seed=args.seed, quickdraw=False)
     if not classes_match(len(train_set.classes), args.preset, model.n_classes):
         return 2
-    meta = run_meta("models.train_shape", argv, root)
+    meta = run_meta("models.training.train_shape", argv, root)
     if args.eval_only:
         print(json.dumps(evaluate_run(args.run, test_set)))
         return 0

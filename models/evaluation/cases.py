@@ -20,7 +20,7 @@ import numpy as np
 from models.data import cache, sources
 from models.data import partial as part
 from models.data import quickdraw as qd
-from models.data import skeleton as sk
+from models.nets import skeleton as sk
 from models.data.outlines import DEFAULT_OUTLINE
 
 

@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.layers import resample_sketch
-from models.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext, context_injector,
+from models.nets.layers import resample_sketch
+from models.nets.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext, context_injector,
                                  sketch_injector)
 
 
@@ -34,7 +34,10 @@ class ShapeConfig:
     sketch_resample: str = "subsample"  # how the sketch is shrunk for the sparse processors:
                                     # "subsample" (the release) or "ink_max" (keeps thin strokes)
     soft_output: bool = False       # trained against soft outlines: the output is a ridge map
-                                    # that the engine thins into lines (app.raster)
+                                    # that the engine thins into lines (app.ridges)
+    outline_sigma: float = 1.0      # soft output only: fall-off (px) of the soft outline the
+                                    # network draws (nets.outline_code.encode)
+    outline_reach: int = 3          # soft output only: px past which that outline is zero
     context_width: int = 0          # >0: a learned sketch pyramid (shape_blocks.SketchContext)
                                     # also feeds every injection; 0 = the release's processors
     refine_width: int = 0           # >0: a full-size refiner (shape_blocks.FullSizeRefiner)

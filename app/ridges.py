@@ -1,0 +1,177 @@
+"""From the shape network's output to a completed outline at the sketch's size.
+
+A soft-outline network (models.nets.outline_code) draws a ridge of ink where it expects a
+stroke; its ridges are thinned into 1-px lines, drawn with a pen, and laid under the user's
+own strokes, which are kept exactly as drawn. Proposed lines that end near a user stroke are
+joined to it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from scipy import ndimage
+
+from app.raster import sketch_to_tensor, tensor_to_gray
+from models.nets.skeleton import drop_small_components, neighbour_count, prune_spurs, thin
+
+
+# Ridge thinning of soft-outline generators (ShapeConfig.soft_output), see ridge_outline().
+RIDGE_UPSCALE = 2        # thin at twice the network size: smoother lines, still cheap
+RIDGE_MIN_INK = 0.3      # weaker ridges are the network's doubt, not a proposed stroke
+RIDGE_SURE_INK = 0.75    # ink this strong is a stroke whatever its shape
+RIDGE_SPAN = 2           # px (at the thinning size) on each side that a crest must rise above
+                         # (3 kept a few more false crests: precision 0.74 vs 0.75, same recovery)
+RIDGE_CONTRAST = 0.08    # ... by at least this much ink
+RIDGE_MIN_PIXELS = 4     # drop specks shorter than this (at the thinning size)
+RIDGE_PEN = 3            # line width in px at the thinning size of a 64 px network (1.5 of its
+PEN_REFERENCE = 128      # px); finer networks draw wider in their px (ridge_pen), so that a
+                         # line is as wide on the canvas whatever the network's size
+
+
+def ridge_mask(ink: np.ndarray) -> np.ndarray:
+    """float (S,S) ink in [0,1] -> bool (S,S): the crests of the ink, where it is at least
+    RIDGE_MIN_INK and, across some direction (horizontal, vertical or diagonal), no lower than
+    its neighbours and clearly above the ink RIDGE_SPAN px away on both sides. Confident ink
+    (the user's own strokes, however wide) passes whole; a haze has no clear crest."""
+    r = RIDGE_SPAN
+    pad = np.pad(ink, r, mode="edge")
+    h, w = ink.shape
+
+    def at(dy: int, dx: int) -> np.ndarray:
+        return pad[r + dy:r + dy + h, r + dx:r + dx + w]
+
+    crest = np.zeros(ink.shape, bool)
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        near_ok = (ink >= at(dy, dx)) & (ink >= at(-dy, -dx))
+        far = np.maximum(at(r * dy, r * dx), at(-r * dy, -r * dx))
+        crest |= near_ok & (ink - far >= RIDGE_CONTRAST)
+    return (crest & (ink >= RIDGE_MIN_INK)) | (ink >= RIDGE_SURE_INK)
+
+
+def ridge_lines(x: torch.Tensor) -> np.ndarray:
+    """[S,S] soft outline in [-1,1] -> bool (2S,2S) 1-px lines along its ridges: the strokes
+    the network proposes, where a plain threshold would drop the faint ones and keep the blur
+    around the strong ones."""
+    ink = ((1.0 - x.detach().float().cpu().numpy()) * 0.5).clip(0.0, 1.0)
+    size = ink.shape[0] * RIDGE_UPSCALE
+    ink = cv2.resize(ink, (size, size), interpolation=cv2.INTER_LINEAR)
+    # Close one-pixel gaps between crest pixels (a symmetric kernel: no shift of the line).
+    mask = cv2.dilate(ridge_mask(ink).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    # Crests cut across a curve's tangent leave short ticks on the thinned line: prune them.
+    return drop_small_components(prune_spurs(thin(mask), RIDGE_MIN_PIXELS), RIDGE_MIN_PIXELS)
+
+
+def draw_lines(lines: np.ndarray) -> np.ndarray:
+    """bool (S,S) 1-px lines -> uint8 (S,S) drawing (255 paper, 0 ink) with the ridge_pen."""
+    width = ridge_pen(lines.shape[0])
+    pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width))
+    drawn = cv2.dilate(lines.astype(np.uint8), pen)
+    return (255 - 255 * drawn).astype(np.uint8)
+
+
+def ridge_pen(size: int) -> int:
+    """Pen width in px for lines at thinning size ``size``: RIDGE_PEN scaled to it, odd (a
+    symmetric kernel does not shift the line), never thinner than RIDGE_PEN."""
+    width = round(RIDGE_PEN * size / PEN_REFERENCE)
+    return max(RIDGE_PEN, width | 1)
+
+
+USER_REACH = 1.0    # network px: proposed ink this close to the user's ink is their stroke redrawn
+
+
+def near_user_mask(sketch: np.ndarray, net_size: int) -> np.ndarray | None:
+    """bool (H,W): within USER_REACH network px of the user's ink; None on a blank sketch
+    (part of user_ink())."""
+    user = sketch < 128
+    if not user.any():
+        return None
+    r = max(1, round(USER_REACH * max(sketch.shape) / net_size))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    return cv2.dilate(user.astype(np.uint8), disc) > 0
+
+
+def keep_user_strokes(sketch: np.ndarray, outline: np.ndarray,
+                      near_user: np.ndarray | None) -> np.ndarray:
+    """The user's own strokes, exactly as drawn, plus the outline's ink away from them
+    (`near_user` from near_user_mask).
+
+    The network sees and redraws the sketch at its small size, so its copy of the user's
+    lines is coarser and up to a network pixel off; a drawing program must not move what the
+    user drew. Both (H,W) uint8, 255 = paper."""
+    if near_user is None:
+        return outline
+    return np.minimum(sketch, np.where(near_user, np.uint8(255), outline))
+
+
+CONNECT_REACH = 2.0     # network px: a proposed line ending this close to the user's ink joins it
+CONNECT_MIN_PIXELS = 8  # px at the thinning size: shorter pieces are the user's strokes redrawn
+
+
+@dataclass(frozen=True)
+class UserInk:
+    """Where the user's ink is, computed once per completion request and shared by its K
+    outlines: `near`, near_user_mask() at the canvas size, and at the thinning size each
+    pixel's distance to the nearest user ink and that pixel's (row, column) arrays. All None
+    on a blank sketch."""
+
+    near: np.ndarray | None
+    dist: np.ndarray | None = None
+    nearest: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
+    near = near_user_mask(sketch, net_size)
+    if near is None:
+        return UserInk(None)
+    size = net_size * RIDGE_UPSCALE
+    ink = sketch_to_tensor(sketch, size)[0, 0].numpy() < 0.0            # ink at least half
+    if not ink.any():                                                   # faint specks only
+        return UserInk(near)
+    dist, nearest = ndimage.distance_transform_edt(~ink, return_indices=True)
+    return UserInk(near, dist, (nearest[0], nearest[1]))
+
+
+def user_connectors(lines: np.ndarray, user: UserInk) -> np.ndarray:
+    """bool (S,S) 1-px joins from the proposed `lines` (bool (S,S), ridge_lines) to the
+    user's ink.
+
+    keep_user_strokes() drops the network's ink within USER_REACH of the user's strokes, so a
+    proposed line that continues a stroke would stop short of it and leave a gap where the
+    completion should attach. Each line end left near the user's ink is joined to the nearest
+    user ink pixel. Short pieces are skipped: they are the network's offset copy of a user
+    stroke, not a continuation."""
+    if user.dist is None:
+        return np.zeros_like(lines)
+    reach = USER_REACH * RIDGE_UPSCALE                                  # in px of `lines`
+    kept = drop_small_components(lines & (user.dist > reach), CONNECT_MIN_PIXELS)
+    ends = kept & (neighbour_count(kept) == 1) & (
+        user.dist <= reach + CONNECT_REACH * RIDGE_UPSCALE)
+    ny, nx = user.nearest
+    canvas = np.zeros(lines.shape, np.uint8)
+    for y, x in zip(*np.nonzero(ends)):
+        cv2.line(canvas, (int(x), int(y)), (int(nx[y, x]), int(ny[y, x])), 1, 1)
+    return canvas > 0
+
+
+def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool,
+                        user: UserInk | None = None) -> np.ndarray:
+    """One shape-network output [S,S] in [-1,1] -> the completed outline at the sketch's size:
+    its thinned ridges for a soft-outline net (else the output itself), with the user's own
+    strokes exactly as drawn and the proposed lines joined to them (`user`: user_ink() of
+    the sketch, if already made). The evaluation's ceiling goes through this same path."""
+    h, w = sketch.shape
+    user = user or user_ink(sketch, out.shape[-1])
+    if not soft:
+        small = tensor_to_gray(out, out.shape[-1], out.shape[-1])
+        return keep_user_strokes(sketch, _resize(small, w, h), user.near)
+    lines = ridge_lines(out)
+    outline = keep_user_strokes(sketch, _resize(draw_lines(lines), w, h), user.near)
+    joins = user_connectors(lines, user)
+    return np.minimum(outline, _resize(draw_lines(joins), w, h)) if joins.any() else outline
+
+
+def _resize(drawing: np.ndarray, width: int, height: int) -> np.ndarray:
+    return cv2.resize(drawing, (width, height), interpolation=cv2.INTER_LINEAR)

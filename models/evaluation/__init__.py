@@ -1,0 +1,1 @@
+"""Scores for trained networks: held-out cases, completion and appearance metrics, judges."""

@@ -1,0 +1,1 @@
+"""The two generators, their critics, their building blocks and the checkpoint format."""
