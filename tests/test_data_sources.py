@@ -31,9 +31,15 @@ def test_manifest_records_and_class_order():
     assert all(r.image_path.is_file() for r in records)
 
 
-def test_default_root_is_beside_repo():
+def test_default_root_is_beside_repo(monkeypatch):
+    monkeypatch.delenv(sources.DATA_ENV, raising=False)
     assert sources.default_data_root() == (Path(__file__).resolve().parents[2] / "shared"
                                            / "datasets")
+
+
+def test_default_root_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(sources.DATA_ENV, str(tmp_path))
+    assert sources.default_data_root() == tmp_path
 
 
 @needs_data

@@ -1,4 +1,4 @@
-"""Time dataset items on one core: ``python -m models.data.bench [--root ...] [--items N]``.
+"""Time dataset items on one core: ``python -m models.data.bench [--data DIR] [--items N]``.
 
 Prints milliseconds per item for each dataset and size used in training. Derivation
 (outline extraction) is done, or read from the cache, before timing starts.
@@ -16,6 +16,7 @@ import cv2
 import torch
 
 from models.data import datasets, sources
+from models.help_format import DefaultsHelpFormatter
 
 CASES = (("shape", 64), ("shape", 128), ("appearance", 128), ("appearance", 256))
 
@@ -36,10 +37,13 @@ def build(kind: str, root: Path, size: int) -> torch.utils.data.Dataset:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--root", type=Path, default=sources.default_data_root())
-    parser.add_argument("--items", type=int, default=300)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=DefaultsHelpFormatter)
+    parser.add_argument("--data", "--root", dest="root", type=Path, default=None, metavar="DIR",
+                        help=sources.DATA_HELP)
+    parser.add_argument("--items", type=int, default=300, help="items timed per data set")
     args = parser.parse_args(argv)
+    args.root = args.root if args.root is not None else sources.default_data_root()
     cv2.setNumThreads(1)  # as in a DataLoader worker (datasets.worker_init)
     torch.set_num_threads(1)
     try:

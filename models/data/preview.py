@@ -1,6 +1,6 @@
 """Contact sheet for eyeballing the data pipeline.
 
-    python -m models.data.preview --root ../shared/datasets --out /tmp/sheet.png
+    python -m models.data.preview --data ../shared/datasets --out sheet.png
 
 One row per image: colour, derived outline, a partial of it, then an augmented
 (outline, colour) pair and the two overlaid (outline ink should sit on the object's edges).
@@ -21,6 +21,7 @@ from models.data import augment as aug
 from models.data import cache, datasets, quickdraw, sources
 from models.data.outlines import DEFAULT_OUTLINE, outline_image
 from models.data.partial import DEFAULT_PARTIAL
+from models.help_format import DefaultsHelpFormatter
 
 GAP = 4  # px of grey between tiles
 
@@ -83,15 +84,19 @@ def build(root: Path, size: int, per_class: int, seed: int) -> np.ndarray:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--root", type=Path, default=sources.default_data_root())
-    parser.add_argument("--out", type=Path, default=Path("/tmp/sketchfill_sheet.png"))
-    parser.add_argument("--size", type=int, default=128)
-    parser.add_argument("--per-class", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=DefaultsHelpFormatter)
+    parser.add_argument("--data", "--root", dest="root", type=Path, default=None, metavar="DIR",
+                        help=sources.DATA_HELP)
+    parser.add_argument("--out", type=Path, default=Path("data_preview.png"),
+                        help="contact sheet to write (relative to the current folder)")
+    parser.add_argument("--size", type=int, default=128, help="side of each tile in px")
+    parser.add_argument("--per-class", type=int, default=1, help="images shown per class")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the partials and warps")
     args = parser.parse_args(argv)
+    root = args.root if args.root is not None else sources.default_data_root()
     try:
-        Image.fromarray(build(args.root, args.size, args.per_class, args.seed)).save(args.out)
+        Image.fromarray(build(root, args.size, args.per_class, args.seed)).save(args.out)
     except (sources.DataSourceError, OSError) as e:
         print(f"preview: {e}", file=sys.stderr)
         return 1

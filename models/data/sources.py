@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,17 @@ class ImageRecord:
     scribble_path: Path | None = None  # Scribble layout only: the matching sketch
 
 
+DATA_ENV = "SKETCHFILL_DATA"
+# What a command's --data help says about the default (kept literal: a help text must not
+# show this machine's absolute path).
+DATA_HELP = "data root (default: $SKETCHFILL_DATA, else ../shared/datasets beside the clone)"
+
+
 def default_data_root() -> Path:
-    """``../shared/datasets`` beside the repository clone (where CI and developers keep data)."""
+    """The data root when no ``--data DIR`` is given: ``$SKETCHFILL_DATA`` if set, else
+    ``../shared/datasets`` beside the repository clone (where CI keeps the data sets)."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
     return Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 

@@ -19,6 +19,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from models.help_format import DefaultsHelpFormatter
 from models.nets.appearance import AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
 from models.nets.shape import ShapeConfig, ShapeDiscriminator, ShapeGenerator
 
@@ -205,19 +206,26 @@ def import_checkpoint(kind: str, pth: Path, out: Path, options: dict | None = No
     options = options or _default_options(kind)
     sd = torch.load(pth, map_location="cpu", weights_only=True)
     net = build_from_isf(kind, sd, options)
-    provenance = {"source": "iSketchNFill release (converted)", "original_file": str(pth),
-                  "options": options, "command": " ".join(sys.argv)}
+    # The file's name only: a provenance must not record where this computer keeps it.
+    provenance = {"source": "iSketchNFill release (converted)", "original_file": Path(pth).name,
+                  "options": options}
     return save_checkpoint(out, kind, net.cfg, classes, net.state_dict(), provenance)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.nets.isf_compat")
+    parser = argparse.ArgumentParser(prog="python -m models.nets.isf_compat",
+                                     formatter_class=DefaultsHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("import", help="convert a released latest_net_G.pth to our format")
-    imp.add_argument("--kind", choices=("shape", "appearance"), required=True)
-    imp.add_argument("--pth", type=Path, required=True)
-    imp.add_argument("--out", type=Path, required=True)
-    imp.add_argument("--options", type=Path, help="JSON of the original option values")
+    imp = sub.add_parser("import", help="convert a released latest_net_G.pth to our format",
+                         formatter_class=DefaultsHelpFormatter)
+    imp.add_argument("--kind", choices=("shape", "appearance"), required=True,
+                     help="which network the file holds (required, no default)")
+    imp.add_argument("--pth", type=Path, required=True,
+                     help="the original latest_net_G.pth (required, no default)")
+    imp.add_argument("--out", type=Path, required=True,
+                     help="checkpoint to write (required, no default)")
+    imp.add_argument("--options", type=Path,
+                     help="JSON of the original option values (default: the release's)")
     imp.add_argument("--classes", help="comma-separated class names in label order "
                                        "(default: the release's 10 classes)")
     args = parser.parse_args(argv)
