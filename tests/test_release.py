@@ -19,10 +19,10 @@ from tests.tiny_data import CLASSES, shape_tensors, write_data_root
 @pytest.fixture
 def shape_run(tmp_path):
     torch.set_num_threads(1)
-    cfg = ShapeTrainConfig(model=TINY_SHAPE, batch_size=2, k_best=2)
+    cfg = ShapeTrainConfig(model=TINY_SHAPE, batch_size=2, k_best=2, cpu_bf16=False)
     run = tmp_path / "run"
     train(cfg, Schedule(1, 1, 1, 1), run, shape_tensors(4, 32, 3), CLASSES,
-          meta={"commands": ["python -m models.training.train_shape --preset tiny"],
+          meta={"commands": [["python", "-m", "models.training.train_shape", "--preset", "tiny"]],
                 "data_manifest_sha256": "abc", "git_commit": "def"},
           ctx=DistContext(0, 1, 0, torch.device("cpu")))
     (run / "metrics.json").write_text(json.dumps({"step": 1, "completion_success_rate": 0.5}))
@@ -39,7 +39,9 @@ def test_release_writes_loadable_checkpoint_and_manifest(tmp_path, shape_run):
     entry = json.loads((out / "manifest.json").read_text())["shape"]
     assert entry["file"] == "shape.pt" and entry["sha256"] == sha256_file(out / "shape.pt")
     assert entry["steps"] == 1 and entry["classes"] == list(CLASSES)
-    assert entry["command"].startswith("python -m models.training.train_shape")
+    assert entry["commands"] == [["python", "-m", "models.training.train_shape", "--preset",
+                                  "tiny"]]
+    assert ckpt.provenance["commands"] == entry["commands"]
     assert entry["metrics"]["in_run"]["completion_success_rate"] == 0.5
     assert {"data_manifest_sha256", "date", "git_commit"} <= set(entry)
     assert "test art 0" in (out / "ATTRIBUTION.md").read_text()

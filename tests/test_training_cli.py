@@ -1,13 +1,16 @@
 """models.training.cli: the options both trainers share, and the class-count check."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
-from models.training import train_appearance, train_shape
-from models.training import cli
+from models.nets.appearance import FAST_APPEARANCE, TINY_APPEARANCE
+from models.nets.shape import SHIPPED_SHAPE
+from models.options import option_fields
+from models.training import cli, train_appearance, train_shape
 from tests.tiny_data import CLASSES, write_data_root
 
 
@@ -22,13 +25,17 @@ def test_shared_options_parse_the_same_in_both_trainers(tmp_path: Path):
 
 
 def test_shape_size_flag_grows_the_output_over_the_presets_trunk_and_critic():
-    model = train_shape.model_config(train_shape.parse_args(["--size", "128",
-                                                             "--refine-width", "8"]))
+    fast = ["--preset", "fast"]
+    model = train_shape.model_config(train_shape.parse_args(fast + ["--size", "128",
+                                                                    "--refine-width", "8"]))
     assert (model.size, model.trunk, model.critic_size, model.refine_width) == (128, 64, 64, 8)
     assert model.start_size == train_shape.FAST_SHAPE.start_size
-    assert train_shape.model_config(train_shape.parse_args(["--size", "64"])).trunk_size == 0
+    assert train_shape.model_config(train_shape.parse_args(fast + ["--size", "64"])).trunk_size == 0
     with pytest.raises(SystemExit, match="multiple"):
-        train_shape.model_config(train_shape.parse_args(["--size", "32"]))
+        train_shape.model_config(train_shape.parse_args(fast + ["--size", "32"]))
+    # The shipped preset already has a coarser trunk: a finer output keeps it and the critic.
+    finer = train_shape.model_config(train_shape.parse_args(["--size", "256"]))
+    assert (finer.size, finer.trunk, finer.critic_size) == (256, 64, 64)
 
 
 def test_agnostic_share_makes_an_agnostic_network_and_mixes_in_other_drawings(tmp_path):
@@ -44,7 +51,8 @@ def test_agnostic_share_makes_an_agnostic_network_and_mixes_in_other_drawings(tm
     mix = train_shape.training_set(args, root, 32)
     labels = [int(mix[i][2]) for i in range(len(mix))]
     assert labels.count(-1) == len(mix) // 2 and mix.classes == list(CLASSES)
-    assert not train_shape.model_config(train_shape.parse_args([])).agnostic
+    plain = train_shape.parse_args(["--preset", "fast", "--agnostic-share", "0"])
+    assert not train_shape.model_config(plain).agnostic
     for bad in ("1", "-0.2"):
         with pytest.raises(SystemExit):
             train_shape.parse_args(["--agnostic-share", bad])
@@ -53,7 +61,49 @@ def test_agnostic_share_makes_an_agnostic_network_and_mixes_in_other_drawings(tm
 def test_each_trainer_keeps_its_own_defaults():
     assert train_shape.parse_args([]).run == Path("runs/shape")
     assert train_appearance.parse_args([]).run == Path("runs/appearance")
-    assert train_shape.parse_args([]).miss_weight == 0.0
+
+
+def test_the_defaults_are_the_shipped_recipe():
+    """No option given: the shipped architecture and the last phase of its recipe (the
+    manifest's commands), so the recipe in docs/training.md needs only what differs."""
+    args = train_shape.parse_args([])
+    model = train_shape.model_config(args)
+    cfg = train_shape.train_config(args, model)
+    assert model == dataclasses.replace(SHIPPED_SHAPE, soft_output=True)
+    assert (cfg.lr, cfg.adv_weight, cfg.penalty_every, cfg.rec_mean_share, cfg.cpu_bf16,
+            cfg.agnostic_share) == (3e-4, 1.0, 4, 0.0, True, 0.4)
+    assert train_appearance.train_config(train_appearance.parse_args([])).model == FAST_APPEARANCE
+
+
+def test_options_come_from_the_config_fields():
+    """Every option() field of a config is an option of its trainer, with that field's
+    default, and reaches the config it came from."""
+    for module, cls in ((train_shape, train_shape.ShapeTrainConfig),
+                        (train_appearance, train_appearance.AppearanceTrainConfig)):
+        fields = option_fields(cls)
+        assert len(fields) >= 8
+        args = module.parse_args([])
+        assert all(getattr(args, f.name) == f.default for f in fields)
+    args = train_shape.parse_args(["--batch-size", "3", "--no-quickdraw", "--ngf", "20",
+                                   "--rec-mean-share", "0.1", "--no-cpu-bf16"])
+    model = train_shape.model_config(args)
+    cfg = train_shape.train_config(args, model)
+    assert (cfg.batch_size, cfg.quickdraw, cfg.rec_mean_share, cfg.cpu_bf16) == (3, False, 0.1,
+                                                                                False)
+    assert model.ngf == 20 and model.context_width == SHIPPED_SHAPE.context_width
+    cfg = train_appearance.train_config(train_appearance.parse_args(["--preset", "tiny",
+                                                                     "--l1-weight", "2"]))
+    assert (cfg.l1_weight, cfg.image_size, cfg.model) == (2.0, TINY_APPEARANCE.size,
+                                                          TINY_APPEARANCE)
+
+
+@pytest.mark.parametrize("removed", ["--rec-kind", "--rec-radius", "--rec-target-radius",
+                                     "--rec-pixel-weight", "--miss-weight", "--refine-blocks",
+                                     "--train-only", "--adv-ramp", "--lr-d"])
+def test_options_of_no_recipe_are_gone(removed, capsys):
+    with pytest.raises(SystemExit):
+        train_shape.parse_args([removed, "1"])
+    assert "unrecognized arguments" in capsys.readouterr().err
 
 
 def test_class_count_mismatch_is_reported(capsys):
@@ -63,20 +113,8 @@ def test_class_count_mismatch_is_reported(capsys):
 
 
 def test_shape_flags_for_a_fork_of_a_released_checkpoint_reach_the_config():
-    args = train_shape.parse_args(["--lr", "1e-4", "--lr-d", "3e-4", "--critic-warmup", "400",
-                                   "--adv-ramp", "300", "--refine-width", "16",
-                                   "--refine-blocks", "3", "--size", "128"])
+    args = train_shape.parse_args(["--lr", "1e-4", "--critic-warmup", "400",
+                                   "--refine-width", "16", "--size", "128"])
     model = train_shape.model_config(args)
     cfg = train_shape.train_config(args, model)
-    assert (cfg.lr_g, cfg.lr_d, cfg.critic_warmup, cfg.adv_ramp) == (1e-4, 3e-4, 400, 300)
-    assert (model.refine_width, model.refine_blocks) == (16, 3)
-    plain = train_shape.train_config(train_shape.parse_args(["--lr", "5e-4"]), model)
-    assert plain.lr_g == plain.lr_d == 5e-4
-
-
-def test_train_only_the_refiner_needs_a_model_with_one():
-    args = train_shape.parse_args(["--train-only", "refiner", "--refine-width", "8"])
-    assert train_shape.train_config(args, train_shape.model_config(args)).train_only == "refiner"
-    bare = train_shape.parse_args(["--train-only", "refiner", "--refine-width", "0"])
-    with pytest.raises(SystemExit, match="no full-size refiner"):
-        train_shape.train_config(bare, train_shape.model_config(bare))
+    assert (cfg.lr, cfg.critic_warmup, model.refine_width) == (1e-4, 400, 16)

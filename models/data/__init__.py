@@ -9,6 +9,6 @@ Code map:
   augment.py    one random affine + smooth warp shared by outline and image; colour jitter
   cache.py      derived outlines/colour cached in $SKETCHFILL_CACHE or ~/.cache/sketchfill
   datasets.py   ShapeDataset, QuickDrawPretrainDataset, AgnosticMix, AppearanceDataset (items)
-  preview.py    `python -m models.data.preview --out /tmp/sheet.png` contact sheet
+  preview.py    `python -m models.data.preview --out sheet.png` contact sheet
   bench.py      `python -m models.data.bench` ms per item
 """

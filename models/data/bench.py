@@ -16,7 +16,7 @@ import cv2
 import torch
 
 from models.data import datasets, sources
-from models.help_format import DefaultsHelpFormatter
+from models.options import DefaultsHelpFormatter
 
 CASES = (("shape", 64), ("shape", 128), ("appearance", 128), ("appearance", 256))
 

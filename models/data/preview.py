@@ -21,7 +21,7 @@ from models.data import augment as aug
 from models.data import cache, datasets, quickdraw, sources
 from models.data.outlines import DEFAULT_OUTLINE, outline_image
 from models.data.partial import DEFAULT_PARTIAL
-from models.help_format import DefaultsHelpFormatter
+from models.options import DefaultsHelpFormatter
 
 GAP = 4  # px of grey between tiles
 

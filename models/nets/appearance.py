@@ -55,6 +55,8 @@ FAST_APPEARANCE = AppearanceConfig(size=128, n_classes=21, in_channels=1, ngf=24
                                    n_resample=3, n_mid=4, n_post=1, n_salient=21,
                                    gate_depth=4, alpha_source="class+noise",
                                    ndf=32, d_pre=1, d_down=4, d_post=3)
+# The shipped network is the FAST architecture.
+SHIPPED_APPEARANCE = FAST_APPEARANCE
 # Unit tests.
 TINY_APPEARANCE = AppearanceConfig(size=32, n_classes=3, in_channels=1, nz=4, ngf=4, n_pre=1,
                                    n_resample=2, n_mid=1, n_post=1, n_salient=4, gate_width=4,

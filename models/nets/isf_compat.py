@@ -19,9 +19,9 @@ from typing import Callable
 import torch
 from torch import nn
 
-from models.help_format import DefaultsHelpFormatter
 from models.nets.appearance import AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
 from models.nets.shape import ShapeConfig, ShapeDiscriminator, ShapeGenerator
+from models.options import DefaultsHelpFormatter
 
 # Class ids of the released models (the GUI's order).
 ISF_CLASSES = ("basketball", "chicken", "cookie", "cupcake", "moon", "orange", "pineapple",

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.nets.layers import resample_sketch
+from models.options import option
 from models.nets.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext, context_injector,
                                  sketch_injector)
 
@@ -25,8 +26,8 @@ class ShapeConfig:
     n_classes: int = 10             # number of object classes
     nz: int = 256                   # noise vector length
     embed_dim: int = 256            # class embedding width (fixed at 256 in the release)
-    ngf: int = 32                   # generator base width; stage k has ngf * mults[k] channels
-    ndf: int = 32                   # discriminator base width
+    ngf: int = option(32, "generator base width: stage k has ngf * mults[k] channels")
+    ndf: int = option(32, "critic base width")
     mults: tuple[int, ...] = (16, 16, 8, 4, 2, 1)  # generator width per stage, coarse to fine
     sketch_channels: int = 1        # input sketch channels
     out_channels: int = 1           # output outline channels
@@ -38,15 +39,11 @@ class ShapeConfig:
     outline_sigma: float = 1.0      # soft output only: fall-off (px) of the soft outline the
                                     # network draws (nets.outline_code.encode)
     outline_reach: int = 3          # soft output only: px past which that outline is zero
-    context_width: int = 0          # >0: a learned sketch pyramid (shape_blocks.SketchContext)
-                                    # also feeds every injection; 0 = the release's processors
-    refine_width: int = 0           # >0: a full-size refiner (shape_blocks.FullSizeRefiner)
-                                    # sees the sketch at the output size; 0 = as released.
-                                    # Tried on FAST at 64 px, no gain (README); it is the
-                                    # output head of a generator with trunk_size < size
-    refine_blocks: int = 1          # residual blocks in that refiner: each one widens its
-                                    # view at the output size by 4 px (1 block: 9 px), so
-                                    # it can follow a curve, not only a pixel's neighbours
+    context_width: int = option(0, "width of a learned sketch pyramid that also feeds every "
+                                   "injection (shape_blocks.SketchContext); 0: none, as released")
+    refine_width: int = option(0, "width of a full-size refiner that sees the sketch at the "
+                                  "output size (shape_blocks.FullSizeRefiner), the output head "
+                                  "of a generator whose trunk is coarser; 0: none")
     trunk_size: int = 0             # >0: the trunk (stages, sketch processors, pyramid) runs at
                                     # this side on the sketch shrunk to it, and its output is
                                     # upsampled to `size`; 0 = size. Grows a trained trunk to a
@@ -88,9 +85,14 @@ class ShapeConfig:
 PAPER_SHAPE = ShapeConfig()
 # Live use on a 2-core CPU: 64 px (the shadow is a soft blur anyway), narrow trunk; the
 # sketch reaches the coarse stages by ink-max pooling, and the net is trained against soft
-# outlines (train_shape --rec-kind soft) whose ridges the engine thins into lines.
+# outlines whose ridges the engine thins into lines.
 FAST_SHAPE = ShapeConfig(size=64, n_classes=21, nz=32, embed_dim=64, ngf=12, ndf=12,
                          mults=(16, 16, 8, 4, 2, 1), sketch_resample="ink_max", soft_output=True)
+# The shipped network: FAST widened to ngf 16, with the sketch pyramid, grown to a 128 px
+# output over the 64 px trunk (a full-size refiner; the critic judges at 64 px), and a
+# "no listed class" label (docs/training.md gives the commands that trained it).
+SHIPPED_SHAPE = replace(FAST_SHAPE, ngf=16, context_width=16, size=128, trunk_size=64,
+                        critic_size=64, refine_width=8, agnostic=True)
 # Unit tests: a few channels, 32 px.
 TINY_SHAPE = ShapeConfig(size=32, n_classes=3, nz=8, embed_dim=8, ngf=2, ndf=2,
                          mults=(4, 4, 2, 1))
@@ -119,7 +121,7 @@ class ShapeGenerator(nn.Module):
                 context_injector(c, w) for c, w in zip(self.context.widths, widths[:-1]))
         self.conv_img = nn.Conv2d(widths[-1], cfg.out_channels, 3, padding=1)
         self.refiner = (FullSizeRefiner(widths[-1], cfg.sketch_channels, cfg.refine_width,
-                                        cfg.out_channels, cfg.refine_blocks)
+                                        cfg.out_channels)
                         if cfg.refine_width else None)
 
     def embed(self, label: torch.Tensor) -> torch.Tensor:

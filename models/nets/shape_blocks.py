@@ -88,25 +88,17 @@ class FullSizeRefiner(nn.Module):
     upsampled from half size, so it cannot place a line more finely than a half-size cell;
     a stroke one output pixel off is already 4 px off at 256 px. This head sees the trunk's
     features and the sketch itself at full size and adds a correction to the output logits.
-    Its last convolution starts at zero, so a grown network first computes what its parent did;
-    so do the blocks after the first (`blocks` > 1): their branch's last convolution starts at
-    zero, each begins as the identity, and a refiner can be deepened by a --grow fork.
+    Its last convolution starts at zero, so a grown network first computes what its parent did.
     """
 
-    def __init__(self, trunk_ch: int, sketch_ch: int, width: int, out_ch: int,
-                 blocks: int = 1) -> None:
+    def __init__(self, trunk_ch: int, sketch_ch: int, width: int, out_ch: int) -> None:
         super().__init__()
         self.stem = nn.Conv2d(trunk_ch + sketch_ch, width, 3, padding=1)
         self.block = PreActResBlock(width, width, scale=1.0)
-        self.more = nn.Sequential(*(PreActResBlock(width, width, scale=1.0)
-                                    for _ in range(blocks - 1)))
-        for block in self.more:
-            nn.init.zeros_(block.conv_1.weight)
-            nn.init.zeros_(block.conv_1.bias)
         self.out = nn.Conv2d(width, out_ch, 3, padding=1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
     def forward(self, features: torch.Tensor, sketch: torch.Tensor) -> torch.Tensor:
         h = self.stem(torch.cat([F.leaky_relu(features, 0.2), sketch], dim=1))
-        return self.out(F.leaky_relu(self.more(self.block(h)), 0.2))
+        return self.out(F.leaky_relu(self.block(h), 0.2))

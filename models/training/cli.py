@@ -1,41 +1,46 @@
-"""Command-line pieces both training scripts share: the run, data, schedule and CPU options,
-the process set-up, and the provenance every run records.
+"""Command-line pieces both training scripts share: the run, data and schedule options, the
+process set-up, and the provenance every run records.
 
-Each script adds its own loss and size options on top; what is here means the same thing in
-both, so it is defined once.
+Each script adds the options of its own config dataclasses (models.options: a field declared
+with `option()` is an option); what is here means the same thing in both, so it is defined
+once.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import torch
 
+from models.data.sources import DATA_HELP
 from models.nets.cpu_tuning import tune_malloc
+from models.options import DefaultsHelpFormatter
+
+SHIPPED = "shipped"     # the preset of the shipped network, every trainer's default
 
 
-def training_parser(description: str, run_default: str, presets: Sequence[str],
+def training_parser(description: str, run_default: str, presets: Mapping[str, object],
                     steps: int, every: int) -> argparse.ArgumentParser:
     """A parser with the shared options; `every` is the default sample and save interval."""
-    p = argparse.ArgumentParser(description=description,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=description, formatter_class=DefaultsHelpFormatter)
     p.add_argument("--run-dir", "--run", dest="run", type=Path, default=Path(run_default),
-                   help="run directory")
-    p.add_argument("--data", type=Path, default=None,
-                   help="data root (default ../shared/datasets)")
-    p.add_argument("--preset", choices=sorted(presets), default="fast")
+                   help="run directory (state.pt, log, samples, metrics.json)")
+    p.add_argument("--data", type=Path, default=None, metavar="DIR", help=DATA_HELP)
+    p.add_argument("--preset", choices=sorted(presets), default=SHIPPED,
+                   help="network architecture (models.nets presets)")
     p.add_argument("--steps", type=int, default=steps, help="stop at this global step")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave default)")
-    p.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on CPU")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
     p.add_argument("--resume", action="store_true", help="continue from <run>/state.pt")
     p.add_argument("--fork", type=Path, default=None,
                    help="start from another run's state.pt (or its dir), or from a released "
-                        "checkpoint (e.g. checkpoints/shape.pt), and continue in --run")
-    p.add_argument("--log-every", type=int, default=20)
-    p.add_argument("--sample-every", type=int, default=every)
-    p.add_argument("--save-every", type=int, default=every)
+                        "checkpoint (e.g. checkpoints/shape.pt), and continue in --run "
+                        "(default: start afresh)")
+    p.add_argument("--log-every", type=int, default=20, help="steps between loss log lines")
+    p.add_argument("--sample-every", type=int, default=every,
+                   help="steps between sample sheets (<run>/samples)")
+    p.add_argument("--save-every", type=int, default=every, help="steps between state saves")
     p.add_argument("--eval", action="store_true", help="write <run>/metrics.json at the end")
     p.add_argument("--eval-only", action="store_true",
                    help="only write <run>/metrics.json for the saved state, no training")
@@ -60,7 +65,8 @@ def classes_match(n_data: int, preset: str, n_model: int) -> bool:
 
 
 def run_meta(module: str, argv: Sequence[str] | None, root: Path) -> dict:
-    """What a run records about how it was made: the command, the commit, the data's hash."""
+    """What a run records about how it was made: the command (an argument list whose paths
+    are relative to the working folder), the commit, the data's hash."""
     from models.training.provenance import command_line, data_manifest_sha256, git_commit
     return {"commands": [command_line(module, argv)], "git_commit": git_commit(),
             "data_manifest_sha256": data_manifest_sha256(root)}

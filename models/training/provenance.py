@@ -1,8 +1,9 @@
-"""Where a run came from: git commit, data manifest hash, exact command line."""
+"""Where a run came from: git commit, data manifest hash, the command as an argument list
+(paths relative to the working folder, never this computer's absolute paths)."""
 from __future__ import annotations
 
 import hashlib
-import shlex
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,28 @@ def data_manifest_sha256(data_root: Path) -> str:
     return h.hexdigest()
 
 
-def command_line(module: str, argv: Sequence[str] | None) -> str:
-    """The command as a person would type it again: `python -m <module> <args>`."""
+def portable_path(arg: str, base: Path) -> str:
+    """An absolute path as a path relative to `base` (with ../ when outside it), so that a
+    record never names where this computer keeps its files; any other text as it is."""
+    if not os.path.isabs(arg):
+        return arg
+    return Path(os.path.relpath(arg, base)).as_posix()
+
+
+def portable_args(args: Sequence[str], base: Path) -> list[str]:
+    """Command-line arguments with every absolute path (also in --opt=/path) made relative."""
+    out = []
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if eq and name.startswith("--"):
+            out.append(f"{name}={portable_path(value, base)}")
+        else:
+            out.append(portable_path(arg, base))
+    return out
+
+
+def command_line(module: str, argv: Sequence[str] | None, base: Path | None = None) -> list[str]:
+    """The command as an argument list a person can run again from the working folder:
+    ["python", "-m", module, *args], its paths relative to `base` (default: the cwd)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    return " ".join(["python", "-m", module, *map(shlex.quote, args)])
+    return ["python", "-m", module, *portable_args(args, base or Path.cwd())]

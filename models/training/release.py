@@ -1,9 +1,11 @@
 """Ship a trained run: `python -m models.training.release --kind shape --run runs/shape_fast`.
 
 Copies the run's EMA generator into `<out>/<kind>.pt` (a self-describing checkpoint, see
-models.nets.checkpoint), writes its entry in `<out>/manifest.json` (the exact training commands,
-data manifest hash, steps, metrics, sha256, date, git commit, classes) and regenerates
-`<out>/ATTRIBUTION.md` from the data set manifests, crediting every source as its licence asks.
+models.nets.checkpoint), writes its entry in `<out>/manifest.json` (the training commands as
+argument lists, data manifest hash, steps, metrics, sha256, date, git commit, classes) and
+regenerates `<out>/ATTRIBUTION.md` from the data set manifests, crediting every source as its
+licence asks. Provenance names no absolute path: paths are relative to the working folder
+(`--rewrite-provenance` converts an older record, weights untouched).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shlex
 import sys
 import tempfile
 from collections import defaultdict
@@ -20,7 +23,10 @@ from typing import Sequence
 from models.nets.appearance import AppearanceConfig
 from models.nets.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from models.nets.shape import ShapeConfig
-from models.training.provenance import REPO_ROOT, git_commit, sha256_file
+from models.options import DefaultsHelpFormatter
+from models.training.legacy_commands import is_legacy, translate
+from models.training.provenance import REPO_ROOT, git_commit, portable_args, portable_path, \
+    sha256_file
 from models.training.run_state import RunStateError, critic_path, load_run_state, save_critic
 
 CONFIGS = {"shape": ShapeConfig, "appearance": AppearanceConfig}
@@ -54,7 +60,7 @@ def read_metrics(run_dir: Path, step: int) -> dict:
     return metrics if metrics.get("step") == step else {}
 
 
-def evaluation_summary(kind: str, path: Path) -> dict:
+def evaluation_summary(kind: str, path: Path, base: Path | None = None) -> dict:
     """The part of a `app.evaluate` metrics.json about this kind: its bars and headline."""
     data = json.loads(path.read_text())
     prefix = "completion." if kind == "shape" else "appearance."
@@ -63,14 +69,39 @@ def evaluation_summary(kind: str, path: Path) -> dict:
                if kind == "shape" else
                {"headline_judge": section.get("headline_judge"),
                 "headline": section.get("headline"), "judges": section.get("judges")})
-    return {"source": "python -m app.evaluate", "file": str(path),
+    return {"source": "python -m app.evaluate",
+            "file": portable_path(str(path.absolute()), base or Path.cwd()),
             "bars": [b for b in data.get("bars", []) if b["metric"].startswith(prefix)],
             **summary}
 
 
+def portable_command(command: str | list[str], base: Path) -> list[str]:
+    """A recorded command as an argument list with paths relative to `base`."""
+    if is_legacy(command):
+        return translate(command, base)
+    return portable_args(shlex.split(command) if isinstance(command, str) else command, base)
+
+
+def portable_record(value: object, base: Path) -> object:
+    """A provenance record (dicts, lists, strings) with every command an argument list and
+    every absolute path relative to `base`; everything else as it is."""
+    if isinstance(value, dict):
+        return {k: (portable_commands(v, base) if k == "commands" else portable_record(v, base))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable_record(v, base) for v in value]
+    if isinstance(value, str):
+        return portable_path(value, base)
+    return value
+
+
+def portable_commands(commands: list, base: Path) -> list[list[str]]:
+    return [portable_command(c, base) for c in commands]
+
+
 def manifest_entry(kind: str, state: dict, ckpt: Path, metrics: dict, note: str) -> dict:
     entry = {"file": ckpt.name, "sha256": sha256_file(ckpt),
-             "command": " && ".join(state.get("commands", [])),
+             "commands": portable_commands(state.get("commands", []), Path.cwd()),
              "data_manifest_sha256": state.get("data_manifest_sha256", "unknown"),
              "steps": int(state["step"]), "metrics": metrics,
              "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -102,7 +133,8 @@ def release(kind: str, run_dir: Path, out_dir: Path, note: str = "",
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt = save_checkpoint(out_dir / f"{kind}.pt", kind, cfg, state["classes"],
                            state["nets"][weights],
-                           {"steps": int(state["step"]), "commands": state.get("commands", []),
+                           {"steps": int(state["step"]),
+                            "commands": portable_commands(state.get("commands", []), Path.cwd()),
                             "data_manifest_sha256": state.get("data_manifest_sha256"),
                             "metrics": metrics, "weights": WEIGHT_NAMES[weights]})
     load_checkpoint(ckpt, kind=kind).build()    # refuse to ship a file the app cannot load
@@ -141,6 +173,51 @@ def rescore(kind: str, out_dir: Path, eval_metrics: Path, note: str = "") -> dic
     return entry
 
 
+def rewrite_provenance(kind: str, out_dir: Path, runs_root: Path, note: str = "") -> dict:
+    """Rewrite the provenance of the shipped <out>/<kind>.pt and of its manifest entry without
+    absolute paths: commands become argument lists (older command strings in today's terms,
+    legacy_commands), paths relative to the folder `runs_root` sits in (so a run is
+    runs/<name>, as a command run from there names it). The weights stay bit for bit; the
+    manifest's sha256 follows the rewritten file. `note` replaces the entry's note."""
+    base = runs_root.absolute().parent
+    ckpt = out_dir / f"{kind}.pt"
+    payload = read_checkpoint_payload(ckpt, kind)
+    payload["provenance"] = portable_record(payload.get("provenance", {}), base)
+    write_checkpoint_payload(ckpt, payload)
+    load_checkpoint(ckpt, kind=kind).build()    # still what the app loads
+    manifest_path = out_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    entry = dict(manifest[kind])
+    if "command" in entry:      # older entries: one string, commands joined by " && "
+        entry["commands"] = entry.pop("command").split(" && ")
+    entry = portable_record(entry, base)
+    entry["sha256"] = sha256_file(ckpt)
+    if note:
+        entry["note"] = note
+    manifest[kind] = entry
+    write_json_atomic(manifest_path, manifest)
+    return entry
+
+
+def read_checkpoint_payload(path: Path, kind: str) -> dict:
+    """The raw dict of a checkpoint (validated by load_checkpoint first)."""
+    import torch
+    load_checkpoint(path, kind=kind)
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def write_checkpoint_payload(path: Path, payload: dict) -> None:
+    import torch
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def attribution_text(data_root: Path) -> str:
     """ATTRIBUTION.md: every image source of objects-v1 (grouped, OpenClipart per artist) and
     Quick Draw, with licence and the credit line each licence asks for."""
@@ -166,18 +243,34 @@ def attribution_text(data_root: Path) -> str:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--kind", choices=sorted(CONFIGS), required=True)
-    p.add_argument("--run", type=Path, help="run directory holding state.pt")
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=DefaultsHelpFormatter)
+    p.add_argument("--kind", choices=sorted(CONFIGS), required=True,
+                   help="which network (required, no default)")
+    p.add_argument("--run", type=Path,
+                   help="run directory holding state.pt (default: none; needed unless "
+                        "--rescore or --rewrite-provenance)")
     p.add_argument("--rescore", action="store_true",
                    help="no --run: only replace the shipped checkpoint's --eval-metrics")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint directory")
-    p.add_argument("--data", type=Path, default=None, help="data root, for ATTRIBUTION.md")
-    p.add_argument("--note", default="", help="free text stored in the manifest entry")
+    p.add_argument("--rewrite-provenance", action="store_true",
+                   help="no --run: rewrite the shipped checkpoint's provenance and manifest "
+                        "entry without absolute paths (paths relative to the folder "
+                        "--runs-root is in); the weights stay as they are")
+    p.add_argument("--runs-root", type=Path, default=Path("runs"),
+                   help="the folder the runs are in, for --rewrite-provenance")
+    p.add_argument("--out", type=Path, default=Path(os.path.relpath(DEFAULT_OUT)),
+                   help="checkpoint directory")
+    p.add_argument("--data", type=Path, default=None, metavar="DIR",
+                   help="data root, for ATTRIBUTION.md (default: $SKETCHFILL_DATA, else "
+                        "../shared/datasets beside the clone)")
+    p.add_argument("--note", default="",
+                   help="free text stored in the manifest entry: what the network is, in a "
+                        "few lines")
     p.add_argument("--eval-metrics", type=Path, default=None,
-                   help="metrics.json of `python -m app.evaluate` on these weights")
+                   help="metrics.json of `python -m app.evaluate` on these weights "
+                        "(default: none)")
     p.add_argument("--weights", choices=sorted(WEIGHT_NAMES), default="g_ema",
-                   help="ship the EMA generator (default) or the raw one")
+                   help="ship the EMA generator (g_ema) or the raw one (g)")
     p.add_argument("--critic", action="store_true",
                    help="also ship the run's critic (half precision) as <kind>.critic.pt, for "
                         "later runs that --fork the shipped checkpoint")
@@ -188,12 +281,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from models.data.sources import default_data_root
 
     args = parse_args(argv)
-    if args.rescore != (args.run is None) or (args.rescore and args.eval_metrics is None):
-        print("error: give --run, or --rescore with --eval-metrics", file=sys.stderr)
+    if sum([args.run is not None, args.rescore, args.rewrite_provenance]) != 1 or (
+            args.rescore and args.eval_metrics is None):
+        print("error: give --run, or --rescore with --eval-metrics, or --rewrite-provenance",
+              file=sys.stderr)
         return 2
     try:
         if args.rescore:
             entry = rescore(args.kind, args.out, args.eval_metrics, args.note)
+            print(json.dumps({args.kind: entry}, indent=1))
+            return 0
+        if args.rewrite_provenance:
+            entry = rewrite_provenance(args.kind, args.out, args.runs_root, args.note)
             print(json.dumps({args.kind: entry}, indent=1))
             return 0
         entry = release(args.kind, args.run, args.out, args.note, args.eval_metrics,

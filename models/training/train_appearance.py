@@ -8,7 +8,8 @@ Losses (paper Sec. 3.2; LSGAN as the released colour model):
   C: the colour classifier (models.training.colour_classifier), trained on real images only.
 The mismatched renders are what make the class gate, not the outline, choose the colours.
 `--image-size` may be below the model's size (the network is fully convolutional): train
-small first, then `--resume` at full size.
+small first, then `--resume` at full size. The options are AppearanceTrainConfig's option()
+fields; their defaults are the shipped network's recipe (docs/training.md).
 """
 from __future__ import annotations
 
@@ -25,11 +26,13 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.nets.appearance import FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE, \
-    AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
+from models.nets.appearance import FAST_APPEARANCE, PAPER_APPEARANCE, SHIPPED_APPEARANCE, \
+    TINY_APPEARANCE, AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
+from models.options import add_options, option, option_values
 from models.training import losses
 from models.training.batches import endless_batches, fixed_items
-from models.training.cli import classes_match, run_meta, set_up_process, training_parser
+from models.training.cli import SHIPPED, classes_match, run_meta, set_up_process, \
+    training_parser
 from models.training.colour_classifier import ColourClassifier
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
     init_distributed, shutdown
@@ -40,28 +43,32 @@ from models.training.run_log import save_grid
 from models.training.run_state import RunStateError, continue_run, load_run_state, net_states, \
     save_run_state
 
-PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, "tiny": TINY_APPEARANCE}
+PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, SHIPPED: SHIPPED_APPEARANCE,
+           "tiny": TINY_APPEARANCE}
 KIND = "appearance"
 
 
 @dataclass(frozen=True)
 class AppearanceTrainConfig:
-    model: AppearanceConfig = FAST_APPEARANCE
-    image_size: int = 128           # training resolution (<= model.size is fine: fully conv.)
-    batch_size: int = 8             # matching pairs per rank per step
-    mismatched: int = 4             # extra renders per step of an outline under another class
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
-    lr_c: float = 1e-3
+    """How the appearance networks learn. Each option() field is a command-line option; the
+    defaults are the shipped network's recipe."""
+    model: AppearanceConfig = SHIPPED_APPEARANCE
+    image_size: int = option(0, "training side in px, at most the model's (the network is "
+                                "fully convolutional); 0: the model's size")
+    batch_size: int = option(8, "matching (outline, image) pairs per rank per step")
+    mismatched: int = option(4, "extra renders per step of an outline under another class")
+    lr: float = option(2e-4, "Adam learning rate of the generator and the discriminator")
+    lr_c: float = 1e-3              # the colour classifier's
     betas: tuple[float, float] = (0.5, 0.999)   # pix2pix / release setting
     adv_weight: float = 1.0
-    l1_weight: float = 10.0
-    cls_weight: float = 1.0
-    classifier_size: int = 32       # px the colour classifier looks at
+    l1_weight: float = option(10.0, "weight of the L1 distance to the real image")
+    cls_weight: float = option(1.0, "weight of the colour classifier's cross-entropy on renders")
+    classifier_size: int = option(32, "px the colour classifier looks at")
     ema_decay: float = 0.999
     ema_warmup: int = 500
-    seed: int = 0
-    cpu_bf16: bool = False
+    seed: int = option(0, "seed of the initial weights, the data order and the noise")
+    cpu_bf16: bool = option(False, "bf16 autocast on CPU, float32 weights (AMP is always on "
+                                   "for CUDA)")
 
 
 @dataclass
@@ -87,8 +94,8 @@ def build_nets(cfg: AppearanceTrainConfig, device: torch.device) -> AppearanceNe
     g, d = AppearanceGenerator(m).to(device), AppearanceDiscriminator(m).to(device)
     c = ColourClassifier(m.n_classes, input_size=cfg.classifier_size).to(device)
     return AppearanceNets(g, d, c, make_ema(g),
-                          torch.optim.Adam(g.parameters(), cfg.lr_g, betas=cfg.betas),
-                          torch.optim.Adam(d.parameters(), cfg.lr_d, betas=cfg.betas),
+                          torch.optim.Adam(g.parameters(), cfg.lr, betas=cfg.betas),
+                          torch.optim.Adam(d.parameters(), cfg.lr, betas=cfg.betas),
                           torch.optim.Adam(c.parameters(), cfg.lr_c))
 
 
@@ -203,7 +210,7 @@ def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: D
     if resume or fork:
         # A fork starts from another run's state and continues in run_dir (source untouched).
         start = continue_run(fork or run_dir, KIND, nets.modules(), nets.optimizers(),
-                             {"g": cfg.lr_g, "d": cfg.lr_d, "c": cfg.lr_c}, meta)
+                             {"g": cfg.lr, "d": cfg.lr, "c": cfg.lr_c}, meta)
     for net in (nets.g, nets.d, nets.c):
         broadcast_weights(net, ctx)
     torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)
@@ -235,18 +242,17 @@ def evaluate_run(run_dir: Path, train_set: Dataset, test_set: Dataset) -> dict:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = training_parser(__doc__.splitlines()[0], "runs/appearance", PRESETS, steps=4000,
+    p = training_parser(__doc__.splitlines()[0], "runs/appearance", PRESETS, steps=6950,
                         every=200)
-    d = AppearanceTrainConfig()
-    p.add_argument("--image-size", type=int, default=0, help="training px (0: the model's size)")
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--mismatched", type=int, default=d.mismatched)
-    p.add_argument("--lr", type=float, default=d.lr_g, help="generator and discriminator")
-    p.add_argument("--l1-weight", type=float, default=d.l1_weight)
-    p.add_argument("--cls-weight", type=float, default=d.cls_weight)
-    p.add_argument("--classifier-size", type=int, default=d.classifier_size)
-    p.add_argument("--seed", type=int, default=d.seed)
+    add_options(p, AppearanceTrainConfig)
     return p.parse_args(argv)
+
+
+def train_config(args: argparse.Namespace) -> AppearanceTrainConfig:
+    """The preset and the command line's training settings (image size resolved)."""
+    model = PRESETS[args.preset]
+    cfg = AppearanceTrainConfig(model=model, **option_values(AppearanceTrainConfig, args))
+    return dataclasses.replace(cfg, image_size=cfg.image_size or model.size)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -255,17 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse_args(argv)
     set_up_process(args)
-    model = PRESETS[args.preset]
-    size = args.image_size or model.size
-    cfg = AppearanceTrainConfig(model=model, image_size=size, batch_size=args.batch_size,
-                                mismatched=args.mismatched, lr_g=args.lr, lr_d=args.lr,
-                                l1_weight=args.l1_weight, cls_weight=args.cls_weight,
-                                classifier_size=args.classifier_size,
-                                seed=args.seed, cpu_bf16=args.cpu_bf16)
+    cfg = train_config(args)
+    model, size = cfg.model, cfg.image_size
     root = args.data or default_data_root()
-    train_set = AppearanceDataset(root, size=size, split="train", seed=args.seed)
+    train_set = AppearanceDataset(root, size=size, split="train", seed=cfg.seed)
     test_set = AppearanceDataset(root, classes=train_set.classes, size=size, split="test",
-                                 seed=args.seed)
+                                 seed=cfg.seed)
     if not classes_match(len(train_set.classes), args.preset, model.n_classes):
         return 2
     meta = run_meta("models.training.train_appearance", argv, root)

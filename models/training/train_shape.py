@@ -1,14 +1,16 @@
 """Train stage 1 (shape completion): `python -m models.training.train_shape --run runs/shape`.
 
 Losses (paper Sec. 3.1, plus a reconstruction term that this small data set needs):
-  D: WGAN critic conditioned on the sketch, with a zero-centred gradient penalty on real
-     outlines (gamma/2 * E||grad D(real)||^2, applied lazily every `penalty_every` steps).
-  G: -D(completion) for each of K completions + rec_weight * min over the K completions of a
-     distance to the true outline, so one completion is pulled to the truth and the others
-     stay free to differ (diversity of the gray shadow). The default distance ("soft") is the
-     squared error to the soft outline (losses.best_of_k_soft_l2); the critic then judges
-     soft outlines too, and the engine thins the generator's ridges into lines.
-Resumable (`--resume`), seeded, data-parallel under torchrun (see models.training.distributed).
+  D: WGAN critic conditioned on the sketch, judging soft outlines (nets.outline_code.encode),
+     with a zero-centred gradient penalty on real ones (gamma/2 * E||grad D(real)||^2, applied
+     lazily every `penalty_every` steps).
+  G: -D(completion) for each of K completions + rec_weight * min over the K completions of
+     the squared error to the soft true outline (losses.best_of_k_soft_l2), so one completion
+     is pulled to the truth and the others stay free to differ (diversity of the gray shadow);
+     the engine thins the generator's ridges into lines.
+The options are ShapeTrainConfig's and ShapeConfig's option() fields; their defaults are the
+shipped network's recipe (docs/training.md). Resumable (`--resume`), seeded, data-parallel
+under torchrun (see models.training.distributed).
 """
 from __future__ import annotations
 
@@ -24,12 +26,14 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeDiscriminator, \
-    ShapeGenerator
 from models.nets import outline_code
+from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, SHIPPED_SHAPE, TINY_SHAPE, ShapeConfig, \
+    ShapeDiscriminator, ShapeGenerator
+from models.options import add_options, option, option_values
 from models.training import losses
 from models.training.batches import endless_batches, fixed_items
-from models.training.cli import classes_match, run_meta, set_up_process, training_parser
+from models.training.cli import SHIPPED, classes_match, run_meta, set_up_process, \
+    training_parser
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
     init_distributed, shutdown
 from models.training.ema import ema_decay_at, make_ema, update_ema
@@ -39,47 +43,43 @@ from models.training.run_log import save_grid
 from models.training.run_state import RunStateError, continue_run, load_run_state, net_states, \
     save_run_state
 
-PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, "tiny": TINY_SHAPE}
+PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, SHIPPED: SHIPPED_SHAPE, "tiny": TINY_SHAPE}
 KIND = "shape"
 
 
 @dataclass(frozen=True)
 class ShapeTrainConfig:
-    model: ShapeConfig = FAST_SHAPE
-    batch_size: int = 8             # sketches per rank per step
-    k_best: int = 4                 # completions per sketch for the best-of-K loss
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
+    """How the shape networks learn. Each option() field is a command-line option; the
+    defaults are the last phase of the shipped network's recipe."""
+    model: ShapeConfig = SHIPPED_SHAPE
+    batch_size: int = option(8, "sketches per rank per step")
+    k_best: int = option(4, "completions per sketch in the best-of-K reconstruction")
+    lr: float = option(3e-4, "Adam learning rate of the generator and the critic")
     betas: tuple[float, float] = (0.0, 0.99)   # GAN-stability ResNet setting
-    gamma: float = 10.0             # zero-centred penalty weight
-    penalty_every: int = 2          # lazy penalty (StyleGAN2): every n steps, scaled by n
-    adv_weight: float = 0.2         # small: the critic sharpens, the reconstruction teaches
-    rec_weight: float = 20.0        # best-of-K reconstruction weight
-    ink_weight: float = 3.0         # extra weight on true-ink pixels in the reconstruction
-    rec_radius: int = 0             # stroke position tolerance (px); >0 lets a dot grid cheat
-    rec_kind: str = "soft"          # "ink": per-pixel ink distance; "chamfer": graded
-                                    # chamfer (rec_radius = its range); "soft": squared error
-                                    # to the soft outline (the engine thins its ridge)
-    rec_pixel_weight: float = 0.5   # chamfer only: weight of the exact per-pixel term
-    rec_pixel_ink_weight: float = 2.0   # its extra weight on true-ink pixels
-    rec_target_radius: int = 1      # thicken true strokes by this (px) before the distance
-    rec_mean_share: float = 0.2     # share of the mean-over-K in the reconstruction term
-    miss_weight: float = 0.0        # soft only: extra weight near the strokes the partial lacks
+    gamma: float = option(10.0, "weight of the critic's zero-centred gradient penalty")
+    penalty_every: int = option(4, "apply that penalty every n steps, scaled by n (lazy, "
+                                   "as StyleGAN2)")
+    adv_weight: float = option(1.0, "the generator's adversarial weight; 0: reconstruction "
+                                    "only, the critic is neither trained nor run")
+    rec_weight: float = option(20.0, "weight of the best-of-K soft-outline reconstruction")
+    ink_weight: float = option(3.0, "extra weight of pixels near true strokes in it")
+    rec_mean_share: float = option(0.0, "share of the mean over the K in it (keeps every "
+                                        "completion drawing)")
+    critic_warmup: int = option(0, "first steps of this command in which only the critic "
+                                   "trains, against the generator as it is (after --fork "
+                                   "from a released checkpoint without a critic); the "
+                                   "generator stays put")
+    agnostic_share: float = option(0.4, "share of training items drawn from Quick Draw's "
+                                        "other classes under the 'no listed class' label; "
+                                        "above 0 the network gets that label (ShapeConfig."
+                                        "agnostic; with --grow a trained run forks into it)")
+    quickdraw: bool = option(True, "train on the classes' Quick Draw drawings beside the "
+                                   "outlines")
     ema_decay: float = 0.999
     ema_warmup: int = 500           # steps before the EMA reaches ema_decay
-    seed: int = 0
-    cpu_bf16: bool = False          # bf16 autocast on CPU (AMP is always on for CUDA)
-    critic_warmup: int = 0          # first steps of this command in which only the critic
-                                    # trains, against the generator as it is (a fork from a
-                                    # released checkpoint may bring no critic); the generator
-                                    # stays put: trained on the reconstruction alone it drifts
-                                    # to blurrier lines (-0.03 recovery in 400 steps)
-    adv_ramp: int = 0               # then the generator's adversarial weight grows linearly
-                                    # to adv_weight over this many steps (a critic trained
-                                    # alone is far ahead; its full weight would jolt G)
-    train_only: str = ""            # "refiner": only the full-size refiner learns, the trunk's
-                                    # weights stay as forked (it decides where lines go; the
-                                    # refiner only places them finely, so what it knows is kept)
+    seed: int = option(0, "seed of the initial weights, the data order and the noise")
+    cpu_bf16: bool = option(True, "bf16 autocast on CPU, float32 weights (about 30%% faster "
+                                  "a step; AMP is always on for CUDA)")
 
 
 @dataclass
@@ -95,32 +95,13 @@ def build_nets(cfg: ShapeTrainConfig, device: torch.device) -> ShapeNets:
     torch.manual_seed(cfg.seed)     # identical initial weights on every rank and every rerun
     g, d = ShapeGenerator(cfg.model).to(device), ShapeDiscriminator(cfg.model).to(device)
     return ShapeNets(g, d, make_ema(g),
-                     torch.optim.Adam(g.parameters(), cfg.lr_g, betas=cfg.betas),
-                     torch.optim.Adam(d.parameters(), cfg.lr_d, betas=cfg.betas))
-
-
-TRAINABLE_PARTS = ("refiner",)
-
-
-def freeze_all_but(g: ShapeGenerator, part: str) -> None:
-    """Freeze every generator weight outside `part` ("" = train everything). Frozen weights
-    get no gradient, so Adam leaves them exactly as they are (their spectral-norm estimates
-    still refine by power iteration, as in any training forward pass)."""
-    if not part:
-        return
-    if part not in TRAINABLE_PARTS or getattr(g, part, None) is None:
-        raise ValueError(f"--train-only {part!r}: this generator has no such part "
-                         f"(choices: {', '.join(TRAINABLE_PARTS)}; the refiner needs "
-                         "--refine-width)")
-    g.requires_grad_(False)
-    getattr(g, part).requires_grad_(True)
+                     torch.optim.Adam(g.parameters(), cfg.lr, betas=cfg.betas),
+                     torch.optim.Adam(d.parameters(), cfg.lr, betas=cfg.betas))
 
 
 def critic_target(cfg: ShapeTrainConfig, full: torch.Tensor) -> torch.Tensor:
-    """What the critic takes as real: the outline itself, or, when G learns soft outlines,
-    the soft outline (else the critic would fight the reconstruction term)."""
-    if cfg.rec_kind != "soft":
-        return full
+    """What the critic takes as real: the soft outline the generator learns to draw (a crisp
+    one would make the critic fight the reconstruction term)."""
     return outline_code.encode(full, cfg.model.outline_sigma, cfg.model.outline_reach)
 
 
@@ -151,7 +132,7 @@ def d_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], st
 
 
 def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
-           ctx: DistContext, adv_weight: float) -> dict[str, float]:
+           ctx: DistContext) -> dict[str, float]:
     partial, full, label = batch
     k, b = cfg.k_best, len(label)
     nets.d.requires_grad_(False)    # no critic weight gradients in the generator step
@@ -159,35 +140,15 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     with autocast(ctx.device, cfg.cpu_bf16):
         fakes = nets.g(sketch_k, label_k, torch.randn(k * b, cfg.model.nz, device=ctx.device))
         adv = (losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
-               if adv_weight > 0 else fakes.new_zeros(()))
-    if cfg.rec_kind == "soft":
-        rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.model.outline_sigma,
-                                       cfg.model.outline_reach,
-                                       cfg.ink_weight, cfg.rec_mean_share, partial,
-                                       cfg.miss_weight)
-    elif cfg.rec_kind == "chamfer":
-        rec = losses.best_of_k_chamfer(fakes.float(), full, k, cfg.ink_weight, cfg.rec_radius,
-                                       cfg.rec_mean_share, cfg.rec_pixel_weight,
-                                       cfg.rec_pixel_ink_weight)
-    else:
-        rec = losses.best_of_k_ink_distance(fakes.float(), full, k, cfg.ink_weight,
-                                            cfg.rec_radius, cfg.rec_mean_share,
-                                            cfg.rec_target_radius)
-    loss = adv_weight * adv + cfg.rec_weight * rec
+               if cfg.adv_weight > 0 else fakes.new_zeros(()))
+    rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.model.outline_sigma,
+                                   cfg.model.outline_reach, cfg.ink_weight, cfg.rec_mean_share)
+    loss = cfg.adv_weight * adv + cfg.rec_weight * rec
     nets.opt_g.zero_grad(set_to_none=True)
     loss.backward()
     average_gradients(nets.g, ctx)
     nets.opt_g.step()
     return {"g_adv": adv.item(), "g_rec": rec.item()}
-
-
-def generator_adv_weight(cfg: ShapeTrainConfig, step: int, start: int) -> float:
-    """The adversarial weight of the generator at `step` of a command that began at `start`:
-    after the critic warm-up, a linear ramp to cfg.adv_weight."""
-    since = step - start - cfg.critic_warmup
-    if since <= 0:
-        return 0.0
-    return cfg.adv_weight * min(1.0, since / cfg.adv_ramp) if cfg.adv_ramp else cfg.adv_weight
 
 
 def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
@@ -199,7 +160,7 @@ def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor]
     out = d_step(nets, cfg, batch, step, ctx) if cfg.adv_weight > 0 else {}
     if step <= start + cfg.critic_warmup:
         return out
-    out.update(g_step(nets, cfg, batch, ctx, generator_adv_weight(cfg, step, start)))
+    out.update(g_step(nets, cfg, batch, ctx))
     update_ema(nets.g_ema, nets.g, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
     return out
 
@@ -240,8 +201,7 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
         start = continue_run(fork or run_dir, KIND,
                              {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
                              {"g": nets.opt_g, "d": nets.opt_d},
-                             {"g": cfg.lr_g, "d": cfg.lr_d}, meta, grow=grow and not resume)
-    freeze_all_but(nets.g, cfg.train_only)
+                             {"g": cfg.lr, "d": cfg.lr}, meta, grow=grow and not resume)
     broadcast_weights(nets.g, ctx)
     broadcast_weights(nets.d, ctx)
     torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)   # noise stream
@@ -274,62 +234,17 @@ def evaluate_run(run_dir: Path, test_set: Dataset, n_completions: int = 8) -> di
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = training_parser(__doc__.splitlines()[0], "runs/shape", PRESETS, steps=6000, every=250)
-    d = ShapeTrainConfig()
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--k-best", type=int, default=d.k_best)
-    p.add_argument("--lr", type=float, default=d.lr_g, help="both networks")
-    p.add_argument("--lr-d", type=float, default=None,
-                   help="the critic's own rate (default: --lr); e.g. a fast critic beside a "
-                        "slow generator while a fresh critic catches up")
-    p.add_argument("--gamma", type=float, default=d.gamma)
-    p.add_argument("--penalty-every", type=int, default=d.penalty_every)
-    p.add_argument("--rec-weight", type=float, default=d.rec_weight)
-    p.add_argument("--adv-weight", type=float, default=d.adv_weight)
-    p.add_argument("--rec-radius", type=int, default=d.rec_radius,
-                   help="px of stroke position tolerance; 0 = per-pixel (no dot-grid exploit)")
-    p.add_argument("--rec-mean-share", type=float, default=d.rec_mean_share)
-    p.add_argument("--rec-target-radius", type=int, default=d.rec_target_radius)
-    p.add_argument("--rec-kind", choices=("ink", "chamfer", "soft"), default=d.rec_kind,
-                   help="reconstruction: per-pixel ink, graded chamfer, or soft outline")
-    p.add_argument("--rec-pixel-weight", type=float, default=d.rec_pixel_weight)
-    p.add_argument("--ink-weight", type=float, default=d.ink_weight)
-    p.add_argument("--miss-weight", type=float, default=d.miss_weight,
-                   help="soft reconstruction: extra weight near the strokes the partial lacks")
-    p.add_argument("--context-width", type=int, default=None,
-                   help="sketch pyramid width (ShapeConfig.context_width); default: the preset's")
-    p.add_argument("--refine-width", type=int, default=None,
-                   help="full-size refiner width (ShapeConfig.refine_width); default: the preset's")
-    p.add_argument("--refine-blocks", type=int, default=None,
-                   help="residual blocks in the full-size refiner (ShapeConfig.refine_blocks); "
-                        "with --grow the new ones start as the identity")
-    p.add_argument("--ngf", type=int, default=None,
-                   help="generator base width (ShapeConfig.ngf); default: the preset's")
-    p.add_argument("--ndf", type=int, default=None,
-                   help="critic base width (ShapeConfig.ndf); default: the preset's")
+    p = training_parser(__doc__.splitlines()[0], "runs/shape", PRESETS, steps=73500, every=250)
+    add_options(p, ShapeTrainConfig)
+    add_options(p, ShapeConfig, unset="the preset's")
     p.add_argument("--size", type=int, default=None,
-                   help="output side in px; above the preset's, the trunk and the critic stay "
-                        "at the preset's side and the refiner (--refine-width) works at this "
-                        "one (ShapeConfig.trunk_size): grows a trained run to a finer output")
+                   help="output side in px (default: the preset's); above the preset's, the "
+                        "trunk and the critic stay at the preset's side and the refiner "
+                        "(--refine-width) works at this one (ShapeConfig.trunk_size): grows a "
+                        "trained run to a finer output")
     p.add_argument("--grow", action="store_true",
                    help="with --fork: the new model may add modules (e.g. --context-width) or "
                         "channels (--ngf) to the forked one; see models/training/widen.py")
-    p.add_argument("--critic-warmup", type=int, default=d.critic_warmup,
-                   help="steps at the start of this command in which only the critic trains, "
-                        "against the generator as it is (after --fork from a released "
-                        "checkpoint without a critic)")
-    p.add_argument("--adv-ramp", type=int, default=d.adv_ramp,
-                   help="steps after --critic-warmup over which the generator's adversarial "
-                        "weight grows linearly from 0 to --adv-weight")
-    p.add_argument("--train-only", choices=TRAINABLE_PARTS, default=None,
-                   help="train only this part of the generator (with --fork: the rest stays "
-                        "as forked, e.g. a deeper --refine-blocks refiner over a kept trunk)")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--no-quickdraw", action="store_true", help="outlines only, no Quick Draw")
-    p.add_argument("--agnostic-share", type=float, default=0.0,
-                   help="share of training items drawn from Quick Draw's other classes under "
-                        "the 'no listed class' label (ShapeConfig.agnostic); with --grow a "
-                        "trained run forks into it (its classes keep their rows)")
     args = p.parse_args(argv)
     if not 0.0 <= args.agnostic_share < 1.0:
         p.error(f"--agnostic-share {args.agnostic_share}: must be at least 0 and below 1")
@@ -337,40 +252,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def model_config(args: argparse.Namespace) -> ShapeConfig:
-    """The preset with the command line's architecture flags; flags left unset keep the
-    preset's value. A soft-outline generator is told so: the engine thins its output."""
-    model = dataclasses.replace(PRESETS[args.preset], soft_output=args.rec_kind == "soft")
-    chosen = {"context_width": args.context_width, "refine_width": args.refine_width,
-              "refine_blocks": args.refine_blocks,
-              "ngf": args.ngf, "ndf": args.ndf, "agnostic": args.agnostic_share > 0 or None}
-    model = dataclasses.replace(model, **{k: v for k, v in chosen.items() if v is not None})
+    """The preset with the command line's architecture options; options left unset keep the
+    preset's value. The network learns soft outlines, which the engine thins."""
+    model = dataclasses.replace(PRESETS[args.preset], soft_output=True,
+                                **option_values(ShapeConfig, args))
+    if args.agnostic_share > 0:
+        model = dataclasses.replace(model, agnostic=True)
     if args.size is None or args.size == model.size:
         return model
     if args.size < model.size or args.size % model.size:
         raise SystemExit(f"--size {args.size}: must be a multiple of the preset's {model.size} px")
     # Trunk and critic stay at the preset's side, so a --grow fork keeps all their weights.
-    return dataclasses.replace(model, size=args.size, trunk_size=model.size,
-                               critic_size=model.size)
+    return dataclasses.replace(model, size=args.size, trunk_size=model.trunk,
+                               critic_size=model.critic_size or model.size)
 
 
 def train_config(args: argparse.Namespace, model: ShapeConfig) -> ShapeTrainConfig:
     """The command line's training settings."""
-    if args.train_only == "refiner" and not model.refine_width:
-        raise SystemExit("--train-only refiner: this model has no full-size refiner "
-                         "(give --refine-width, or fork a run that has one)")
-    return ShapeTrainConfig(model=model, batch_size=args.batch_size, k_best=args.k_best,
-                            lr_g=args.lr, lr_d=args.lr if args.lr_d is None else args.lr_d,
-                            gamma=args.gamma,
-                            penalty_every=args.penalty_every,
-                            rec_weight=args.rec_weight, adv_weight=args.adv_weight,
-                            rec_mean_share=args.rec_mean_share, rec_radius=args.rec_radius,
-                            rec_target_radius=args.rec_target_radius,
-                            rec_kind=args.rec_kind,
-                            rec_pixel_weight=args.rec_pixel_weight,
-                            ink_weight=args.ink_weight, miss_weight=args.miss_weight,
-                            seed=args.seed, cpu_bf16=args.cpu_bf16,
-                            critic_warmup=args.critic_warmup, adv_ramp=args.adv_ramp,
-                            train_only=args.train_only or "")
+    return ShapeTrainConfig(model=model, **option_values(ShapeTrainConfig, args))
 
 
 def training_set(args: argparse.Namespace, root: Path, size: int) -> Dataset:
@@ -379,7 +278,7 @@ def training_set(args: argparse.Namespace, root: Path, size: int) -> Dataset:
     from models.data.datasets import AgnosticMix, QuickDrawPretrainDataset, ShapeDataset
 
     classed = ShapeDataset(root, size=size, split="train", seed=args.seed,
-                           quickdraw=not args.no_quickdraw)
+                           quickdraw=args.quickdraw)
     if args.agnostic_share <= 0:
         return classed
     others = QuickDrawPretrainDataset(root, size=size, split="train", seed=args.seed)
