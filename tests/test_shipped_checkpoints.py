@@ -21,7 +21,8 @@ def manifest() -> dict:
 def test_manifest_records_how_each_network_was_made(manifest, kind):
     entry = manifest[kind]
     assert entry["sha256"] == sha256_file(SHIPPED_CHECKPOINTS / entry["file"])
-    assert f"models.train_{kind}" in entry["command"]
+    assert all(c[:3] == ["python", "-m", f"models.training.train_{kind}"]
+               for c in entry["commands"])
     assert entry["steps"] > 0 and len(entry["data_manifest_sha256"]) == 64
     assert entry["metrics"]["evaluate"]["bars"]            # evaluated before shipping
 

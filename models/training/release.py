@@ -46,9 +46,30 @@ def model_config(kind: str, data: dict) -> ShapeConfig | AppearanceConfig:
 def write_json_atomic(path: Path, data: dict) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
+        f.write(json_text(data) + "\n")
     os.replace(tmp, path)
+
+
+def json_text(data: dict) -> str:
+    """JSON indented by one, with each list of plain values on one line (a command, a class
+    list), so that the manifest reads one command per line."""
+    flat: dict[str, str] = {}
+
+    def mark(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if not isinstance(value, list):
+            return value
+        if all(v is None or isinstance(v, (str, int, float, bool)) for v in value):
+            key = f"<list {len(flat)}>"
+            flat[json.dumps(key)] = json.dumps(value)
+            return key
+        return [mark(v) for v in value]
+
+    text = json.dumps(mark(data), indent=1)
+    for key, line in flat.items():
+        text = text.replace(key, line, 1)
+    return text
 
 
 def read_metrics(run_dir: Path, step: int) -> dict:
@@ -90,6 +111,8 @@ def portable_record(value: object, base: Path) -> object:
                 for k, v in value.items()}
     if isinstance(value, list):
         return [portable_record(v, base) for v in value]
+    if is_legacy(value):        # e.g. "python -m models.evaluate" as a metrics source
+        return shlex.join(translate(value, base))
     if isinstance(value, str):
         return portable_path(value, base)
     return value
@@ -187,9 +210,9 @@ def rewrite_provenance(kind: str, out_dir: Path, runs_root: Path, note: str = ""
     load_checkpoint(ckpt, kind=kind).build()    # still what the app loads
     manifest_path = out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    entry = dict(manifest[kind])
-    if "command" in entry:      # older entries: one string, commands joined by " && "
-        entry["commands"] = entry.pop("command").split(" && ")
+    # Older entries hold one string, the commands joined by " && ", under "command".
+    entry = {("commands" if k == "command" else k): (v.split(" && ") if k == "command" else v)
+             for k, v in manifest[kind].items()}
     entry = portable_record(entry, base)
     entry["sha256"] = sha256_file(ckpt)
     if note:
