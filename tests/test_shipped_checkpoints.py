@@ -44,3 +44,16 @@ def test_shipped_networks_complete_and_render_every_class():
 def test_total_size_stays_small():
     total = sum(p.stat().st_size for p in SHIPPED_CHECKPOINTS.glob("*.pt"))
     assert total < 50e6
+
+
+@pytest.mark.parametrize("kind", ["shape", "appearance"])
+def test_the_shipped_preset_is_the_shipped_architecture(kind):
+    """`--preset shipped` (every trainer's default) builds exactly the shipped network."""
+    from models.nets.checkpoint import load_checkpoint
+    from models.training import train_appearance, train_shape
+    ckpt = load_checkpoint(SHIPPED_CHECKPOINTS / f"{kind}.pt", kind=kind)
+    if kind == "shape":
+        args = train_shape.parse_args([])
+        assert train_shape.model_config(args) == ckpt.config
+    else:
+        assert train_appearance.train_config(train_appearance.parse_args([])).model == ckpt.config
