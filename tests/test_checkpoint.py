@@ -81,3 +81,14 @@ def test_save_refuses_class_count_mismatch(tmp_path):
         save_checkpoint(tmp_path / "x.pt", "shape", TINY_SHAPE, ("a", "b"),
                         ShapeGenerator(TINY_SHAPE).state_dict())
     assert not list(tmp_path.iterdir())
+
+
+def test_a_retired_config_field_loads_only_with_its_one_kept_value(tmp_path):
+    """ShapeConfig.refine_blocks is gone; a file that stores its one kept value (1) loads,
+    one that stores another is refused by name."""
+    from models.nets.checkpoint import config_from_dict, config_to_dict
+    from models.nets.shape import ShapeConfig
+    data = config_to_dict(TINY_SHAPE)
+    assert config_from_dict(ShapeConfig, {**data, "refine_blocks": 1}, tmp_path) == TINY_SHAPE
+    with pytest.raises(CheckpointError, match="refine_blocks=3"):
+        config_from_dict(ShapeConfig, {**data, "refine_blocks": 3}, tmp_path)

@@ -117,7 +117,8 @@ def test_fork_from_a_released_checkpoint(tmp_path, with_critic):
     meta = {"commands": ["fork the shipped one"]}
     step = continue_run(shipped, "shape", {"g": nets.g, "d": nets.d, "g_ema": nets.g_ema},
                         {"g": nets.opt_g, "d": nets.opt_d}, {"g": 1e-4, "d": 1e-4}, meta)
-    assert step == 2 and meta["commands"] == ["to 2", "fork the shipped one"]
+    # A release records each command as an argument list.
+    assert step == 2 and meta["commands"] == [["to", "2"], "fork the shipped one"]
     for net in (nets.g, nets.g_ema):     # both start as the shipped (EMA) generator
         assert all(torch.equal(v, parent["g_ema"][k]) for k, v in net.state_dict().items())
     def same(a: dict, b: dict) -> bool:     # up to the half precision of a shipped critic

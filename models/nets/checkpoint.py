@@ -60,7 +60,17 @@ def config_to_dict(cfg: Any) -> dict:
     return {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)}
 
 
+# Config fields of older versions, with the one value this version still builds: a file that
+# stores that value loads (the field is dropped); any other value is refused.
+RETIRED_FIELDS: dict[type, dict[str, Any]] = {ShapeConfig: {"refine_blocks": 1}}
+
+
 def config_from_dict(cls: type, data: dict, path: Path) -> Any:
+    for name, only in RETIRED_FIELDS.get(cls, {}).items():
+        if data.get(name, only) != only:
+            raise CheckpointError(path, f"config field {name}={data[name]!r} is no longer "
+                                        f"supported (only {only!r})")
+        data = {k: v for k, v in data.items() if k != name}
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:

@@ -15,8 +15,8 @@ from torch import nn
 
 from models.nets.layers import resample_sketch
 from models.options import option
-from models.nets.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext, context_injector,
-                                 sketch_injector)
+from models.nets.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext,
+                                      context_injector, sketch_injector)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,8 @@ TINY_SHAPE = ShapeConfig(size=32, n_classes=3, nz=8, embed_dim=8, ngf=2, ndf=2,
 
 
 class ShapeGenerator(nn.Module):
-    """net(sketch [B,C,S,S] in [-1,1], label int64 [B], z [B,nz]) -> outline [B,C',S,S] in (-1,1)."""
+    """net(sketch [B,C,S,S] in [-1,1], label int64 [B], z [B,nz])
+    -> outline [B,C',S,S] in (-1,1)."""
 
     def __init__(self, cfg: ShapeConfig) -> None:
         super().__init__()

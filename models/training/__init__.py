@@ -1,1 +1,2 @@
-"""Pieces shared by both training scripts (`models.training.train_shape`, `models.training.train_appearance`)."""
+"""Training: both trainers (`train_shape`, `train_appearance`), the pieces they share, release
+and widening."""

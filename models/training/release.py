@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Sequence
 
 from models.nets.appearance import AppearanceConfig
-from models.nets.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from models.nets.checkpoint import CheckpointError, config_from_dict, load_checkpoint, \
+    save_checkpoint
 from models.nets.shape import ShapeConfig
 from models.options import DefaultsHelpFormatter
 from models.training.legacy_commands import is_legacy, translate
@@ -39,8 +40,8 @@ QUICKDRAW_CREDIT = ('"Quick, Draw!" dataset, Copyright Google LLC '
                     "warped for training; no drawing is shipped.")
 
 
-def model_config(kind: str, data: dict) -> ShapeConfig | AppearanceConfig:
-    return CONFIGS[kind](**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+def model_config(kind: str, data: dict, run_dir: Path) -> ShapeConfig | AppearanceConfig:
+    return config_from_dict(CONFIGS[kind], data, run_dir)
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
@@ -149,7 +150,7 @@ def release(kind: str, run_dir: Path, out_dir: Path, note: str = "",
     without it, a critic left from an earlier release is removed (it would not match).
     """
     state = load_run_state(run_dir, kind)
-    cfg = model_config(kind, state["model_config"])
+    cfg = model_config(kind, state["model_config"], run_dir)
     metrics = {"in_run": read_metrics(run_dir, int(state["step"]))}
     if eval_metrics is not None:
         metrics["evaluate"] = evaluation_summary(kind, eval_metrics)
@@ -255,8 +256,8 @@ def attribution_text(data_root: Path) -> str:
              "## Colour object images (objects-v1)", "",
              "| source | licence | attribution | images |", "|---|---|---|---|"]
     for (source, licence, credit), names in sorted(groups.items()):
-        lines.append(f"| `{source}` | {licence} | {credit} | {len(names)} ({', '.join(sorted(names)[:4])}"
-                     f"{', ...' if len(names) > 4 else ''}) |")
+        shown = ", ".join(sorted(names)[:4]) + (", ..." if len(names) > 4 else "")
+        lines.append(f"| `{source}` | {licence} | {credit} | {len(names)} ({shown}) |")
     lines += ["", "Licence texts: Apache-2.0 <https://www.apache.org/licenses/LICENSE-2.0>, "
               "CC BY 4.0 <https://creativecommons.org/licenses/by/4.0/>, MIT "
               "<https://github.com/microsoft/fluentui-emoji/blob/main/LICENSE>. OpenClipart: "

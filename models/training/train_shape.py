@@ -27,6 +27,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from models.nets import outline_code
+from models.nets.checkpoint import config_from_dict
 from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, SHIPPED_SHAPE, TINY_SHAPE, ShapeConfig, \
     ShapeDiscriminator, ShapeGenerator
 from models.options import add_options, option, option_values
@@ -223,8 +224,7 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
 def evaluate_run(run_dir: Path, test_set: Dataset, n_completions: int = 8) -> dict:
     """Completion metrics of the run's EMA generator on a test split -> metrics.json."""
     state = load_run_state(run_dir, KIND)
-    cfg = ShapeConfig(**{k: tuple(v) if isinstance(v, list) else v
-                         for k, v in state["model_config"].items()})
+    cfg = config_from_dict(ShapeConfig, state["model_config"], run_dir)
     g = ShapeGenerator(cfg)
     g.load_state_dict(state["nets"]["g_ema"])
     metrics = completion_metrics(g.eval(), test_set, n_completions)
