@@ -83,6 +83,16 @@ def test_a_run_records_its_command_as_a_list_of_relative_paths(tmp_path, monkeyp
                    "--steps", "5"]
 
 
+def test_run_meta_records_the_command_without_machine_paths(tmp_path, monkeypatch):
+    from models.training.cli import run_meta
+    monkeypatch.chdir(tmp_path)
+    meta = run_meta("models.training.train_appearance",
+                    ["--run", str(tmp_path / "runs" / "a"), "--data", str(tmp_path.parent)],
+                    tmp_path)
+    assert meta["commands"] == [["python", "-m", "models.training.train_appearance",
+                                 "--run", "runs/a", "--data", ".."]]
+
+
 def test_an_old_command_string_in_todays_terms():
     base = Path("/srv/x")
     old = ("python -m models.train_shape --run /srv/x/runs/b --fork /srv/x/runs/a --grow "
