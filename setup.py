@@ -1,4 +1,4 @@
-"""Packaging for Sketch & Fill: `pip install -e .` (after the CPU torch, see README)."""
+"""Packaging for Sketch & Fill: `pip install -e .` (after the CPU torch; see README.md)."""
 from pathlib import Path
 
 from setuptools import find_packages, setup

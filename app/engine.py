@@ -75,7 +75,7 @@ def mirrored_view(seeds: Sequence[int]) -> torch.Tensor:
 
     The shape network is not mirror-symmetric, so the mirrored sketch is a second view with
     completions of its own; mirrored back, they add variety the noise alone does not give
-    (seventeenth session, held-out best of 8 over three seed sets: recovery 0.435 -> 0.447,
+    (held-out best of 8 over three seed sets: recovery 0.435 -> 0.447,
     0.416 -> 0.437 and 0.426 -> 0.446, precision unchanged, the 8 less alike). A seed still
     names one completion: the same seed gives the same outline in any batch."""
     return torch.tensor([int(s) % 2 == 1 for s in seeds], dtype=torch.bool)

@@ -57,7 +57,7 @@ class ImageRecord:
 
 DATA_ENV = "SKETCHFILL_DATA"
 # What a command's --data help says about the default (kept literal: a help text must not
-# show this machine's absolute path).
+# show a computer's absolute path).
 DATA_HELP = "data root (default: $SKETCHFILL_DATA, else ../shared/datasets beside the clone)"
 
 

@@ -1,13 +1,13 @@
 """Process-wide CPU settings: glibc malloc tuning and torch's thread count.
 
 glibc serves allocations above its mmap threshold with a fresh mmap and returns them to the
-kernel on free, so every forward pass page-faults its large activation buffers back in (see
-../shared/CPU_PERF_NOTES.md: 25-40% of the larger networks' time). Raising the mmap threshold
+kernel on free, so every forward pass page-faults its large activation buffers back in
+(25-40% of the larger networks' time, measured on a 2-core CPU). Raising the mmap threshold
 and the trim threshold keeps those buffers in the heap between calls.
 
 Call `tune_for_inference()` once at program start (the CLI does, before the GUI starts). The
 trainers call `tune_malloc()`: it took one appearance training step at 128 px from about 3.5 s
-to 2.7 s here (two training jobs sharing the 2 cores).
+to 2.7 s on 2 cores shared by two training jobs.
 """
 from __future__ import annotations
 

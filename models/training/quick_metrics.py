@@ -1,6 +1,6 @@
 """In-run estimates of the release bars, written into metrics.json and the manifest.
 
-These approximate `app.evaluate` (another engineer's): same quantities, our own tolerances.
+These approximate `app.evaluate`: the same quantities at the network's own size.
 Completions: for each held-out partial sketch, K completions; "missing" ink = the true
 outline's ink not in the partial. recall = share of missing ink within `tol` px of new ink,
 precision = share of new ink within `tol` px of the true outline; an item succeeds if the best

@@ -1,0 +1,69 @@
+"""The repository speaks of the product: no development diary in any tracked text, a README
+short enough to read, and a code map that names every module."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ORDINALS = ("first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+            "thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
+            r"twentieth|\d+(?:st|nd|rd|th)")
+NARRATION = re.compile("|".join([
+    rf"\b(?:{ORDINALS}) session\b",
+    r"\bthis (?:stop|machine)\b", r"\bthese machines\b", r"\banother engineer",
+    r"\bstop \d+\b", r"\bnext session\b", r"\blast session\b",
+]), re.IGNORECASE)
+TEXT_SUFFIXES = {".py", ".md", ".json", ".txt", ".ini", ".toml", ".cfg", ""}
+README_MAX_LINES = 220
+
+
+def tracked_text_files() -> list[Path]:
+    listed = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                            check=True).stdout.split()
+    files = [REPO / name for name in listed if Path(name).suffix in TEXT_SUFFIXES]
+    # this file spells the phrases out to look for them
+    return [p for p in files if p.is_file() and p.name != Path(__file__).name]
+
+
+def narration_in(text: str) -> list[tuple[int, str]]:
+    return [(n, m.group(0)) for n, line in enumerate(text.splitlines(), 1)
+            for m in [NARRATION.search(line)] if m]
+
+
+@pytest.mark.parametrize("line", [
+    "the seventeenth session measured it", "as this machine showed", "(stop 12)",
+    "another engineer's code", "In the 3rd session we", "these machines are slow",
+])
+def test_the_checker_finds_narration(line: str) -> None:
+    assert narration_in(line)
+
+
+@pytest.mark.parametrize("line", ["Open a session file", "the session is autosaved",
+                                  "a machine with CUDA", "stop the worker"])
+def test_the_checker_leaves_product_words_alone(line: str) -> None:
+    assert not narration_in(line)
+
+
+def test_no_tracked_text_narrates_development() -> None:
+    found = [f"{p.relative_to(REPO)}:{n}: {phrase!r}" for p in tracked_text_files()
+             for n, phrase in narration_in(p.read_text(encoding="utf-8", errors="replace"))]
+    assert not found, "\n".join(found)
+
+
+def test_readme_is_short() -> None:
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= README_MAX_LINES
+
+
+def test_readme_code_map_names_every_module() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    modules = [p.relative_to(REPO).as_posix() for pkg in ("app", "gui", "models")
+               for p in (REPO / pkg).rglob("*.py") if p.name != "__init__.py"]
+    missing = [m for m in modules if f"`{m}`" not in readme]
+    assert not missing, f"README code map lacks: {missing}"
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    assert all(len(row) <= 100 for row in rows)
