@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.engine import Engine
-from app.image_files import ImageFileError, read_gray, write_image
+from app.files import ImageFileError, read_gray, write_image
 from models.nets.checkpoint import CheckpointError
 from models.nets.cpu_tuning import tune_for_inference
 

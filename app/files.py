@@ -1,36 +1,17 @@
-"""Atomic file writing: a save either fully replaces the old file or leaves it untouched."""
-
+"""Image and text files of the app and the command line: any Pillow image read as the app's
+gray uint8, arrays saved as images, all writes atomic (models.files.atomic_write)."""
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from models.files import write_bytes, write_text
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, flush it to disk, then rename over `path`.
-
-    Raises OSError (the temporary file is removed) when anything fails; the old file survives.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    write_atomic(path, text.encode("utf-8"))
+__all__ = ["ImageFileError", "png_bytes", "read_gray", "save_png", "write_bytes", "write_image",
+           "write_text"]
 
 
 def png_bytes(array: np.ndarray) -> bytes:
@@ -43,4 +24,60 @@ def png_bytes(array: np.ndarray) -> bytes:
 
 
 def save_png(path: str | Path, array: np.ndarray) -> None:
-    write_atomic(path, png_bytes(array))
+    write_bytes(path, png_bytes(array))
+
+
+class ImageFileError(ValueError):
+    """An input image cannot be read or an output cannot be written; the text names the file."""
+
+
+def read_gray(path: str | Path) -> np.ndarray:
+    """(H,W) uint8, 255 = paper: any Pillow-readable image, transparency composited on white."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImageFileError(f"{path}: file not found")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            return np.asarray(_to_gray(img), dtype=np.uint8).copy()
+    except (OSError, Image.DecompressionBombError, SyntaxError, ValueError) as err:
+        # UnidentifiedImageError (an OSError) for non-images; truncated files fail in load().
+        raise ImageFileError(f"{path}: not a readable image ({_first_line(err)})") from err
+
+
+def _to_gray(img: Image.Image) -> Image.Image:
+    """Mode "L"; transparent pixels become white paper, not black ink."""
+    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("L")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit gray: scale to 8 bits (convert("L") would clip everything above 255).
+        wide = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith("I;16") else max(float(wide.max()), 1.0)
+        return Image.fromarray((wide / top * 255.0).round().clip(0, 255).astype(np.uint8))
+    return img.convert("L")
+
+
+def write_image(path: str | Path, array: np.ndarray) -> Path:
+    """Save (H,W) gray or (H,W,3) RGB uint8 in the format the suffix names, atomically."""
+    path = Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None:
+        raise ImageFileError(f"{path}: unknown image type {path.suffix!r}; use .png")
+    buffer = io.BytesIO()
+    try:
+        Image.fromarray(np.ascontiguousarray(array)).save(buffer, format=fmt)
+    except (OSError, KeyError, ValueError) as err:
+        raise ImageFileError(f"{path}: cannot encode as {fmt} ({_first_line(err)})") from err
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(path, buffer.getvalue())
+    except OSError as err:
+        raise ImageFileError(f"{path}: cannot write ({err.strerror or err})") from err
+    return path
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__

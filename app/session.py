@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.document import TOOLS, Sketch, Stroke
-from app.files import write_text_atomic
+from app.files import write_text
 
 FORMAT = "sketchfill-session"
 VERSION = 1
@@ -47,7 +47,7 @@ def dumps(sketch: Sketch) -> str:
 
 def save(path: str | Path, sketch: Sketch) -> None:
     """Atomic save; raises OSError and leaves any old file intact on failure."""
-    write_text_atomic(path, dumps(sketch))
+    write_text(path, dumps(sketch))
 
 
 def load(path: str | Path) -> Sketch:

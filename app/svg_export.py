@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from app.document import Sketch, Stroke
-from app.files import write_text_atomic
+from app.files import write_text
 
 PAPER_COLOUR = "#ffffff"
 INK_COLOUR = "#000000"
@@ -29,7 +29,7 @@ def to_svg(sketch: Sketch) -> str:
 
 
 def save_svg(path: str | Path, sketch: Sketch) -> None:
-    write_text_atomic(path, to_svg(sketch))
+    write_text(path, to_svg(sketch))
 
 
 def _stroke_svg(stroke: Stroke) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from app.document import Sketch
-from app.files import save_png, write_atomic
+from app.files import save_png, write_bytes
 from app.worker import InferenceResult
 from gui.main_window import MainWindow
 from gui.qimage import png_bytes
@@ -62,7 +62,7 @@ class Replay(QObject):
 
     def _write(self, result: InferenceResult) -> None:
         if self._screenshot is not None:
-            write_atomic(self._screenshot, png_bytes(self._window.grab().toImage()))
+            write_bytes(self._screenshot, png_bytes(self._window.grab().toImage()))
         if self._export_dir is not None:
             self._export_dir.mkdir(parents=True, exist_ok=True)
             save_png(self._export_dir / "sketch.png", result.sketch)

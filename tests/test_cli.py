@@ -13,7 +13,7 @@ from PIL import Image
 
 import main as entry
 from app import cli
-from app.image_files import ImageFileError, read_gray, write_image
+from app.files import ImageFileError, read_gray, write_image
 from tests.conftest import REPO, write_tiny_checkpoints
 
 

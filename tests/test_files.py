@@ -4,20 +4,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.files import png_bytes, save_png, write_atomic
+from app.files import png_bytes, save_png, write_bytes
 
 
 def test_write_atomic_replaces(tmp_path):
     path = tmp_path / "a.txt"
-    write_atomic(path, b"one")
-    write_atomic(path, b"two")
+    write_bytes(path, b"one")
+    write_bytes(path, b"two")
     assert path.read_bytes() == b"two"
     assert len(list(tmp_path.iterdir())) == 1
 
 
 def test_write_into_missing_dir_fails_cleanly(tmp_path):
     with pytest.raises(OSError):
-        write_atomic(tmp_path / "no" / "a.txt", b"x")
+        write_bytes(tmp_path / "no" / "a.txt", b"x")
 
 
 def test_png_round_trip(tmp_path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import numpy as np
 from models.data import outlines
 from models.nets import skeleton as sk
 from models.data.outlines import OutlineConfig
+from models.files import atomic_write
 
 # Bump when what is stored, or how it is derived, changes in a way the config does not show.
 FORMAT_VERSION = 1
@@ -79,13 +79,7 @@ def _save(path: Path, item: DerivedImage) -> None:
     # Write to a temporary file and rename, so a crash or a parallel worker never leaves a
     # half-written entry under the final name.
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, rgb=item.rgb, alpha=item.alpha,
-                                segments=item.segments.astype(np.uint16 if item.segments.max()
-                                                              < 65536 else np.int32))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        np.savez_compressed(f, rgb=item.rgb, alpha=item.alpha,
+                            segments=item.segments.astype(np.uint16 if item.segments.max()
+                                                          < 65536 else np.int32))

@@ -10,6 +10,7 @@ The last rows show Quick Draw drawings with a stroke prefix.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -21,6 +22,7 @@ from models.data import augment as aug
 from models.data import cache, datasets, quickdraw, sources
 from models.data.outlines import DEFAULT_OUTLINE, outline_image
 from models.data.partial import DEFAULT_PARTIAL
+from models.files import write_bytes
 from models.options import DefaultsHelpFormatter
 
 GAP = 4  # px of grey between tiles
@@ -96,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root if args.root is not None else sources.default_data_root()
     try:
-        Image.fromarray(build(root, args.size, args.per_class, args.seed)).save(args.out)
+        buffer = io.BytesIO()
+        Image.fromarray(build(root, args.size, args.per_class, args.seed)).save(buffer, "PNG")
+        write_bytes(args.out, buffer.getvalue())
     except (sources.DataSourceError, OSError) as e:
         print(f"preview: {e}", file=sys.stderr)
         return 1

@@ -18,8 +18,6 @@ CPU thread) and never goes stale.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
@@ -32,6 +30,7 @@ from torch import nn
 
 from models.data import cache
 from models.data.real_images import RealImage, augmented, page_mask, swap_shape
+from models.files import atomic_write
 
 FORMAT = "sketchfill-judge"
 FORMAT_VERSION = 1
@@ -240,14 +239,8 @@ def _save(path: Path, judge: Judge) -> None:
     blob = {"format": FORMAT, "version": FORMAT_VERSION, "kind": judge.cfg.kind,
             "config": asdict(judge.cfg), "classes": list(judge.classes),
             "state_dict": judge.net.state_dict()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(blob, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        torch.save(blob, f)
 
 
 def accuracy(judge: Judge, images: Sequence[RealImage],

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from models.evaluation import metrics
+from models.files import write_bytes
 
 CELL = 128  # px per cell side
 CAPTION = 16  # px of caption strip under each cell
@@ -116,6 +117,8 @@ def compose(rows: Sequence[str], columns: Sequence[Column]) -> np.ndarray:
 
 
 def save_png(path, sheet: np.ndarray) -> None:
-    """Write an RGB sheet as PNG (cv2 wants BGR)."""
-    if not cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"could not write {path}")
+    """Write an RGB sheet as PNG (cv2 wants BGR), atomically."""
+    ok, png = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"could not encode {path} as PNG")
+    write_bytes(path, png.tobytes())

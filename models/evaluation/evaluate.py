@@ -27,6 +27,7 @@ from models.evaluation import report as report
 from models.data import sources
 from models.evaluation.cases import Case, CaseConfig, HeldOut, cases_of, held_out
 from models.data.real_images import load_real
+from models.files import write_text
 
 HEADLINE_JUDGE = "cnn-shapeswap"  # judges by colour and texture, not the silhouette
 SHEET_RECIPE = "square-0.5"
@@ -227,7 +228,7 @@ def evaluate(engine: Engine, root: Path, out: Path, cfg: EvalConfig,
     write_sheet(out / "contact_sheet.png", engine, items, sheet, headline, cfg)
     result = report.metrics_dict(engine, cfg, completion, appearance)
     result["seconds"] = round(time.monotonic() - t0, 1)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2, default=json_default))
+    write_text(out / "metrics.json", json.dumps(result, indent=2, default=json_default))
     return result
 
 

@@ -9,8 +9,6 @@ Every problem raises CheckpointError naming the file and what is wrong.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,6 +18,7 @@ from torch import nn
 
 from models.nets.appearance import AppearanceConfig, AppearanceGenerator
 from models.nets.shape import ShapeConfig, ShapeGenerator
+from models.files import atomic_write
 
 FORMAT = "sketchfill-checkpoint"
 VERSION = 1
@@ -92,14 +91,8 @@ def save_checkpoint(path: str | Path, kind: str, config: Any, classes: Sequence[
                "state_dict": {k: v.detach().cpu().contiguous() for k, v in state_dict.items()},
                "provenance": dict(provenance or {})}
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_write(path) as f:
+        torch.save(payload, f)
     return path
 
 

@@ -15,7 +15,6 @@ import json
 import os
 import shlex
 import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
@@ -29,6 +28,7 @@ from models.training.legacy_commands import is_legacy, translate
 from models.training.provenance import REPO_ROOT, git_commit, portable_args, portable_path, \
     sha256_file
 from models.training.run_state import RunStateError, critic_path, load_run_state, save_critic
+from models.files import atomic_write, write_text
 
 CONFIGS = {"shape": ShapeConfig, "appearance": AppearanceConfig}
 DEFAULT_OUT = REPO_ROOT / "checkpoints"
@@ -45,10 +45,7 @@ def model_config(kind: str, data: dict, run_dir: Path) -> ShapeConfig | Appearan
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(json_text(data) + "\n")
-    os.replace(tmp, path)
+    write_text(path, json_text(data) + "\n")
 
 
 def json_text(data: dict) -> str:
@@ -232,14 +229,8 @@ def read_checkpoint_payload(path: Path, kind: str) -> dict:
 
 def write_checkpoint_payload(path: Path, payload: dict) -> None:
     import torch
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_write(path) as f:
+        torch.save(payload, f)
 
 
 def attribution_text(data_root: Path) -> str:
@@ -325,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     root = args.data or default_data_root()
-    (args.out / "ATTRIBUTION.md").write_text(attribution_text(root), encoding="utf-8")
+    write_text(args.out / "ATTRIBUTION.md", attribution_text(root))
     print(json.dumps({args.kind: entry}, indent=1))
     return 0
 

@@ -1,6 +1,7 @@
 """The loss log (`<run>/log.jsonl`, one JSON object per logged step) and sample grids."""
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Sequence
 import numpy as np
 import torch
 from PIL import Image
+
+from models.files import write_bytes
 
 
 def append_log(run_dir: Path, step: int, values: dict[str, float], name: str = "log.jsonl") -> None:
@@ -42,4 +45,6 @@ def save_grid(path: Path, rows: Sequence[Sequence[torch.Tensor]], cell: int, pad
             img = Image.fromarray(to_rgb_uint8(t)).resize((cell, cell), Image.NEAREST)
             canvas[pad + i * side:pad + i * side + cell, pad + j * side:pad + j * side + cell] = img
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(canvas).save(path)
+    buffer = io.BytesIO()
+    Image.fromarray(canvas).save(buffer, format="PNG")
+    write_bytes(path, buffer.getvalue())

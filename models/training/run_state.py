@@ -8,8 +8,6 @@ Content (plain dict of tensors, numbers and strings; `torch.load(weights_only=Tr
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from torch import nn
 from models.nets.checkpoint import FORMAT as CHECKPOINT_FORMAT
 from models.training.provenance import sha256_file
 from models.training.widen import WidenError, load_widened
+from models.files import atomic_write
 
 FORMAT = "sketchfill-run-state"
 STATE_FILE = "state.pt"
@@ -33,14 +32,8 @@ def save_run_state(run_dir: Path, payload: dict[str, Any]) -> Path:
     """Write `<run_dir>/state.pt` atomically (a crash mid-save keeps the previous state)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / STATE_FILE
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=STATE_FILE, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save({"format": FORMAT, **payload}, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_write(path) as f:
+        torch.save({"format": FORMAT, **payload}, f)
     return path
 
 
@@ -79,8 +72,9 @@ def save_critic(checkpoint: Path, kind: str, state_dict: dict[str, torch.Tensor]
     knows roughly where real outlines lie; it keeps training), tied to its generator."""
     path = critic_path(checkpoint)
     half = {k: v.half() if v.is_floating_point() else v for k, v in state_dict.items()}
-    torch.save({"format": CRITIC_FORMAT, "kind": kind, "generator_sha256": generator_sha256,
-                "state_dict": half}, path)
+    with atomic_write(path) as f:
+        torch.save({"format": CRITIC_FORMAT, "kind": kind, "generator_sha256": generator_sha256,
+                    "state_dict": half}, f)
     return path
 
 

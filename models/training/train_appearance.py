@@ -42,6 +42,7 @@ from models.training.quick_metrics import class_centroids, render_metrics
 from models.training.run_log import save_grid
 from models.training.run_state import RunStateError, continue_run, load_run_state, net_states, \
     save_run_state
+from models.files import write_text
 
 PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, SHIPPED: SHIPPED_APPEARANCE,
            "tiny": TINY_APPEARANCE}
@@ -237,7 +238,7 @@ def evaluate_run(run_dir: Path, train_set: Dataset, test_set: Dataset) -> dict:
     g.load_state_dict(state["nets"]["g_ema"])
     metrics = render_metrics(g.eval(), test_set, class_centroids(train_set, cfg.n_classes))
     metrics["step"] = int(state["step"])
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    write_text(run_dir / "metrics.json", json.dumps(metrics, indent=1))
     return metrics
 
 

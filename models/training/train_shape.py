@@ -43,6 +43,7 @@ from models.training.quick_metrics import completion_metrics
 from models.training.run_log import save_grid
 from models.training.run_state import RunStateError, continue_run, load_run_state, net_states, \
     save_run_state
+from models.files import write_text
 
 PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, SHIPPED: SHIPPED_SHAPE, "tiny": TINY_SHAPE}
 KIND = "shape"
@@ -229,7 +230,7 @@ def evaluate_run(run_dir: Path, test_set: Dataset, n_completions: int = 8) -> di
     g.load_state_dict(state["nets"]["g_ema"])
     metrics = completion_metrics(g.eval(), test_set, n_completions)
     metrics["step"] = int(state["step"])
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    write_text(run_dir / "metrics.json", json.dumps(metrics, indent=1))
     return metrics
 
 
