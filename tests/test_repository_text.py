@@ -21,10 +21,13 @@ TEXT_SUFFIXES = {".py", ".md", ".json", ".txt", ".ini", ".toml", ".cfg", ""}
 README_MAX_LINES = 220
 
 
+def tracked_files() -> list[str]:
+    return subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                          check=True).stdout.split()
+
+
 def tracked_text_files() -> list[Path]:
-    listed = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
-                            check=True).stdout.split()
-    files = [REPO / name for name in listed if Path(name).suffix in TEXT_SUFFIXES]
+    files = [REPO / name for name in tracked_files() if Path(name).suffix in TEXT_SUFFIXES]
     # this file spells the phrases out to look for them
     return [p for p in files if p.is_file() and p.name != Path(__file__).name]
 
@@ -61,9 +64,13 @@ def test_readme_is_short() -> None:
 
 def test_readme_code_map_names_every_module() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    modules = [p.relative_to(REPO).as_posix() for pkg in ("app", "gui", "models")
-               for p in (REPO / pkg).rglob("*.py") if p.name != "__init__.py"]
+    modules = [name for name in tracked_files()
+               if name.split("/")[0] in ("app", "gui", "models") and name.endswith(".py")
+               and not name.endswith("__init__.py") and (REPO / name).is_file()]
     missing = [m for m in modules if f"`{m}`" not in readme]
     assert not missing, f"README code map lacks: {missing}"
     rows = [line for line in readme.splitlines() if line.startswith("| `")]
     assert all(len(row) <= 100 for row in rows)
+    mapped = [row.split("`")[1] for row in rows]
+    gone = [m for m in mapped if m.endswith(".py") and not (REPO / m).is_file()]
+    assert not gone, f"README code map names modules that do not exist: {gone}"
