@@ -25,16 +25,15 @@ import numpy as np
 import torch
 
 from app.engine import Engine, resolve_device
-from models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
-                               AppearanceConfig, AppearanceGenerator)
+from models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, AppearanceConfig,
+                                    AppearanceGenerator)
 from models.nets.checkpoint import CheckpointError
 from models.nets.cpu_tuning import tune_for_inference
-from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeConfig, ShapeGenerator
+from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, ShapeConfig, ShapeGenerator
 
 CONFIGS: dict[str, tuple[ShapeConfig, AppearanceConfig]] = {
     "paper": (PAPER_SHAPE, PAPER_APPEARANCE),
     "fast": (FAST_SHAPE, FAST_APPEARANCE),
-    "tiny": (TINY_SHAPE, TINY_APPEARANCE),     # for tests of this script only
 }
 SHIPPED = "shipped"   # the trained checkpoints (--checkpoints), not a random-weight config
 CANVAS = 512          # the GUI's default canvas side in px

@@ -197,7 +197,11 @@ def _grows(old: Stroke | None, new: Stroke) -> bool:
     if old is None or len(old.points) < 2 or (old.tool, old.width) != (new.tool, new.width):
         return False
     n = len(old.points)
-    return len(new.points) > n and new.points[n - 1] == old.points[-1] and new.points[0] == old.points[0]
+    return (
+        len(new.points) > n
+        and new.points[n - 1] == old.points[-1]
+        and new.points[0] == old.points[0]
+    )
 
 
 def _appends_to(old: Sketch, new: Sketch) -> bool:

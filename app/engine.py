@@ -1,9 +1,10 @@
 """The inference engine: both generators behind a numpy-in, numpy-out API. No Qt here.
 
-    engine = Engine.load()                       # shipped checkpoints, device "auto"
-    done = engine.complete(sketch, "orange", seeds=range(8))
-    rgb = engine.render(done.outlines[0], "orange", seed=0)
+engine = Engine.load()                       # shipped checkpoints, device "auto"
+done = engine.complete(sketch, "orange", seeds=range(8))
+rgb = engine.render(done.outlines[0], "orange", seed=0)
 """
+
 from __future__ import annotations
 
 import json
@@ -29,16 +30,18 @@ DEFAULT_FILES = {"shape": "shape.pt", "appearance": "appearance.pt"}
 
 @dataclass(frozen=True)
 class Completion:
-    outlines: np.ndarray   # (K,H,W) uint8, 255 = paper, 0 = ink, at the sketch's size
-    shadow: np.ndarray     # (H,W) uint8, 255 = no completion has ink; darker = more agree
+    outlines: np.ndarray  # (K,H,W) uint8, 255 = paper, 0 = ink, at the sketch's size
+    shadow: np.ndarray  # (H,W) uint8, 255 = no completion has ink; darker = more agree
 
 
 def resolve_device(name: str) -> torch.device:
-    """"auto" -> CUDA when present, else CPU; an explicit "cuda" without CUDA is an error."""
+    """ "auto" -> CUDA when present, else CPU; an explicit "cuda" without CUDA is an error."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but no CUDA GPU is available; use 'cpu' or 'auto'")
+        raise ValueError(
+            "device 'cuda' requested but no CUDA GPU is available; use 'cpu' or 'auto'"
+        )
     if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
         raise ValueError(f"unknown device {name!r}; expected auto, cpu or cuda")
     return torch.device(name)
@@ -87,9 +90,15 @@ class Engine:
     `mirror_views`: odd seeds complete the mirrored sketch (mirrored_view); False gives every
     completion the sketch as drawn."""
 
-    def __init__(self, shape: nn.Module, appearance: nn.Module, classes: Sequence[str],
-                 device: torch.device, provenance: dict | None = None,
-                 mirror_views: bool = True) -> None:
+    def __init__(
+        self,
+        shape: nn.Module,
+        appearance: nn.Module,
+        classes: Sequence[str],
+        device: torch.device,
+        provenance: dict | None = None,
+        mirror_views: bool = True,
+    ) -> None:
         self.shape, self.appearance = shape.to(device).eval(), appearance.to(device).eval()
         self.classes: tuple[str, ...] = tuple(classes)
         self.device = device
@@ -97,22 +106,37 @@ class Engine:
         self.mirror_views = mirror_views
 
     @classmethod
-    def load(cls, checkpoint_dir: str | Path | None = None, device: str = "auto",
-             mirror_views: bool = True) -> "Engine":
+    def load(
+        cls,
+        checkpoint_dir: str | Path | None = None,
+        device: str = "auto",
+        mirror_views: bool = True,
+    ) -> "Engine":
         """Load both networks; CheckpointError names the file for any missing/bad checkpoint."""
         directory = Path(checkpoint_dir) if checkpoint_dir is not None else SHIPPED_CHECKPOINTS
         manifest = read_manifest(directory)
         shape = load_checkpoint(directory / manifest["shape"]["file"], kind="shape")
-        look = load_checkpoint(directory / manifest["appearance"]["file"], kind="appearance",
-                               classes=shape.classes)
-        provenance = {kind: {**manifest[kind], **ck.provenance}
-                      for kind, ck in (("shape", shape), ("appearance", look))}
-        return cls(shape.build(), look.build(), shape.classes, resolve_device(device), provenance,
-                   mirror_views)
+        look = load_checkpoint(
+            directory / manifest["appearance"]["file"], kind="appearance", classes=shape.classes
+        )
+        provenance = {
+            kind: {**manifest[kind], **ck.provenance}
+            for kind, ck in (("shape", shape), ("appearance", look))
+        }
+        return cls(
+            shape.build(),
+            look.build(),
+            shape.classes,
+            resolve_device(device),
+            provenance,
+            mirror_views,
+        )
 
     def class_index(self, class_name: str) -> int:
         if class_name not in self.classes:
-            raise ValueError(f"unknown class {class_name!r}; known classes: {', '.join(self.classes)}")
+            raise ValueError(
+                f"unknown class {class_name!r}; known classes: {', '.join(self.classes)}"
+            )
         return self.classes.index(class_name)
 
     def _mirrored(self, seeds: Sequence[int]) -> torch.Tensor:
@@ -132,19 +156,18 @@ class Engine:
         x = sketch_to_tensor(sketch, cfg.size).to(self.device).expand(len(seeds), -1, -1, -1)
         z = noise_from_seeds(seeds, cfg.nz).to(self.device)
         y = torch.full((len(seeds),), label, dtype=torch.long, device=self.device)
-        flip = self._mirrored(seeds)[:, None, None]                      # [K, 1, 1]
+        flip = self._mirrored(seeds)[:, None, None]  # [K, 1, 1]
         x = torch.where(flip[:, None], x.flip(-1), x)
-        out = self.shape(x, y, z)[:, 0]                                   # [K, S, S]
-        out = torch.where(flip, out.flip(-1), out)                        # back as drawn
+        out = self.shape(x, y, z)[:, 0]  # [K, S, S]
+        out = torch.where(flip, out.flip(-1), out)  # back as drawn
         h, w = sketch.shape
         drawn = np.stack([tensor_to_gray(o, cfg.size, cfg.size) for o in out])
         # Blend at network size, then resize once: same picture, a fraction of the work.
         # A soft-outline net's shadow is the blend of what it drew, not of the thinned lines,
         # so where it is unsure the shadow is a soft cloud rather than nothing.
         shadow = cv2.resize(blend_shadow(drawn), (w, h), interpolation=cv2.INTER_LINEAR)
-        user = user_ink(sketch, cfg.size)                                 # once for all K
-        outlines = np.stack([outline_from_output(sketch, o, cfg.soft_output, user)
-                             for o in out])
+        user = user_ink(sketch, cfg.size)  # once for all K
+        outlines = np.stack([outline_from_output(sketch, o, cfg.soft_output, user) for o in out])
         return Completion(outlines=outlines, shadow=shadow)
 
     def perfect_completion(self, partial: np.ndarray, full: np.ndarray) -> np.ndarray:
@@ -158,8 +181,8 @@ class Engine:
         label = self.class_index(class_name)
         cfg = self.appearance.cfg
         x = sketch_to_tensor(outline, cfg.size).to(self.device)
-        x = x.expand(-1, cfg.in_channels, -1, -1)            # the release takes gray x3
+        x = x.expand(-1, cfg.in_channels, -1, -1)  # the release takes gray x3
         z = noise_from_seeds([seed], cfg.nz).to(self.device)
         y = torch.tensor([label], dtype=torch.long, device=self.device)
-        rgb = self.appearance(x, y, z)[0]                                 # [3, S, S]
+        rgb = self.appearance(x, y, z)[0]  # [3, S, S]
         return tensor_to_rgb(rgb, *outline.shape)

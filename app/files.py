@@ -1,5 +1,6 @@
 """Image and text files of the app and the command line: any Pillow image read as the app's
 gray uint8, arrays saved as images, all writes atomic (models.files.atomic_write)."""
+
 from __future__ import annotations
 
 import io
@@ -10,14 +11,23 @@ from PIL import Image
 
 from models.files import write_bytes, write_text
 
-__all__ = ["ImageFileError", "png_bytes", "read_gray", "save_png", "write_bytes", "write_image",
-           "write_text"]
+__all__ = [
+    "ImageFileError",
+    "png_bytes",
+    "read_gray",
+    "save_png",
+    "write_bytes",
+    "write_image",
+    "write_text",
+]
 
 
 def png_bytes(array: np.ndarray) -> bytes:
     """PNG encoding of a (H, W) gray or (H, W, 3) RGB uint8 array."""
     if array.dtype != np.uint8 or array.ndim not in (2, 3):
-        raise ValueError(f"expected a (H, W) or (H, W, 3) uint8 array, got {array.dtype} {array.shape}")
+        raise ValueError(
+            f"expected a (H, W) or (H, W, 3) uint8 array, got {array.dtype} {array.shape}"
+        )
     buffer = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(array)).save(buffer, format="PNG")
     return buffer.getvalue()

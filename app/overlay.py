@@ -48,7 +48,7 @@ SHADOW_FLOOR = 8  # gray levels next to white that stay transparent: keeps the p
 
 @dataclass(frozen=True)
 class DisplaySizes:
-    """Device-pixel sizes the UI will draw at, so the worker can prepare pixels off the UI thread."""
+    """Device-pixel sizes the UI draws at, so the worker can prepare pixels off the UI thread."""
 
     shadow: tuple[int, int]  # (width, height) of the canvas's paper
     image: tuple[int, int]  # (width, height) of the rendered image on screen
@@ -82,7 +82,9 @@ def shadow_bgra(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     short GIL-holding steps measurably stalled the UI thread's pen events.
     """
     shrinking = size[0] < gray.shape[1]
-    resized = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    resized = cv2.resize(
+        gray, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    )
     return cv2.merge([cv2.LUT(resized, table) for table in _shadow_luts()])
 
 

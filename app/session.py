@@ -93,7 +93,9 @@ def _check_header(data: Any) -> None:
     if data.get("format") != FORMAT:
         raise SessionError(f'"format" must be "{FORMAT}", got {data.get("format")!r}')
     if data.get("version") != VERSION:
-        raise SessionError(f'unsupported "version" {data.get("version")!r} (this app reads {VERSION})')
+        raise SessionError(
+            f'unsupported "version" {data.get("version")!r} (this app reads {VERSION})'
+        )
 
 
 def _canvas(canvas: Any) -> tuple[int, int]:
@@ -101,7 +103,9 @@ def _canvas(canvas: Any) -> tuple[int, int]:
         raise SessionError('"canvas" must be an object with "width" and "height"')
     w, h = canvas.get("width"), canvas.get("height")
     if not (_is_int(w) and _is_int(h) and 0 < w <= MAX_CANVAS and 0 < h <= MAX_CANVAS):
-        raise SessionError(f'"canvas" width and height must be integers in 1..{MAX_CANVAS}, got {w!r} x {h!r}')
+        raise SessionError(
+            f'"canvas" width and height must be integers in 1..{MAX_CANVAS}, got {w!r} x {h!r}'
+        )
     return w, h
 
 

@@ -35,16 +35,21 @@ def save_svg(path: str | Path, sketch: Sketch) -> None:
 def _stroke_svg(stroke: Stroke) -> str:
     colour = INK_COLOUR if stroke.tool == "pen" else PAPER_COLOUR
     widths = stroke.segment_widths()
-    head = f'<g class={quoteattr(stroke.tool)} stroke="{colour}" fill="none" stroke-linecap="round">'
+    head = (
+        f'<g class={quoteattr(stroke.tool)} stroke="{colour}" fill="none" stroke-linecap="round">'
+    )
     pts = stroke.points
     if len(pts) == 1:
         x, y, _ = pts[0]
-        return f'{head}<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(widths[0] / 2)}" fill="{colour}" stroke="none"/></g>'
+        circle = f'cx="{_n(x)}" cy="{_n(y)}" r="{_n(widths[0] / 2)}" fill="{colour}" stroke="none"'
+        return f"{head}<circle {circle}/></g>"
     if len(set(widths)) == 1:
         coords = " ".join(f"{_n(x)},{_n(y)}" for x, y, _ in pts)
-        return f'{head}<polyline points="{coords}" stroke-width="{_n(widths[0])}" stroke-linejoin="round"/></g>'
+        line = f'points="{coords}" stroke-width="{_n(widths[0])}" stroke-linejoin="round"'
+        return f"{head}<polyline {line}/></g>"
     segments = [
-        f'<line x1="{_n(a[0])}" y1="{_n(a[1])}" x2="{_n(b[0])}" y2="{_n(b[1])}" stroke-width="{_n((wa + wb) / 2)}"/>'
+        f'<line x1="{_n(a[0])}" y1="{_n(a[1])}" x2="{_n(b[0])}" y2="{_n(b[1])}" '
+        f'stroke-width="{_n((wa + wb) / 2)}"/>'
         for a, b, wa, wb in zip(pts, pts[1:], widths, widths[1:])
     ]
     return head + "".join(segments) + "</g>"

@@ -159,7 +159,9 @@ class InferenceWorker(QObject):
         self._factory = factory
         self._engine: EngineLike | None = None
         self._cache: tuple[np.ndarray, str, tuple[int, ...], Any] | None = None
-        self._image_cache: tuple[np.ndarray, int, np.ndarray] | None = None  # (outlines, chosen, rgb)
+        self._image_cache: tuple[np.ndarray, int, np.ndarray] | None = (
+            None  # (outlines, chosen, rgb)
+        )
 
     @pyqtSlot()
     def run(self) -> None:
@@ -238,7 +240,9 @@ class InferenceWorker(QObject):
         self._cache = (req.sketch, req.class_name, req.seeds, completion)
         return completion
 
-    def _image(self, engine: EngineLike, req: InferenceRequest, outlines: np.ndarray, chosen: int) -> np.ndarray:
+    def _image(
+        self, engine: EngineLike, req: InferenceRequest, outlines: np.ndarray, chosen: int
+    ) -> np.ndarray:
         """Colour outlines[chosen]; reused when only the display size changed."""
         cached = self._image_cache
         if cached is not None and cached[0] is outlines and cached[1] == chosen:
@@ -280,7 +284,9 @@ class InferenceThread(QObject):
     def start(self) -> None:
         self._thread.start()
 
-    def load(self, checkpoint_dir: str | Path | None, device: str = "auto", threads: int | None = None) -> None:
+    def load(
+        self, checkpoint_dir: str | Path | None, device: str = "auto", threads: int | None = None
+    ) -> None:
         path = None if checkpoint_dir is None else str(checkpoint_dir)
         self._slot.put_load(LoadRequest(path, device, threads))
 

@@ -53,7 +53,9 @@ def _action(parent: QWidget, text: str, *keys: Key, tip: str = "") -> QAction:
     sequences = [QKeySequence(k) for k in keys]
     action.setShortcuts([k for k in sequences if not k.isEmpty()])  # some standard keys are unset
     shortcut = action.shortcut().toString(QKeySequence.NativeText)
-    action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')} ({shortcut})" if shortcut else tip)
+    action.setToolTip(
+        f"{tip or text.replace('&', '').rstrip('…')} ({shortcut})" if shortcut else tip
+    )
     action.setStatusTip(tip)
     return action
 
@@ -71,26 +73,53 @@ def create_actions(parent: QWidget) -> Actions:
         open_session=_action(parent, "&Open Session…", S.Open, tip="Open a saved session"),
         save_session=_action(parent, "&Save Session", S.Save, tip="Save strokes, class and seed"),
         save_session_as=_action(parent, "Save Session &As…", S.SaveAs, "Ctrl+Shift+S"),
-        open_image=_action(parent, "Open &Image as Sketch…", "Ctrl+I", tip="Trace an image's lines into strokes"),
+        open_image=_action(
+            parent, "Open &Image as Sketch…", "Ctrl+I", tip="Trace an image's lines into strokes"
+        ),
         save_sketch=_action(parent, "Save S&ketch PNG…", "Ctrl+Shift+P"),
         save_image=_action(parent, "Save &Rendered Image PNG…", "Ctrl+Shift+I"),
         export_svg=_action(parent, "Export Strokes as S&VG…", "Ctrl+Shift+G"),
-        load_models=_action(parent, "Load &Models From…", "Ctrl+Shift+M", tip="Load checkpoints from a folder"),
+        load_models=_action(
+            parent, "Load &Models From…", "Ctrl+Shift+M", tip="Load checkpoints from a folder"
+        ),
         quit=_action(parent, "&Quit", S.Quit, "Ctrl+Q"),
         undo=_action(parent, "&Undo", S.Undo),
         redo=_action(parent, "&Redo", S.Redo, "Ctrl+Y"),
         clear=_action(parent, "&Clear", "Ctrl+Backspace", "Ctrl+Delete", tip="Remove every stroke"),
-        pen=_checkable(_action(parent, "&Pen", "P", tip="Draw (tablet pressure sets the width)"), True),
+        pen=_checkable(
+            _action(parent, "&Pen", "P", tip="Draw (tablet pressure sets the width)"), True
+        ),
         eraser=_checkable(_action(parent, "&Eraser", "E", tip="Erase (or use the right button)")),
-        move=_checkable(_action(parent, "&Move Strokes", "M", tip="Select strokes with a box, then drag them")),
+        move=_checkable(
+            _action(parent, "&Move Strokes", "M", tip="Select strokes with a box, then drag them")
+        ),
         brush_bigger=_action(parent, "&Bigger Brush", "]", tip="Bigger brush (or the wheel)"),
         brush_smaller=_action(parent, "&Smaller Brush", "[", tip="Smaller brush (or the wheel)"),
-        accept=_action(parent, "&Accept Completion", "A", "Return", tip="Add the shown completion to the sketch"),
+        accept=_action(
+            parent,
+            "&Accept Completion",
+            "A",
+            "Return",
+            tip="Add the shown completion to the sketch",
+        ),
         dice=_action(parent, "&Dice", "D", tip="New random completions and colours"),
-        next_completion=_action(parent, "&Next Completion", "Right", ".", tip="Next completion (Ctrl+wheel)"),
-        previous_completion=_action(parent, "&Previous Completion", "Left", ",", tip="Previous completion (Ctrl+wheel)"),
-        one_completion=_checkable(_action(parent, "Show &One Completion", "T", tip="Shadow of one completion instead of all blended")),
-        show_shadow=_checkable(_action(parent, "Show S&hadow", "H", tip="Show the completions under the strokes"), True),
+        next_completion=_action(
+            parent, "&Next Completion", "Right", ".", tip="Next completion (Ctrl+wheel)"
+        ),
+        previous_completion=_action(
+            parent, "&Previous Completion", "Left", ",", tip="Previous completion (Ctrl+wheel)"
+        ),
+        one_completion=_checkable(
+            _action(
+                parent,
+                "Show &One Completion",
+                "T",
+                tip="Shadow of one completion instead of all blended",
+            )
+        ),
+        show_shadow=_checkable(
+            _action(parent, "Show S&hadow", "H", tip="Show the completions under the strokes"), True
+        ),
         shadow_stronger=_action(parent, "Shadow Str&onger", "Ctrl+]"),
         shadow_lighter=_action(parent, "Shadow &Lighter", "Ctrl+["),
         next_class=_action(parent, "Next &Class", "Ctrl+PgDown"),

@@ -28,16 +28,39 @@ DEFAULT_TIMEOUT_S = 300.0  # a replay on a busy 2-core CPU with the full network
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="main.py", description="Sketch & Fill: draw, and see it completed and coloured.")
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="Sketch & Fill: draw, and see it completed and coloured."
+    )
     parser.add_argument("--open", metavar="SESSION.json", type=Path, help="open a saved session")
-    parser.add_argument("--screenshot", metavar="OUT.png", type=Path,
-                        help="replay --open headless: wait for the final shadow and image, save a screenshot of the window, exit")  # fmt: skip
-    parser.add_argument("--export-dir", metavar="DIR", type=Path,
-                        help="with a replay, also write sketch.png, shadow.png and image.png to DIR")  # fmt: skip
-    parser.add_argument("--checkpoints", metavar="DIR", help="checkpoint directory (default: the shipped checkpoints/)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where the models run (default: last used, else auto)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="replay time limit in seconds")
-    parser.add_argument("--no-autosave", action="store_true", help="do not autosave or offer recovery")
+    parser.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        type=Path,
+        help="replay --open headless: wait for the final shadow and image, "
+        "save a screenshot of the window, exit",
+    )
+    parser.add_argument(
+        "--export-dir",
+        metavar="DIR",
+        type=Path,
+        help="with a replay, also write sketch.png, shadow.png and image.png to DIR",
+    )
+    parser.add_argument(
+        "--checkpoints",
+        metavar="DIR",
+        help="checkpoint directory (default: the shipped checkpoints/)",
+    )
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda", "mps"),
+        help="where the models run (default: last used, else auto)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="replay time limit in seconds"
+    )
+    parser.add_argument(
+        "--no-autosave", action="store_true", help="do not autosave or offer recovery"
+    )
     args = parser.parse_args(argv)
     if (args.screenshot or args.export_dir) and args.open is None:
         parser.error("--screenshot and --export-dir replay a session: give --open SESSION.json")
@@ -138,7 +161,9 @@ def _device(args: argparse.Namespace, preferences: Preferences) -> str:
 
 def _replay(app: QApplication, args: argparse.Namespace, sketch) -> int:
     preferences = Preferences()
-    window = build_window(args.checkpoints, args.device or preferences.device, preferences, persist=False)
+    window = build_window(
+        args.checkpoints, args.device or preferences.device, preferences, persist=False
+    )
     replay = Replay(window, args.screenshot, args.export_dir, args.timeout)
     replay.finished.connect(app.exit)
 
@@ -154,7 +179,9 @@ def _replay(app: QApplication, args: argparse.Namespace, sketch) -> int:
     return code
 
 
-def _start_interactive(app: QApplication, args: argparse.Namespace, opened, error: str | None) -> int:
+def _start_interactive(
+    app: QApplication, args: argparse.Namespace, opened, error: str | None
+) -> int:
     preferences = Preferences()
     autosave = None if args.no_autosave else Autosave(autosave_dir())
     window = build_window(args.checkpoints, _device(args, preferences), preferences, autosave)

@@ -177,7 +177,6 @@ class Canvas(QWidget):
     def _extend_layer(self, strokes: tuple[Stroke, ...]) -> bool:
         return self._drag is None and self._ink.extend(strokes, self._just_finished)
 
-
     # ---- painting ------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -310,7 +309,7 @@ class Canvas(QWidget):
             )
         self.update()
 
-    # ---- Qt event handlers -------------------------------------------------------------------------
+    # ---- Qt event handlers -----------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = self.to_canvas(event.localPos())
         if self._live is not None or self._drag is not None or self._band is not None:

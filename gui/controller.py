@@ -53,7 +53,9 @@ class SketchController(QObject):
     busy_changed = pyqtSignal(bool)
     message = pyqtSignal(str)  # for the status bar
 
-    def __init__(self, inference: InferenceThread, k: int = DEFAULT_K, parent: QObject | None = None):
+    def __init__(
+        self, inference: InferenceThread, k: int = DEFAULT_K, parent: QObject | None = None
+    ):
         super().__init__(parent)
         self.inference = inference
         inference.setParent(self)
@@ -155,7 +157,7 @@ class SketchController(QObject):
         self.edit(self.sketch.cleared().with_strokes(strokes), "Open image as sketch")
         return len(strokes)
 
-    # ---- overlay -----------------------------------------------------------------------------------
+    # ---- overlay ---------------------------------------------------------------------------------
     def set_overlay(self, overlay: Overlay) -> None:
         rerender = overlay.chosen != self.overlay.chosen
         self.overlay = overlay
@@ -200,11 +202,15 @@ class SketchController(QObject):
         return self.display.shadow if self.display else (r.shadow.shape[1], r.shadow.shape[0])
 
     def _image_pixels(self, r: InferenceResult) -> np.ndarray:
-        if r.layers is not None and self.display and r.layers.image.shape[1::-1] == self.display.image:
+        if (
+            r.layers is not None
+            and self.display
+            and r.layers.image.shape[1::-1] == self.display.image
+        ):
             return r.layers.image
         return r.image  # the view scales it
 
-    # ---- worker traffic -----------------------------------------------------------------------------
+    # ---- worker traffic --------------------------------------------------------------------------
     def load_models(self, checkpoint_dir: str | None, device: str | None = None) -> None:
         """(Re)load the engine on the worker thread; requests wait until it has loaded.
 
@@ -251,7 +257,9 @@ class SketchController(QObject):
         if self.info is None or sketch.class_name in self.info.classes or not self.info.classes:
             return sketch
         if sketch.class_name:
-            self.message.emit(f"Class {sketch.class_name!r} is not in the models; using {self.info.classes[0]!r}")
+            self.message.emit(
+                f"Class {sketch.class_name!r} is not in the models; using {self.info.classes[0]!r}"
+            )
         return sketch.with_class(self.info.classes[0])
 
     def _on_load_failed(self, message: str) -> None:

@@ -16,8 +16,8 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp)"
 
 PAPER = (
     "Arnab Ghosh, Richard Zhang, Puneet K. Dokania, Oliver Wang, Alexei A. Efros, "
-    "Philip H. S. Torr, Eli Shechtman. <i>Interactive Sketch &amp; Fill: Multiclass Sketch-to-Image "
-    "Translation.</i> ICCV 2019."
+    "Philip H. S. Torr, Eli Shechtman. <i>Interactive Sketch &amp; Fill: Multiclass "
+    "Sketch-to-Image Translation.</i> ICCV 2019."
 )
 
 
@@ -60,9 +60,13 @@ def about_html(info: EngineInfo | None) -> str:
     if info is None:
         parts.append("<p><b>Models:</b> not loaded.</p>")
     else:
-        parts.append(f"<p><b>Device:</b> {html.escape(info.device)} &nbsp; "
-                     f"<b>Classes:</b> {html.escape(', '.join(info.classes))}</p>")
+        parts.append(
+            f"<p><b>Device:</b> {html.escape(info.device)} &nbsp; "
+            f"<b>Classes:</b> {html.escape(', '.join(info.classes))}</p>"
+        )
         for network, manifest in info.provenance.items():
             text = json.dumps(manifest, indent=1, sort_keys=True, default=str)
-            parts.append(f"<p><b>{html.escape(str(network))} network</b></p><pre>{html.escape(text)}</pre>")
+            parts.append(
+                f"<p><b>{html.escape(str(network))} network</b></p><pre>{html.escape(text)}</pre>"
+            )
     return "".join(parts)

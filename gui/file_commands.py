@@ -45,14 +45,16 @@ class FileCommands:
     def _may_discard(self) -> bool:
         if self._controller.undo_stack.isClean():
             return True
-        return self._dialogs.confirm("Unsaved changes", "Discard the unsaved changes to this sketch?")
+        return self._dialogs.confirm(
+            "Unsaved changes", "Discard the unsaved changes to this sketch?"
+        )
 
     def set_path(self, path: Path | None) -> None:
         self.session_path = path
         name = path.name if path else "untitled"
         self._window.setWindowTitle(f"{name}[*] — Sketch & Fill")
 
-    # ---- sessions ------------------------------------------------------------------------------------
+    # ---- sessions --------------------------------------------------------------------------------
     def new(self) -> None:
         if not self._may_discard():
             return
@@ -92,7 +94,7 @@ class FileCommands:
         self.set_path(path)
         return True
 
-    # ---- exports -------------------------------------------------------------------------------------
+    # ---- exports ---------------------------------------------------------------------------------
     def save_sketch(self, path: str | None = None) -> bool:
         path = path or self._dialogs.save_path("Save Sketch", PNG_FILTER, "sketch.png")
         if path is None:
@@ -127,7 +129,7 @@ class FileCommands:
         self._window.statusBar().showMessage(f"Saved the {what} to {path}", 5000)
         return True
 
-    # ---- imports -------------------------------------------------------------------------------------
+    # ---- imports ---------------------------------------------------------------------------------
     def open_image(self, path: str | None = None) -> bool:
         path = path or self._dialogs.open_path("Open Image as Sketch", IMAGE_FILTER)
         if path is None:

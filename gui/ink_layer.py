@@ -16,7 +16,11 @@ def paint_stroke(painter: QPainter, stroke: Stroke, start: int = 0) -> None:
 
     Erasers clear the layer to transparent, so the shadow under the ink shows through.
     """
-    mode = QPainter.CompositionMode_Clear if stroke.tool == "eraser" else QPainter.CompositionMode_SourceOver
+    mode = (
+        QPainter.CompositionMode_Clear
+        if stroke.tool == "eraser"
+        else QPainter.CompositionMode_SourceOver
+    )
     painter.setCompositionMode(mode)
     widths = stroke.segment_widths()
     pts = stroke.points
@@ -63,7 +67,11 @@ class InkLayer:
         `already_painted` was drawn point by point while the pen was down: not painted twice.
         """
         old = self.strokes
-        if self.image.isNull() or len(strokes) < len(old) or any(a is not b for a, b in zip(old, strokes)):
+        if (
+            self.image.isNull()
+            or len(strokes) < len(old)
+            or any(a is not b for a, b in zip(old, strokes))
+        ):
             return False
         painter = self._painter()
         for stroke in strokes[len(old) :]:

@@ -59,7 +59,9 @@ class MainWindow(QMainWindow):
         self.image_view = ImageView()
         self.panel = ControlPanel(self.actions)
         self.files = FileCommands(self, controller, self.dialogs)
-        self.autosave = AutosaveBinding(controller, autosave, self.show_message) if autosave else None
+        self.autosave = (
+            AutosaveBinding(controller, autosave, self.show_message) if autosave else None
+        )
         self._build_layout()
         self._build_menus()
         self._build_toolbar()
@@ -68,7 +70,7 @@ class MainWindow(QMainWindow):
         self._bind_input()
         self._restore_preferences()
 
-    # ---- layout ------------------------------------------------------------------------------------
+    # ---- layout ----------------------------------------------------------------------------------
     def _build_layout(self) -> None:
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.canvas)
@@ -91,8 +93,8 @@ class MainWindow(QMainWindow):
                       a.save_sketch, a.save_image, a.export_svg, None, a.load_models, None, a.quit],
             "&Edit": [a.undo, a.redo, None, a.clear, a.accept],
             "&Tools": [a.pen, a.eraser, a.move, None, a.brush_bigger, a.brush_smaller],
-            "&Completions": [a.next_completion, a.previous_completion, a.one_completion, a.dice, None,
-                             a.show_shadow, a.shadow_stronger, a.shadow_lighter, None,
+            "&Completions": [a.next_completion, a.previous_completion, a.one_completion, a.dice,
+                             None, a.show_shadow, a.shadow_stronger, a.shadow_lighter, None,
                              a.next_class, a.previous_class],
             "&Help": [a.about],
         }  # fmt: skip
@@ -110,8 +112,23 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Main")
         bar.setObjectName("main")
         bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        for item in [a.new, a.open_session, a.save_session, None, a.undo, a.redo, None, a.pen,
-                     a.eraser, a.move, a.clear, None, a.accept, a.dice, a.one_completion]:  # fmt: skip
+        for item in [
+            a.new,
+            a.open_session,
+            a.save_session,
+            None,
+            a.undo,
+            a.redo,
+            None,
+            a.pen,
+            a.eraser,
+            a.move,
+            a.clear,
+            None,
+            a.accept,
+            a.dice,
+            a.one_completion,
+        ]:
             bar.addSeparator() if item is None else bar.addAction(item)
         self.addToolBar(bar)
 
@@ -122,7 +139,9 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumHeight(14)
         self.busy.setVisible(False)
         self.latency = QLabel("")
-        self.latency.setMinimumWidth(self.latency.fontMetrics().horizontalAdvance("update 99999 ms"))
+        self.latency.setMinimumWidth(
+            self.latency.fontMetrics().horizontalAdvance("update 99999 ms")
+        )
         self.latency.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.device = QLabel("loading models…")
         self.device.setContentsMargins(12, 0, 4, 0)
@@ -132,13 +151,17 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.device)
         bar.showMessage("Loading models…")
 
-    # ---- bindings ------------------------------------------------------------------------------------
+    # ---- bindings --------------------------------------------------------------------------------
     def _bind_controller(self) -> None:
         c = self.controller
         c.sketch_changed.connect(self._on_sketch)
         c.overlay_changed.connect(self._on_overlay)
-        c.shadow_changed.connect(lambda a: self.canvas.set_shadow(None if a is None else bgra_to_qimage(a)))
-        c.image_changed.connect(lambda a: self.image_view.set_image(None if a is None else rgb_to_qimage(a)))
+        c.shadow_changed.connect(
+            lambda a: self.canvas.set_shadow(None if a is None else bgra_to_qimage(a))
+        )
+        c.image_changed.connect(
+            lambda a: self.image_view.set_image(None if a is None else rgb_to_qimage(a))
+        )
         c.result_shown.connect(self._on_result)
         c.engine_loaded.connect(self._on_loaded)
         c.engine_failed.connect(self._on_load_failed)
@@ -172,7 +195,9 @@ class MainWindow(QMainWindow):
         a.dice.triggered.connect(c.dice)
         a.next_completion.triggered.connect(lambda: c.cycle(1))
         a.previous_completion.triggered.connect(lambda: c.cycle(-1))
-        a.one_completion.toggled.connect(lambda on: c.set_mode(OverlayMode.ONE if on else OverlayMode.BLEND))
+        a.one_completion.toggled.connect(
+            lambda on: c.set_mode(OverlayMode.ONE if on else OverlayMode.BLEND)
+        )
         a.show_shadow.toggled.connect(lambda _: self._on_overlay(c.overlay))
         a.shadow_stronger.triggered.connect(lambda: c.set_opacity(c.overlay.opacity + OPACITY_STEP))
         a.shadow_lighter.triggered.connect(lambda: c.set_opacity(c.overlay.opacity - OPACITY_STEP))
@@ -196,7 +221,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(p.geometry)
         self.controller.reset(Sketch(class_name=p.class_name, seed=secrets.randbelow(2**31)))
 
-    # ---- reactions -------------------------------------------------------------------------------------
+    # ---- reactions -------------------------------------------------------------------------------
     def _on_sketch(self, sketch: Sketch) -> None:
         self.canvas.set_sketch(sketch)
         self.panel.show_class(sketch.class_name)
@@ -221,8 +246,10 @@ class MainWindow(QMainWindow):
 
     def _on_result(self, result: InferenceResult) -> None:
         self.latency.setText(f"update {result.latency_ms:.0f} ms")
-        self.latency.setToolTip(f"Last update: {result.latency_ms:.0f} ms from edit to screen, "
-                                f"{result.compute_ms:.0f} ms in the models")
+        self.latency.setToolTip(
+            f"Last update: {result.latency_ms:.0f} ms from edit to screen, "
+            f"{result.compute_ms:.0f} ms in the models"
+        )
 
     def _on_loaded(self, info: EngineInfo) -> None:
         self.panel.set_classes(info.classes)
@@ -235,14 +262,16 @@ class MainWindow(QMainWindow):
         self.panel.set_classes(())
         self.device.setText("no models")
         self.image_view.set_image(None)
-        self.image_view.set_placeholder(f"The models could not be loaded:\n{message}\n\n"
-                                        "You can still draw; File ▸ Load Models From… tries another folder.")
+        self.image_view.set_placeholder(
+            f"The models could not be loaded:\n{message}\n\n"
+            "You can still draw; File ▸ Load Models From… tries another folder."
+        )
         self.show_message(f"Models could not be loaded: {message}", 0)
 
     def show_message(self, text: str, timeout_ms: int = STATUS_TIMEOUT_MS) -> None:
         self.statusBar().showMessage(text, timeout_ms)
 
-    # ---- small actions -----------------------------------------------------------------------------------
+    # ---- small actions ---------------------------------------------------------------------------
     def set_brush(self, width: float) -> None:
         width = float(min(max(width, 1.0), MAX_BRUSH))
         self.canvas.set_brush(width)
@@ -262,7 +291,7 @@ class MainWindow(QMainWindow):
         index = classes.index(current) if current in classes else 0
         self.controller.set_class(classes[(index + steps) % len(classes)])
 
-    # ---- closing -------------------------------------------------------------------------------------------
+    # ---- closing ---------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.controller.undo_stack.isClean() and self.persist:
             if not self.dialogs.confirm("Quit", "Quit without saving the session?"):

@@ -40,7 +40,9 @@ class Replay(QObject):
     def start(self, sketch: Sketch) -> None:
         c = self._window.controller
         c.result_shown.connect(self._on_result)
-        c.engine_failed.connect(lambda msg: self._fail(EXIT_NO_MODELS, f"cannot load the models: {msg}"))
+        c.engine_failed.connect(
+            lambda msg: self._fail(EXIT_NO_MODELS, f"cannot load the models: {msg}")
+        )
         c.update_failed.connect(self._on_update_failed)
         c.message.connect(lambda text: print(f"note: {text}", file=sys.stderr))
         c.reset(sketch)

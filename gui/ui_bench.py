@@ -44,7 +44,9 @@ class UiBenchReport:
         return self.max_stall_ms <= self.target_ms
 
 
-def synthetic_drawing(strokes: int, points: int, size: int = 512) -> list[list[tuple[float, float, float]]]:
+def synthetic_drawing(
+    strokes: int, points: int, size: int = 512
+) -> list[list[tuple[float, float, float]]]:
     """Loops and arcs spread over the canvas, with a varying pressure: (x, y, pressure)."""
     rng = np.random.default_rng(0)
     drawing = []
@@ -66,7 +68,9 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def stroke_to_shadow(events: list[float], sent: dict[int, float], shown: list[tuple[int, float]]) -> list[float]:
+def stroke_to_shadow(
+    events: list[float], sent: dict[int, float], shown: list[tuple[int, float]]
+) -> list[float]:
     """Per pen event: time until the first shown result whose request was built after it."""
     pairs = sorted((sent[seq], t_shown) for seq, t_shown in shown if seq in sent)
     latencies, j = [], 0
@@ -82,7 +86,9 @@ def stroke_to_shadow(events: list[float], sent: dict[int, float], shown: list[tu
 class Driver:
     """Feeds the drawing to the canvas from a precise timer and records every timing."""
 
-    def __init__(self, window, drawing, rate_hz: float, gap_ticks: int, on_done: Callable[[], None]):
+    def __init__(
+        self, window, drawing, rate_hz: float, gap_ticks: int, on_done: Callable[[], None]
+    ):
         from PyQt5.QtCore import Qt, QTimer
 
         self._window, self._on_done = window, on_done
@@ -127,7 +133,11 @@ class Driver:
         from PyQt5.QtWidgets import QApplication
 
         canvas = self._window.canvas
-        types = {"press": QEvent.TabletPress, "move": QEvent.TabletMove, "release": QEvent.TabletRelease}
+        types = {
+            "press": QEvent.TabletPress,
+            "move": QEvent.TabletMove,
+            "release": QEvent.TabletRelease,
+        }
         pos = canvas.to_widget(QPointF(point[0], point[1]))
         held = Qt.NoButton if kind == "release" else Qt.LeftButton
         event = QTabletEvent(types[kind], pos, QPointF(canvas.mapToGlobal(pos.toPoint())),
@@ -141,11 +151,16 @@ class Driver:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m app.bench --ui", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m gui.ui_bench", description=__doc__.split("\n")[0])
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--checkpoints", help="checkpoint directory (default: the shipped checkpoints/)")
-    source.add_argument("--config", choices=("paper", "fast", "tiny"),
-                        help="random-weight networks of this size instead of checkpoints (speed only)")  # fmt: skip
+    source.add_argument(
+        "--checkpoints", help="checkpoint directory (default: the shipped checkpoints/)"
+    )
+    source.add_argument(
+        "--config",
+        choices=("paper", "fast"),
+        help="random-weight networks of this size instead of checkpoints (speed only)",
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--strokes", type=int, default=12, help="strokes to draw (default 12)")
     p.add_argument("--points", type=int, default=90, help="pen events per stroke (default 90)")
@@ -231,7 +246,9 @@ def _replay_drawing(window, args: argparse.Namespace):
     code = loop.exec_()
     settle.stop()
     if code != 0:
-        raise RuntimeError(f"the models could not be loaded: {failure[0] if failure else 'unknown'}")
+        raise RuntimeError(
+            f"the models could not be loaded: {failure[0] if failure else 'unknown'}"
+        )
     return driver, sent, shown
 
 
@@ -241,7 +258,8 @@ def format_report(report: UiBenchReport) -> str:
         f"pen events {report.events}, results shown {report.results}",
         f"UI stall: max {report.max_stall_ms:.1f} ms, p99 {report.p99_stall_ms:.1f} ms "
         f"(target <= {report.target_ms:.0f} ms: {verdict})",
-        f"stroke-to-shadow: median {report.latency_median_ms:.0f} ms, p90 {report.latency_p90_ms:.0f} ms",
+        f"stroke-to-shadow: median {report.latency_median_ms:.0f} ms, "
+        f"p90 {report.latency_p90_ms:.0f} ms",
         f"request-to-screen: median {report.update_median_ms:.0f} ms",
     ])  # fmt: skip
 

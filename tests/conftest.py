@@ -1,8 +1,11 @@
 """Shared fixtures: tiny real networks saved as real checkpoints in tmp dirs."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,14 @@ import torch
 
 # Qt must never look for a display in tests; set before any test imports PyQt5.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Caches, autosaves and settings go to a folder of this test run, never the user's home: set
+# before anything reads them (models.data.cache, QStandardPaths, QSettings).
+TEST_HOME = Path(tempfile.mkdtemp(prefix="sketchfill-tests-"))
+atexit.register(shutil.rmtree, TEST_HOME, ignore_errors=True)
+os.environ.update({"HOME": str(TEST_HOME), "SKETCHFILL_CACHE": str(TEST_HOME / "cache"),
+                   "XDG_CACHE_HOME": str(TEST_HOME / ".cache"),
+                   "XDG_CONFIG_HOME": str(TEST_HOME / ".config"),
+                   "XDG_DATA_HOME": str(TEST_HOME / ".local" / "share")})
 
 from models.nets.appearance import TINY_APPEARANCE, AppearanceGenerator  # noqa: E402
 from models.nets.checkpoint import save_checkpoint  # noqa: E402

@@ -49,7 +49,9 @@ def widget_pos(canvas: Canvas, x: float, y: float) -> QPointF:
     return canvas.to_widget(QPointF(x, y))
 
 
-def mouse(canvas: Canvas, kind: QEvent.Type, x: float, y: float, button=Qt.LeftButton, buttons=None) -> None:
+def mouse(
+    canvas: Canvas, kind: QEvent.Type, x: float, y: float, button=Qt.LeftButton, buttons=None
+) -> None:
     held = button if buttons is None else buttons
     event = QMouseEvent(kind, widget_pos(canvas, x, y), button, held, Qt.NoModifier)
     QApplication.sendEvent(canvas, event)
@@ -68,13 +70,30 @@ def tablet(canvas: Canvas, kind: QEvent.Type, x: float, y: float, pressure: floa
     pos = widget_pos(canvas, x, y)
     button = Qt.NoButton if kind == QEvent.TabletMove else Qt.LeftButton
     buttons = Qt.NoButton if kind == QEvent.TabletRelease else Qt.LeftButton
-    event = QTabletEvent(kind, pos, canvas.mapToGlobal(pos.toPoint()), QTabletEvent.Stylus,
-                         pointer, pressure, 0, 0, 0.0, 0.0, 0, Qt.NoModifier, 1, button, buttons)
+    event = QTabletEvent(
+        kind,
+        pos,
+        canvas.mapToGlobal(pos.toPoint()),
+        QTabletEvent.Stylus,
+        pointer,
+        pressure,
+        0,
+        0,
+        0.0,
+        0.0,
+        0,
+        Qt.NoModifier,
+        1,
+        button,
+        buttons,
+    )
     QApplication.sendEvent(canvas, event)
     return event.isAccepted()
 
 
-def tablet_stroke(canvas: Canvas, points: list[tuple[float, float, float]], pointer=QTabletEvent.Pen) -> None:
+def tablet_stroke(
+    canvas: Canvas, points: list[tuple[float, float, float]], pointer=QTabletEvent.Pen
+) -> None:
     tablet(canvas, QEvent.TabletPress, *points[0], pointer)
     for p in points[1:-1]:
         tablet(canvas, QEvent.TabletMove, *p, pointer)
@@ -83,8 +102,16 @@ def tablet_stroke(canvas: Canvas, points: list[tuple[float, float, float]], poin
 
 def wheel(canvas: Canvas, steps: int, modifiers=Qt.NoModifier) -> None:
     pos = widget_pos(canvas, 100, 100)
-    event = QWheelEvent(pos, canvas.mapToGlobal(pos.toPoint()), QPoint(), QPoint(0, 120 * steps),
-                        Qt.NoButton, modifiers, Qt.NoScrollPhase, False)
+    event = QWheelEvent(
+        pos,
+        canvas.mapToGlobal(pos.toPoint()),
+        QPoint(),
+        QPoint(0, 120 * steps),
+        Qt.NoButton,
+        modifiers,
+        Qt.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(canvas, event)
 
 
@@ -93,7 +120,9 @@ def wait_idle(qtbot, window: MainWindow) -> None:
     c = window.controller
 
     def settled() -> bool:
-        return c.is_idle() and c.sent_seq > 0 and c.result is not None and c.result.seq == c.sent_seq
+        return (
+            c.is_idle() and c.sent_seq > 0 and c.result is not None and c.result.seq == c.sent_seq
+        )
 
     qtbot.waitUntil(settled, timeout=WAIT_MS)
 
@@ -101,8 +130,9 @@ def wait_idle(qtbot, window: MainWindow) -> None:
 def make_window(qtbot, tmp_path: Path, checkpoints: Path, wait_loaded: bool = True,
                 factory=load_engine) -> MainWindow:  # fmt: skip
     settings = QSettings(str(tmp_path / "prefs.ini"), QSettings.IniFormat)
-    window = build_window(str(checkpoints), "cpu", Preferences(settings), Autosave(tmp_path / "data"),
-                          factory=factory, dialogs=ScriptedDialogs(), persist=False)  # fmt: skip
+    window = build_window(str(checkpoints), "cpu", Preferences(settings),
+                          Autosave(tmp_path / "data"), factory=factory, dialogs=ScriptedDialogs(),
+                          persist=False)
     qtbot.addWidget(window)
     window.resize(900, 500)
     window.show()

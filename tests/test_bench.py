@@ -11,19 +11,26 @@ from models.nets import cpu_tuning
 from app.bench import StageStats
 
 
-def test_json_has_the_documented_keys(capsys) -> None:
-    code = bench.main(["--json", "--repeats", "1", "--warmup", "0", "--configs", "tiny",
-                       "--device", "cpu"])
+def test_json_has_the_documented_keys(capsys, tiny_checkpoint_dir) -> None:
+    code = bench.main(["--json", "--repeats", "1", "--warmup", "0", "--configs", "shipped",
+                       "--checkpoints", str(tiny_checkpoint_dir), "--device", "cpu"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["device"] == "cpu" and out["threads"] == torch.get_num_threads()
-    assert set(out["tiny"]) == {"complete_ms", "render_ms", "update_ms"}
-    assert all(v > 0 for v in out["tiny"].values())
+    assert set(out["shipped"]) == {"complete_ms", "render_ms", "update_ms"}
+    assert all(v > 0 for v in out["shipped"].values())
     assert out["ratio"] is None                       # needs both paper and fast
 
 
-def test_table_lists_every_stage(capsys) -> None:
-    assert bench.main(["--repeats", "1", "--warmup", "0", "--configs", "tiny"]) == 0
+def test_only_the_documented_configs_are_offered() -> None:
+    assert set(bench.CONFIGS) == {"paper", "fast"}
+    with pytest.raises(SystemExit):
+        bench.parser().parse_args(["--configs", "tiny"])
+
+
+def test_table_lists_every_stage(capsys, tiny_checkpoint_dir) -> None:
+    assert bench.main(["--repeats", "1", "--warmup", "0", "--configs", "shipped",
+                       "--checkpoints", str(tiny_checkpoint_dir)]) == 0
     text = capsys.readouterr().out
     for stage in bench.STAGES:
         assert stage in text

@@ -72,7 +72,9 @@ def test_colour_jitter_keeps_hue_and_white_page(seed):
     out = aug.jitter_colour(rgb, alpha, np.random.default_rng(seed), cfg)
     assert out.dtype == np.uint8 and out.shape == rgb.shape
     assert (out[alpha == 0] == 255).all()
-    hue = lambda im: cv2.cvtColor(im.astype(np.float32) / 255, cv2.COLOR_RGB2HSV)[..., 0]
+    def hue(im):
+        return cv2.cvtColor(im.astype(np.float32) / 255, cv2.COLOR_RGB2HSV)[..., 0]
+
     inside = alpha == 255
     before, after = np.median(hue(rgb)[inside]), np.median(hue(out)[inside])
     assert abs(after - before) <= cfg.hue_deg + 1.0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -56,3 +57,9 @@ def test_cache_dir_env(monkeypatch, tmp_path):
     assert cache.cache_dir() == tmp_path / "x"
     monkeypatch.delenv(cache.CACHE_ENV)
     assert cache.cache_dir().name == "sketchfill"
+
+
+def test_tests_keep_their_caches_out_of_the_users_home():
+    from tests.conftest import TEST_HOME
+    assert cache.cache_dir().is_relative_to(TEST_HOME)
+    assert Path.home() == TEST_HOME

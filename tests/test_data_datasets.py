@@ -65,7 +65,9 @@ def test_test_split_is_fixed_and_disjoint(cache_dir):
     a = test[0]
     test.set_epoch(7)
     assert all(torch.equal(x, y) for x, y in zip(a, test[0]))
-    keys = lambda d: {s.drawing.key_id for s in d.sources if hasattr(s, "drawing")}
+    def keys(d):
+        return {s.drawing.key_id for s in d.sources if hasattr(s, "drawing")}
+
     assert keys(test) and not keys(test) & keys(train)
     n_test_objects = sum(hasattr(s, "image") for s in test.sources)
     held = sources.held_out_styles(sources.discover(DATA))

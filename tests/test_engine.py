@@ -1,4 +1,5 @@
 """app.engine on tiny real networks: validation, sizes, batching, seeds, shadow, devices."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,19 +17,22 @@ from models.nets.checkpoint import CheckpointError
 def sketch(h: int = 200, w: int = 300) -> np.ndarray:
     """(h,w) uint8 paper with an ink rectangle outline and a diagonal."""
     img = np.full((h, w), 255, np.uint8)
-    img[h // 4, w // 4: 3 * w // 4] = 0
-    img[h // 4: 3 * h // 4, w // 4] = 0
+    img[h // 4, w // 4 : 3 * w // 4] = 0
+    img[h // 4 : 3 * h // 4, w // 4] = 0
     idx = np.arange(min(h, w) // 2)
     img[h // 4 + idx, w // 4 + idx] = 0
     return img
 
 
-@pytest.mark.parametrize("bad, text", [
-    (np.zeros((0, 10), np.uint8), "non-empty"),
-    (np.zeros((10, 10), np.float32), "uint8"),
-    (np.zeros((10, 10, 3), np.uint8), "2-D"),
-    ([[255, 0]], "numpy array"),
-])
+@pytest.mark.parametrize(
+    "bad, text",
+    [
+        (np.zeros((0, 10), np.uint8), "non-empty"),
+        (np.zeros((10, 10), np.float32), "uint8"),
+        (np.zeros((10, 10, 3), np.uint8), "2-D"),
+        ([[255, 0]], "numpy array"),
+    ],
+)
 def test_complete_and_render_reject_bad_arrays(tiny_engine: Engine, bad, text: str) -> None:
     with pytest.raises(ValueError, match=text):
         tiny_engine.complete(bad, "orange", seeds=[0])
@@ -61,7 +65,8 @@ def test_outputs_have_the_input_size_and_dtype(tiny_engine: Engine, h: int, w: i
 def test_k_completions_run_as_one_batch(tiny_engine: Engine) -> None:
     batches: list[int] = []
     hook = tiny_engine.shape.register_forward_hook(
-        lambda module, args, out: batches.append(out.shape[0]))
+        lambda module, args, out: batches.append(out.shape[0])
+    )
     try:
         tiny_engine.complete(sketch(), "orange", seeds=range(5))
     finally:
@@ -79,8 +84,12 @@ def test_seeds_pick_the_completions(tiny_engine: Engine) -> None:
 def test_odd_seeds_complete_the_mirrored_sketch(tiny_engine: Engine) -> None:
     drawn = sketch(64, 64)
     one_view = Engine(
-        tiny_engine.shape, tiny_engine.appearance, tiny_engine.classes, tiny_engine.device,
-        mirror_views=False)
+        tiny_engine.shape,
+        tiny_engine.appearance,
+        tiny_engine.classes,
+        tiny_engine.device,
+        mirror_views=False,
+    )
     both = tiny_engine.complete(drawn, "orange", seeds=[2, 3])
     plain = one_view.complete(drawn, "orange", seeds=[2, 3])
     mirror = one_view.complete(drawn[:, ::-1].copy(), "orange", seeds=[3])
@@ -97,8 +106,8 @@ def test_odd_seeds_complete_the_mirrored_sketch(tiny_engine: Engine) -> None:
 
 def test_shadow_is_darkest_where_completions_agree() -> None:
     outlines = np.full((4, 6, 6), 255, np.uint8)
-    outlines[:, 1, 1] = 0          # all four agree
-    outlines[0, 4, 4] = 0          # only one proposes this
+    outlines[:, 1, 1] = 0  # all four agree
+    outlines[0, 4, 4] = 0  # only one proposes this
     shadow = blend_shadow(outlines)
     assert shadow[1, 1] == 0 and shadow[0, 0] == 255
     assert shadow[1, 1] < shadow[4, 4] < shadow[0, 0]
@@ -109,7 +118,9 @@ def test_engine_shadow_blends_its_outlines(tiny_engine: Engine) -> None:
     # Blended at network size then resized, so equal up to rounding, away from the user's
     # strokes (the outlines carry those as drawn; the shadow sits under them).
     size = tiny_engine.shape.cfg.size
-    away = cv2.distanceTransform((sketch() >= 128).astype(np.uint8), cv2.DIST_L2, 3) > 2 * 300 / size
+    away = (
+        cv2.distanceTransform((sketch() >= 128).astype(np.uint8), cv2.DIST_L2, 3) > 2 * 300 / size
+    )
     diff = np.abs(done.shadow.astype(int) - blend_shadow(done.outlines).astype(int))
     assert away.any() and diff[away].max() <= 2
     agree = (done.outlines < 128).all(axis=0)
@@ -151,7 +162,7 @@ def test_completions_keep_the_users_strokes_as_drawn(tiny_engine: Engine) -> Non
     done = tiny_engine.complete(user, "orange", seeds=range(3))
     ink = user < 128
     for outline in done.outlines:
-        assert np.array_equal(outline[ink], user[ink])      # not moved, not faded
+        assert np.array_equal(outline[ink], user[ink])  # not moved, not faded
     # Next to the strokes only the user's ink: the network's coarser copy is not doubled in.
     beside = (cv2.dilate(ink.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0) & ~ink
     assert (done.outlines[:, beside] == 255).all()
@@ -164,11 +175,17 @@ def test_a_soft_outline_network_gets_thinned_outlines(tmp_path) -> None:
 
     directory = write_tiny_checkpoints(tmp_path / "ck")
     cfg = dataclasses.replace(TINY_SHAPE, soft_output=True)
-    save_checkpoint(directory / "shape.pt", "shape", cfg, TINY_CLASSES,
-                    ShapeGenerator(cfg).state_dict(), {"note": "test"})
+    save_checkpoint(
+        directory / "shape.pt",
+        "shape",
+        cfg,
+        TINY_CLASSES,
+        ShapeGenerator(cfg).state_dict(),
+        {"note": "test"},
+    )
     engine = Engine.load(directory, device="cpu")
     sketch = np.full((96, 96), 255, np.uint8)
-    sketch[20:76, 30:34] = 0                                # a 4 px bar
+    sketch[20:76, 30:34] = 0  # a 4 px bar
     done = engine.complete(sketch, "orange", [0, 1])
     assert done.outlines.shape == (2, 96, 96)
     # The bar survives as drawn; nothing thick (the output's blur) is added beside it.

@@ -1,4 +1,5 @@
 """End-to-end evaluation on tiny real checkpoints, and its wiring checked with stub engines."""
+
 from __future__ import annotations
 
 import functools
@@ -22,9 +23,25 @@ pytestmark = pytest.mark.skipif(not (DATA / "objects-v1").is_dir(), reason="no s
 
 
 def run_main(ckpt: Path, tmp_path: Path, capsys, *extra: str) -> tuple[int, str, str]:
-    rc = app_evaluate.main(["--checkpoints", str(ckpt), "--data", str(DATA), "--out", str(tmp_path / "out"),
-                  "--limit", "1", "--samples", "3", "--judge-cache", str(tmp_path / "judges"),
-                  "--judge-steps", "2", *extra])
+    rc = app_evaluate.main(
+        [
+            "--checkpoints",
+            str(ckpt),
+            "--data",
+            str(DATA),
+            "--out",
+            str(tmp_path / "out"),
+            "--limit",
+            "1",
+            "--samples",
+            "3",
+            "--judge-cache",
+            str(tmp_path / "judges"),
+            "--judge-steps",
+            "2",
+            *extra,
+        ]
+    )
     out = capsys.readouterr()
     return rc, out.out, out.err
 
@@ -32,8 +49,15 @@ def run_main(ckpt: Path, tmp_path: Path, capsys, *extra: str) -> tuple[int, str,
 def test_main_writes_table_json_and_contact_sheet(tiny_checkpoint_dir, tmp_path, capsys):
     rc, out, err = run_main(tiny_checkpoint_dir, tmp_path, capsys)
     assert rc == 0, err
-    for heading in ("COMPLETION", "APPEARANCE", "BARS", "square erase, all", "flat-colour",
-                    "perfect net (ceiling)", "real drawings (ref.)"):
+    for heading in (
+        "COMPLETION",
+        "APPEARANCE",
+        "BARS",
+        "square erase, all",
+        "flat-colour",
+        "perfect net (ceiling)",
+        "real drawings (ref.)",
+    ):
         assert heading in out
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     square = metrics["completion"]["square"]
@@ -41,8 +65,10 @@ def test_main_writes_table_json_and_contact_sheet(tiny_checkpoint_dir, tmp_path,
     assert 0.0 <= square["best_recall"] <= 1.0 and square["best_f1"] >= square["mean_f1"] - 1e-9
     assert square["baseline_precision"] > 0.9  # the partial lies on its own outline
     assert metrics["completion"]["square_reference"]["n"] == square["n"]
-    assert {b["metric"] for b in metrics["bars"]} >= {"completion.square.best_recovery",
-                                                      "appearance.headline.all"}
+    assert {b["metric"] for b in metrics["bars"]} >= {
+        "completion.square.best_recovery",
+        "appearance.headline.all",
+    }
     head = metrics["appearance"]["headline"]
     assert head["outlines"] == 2 and head["n"] == 2 * 3  # x the tiny engine's 3 classes
     sheet = cv2.imread(str(tmp_path / "out" / "contact_sheet.png"))
@@ -108,8 +134,13 @@ def test_returning_the_partial_recovers_nothing():
 @pytest.mark.parametrize("soft", [False, True])
 def test_the_ceiling_is_high_at_the_network_size_and_falls_when_it_shrinks(soft):
     cfg = CaseConfig(limit=2)
-    cases = [c for it in held_out(DATA, StubEngine.classes, cfg) for c in cases_of(it, cfg)
-             if c.recipe.startswith("square")]
+    cases = [
+        c
+        for it in held_out(DATA, StubEngine.classes, cfg)
+        for c in cases_of(it, cfg)
+        if c.recipe.startswith("square")
+    ]
+
     def perfect(size):
         return functools.partial(perfect_completion, cfg=ShapeConfig(size=size, soft_output=soft))
 
@@ -145,6 +176,7 @@ def test_completions_that_are_each_half_right_recover_all_together():
         for a, b in lines:
             cv2.line(img, a, b, 0, 6)
         return img
+
     top, bottom, left = ((60, 60), (196, 60)), ((196, 196), (60, 196)), ((60, 196), (60, 60))
     full = drawing([top, bottom, left, ((196, 60), (196, 196))])
     partial = drawing([top, bottom, left])
@@ -161,8 +193,17 @@ def test_completions_that_are_each_half_right_recover_all_together():
 
 
 def test_seed_set_and_views_are_chosen_and_recorded(tiny_checkpoint_dir, tmp_path, capsys):
-    rc, _, err = run_main(tiny_checkpoint_dir, tmp_path, capsys, "--stage", "completion",
-                          "--first-seed", "3", "--one-view", "--no-reference")
+    rc, _, err = run_main(
+        tiny_checkpoint_dir,
+        tmp_path,
+        capsys,
+        "--stage",
+        "completion",
+        "--first-seed",
+        "3",
+        "--one-view",
+        "--no-reference",
+    )
     assert rc == 0, err
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["config"]["first_seed"] == 3

@@ -108,6 +108,8 @@ def test_touchpad_wheel_deltas_add_up_to_notches(canvas):
     canvas.brush_step.connect(steps.append)
     pos = canvas.to_widget(QPointF(100, 100))
     for _ in range(5):
-        event = QWheelEvent(pos, pos, QPoint(), QPoint(0, 40), Qt.NoButton, Qt.NoModifier, Qt.ScrollUpdate, False)
+        event = QWheelEvent(
+            pos, pos, QPoint(), QPoint(0, 40), Qt.NoButton, Qt.NoModifier, Qt.ScrollUpdate, False
+        )
         QApplication.sendEvent(canvas, event)
     assert steps == [1]  # 200 units: one notch, 80 kept for later

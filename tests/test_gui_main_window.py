@@ -157,7 +157,9 @@ def test_exports_sketch_image_and_svg(qtbot, window, tmp_path):
     assert window.files.export_svg(str(tmp_path / "sketch.svg"))
     root = ET.parse(tmp_path / "sketch.svg").getroot()
     assert len(root.findall("{http://www.w3.org/2000/svg}g")) == 1
-    assert (tmp_path / "sketch.png").stat().st_size > 100 and (tmp_path / "image.png").stat().st_size > 100
+    assert (tmp_path / "sketch.png").stat().st_size > 100 and (
+        tmp_path / "image.png"
+    ).stat().st_size > 100
 
 
 def test_failed_save_keeps_the_drawing(qtbot, window, tmp_path):
@@ -189,10 +191,14 @@ def test_open_image_as_sketch(qtbot, window, tmp_path):
     assert window.controller.sketch.strokes == ()
 
 
-def test_corrupt_checkpoint_is_readable_and_drawing_still_works(qtbot, tmp_path, tiny_checkpoint_dir):
+def test_corrupt_checkpoint_is_readable_and_drawing_still_works(
+    qtbot, tmp_path, tiny_checkpoint_dir
+):
     (tiny_checkpoint_dir / "appearance.pt").write_bytes(b"\x00garbage")
     win = make_window(qtbot, tmp_path, tiny_checkpoint_dir, wait_loaded=False)
-    qtbot.waitUntil(lambda: "could not be loaded" in win.statusBar().currentMessage(), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: "could not be loaded" in win.statusBar().currentMessage(), timeout=WAIT_MS
+    )
     assert "appearance.pt" in win.statusBar().currentMessage()
     assert "appearance.pt" in win.image_view._placeholder
     drag(win.canvas, CIRCLE)
@@ -275,9 +281,20 @@ def test_preferences_are_kept_between_runs(qtbot, tmp_path, tiny_checkpoint_dir)
             win.panel.brush.setValue(brush)
             win.panel.classes.activated.emit(class_index)
             win.panel.opacity.setValue(opacity)
-        state = (win.canvas.brush(), win.controller.sketch.class_name, win.controller.overlay.opacity)
+        state = (
+            win.canvas.brush(),
+            win.controller.sketch.class_name,
+            win.controller.overlay.opacity,
+        )
         win.close()  # unsaved changes: ScriptedDialogs confirms quitting
         return state
 
     run(brush=17, class_index=2, opacity=35)
     assert run() == (17.0, "moon", 0.35)
+
+
+def test_the_autosave_folder_of_tests_is_not_the_users(qapp):
+    from gui.application import autosave_dir
+    from tests.conftest import TEST_HOME
+
+    assert autosave_dir().is_relative_to(TEST_HOME)

@@ -19,8 +19,20 @@ def write_session(path, class_name="moon"):
 def test_replay_writes_screenshot_and_exports(qtbot, tmp_path, tiny_checkpoint_dir):
     write_session(tmp_path / "s.json")
     shot, out = tmp_path / "shot.png", tmp_path / "out"
-    code = run_gui(["--open", str(tmp_path / "s.json"), "--screenshot", str(shot),
-                    "--export-dir", str(out), "--checkpoints", str(tiny_checkpoint_dir), "--device", "cpu"])  # fmt: skip
+    code = run_gui(
+        [
+            "--open",
+            str(tmp_path / "s.json"),
+            "--screenshot",
+            str(shot),
+            "--export-dir",
+            str(out),
+            "--checkpoints",
+            str(tiny_checkpoint_dir),
+            "--device",
+            "cpu",
+        ]
+    )
     assert code == 0
     window = np.asarray(Image.open(shot))
     assert window.shape[0] >= 400 and window.shape[1] >= 800

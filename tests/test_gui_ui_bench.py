@@ -23,8 +23,20 @@ def test_synthetic_drawing_stays_on_the_canvas():
     assert all(0 <= x <= 512 and 0 <= y <= 512 and 0 < p <= 1 for x, y, p in points)
 
 
-def test_bench_runs_and_reports_json(qtbot, capsys):
-    code = ui_bench.main(["--config", "tiny", "--device", "cpu", "--strokes", "2", "--points", "12", "--json"])
+def test_bench_runs_and_reports_json(qtbot, capsys, tiny_checkpoint_dir):
+    code = ui_bench.main(
+        [
+            "--checkpoints",
+            str(tiny_checkpoint_dir),
+            "--device",
+            "cpu",
+            "--strokes",
+            "2",
+            "--points",
+            "12",
+            "--json",
+        ]
+    )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["events"] == 24 and report["results"] >= 1

@@ -1,4 +1,5 @@
-"""Our networks reproduce the original iSketchNFill networks (golden fixtures in ../shared/compat)."""
+"""Our networks reproduce the original iSketchNFill ones (golden fixtures in ../shared/compat)."""
+
 from __future__ import annotations
 
 import json
@@ -93,13 +94,21 @@ def test_old_spectral_format_rebuilds_v():
 def _zeros_from_key_list(path: Path) -> tuple[dict, dict]:
     listing = json.loads(path.read_text())
     dtypes = {"float32": torch.float32, "int64": torch.int64}
-    sd = {e["key"]: torch.zeros(e["shape"], dtype=dtypes[e["dtype"]]) for e in listing["state_dict"]}
+    sd = {
+        e["key"]: torch.zeros(e["shape"], dtype=dtypes[e["dtype"]]) for e in listing["state_dict"]
+    }
     return sd, listing["config"]
 
 
-@pytest.mark.parametrize("kind,listing", [
-    ("shape", "isf_shape_G_full"), ("shape_d", "isf_shape_D_full"),
-    ("appearance", "isf_appearance_G_full"), ("appearance_d", "isf_appearance_D_full")])
+@pytest.mark.parametrize(
+    "kind,listing",
+    [
+        ("shape", "isf_shape_G_full"),
+        ("shape_d", "isf_shape_D_full"),
+        ("appearance", "isf_appearance_G_full"),
+        ("appearance_d", "isf_appearance_D_full"),
+    ],
+)
 def test_full_size_key_lists_load_strictly(kind, listing):
     sd, options = _zeros_from_key_list(COMPAT / f"{listing}.keys.json")
     net = build_from_isf(kind, sd, options)
@@ -117,8 +126,24 @@ def test_import_cli_writes_a_loadable_checkpoint(tmp_path):
     opts.write_text(json.dumps(options))
     out = tmp_path / "shape.pt"
     classes = ",".join(f"c{i}" for i in range(options["n_classes"]))
-    assert main(["import", "--kind", "shape", "--pth", str(pth), "--out", str(out),
-                 "--options", str(opts), "--classes", classes]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "--kind",
+                "shape",
+                "--pth",
+                str(pth),
+                "--out",
+                str(out),
+                "--options",
+                str(opts),
+                "--classes",
+                classes,
+            ]
+        )
+        == 0
+    )
     net = load_checkpoint(out, kind="shape").build()
     with torch.no_grad():
         result = net(*data["inputs"].values())

@@ -1,4 +1,5 @@
 """Shapes, ranges, gating and conditioning of the real networks in TINY configurations."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,16 +8,27 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, TINY_APPEARANCE,
-                               AppearanceDiscriminator, AppearanceGenerator)
-from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, TINY_SHAPE, ShapeDiscriminator, ShapeGenerator
+from models.nets.appearance import (
+    FAST_APPEARANCE,
+    PAPER_APPEARANCE,
+    TINY_APPEARANCE,
+    AppearanceDiscriminator,
+    AppearanceGenerator,
+)
+from models.nets.shape import (
+    FAST_SHAPE,
+    PAPER_SHAPE,
+    TINY_SHAPE,
+    ShapeDiscriminator,
+    ShapeGenerator,
+)
 from models.training.widen import WidenError, load_widened
 
 
 def _sketch(batch: int, size: int, seed: int = 0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     x = torch.ones(batch, 1, size, size)
-    x[torch.rand(batch, 1, size, size, generator=g) < 0.1] = -1.0     # sparse ink
+    x[torch.rand(batch, 1, size, size, generator=g) < 0.1] = -1.0  # sparse ink
     return x
 
 
@@ -29,8 +41,12 @@ def shape_net() -> ShapeGenerator:
 def test_paper_presets_have_release_sizes():
     assert (PAPER_SHAPE.size, PAPER_SHAPE.nz, PAPER_SHAPE.ngf) == (128, 256, 32)
     assert PAPER_SHAPE.injection_sizes == (4, 8, 16, 32, 64)
-    assert (PAPER_APPEARANCE.size, PAPER_APPEARANCE.ngf, PAPER_APPEARANCE.n_blocks,
-            PAPER_APPEARANCE.nz) == (256, 64, 16, 8)
+    assert (
+        PAPER_APPEARANCE.size,
+        PAPER_APPEARANCE.ngf,
+        PAPER_APPEARANCE.n_blocks,
+        PAPER_APPEARANCE.nz,
+    ) == (256, 64, 16, 8)
     assert FAST_SHAPE.mults[0] == PAPER_SHAPE.mults[0] and FAST_APPEARANCE.spectral
 
 
@@ -116,7 +132,7 @@ def test_finer_output_over_a_trained_trunk_starts_as_its_upsampled_output():
     x, y, z = _sketch(2, fine_cfg.size), torch.tensor([0, 1]), torch.randn(2, c.nz)
     small = F.interpolate(x, size=c.size, mode="area")
     with torch.no_grad():
-        trunk = torch.atanh(parent(small, y, z).double()) - small.double()    # conv_img's logits
+        trunk = torch.atanh(parent(small, y, z).double()) - small.double()  # conv_img's logits
         expect = torch.tanh(x.double() + F.interpolate(trunk, size=fine_cfg.size, mode="bilinear"))
         out = fine(x, y, z)
         assert out.shape == (2, 1, fine_cfg.size, fine_cfg.size)
@@ -130,8 +146,12 @@ def test_critic_of_a_finer_generator_is_its_parents_critic_on_shrunk_inputs():
     finer outline as the parent scores it shrunk to the parent's side."""
     torch.manual_seed(0)
     parent = ShapeDiscriminator(TINY_SHAPE)
-    c = replace(TINY_SHAPE, size=2 * TINY_SHAPE.size, trunk_size=TINY_SHAPE.size,
-                critic_size=TINY_SHAPE.size)
+    c = replace(
+        TINY_SHAPE,
+        size=2 * TINY_SHAPE.size,
+        trunk_size=TINY_SHAPE.size,
+        critic_size=TINY_SHAPE.size,
+    )
     critic = ShapeDiscriminator(c)
     critic.load_state_dict(parent.state_dict())
     x, s, y = _sketch(2, c.size, seed=1), _sketch(2, c.size, seed=2), torch.tensor([0, 2])
@@ -192,7 +212,7 @@ def test_agnostic_network_has_a_row_for_no_listed_class():
     row; the classes keep theirs, and a plain network has no such row."""
     c = replace(TINY_SHAPE, agnostic=True)
     torch.manual_seed(0)
-    g, d = ShapeGenerator(c).eval(), ShapeDiscriminator(c).eval()   # eval: no power steps
+    g, d = ShapeGenerator(c).eval(), ShapeDiscriminator(c).eval()  # eval: no power steps
     assert g.embedding.num_embeddings == c.n_classes + 1 and d.fc.out_features == c.n_classes + 1
     x, z = _sketch(1, c.size), torch.randn(1, c.nz)
     with torch.no_grad():
@@ -245,6 +265,7 @@ def test_noise_alpha_requires_z():
 def test_gated_block_applies_alpha_and_beta():
     """x + alpha * F(x) + beta: alpha = 0 leaves shortcut + beta exactly."""
     from models.nets.gated_blocks import GatedResBlock
+
     block = GatedResBlock("plain", 4, spectral=False)
     x = torch.randn(2, 4, 8, 8)
     beta = torch.full((2, 4), 0.5)

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from app.overlay import DisplaySizes
-from app.worker import InferenceRequest, InferenceThread, JobSlot, LoadRequest, ResultGate, load_engine
+from app.worker import (
+    InferenceRequest,
+    InferenceThread,
+    JobSlot,
+    LoadRequest,
+    ResultGate,
+    load_engine,
+)
 
 WAIT_S = 30  # generous ceiling for a shared 2-core machine; the tests never sleep
 
@@ -20,7 +27,11 @@ class Recording:
 
     def __init__(self, engine, hold_first: bool = False, fail: tuple[int, ...] = ()) -> None:
         self.engine = engine
-        self.classes, self.provenance, self.device = engine.classes, engine.provenance, engine.device
+        self.classes, self.provenance, self.device = (
+            engine.classes,
+            engine.provenance,
+            engine.device,
+        )
         self.ran: list[int] = []
         self.entered = threading.Event()
         self.release = threading.Event()
@@ -41,7 +52,9 @@ class Recording:
         return self.engine.render(outline, class_name, seed)
 
 
-def request(seq: int, class_name: str, chosen: int = 0, k: int = 2, display=None) -> InferenceRequest:
+def request(
+    seq: int, class_name: str, chosen: int = 0, k: int = 2, display=None
+) -> InferenceRequest:
     sketch = np.full((64, 64), 255, np.uint8)
     sketch[30:34, 10:50] = 0
     sketch[0, 0] = seq  # marker read by Recording

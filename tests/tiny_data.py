@@ -1,4 +1,5 @@
 """A tiny real data root (objects-v1 layout) and synthetic tensors for the training tests."""
+
 from __future__ import annotations
 
 import json
@@ -43,9 +44,17 @@ def write_data_root(root: Path, per_style: int = 5) -> Path:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 rgba = _draw(name, style, k)
                 cv2.imwrite(str(path), cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
-                files.append({"path": rel, "class": name, "style": f"s{style}", "name": f"{name}{k}",
-                              "source": f"test-style-{style}", "license": "CC0-1.0",
-                              "attribution": f"test art {style}"})
+                files.append(
+                    {
+                        "path": rel,
+                        "class": name,
+                        "style": f"s{style}",
+                        "name": f"{name}{k}",
+                        "source": f"test-style-{style}",
+                        "license": "CC0-1.0",
+                        "attribution": f"test art {style}",
+                    }
+                )
     (root / "objects-v1" / "manifest.json").write_text(json.dumps({"files": files}))
     return root
 
@@ -73,11 +82,17 @@ def run_torchrun(args: list[str], env: dict[str, str], cwd: Path):
     to an address its workers cannot reach). On a shared CPU a worker has aborted in gloo's
     start-up once in many runs, so a run whose worker got SIGABRT is tried once more; any
     other failure, or a second abort, is returned as it is."""
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--standalone", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--standalone",
+        *args,
+    ]
     env = {**env, "GLOO_SOCKET_IFNAME": "lo"}
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0 and "SIGABRT" in done.stderr:
-        done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
     return done

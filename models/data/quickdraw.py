@@ -36,16 +36,24 @@ class Drawing:
 def parse_line(line: str, margin: float = DEFAULT_MARGIN) -> Drawing:
     """One ndjson record -> a normalised Drawing. Raises ValueError on a malformed record."""
     rec = json.loads(line)
-    raw = [np.stack([np.asarray(s[0], np.float32), np.asarray(s[1], np.float32)], axis=1)
-           for s in rec["drawing"] if len(s[0]) > 0]
+    raw = [
+        np.stack([np.asarray(s[0], np.float32), np.asarray(s[1], np.float32)], axis=1)
+        for s in rec["drawing"]
+        if len(s[0]) > 0
+    ]
     if not raw:
         raise ValueError(f"drawing {rec.get('key_id')} has no points")
-    return Drawing(rec.get("word", ""), str(rec.get("key_id", "")),
-                   normalise(raw, margin), bool(rec.get("recognized", True)))
+    return Drawing(
+        rec.get("word", ""),
+        str(rec.get("key_id", "")),
+        normalise(raw, margin),
+        bool(rec.get("recognized", True)),
+    )
 
 
-def parse_file(path: Path | str, limit: int | None = None,
-               margin: float = DEFAULT_MARGIN) -> list[Drawing]:
+def parse_file(
+    path: Path | str, limit: int | None = None, margin: float = DEFAULT_MARGIN
+) -> list[Drawing]:
     """All drawings of an ndjson file (the first ``limit`` if given), in file order."""
     drawings = []
     with open(path, encoding="utf-8") as f:
@@ -57,7 +65,9 @@ def parse_file(path: Path | str, limit: int | None = None,
     return drawings
 
 
-def normalise(strokes: Sequence[np.ndarray], margin: float = DEFAULT_MARGIN) -> tuple[np.ndarray, ...]:
+def normalise(
+    strokes: Sequence[np.ndarray], margin: float = DEFAULT_MARGIN
+) -> tuple[np.ndarray, ...]:
     """Fit strokes (float (n,2) screen px) into [margin, 1-margin]^2 keeping aspect, centred."""
     pts = np.concatenate(strokes, axis=0)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
@@ -67,8 +77,9 @@ def normalise(strokes: Sequence[np.ndarray], margin: float = DEFAULT_MARGIN) -> 
     return tuple((s * scale + offset).astype(np.float32) for s in strokes)
 
 
-def rasterise(strokes: Sequence[np.ndarray], size: int, width: float,
-              matrix: np.ndarray | None = None) -> np.ndarray:
+def rasterise(
+    strokes: Sequence[np.ndarray], size: int, width: float, matrix: np.ndarray | None = None
+) -> np.ndarray:
     """Draw unit-square strokes on a size x size canvas with antialiased lines.
 
     matrix: optional float (2,3) affine applied to pixel coordinates (same convention as
@@ -100,8 +111,9 @@ def class_file(root: Path, class_name: str) -> Path:
     return Path(root) / QUICKDRAW_DIR / f"{class_name}.ndjson"
 
 
-def split_drawings(drawings: Sequence[Drawing],
-                   split: Literal["train", "test", "all"]) -> list[Drawing]:
+def split_drawings(
+    drawings: Sequence[Drawing], split: Literal["train", "test", "all"]
+) -> list[Drawing]:
     """Deterministic hold-out: every HOLDOUT_EVERY-th drawing (index 4, 9, ...) is "test"."""
     if split == "all":
         return list(drawings)
@@ -111,8 +123,9 @@ def split_drawings(drawings: Sequence[Drawing],
     return [d for d, t in zip(drawings, is_test) if t == (split == "test")]
 
 
-def load_class(root: Path | str, class_name: str,
-               split: Literal["train", "test", "all"] = "all") -> list[Drawing]:
+def load_class(
+    root: Path | str, class_name: str, split: Literal["train", "test", "all"] = "all"
+) -> list[Drawing]:
     """The drawings of one labelled class in ``split``; [] when Quick Draw lacks the class."""
     path = class_file(Path(root), class_name)
     return split_drawings(parse_file(path), split) if path.is_file() else []

@@ -28,23 +28,28 @@ def is_square(score: ce.CaseScore) -> bool:
 
 def metrics_dict(engine, cfg, completion: dict | None, appearance: dict | None) -> dict:
     """Everything the run measured (a skipped stage is absent), with its bars checked."""
-    result: dict = {"engine": {"classes": list(engine.classes),
-                               "mirror_views": getattr(engine, "mirror_views", False),
-                               "provenance": engine.provenance},
-                    "config": dataclasses.asdict(cfg)}
+    result: dict = {
+        "engine": {
+            "classes": list(engine.classes),
+            "mirror_views": getattr(engine, "mirror_views", False),
+            "provenance": engine.provenance,
+        },
+        "config": dataclasses.asdict(cfg),
+    }
     if completion is not None:
         result["completion"] = completion
     if appearance is not None:
         result["appearance"] = appearance
-    result["bars"] = [check_bar(result, *bar) for bar in BARS
-                      if bar[0].split(".")[0] in result]
+    result["bars"] = [check_bar(result, *bar) for bar in BARS if bar[0].split(".")[0] in result]
     return result
 
 
-def completion_dict(scores: Sequence[ce.CaseScore],
-                    loose: dict[float, list[ce.CaseScore]],
-                    ceiling: Sequence[ce.CaseScore] = (),
-                    reference: Sequence[ce.CaseScore] = ()) -> dict:
+def completion_dict(
+    scores: Sequence[ce.CaseScore],
+    loose: dict[float, list[ce.CaseScore]],
+    ceiling: Sequence[ce.CaseScore] = (),
+    reference: Sequence[ce.CaseScore] = (),
+) -> dict:
     """``ceiling``: the square cases scored for a perfect network (evaluate.ceiling_score);
     ``reference``: the square cases completed with real drawings (eval_reference)."""
     square = [s for s in scores if is_square(s)]
@@ -56,14 +61,18 @@ def completion_dict(scores: Sequence[ce.CaseScore],
         "by_source": ce.grouped(square, lambda s: s.source),
         "by_recipe": ce.grouped(scores, lambda s: s.recipe),
         "by_class": ce.grouped(square, lambda s: s.class_name),
-        "square_at_tolerance": {f"{t:g}": ce.summarise(s for s in group if is_square(s))
-                                for t, group in loose.items()},
+        "square_at_tolerance": {
+            f"{t:g}": ce.summarise(s for s in group if is_square(s)) for t, group in loose.items()
+        },
         "cases": [dataclasses.asdict(s) for s in scores],
     }
 
 
-def appearance_dict(verdicts: dict[str, list[ae.Verdict]],
-                    held_accuracy: dict[str, tuple[float, int, float]], headline: str) -> dict:
+def appearance_dict(
+    verdicts: dict[str, list[ae.Verdict]],
+    held_accuracy: dict[str, tuple[float, int, float]],
+    headline: str,
+) -> dict:
     """held_accuracy: judge name -> (accuracy, number of held-out real images, accuracy on
     them with colours swapped into other images' silhouettes)."""
     judges = {}
@@ -74,14 +83,15 @@ def appearance_dict(verdicts: dict[str, list[ae.Verdict]],
             "held_out_real_images": n_real,
             "held_out_swapped_accuracy": swapped,
             "model": ae.summary(model, name),
-            "model_by_source": {src: ae.summary([v for v in model if v.source == src], name)
-                                for src in dict.fromkeys(v.source for v in model)},
+            "model_by_source": {
+                src: ae.summary([v for v in model if v.source == src], name)
+                for src in dict.fromkeys(v.source for v in model)
+            },
             "flat_colour_baseline": ae.summary(verdicts["flat_colour"], name),
             "per_class": ae.per_class(model, name),
             "confusions": ae.confusions(model, name),
         }
-    return {"headline_judge": headline, "headline": judges[headline]["model"],
-            "judges": judges}
+    return {"headline_judge": headline, "headline": judges[headline]["model"], "judges": judges}
 
 
 def lookup(result: dict, path: str):
@@ -94,59 +104,81 @@ def lookup(result: dict, path: str):
 def check_bar(result: dict, path: str, op: str, threshold: float, meaning: str) -> dict:
     value = lookup(result, path)
     ok = (not math.isnan(value)) and (value >= threshold if op == ">=" else value < threshold)
-    return {"metric": path, "value": value, "bar": f"{op} {threshold}", "pass": bool(ok),
-            "meaning": meaning}
+    return {
+        "metric": path,
+        "value": value,
+        "bar": f"{op} {threshold}",
+        "pass": bool(ok),
+        "meaning": meaning,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # Table
 
-COMPLETION_COLUMNS = (("n", "n", "{:>4.0f}"), ("best P", "best_precision", "{:>6.2f}"),
-                      ("best R", "best_recall", "{:>6.2f}"), ("best F1", "best_f1", "{:>7.2f}"),
-                      ("mean F1", "mean_f1", "{:>7.2f}"), ("base P", "baseline_precision",
-                                                           "{:>6.2f}"),
-                      ("base R", "baseline_recall", "{:>6.2f}"),
-                      ("recov best", "best_recovery", "{:>10.2f}"),
-                      ("recov mean", "mean_recovery", "{:>10.2f}"),
-                      ("IoU(K)", "diversity_iou", "{:>6.2f}"),
-                      ("added P", "best_added_precision", "{:>7.2f}"),
-                      ("added/miss", "best_added_ratio", "{:>10.2f}"),
-                      ("added IoU", "added_iou", "{:>9.2f}"),
-                      ("recov max", "max_recovery", "{:>9.2f}"),
-                      ("recov all K", "union_recovery", "{:>11.2f}"))
+COMPLETION_COLUMNS = (
+    ("n", "n", "{:>4.0f}"),
+    ("best P", "best_precision", "{:>6.2f}"),
+    ("best R", "best_recall", "{:>6.2f}"),
+    ("best F1", "best_f1", "{:>7.2f}"),
+    ("mean F1", "mean_f1", "{:>7.2f}"),
+    ("base P", "baseline_precision", "{:>6.2f}"),
+    ("base R", "baseline_recall", "{:>6.2f}"),
+    ("recov best", "best_recovery", "{:>10.2f}"),
+    ("recov mean", "mean_recovery", "{:>10.2f}"),
+    ("IoU(K)", "diversity_iou", "{:>6.2f}"),
+    ("added P", "best_added_precision", "{:>7.2f}"),
+    ("added/miss", "best_added_ratio", "{:>10.2f}"),
+    ("added IoU", "added_iou", "{:>9.2f}"),
+    ("recov max", "max_recovery", "{:>9.2f}"),
+    ("recov all K", "union_recovery", "{:>11.2f}"),
+)
 
 
 def _row(label: str, stats: dict, columns) -> str:
     cells = []
     for head, key, fmt in columns:
         v = stats.get(key, math.nan)
-        cells.append(f"{'nan':>{len(head)}}" if isinstance(v, float) and math.isnan(v)
-                     else fmt.format(v).rjust(len(head)))
+        cells.append(
+            f"{'nan':>{len(head)}}"
+            if isinstance(v, float) and math.isnan(v)
+            else fmt.format(v).rjust(len(head))
+        )
     return f"{label:<22}" + "  ".join(cells)
 
 
 def completion_table(result: dict) -> list[str]:
     comp = result["completion"]
     cfg = result["config"]
-    lines = [f"COMPLETION  K={cfg['samples']}, skeletons matched within {cfg['tolerance']:g} px "
-             f"at {cfg['cases']['size']} px; 'base' = the partial returned unchanged; "
-             "'added' = the best completion's strokes away from the partial",
-             " " * 22 + "  ".join(h for h, _, _ in COMPLETION_COLUMNS)]
+    lines = [
+        f"COMPLETION  K={cfg['samples']}, skeletons matched within {cfg['tolerance']:g} px "
+        f"at {cfg['cases']['size']} px; 'base' = the partial returned unchanged; "
+        "'added' = the best completion's strokes away from the partial",
+        " " * 22 + "  ".join(h for h, _, _ in COMPLETION_COLUMNS),
+    ]
     lines.append(_row("square erase, all", comp["square"], COMPLETION_COLUMNS))
     lines += [_row(f"  {k}", v, COMPLETION_COLUMNS) for k, v in comp["by_source"].items()]
     lines += [_row(f"  {k}", v, COMPLETION_COLUMNS) for k, v in comp["by_recipe"].items()]
-    lines += [_row(f"  at {t} px (context)", v, COMPLETION_COLUMNS)
-              for t, v in comp["square_at_tolerance"].items()]
+    lines += [
+        _row(f"  at {t} px (context)", v, COMPLETION_COLUMNS)
+        for t, v in comp["square_at_tolerance"].items()
+    ]
     if comp.get("square_reference"):
         lines.append(_row("  real drawings (ref.)", comp["square_reference"], COMPLETION_COLUMNS))
-        lines += [_row(f"    {k}", v, COMPLETION_COLUMNS)
-                  for k, v in comp.get("reference_by_source", {}).items()]
-        lines.append("  (reference = the partial plus K real training drawings of its class and "
-                     "source, one per completion: what the class alone tells of the missing part)")
+        lines += [
+            _row(f"    {k}", v, COMPLETION_COLUMNS)
+            for k, v in comp.get("reference_by_source", {}).items()
+        ]
+        lines.append(
+            "  (reference = the partial plus K real training drawings of its class and "
+            "source, one per completion: what the class alone tells of the missing part)"
+        )
     if comp.get("square_ceiling"):
         lines.append(_row("  perfect net (ceiling)", comp["square_ceiling"], COMPLETION_COLUMNS))
-        lines.append("  (ceiling = the true outline as the shape network sees it, returned through "
-                     "the engine's path: the most a network of that size can score)")
+        lines.append(
+            "  (ceiling = the true outline as the shape network sees it, returned through "
+            "the engine's path: the most a network of that size can score)"
+        )
     return lines
 
 
@@ -154,50 +186,64 @@ def appearance_table(result: dict) -> list[str]:
     app = result["appearance"]
     judges = app["judges"]
     any_judge = next(iter(judges.values()))["model"]
-    lines = [f"APPEARANCE  {any_judge['outlines']} held-out outlines x every class = "
-             f"{any_judge['n']} renders; win = the judge names the requested class",
-             f"{'judge':<16}{'real acc':>9}{'swap acc':>9}{'all':>7}{'own':>7}{'other':>7}{'swept':>7}"
-             f"{'| flat-colour baseline all':>27}"]
+    lines = [
+        f"APPEARANCE  {any_judge['outlines']} held-out outlines x every class = "
+        f"{any_judge['n']} renders; win = the judge names the requested class",
+        f"{'judge':<16}{'real acc':>9}{'swap acc':>9}{'all':>7}{'own':>7}{'other':>7}{'swept':>7}"
+        f"{'| flat-colour baseline all':>27}",
+    ]
     for name, j in judges.items():
         m, b = j["model"], j["flat_colour_baseline"]
         mark = " *" if name == app["headline_judge"] else ""
-        lines.append(f"{name + mark:<16}{j['held_out_real_accuracy']:>9.2f}"
-                     f"{j['held_out_swapped_accuracy']:>9.2f}{m['all']:>7.2f}"
-                     f"{m['own']:>7.2f}{m['other']:>7.2f}{m['swept']:>7.2f}{b['all']:>27.2f}")
+        lines.append(
+            f"{name + mark:<16}{j['held_out_real_accuracy']:>9.2f}"
+            f"{j['held_out_swapped_accuracy']:>9.2f}{m['all']:>7.2f}"
+            f"{m['own']:>7.2f}{m['other']:>7.2f}{m['swept']:>7.2f}{b['all']:>27.2f}"
+        )
     n_real = next(iter(judges.values()))["held_out_real_images"]
-    lines.append(f"  * headline judge; real acc = on {n_real} held-out-style real images; "
-                 "swap acc = on them with colours moved into another class's silhouette "
-                 "(the judge's ceiling for 'other'); swept = outlines that won under every class")
+    lines.append(
+        f"  * headline judge; real acc = on {n_real} held-out-style real images; "
+        "swap acc = on them with colours moved into another class's silhouette "
+        "(the judge's ceiling for 'other'); swept = outlines that won under every class"
+    )
     for src, m in judges[app["headline_judge"]]["model_by_source"].items():
-        lines.append(f"  {app['headline_judge']} on {src} outlines ({m['outlines']}): "
-                     f"all {m['all']:.2f}, own {m['own']:.2f}, other {m['other']:.2f}")
+        lines.append(
+            f"  {app['headline_judge']} on {src} outlines ({m['outlines']}): "
+            f"all {m['all']:.2f}, own {m['own']:.2f}, other {m['other']:.2f}"
+        )
     return lines + per_class_table(judges)
 
 
 def per_class_table(judges: dict) -> list[str]:
     names = list(judges)
     classes = list(next(iter(judges.values()))["per_class"])
-    lines = ["per requested class (win rate over all outlines):",
-             f"  {'class':<15}" + "".join(f"{n:>15}" for n in names)]
+    lines = [
+        "per requested class (win rate over all outlines):",
+        f"  {'class':<15}" + "".join(f"{n:>15}" for n in names),
+    ]
     for c in classes:
-        lines.append(f"  {c:<15}" + "".join(f"{judges[n]['per_class'][c]['all']:>15.2f}"
-                                            for n in names))
+        lines.append(
+            f"  {c:<15}" + "".join(f"{judges[n]['per_class'][c]['all']:>15.2f}" for n in names)
+        )
     return lines
 
 
 def bars_table(result: dict) -> list[str]:
     lines = ["BARS"]
     for b in result["bars"]:
-        lines.append(f"  [{'PASS' if b['pass'] else 'FAIL'}] {b['metric']} = {b['value']:.3f} "
-                     f"(bar {b['bar']}): {b['meaning']}")
+        lines.append(
+            f"  [{'PASS' if b['pass'] else 'FAIL'}] {b['metric']} = {b['value']:.3f} "
+            f"(bar {b['bar']}): {b['meaning']}"
+        )
     return lines
 
 
 def table(result: dict) -> str:
     """The printed report."""
     prov = result["engine"]["provenance"]
-    source = ", ".join(f"{k}: {v.get('file', '?')} ({v.get('note', v.get('steps', ''))})"
-                       for k, v in prov.items())
+    source = ", ".join(
+        f"{k}: {v.get('file', '?')} ({v.get('note', v.get('steps', ''))})" for k, v in prov.items()
+    )
     lines = [f"checkpoints: {source}", ""]
     if "completion" in result:
         lines += completion_table(result) + [""]

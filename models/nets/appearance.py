@@ -42,10 +42,6 @@ class AppearanceConfig:
     def n_blocks(self) -> int:
         return self.n_pre + 2 * self.n_resample + self.n_mid + self.n_post
 
-    @property
-    def d_blocks(self) -> int:
-        return self.d_pre + self.d_down + self.d_post
-
 
 # The release: 256 px, ngf 64, 16 blocks (3 plain, 3 down, 4 plain, 3 up, 3 plain), nz 8.
 PAPER_APPEARANCE = AppearanceConfig()

@@ -6,6 +6,7 @@ File content (a plain dict, loadable with `torch.load(..., weights_only=True)`):
      "provenance": {...free-form: command, data hash, steps, metrics...}}
 Every problem raises CheckpointError naming the file and what is wrong.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,7 +41,7 @@ class CheckpointError(Exception):
 class Checkpoint:
     path: Path
     kind: str
-    config: Any                      # ShapeConfig | AppearanceConfig
+    config: Any  # ShapeConfig | AppearanceConfig
     classes: tuple[str, ...]
     state_dict: dict[str, torch.Tensor]
     provenance: dict
@@ -51,7 +52,9 @@ class Checkpoint:
         try:
             net.load_state_dict(self.state_dict, strict=True)
         except RuntimeError as err:
-            raise CheckpointError(self.path, f"weights do not fit the stored config: {err}") from err
+            raise CheckpointError(
+                self.path, f"weights do not fit the stored config: {err}"
+            ) from err
         return net.eval()
 
 
@@ -67,8 +70,9 @@ RETIRED_FIELDS: dict[type, dict[str, Any]] = {ShapeConfig: {"refine_blocks": 1}}
 def config_from_dict(cls: type, data: dict, path: Path) -> Any:
     for name, only in RETIRED_FIELDS.get(cls, {}).items():
         if data.get(name, only) != only:
-            raise CheckpointError(path, f"config field {name}={data[name]!r} is no longer "
-                                        f"supported (only {only!r})")
+            raise CheckpointError(
+                path, f"config field {name}={data[name]!r} is no longer supported (only {only!r})"
+            )
         data = {k: v for k, v in data.items() if k != name}
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
@@ -78,18 +82,29 @@ def config_from_dict(cls: type, data: dict, path: Path) -> Any:
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
-def save_checkpoint(path: str | Path, kind: str, config: Any, classes: Sequence[str],
-                    state_dict: dict[str, torch.Tensor], provenance: dict | None = None) -> Path:
+def save_checkpoint(
+    path: str | Path,
+    kind: str,
+    config: Any,
+    classes: Sequence[str],
+    state_dict: dict[str, torch.Tensor],
+    provenance: dict | None = None,
+) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves half a checkpoint."""
     if kind not in KINDS:
         raise ValueError(f"unknown checkpoint kind {kind!r}; expected one of {sorted(KINDS)}")
     if len(classes) != config.n_classes:
         raise ValueError(f"{len(classes)} class names for a {config.n_classes}-class network")
     path = Path(path)
-    payload = {"format": FORMAT, "version": VERSION, "kind": kind,
-               "config": config_to_dict(config), "classes": list(classes),
-               "state_dict": {k: v.detach().cpu().contiguous() for k, v in state_dict.items()},
-               "provenance": dict(provenance or {})}
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": kind,
+        "config": config_to_dict(config),
+        "classes": list(classes),
+        "state_dict": {k: v.detach().cpu().contiguous() for k, v in state_dict.items()},
+        "provenance": dict(provenance or {}),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as f:
         torch.save(payload, f)
@@ -102,19 +117,27 @@ def _read(path: Path) -> dict:
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for truncated/corrupt/pickled-code files
-        raise CheckpointError(path, f"not a readable checkpoint (truncated or corrupt?): "
-                                    f"{type(err).__name__}: {str(err).splitlines()[0][:200]}") from err
+        raise CheckpointError(
+            path,
+            f"not a readable checkpoint (truncated or corrupt?): "
+            f"{type(err).__name__}: {str(err).splitlines()[0][:200]}",
+        ) from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise CheckpointError(path, "not a Sketch & Fill checkpoint (for original iSketchNFill "
-                                    "weights use `python -m models.nets.isf_compat import`)")
+        raise CheckpointError(
+            path,
+            "not a Sketch & Fill checkpoint (for original iSketchNFill "
+            "weights use `python -m models.nets.isf_compat import`)",
+        )
     if data.get("version") != VERSION:
-        raise CheckpointError(path, f"format version {data.get('version')} is not supported "
-                                    f"(expected {VERSION})")
+        raise CheckpointError(
+            path, f"format version {data.get('version')} is not supported (expected {VERSION})"
+        )
     return data
 
 
-def load_checkpoint(path: str | Path, kind: str | None = None,
-                    classes: Sequence[str] | None = None) -> Checkpoint:
+def load_checkpoint(
+    path: str | Path, kind: str | None = None, classes: Sequence[str] | None = None
+) -> Checkpoint:
     """Read and validate; `kind` and `classes`, when given, must match the file."""
     path = Path(path)
     data = _read(path)
@@ -125,7 +148,11 @@ def load_checkpoint(path: str | Path, kind: str | None = None,
     cfg = config_from_dict(KINDS[data["kind"]][0], data.get("config", {}), path)
     names = tuple(data.get("classes", ()))
     if len(names) != cfg.n_classes:
-        raise CheckpointError(path, f"lists {len(names)} classes for a {cfg.n_classes}-class network")
+        raise CheckpointError(
+            path, f"lists {len(names)} classes for a {cfg.n_classes}-class network"
+        )
     if classes is not None and tuple(classes) != names:
         raise CheckpointError(path, f"class list {list(names)} differs from {list(classes)}")
-    return Checkpoint(path, data["kind"], cfg, names, data["state_dict"], data.get("provenance", {}))
+    return Checkpoint(
+        path, data["kind"], cfg, names, data["state_dict"], data.get("provenance", {})
+    )

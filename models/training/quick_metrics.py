@@ -1,57 +1,50 @@
 """In-run estimates of the release bars, written into metrics.json and the manifest.
 
-These approximate `app.evaluate`: the same quantities at the network's own size.
-Completions: for each held-out partial sketch, K completions; "missing" ink = the true
-outline's ink not in the partial. recall = share of missing ink within `tol` px of new ink,
-precision = share of new ink within `tol` px of the true outline; an item succeeds if the best
-of K has recall >= 0.5 with precision >= 0.5. Diversity = mean pairwise IoU of dilated ink.
-Renders: a nearest-centroid colour-histogram classifier fitted on the training images (it shares
-nothing with the generator's training signal) names the class of each rendered image.
+They use the evaluation's own definitions (models.evaluation.metrics: skeletons matched within
+a tolerance, missing-outline recovery, precision of the added strokes, pairwise IoU), taken at
+the network's own size on held-out items of the training data, without the engine's path.
+An item succeeds if one of its K completions recovers >= 0.5 of the missing outline with
+added-stroke precision >= 0.5. Renders: a nearest-centroid colour-histogram classifier fitted
+on the training images (it shares nothing with the generator's training signal) names the
+class of each rendered image.
 """
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
+from models.evaluation import metrics
 from models.nets.noise import noise_from_seeds
 
 HIST_BINS = 6  # per RGB channel -> 216-bin colour histogram
 
 
-def dilate(ink: torch.Tensor, radius: int) -> torch.Tensor:
-    """bool [N,1,S,S] -> bool, square dilation by `radius` px."""
-    if radius <= 0:
-        return ink
-    return F.max_pool2d(ink.float(), 2 * radius + 1, stride=1, padding=radius) > 0
+def to_drawing(x: torch.Tensor) -> np.ndarray:
+    """[1,S,S] or [S,S] in [-1,1] (ink = -1) -> uint8 (S,S) drawing, 255 = paper."""
+    return ((x.detach().reshape(x.shape[-2:]).clamp(-1, 1) + 1) * 127.5).round().byte().numpy()
 
 
 def completion_scores(partial: torch.Tensor, full: torch.Tensor, outs: torch.Tensor,
-                      tol: int) -> tuple[np.ndarray, np.ndarray]:
-    """(recall [K], precision [K]) of K completions outs [K,1,S,S] for one item ([1,S,S])."""
-    p_ink, f_ink = partial[None] < 0, full[None] < 0
-    missing = f_ink & ~dilate(p_ink, 1)
-    new = (outs < 0) & ~dilate(p_ink, 1)
-    near_new, near_full = dilate(new, tol), dilate(f_ink, tol)
-    n_missing = missing.sum().clamp(min=1).float()
-    recall = (missing & near_new).flatten(1).sum(1).float() / n_missing
-    precision = (new & near_full).flatten(1).sum(1).float() / new.flatten(1).sum(1).clamp(min=1)
-    return recall.numpy(), precision.numpy()
+                      tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """(recovery [K], added-stroke precision [K]) of K completions outs [K,1,S,S] for one item
+    (partial, full: [1,S,S]); 0 where undefined (nothing missing, nothing drawn)."""
+    part = metrics.skeleton_of(to_drawing(partial))
+    true = metrics.skeleton_of(to_drawing(full))
+    skeletons = [metrics.skeleton_of(to_drawing(o)) for o in outs]
+    recall = [metrics.recovery(s, true, part, tol) for s in skeletons]
+    precision = [metrics.added_precision(s, true, part, tol) for s in skeletons]
+    return np.nan_to_num(np.array(recall)), np.nan_to_num(np.array(precision))
 
 
-def pairwise_iou(outs: torch.Tensor, radius: int) -> float:
-    ink = dilate(outs < 0, radius).flatten(1).float()                   # [K, S*S]
-    ious = [(ink[i] * ink[j]).sum() / ((ink[i] + ink[j]).clamp(max=1).sum()).clamp(min=1)
-            for i, j in itertools.combinations(range(len(ink)), 2)]
-    return float(torch.stack(ious).mean())
+def pairwise_iou(outs: torch.Tensor, radius: float) -> float:
+    """Mean pairwise IoU of K completions [K,1,S,S] (metrics.mean_pairwise_iou)."""
+    return metrics.mean_pairwise_iou(np.stack([to_drawing(o) for o in outs]), radius)
 
 
 @torch.no_grad()
-def completion_metrics(g: nn.Module, test_set: Dataset, k: int = 8, tol: int = 2) -> dict:
+def completion_metrics(g: nn.Module, test_set: Dataset, k: int = 8, tol: float = 2.0) -> dict:
     z = noise_from_seeds(range(k), g.cfg.nz)
     best_recall, success, diversity = [], [], []
     for i in range(len(test_set)):
