@@ -48,10 +48,23 @@ class Actions:
         return [getattr(self, f.name) for f in fields(self)]
 
 
+def key_sequences(keys: tuple[Key, ...]) -> list[QKeySequence]:
+    """Every sequence the keys stand for, each once. A StandardKey stands for all of the
+    platform's bindings (Redo is Ctrl+Shift+Z *and* Ctrl+Y on Linux): QKeySequence(key) keeps
+    only the first, and binding a second key to it again is an ambiguous shortcut in Qt."""
+    found: list[QKeySequence] = []
+    for key in keys:
+        if isinstance(key, str):
+            candidates = [QKeySequence(key)]
+        else:
+            candidates = QKeySequence.keyBindings(key)    # empty where the platform has none
+        found += [c for c in candidates if not c.isEmpty() and c not in found]
+    return found
+
+
 def _action(parent: QWidget, text: str, *keys: Key, tip: str = "") -> QAction:
     action = QAction(text, parent)
-    sequences = [QKeySequence(k) for k in keys]
-    action.setShortcuts([k for k in sequences if not k.isEmpty()])  # some standard keys are unset
+    action.setShortcuts(key_sequences(keys))
     shortcut = action.shortcut().toString(QKeySequence.NativeText)
     action.setToolTip(
         f"{tip or text.replace('&', '').rstrip('…')} ({shortcut})" if shortcut else tip
@@ -95,12 +108,9 @@ def create_actions(parent: QWidget) -> Actions:
         ),
         brush_bigger=_action(parent, "&Bigger Brush", "]", tip="Bigger brush (or the wheel)"),
         brush_smaller=_action(parent, "&Smaller Brush", "[", tip="Smaller brush (or the wheel)"),
+        # Not Return: typing a number and Return in a spin box must not change the drawing.
         accept=_action(
-            parent,
-            "&Accept Completion",
-            "A",
-            "Return",
-            tip="Add the shown completion to the sketch",
+            parent, "&Accept Completion", "A", tip="Add the shown completion to the sketch"
         ),
         dice=_action(parent, "&Dice", "D", tip="New random completions and colours"),
         next_completion=_action(

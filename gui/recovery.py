@@ -28,6 +28,7 @@ class AutosaveBinding(QObject):
         self._timer.setInterval(INTERVAL_MS)
         self._timer.timeout.connect(self.write_now)
         controller.undo_stack.indexChanged.connect(self._on_edit)
+        self._closed = False
 
     @pyqtSlot(int)
     def _on_edit(self, _index: int) -> None:
@@ -57,6 +58,11 @@ class AutosaveBinding(QObject):
         return True
 
     def close_cleanly(self) -> None:
+        """Stop autosaving and remove the file; a second call (a window closed twice, e.g. by
+        Quit and then by its owner) does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         self._controller.undo_stack.indexChanged.disconnect(self._on_edit)  # it clears on delete
         self._timer.stop()
         self.autosave.discard()

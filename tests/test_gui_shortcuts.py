@@ -1,0 +1,88 @@
+"""Every shortcut works through real key events, and none fires while a text box is typed in."""
+from __future__ import annotations
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtTest import QTest
+
+from gui.actions import key_sequences
+from tests.gui_support import WAIT_MS, drag
+from tests.test_gui_main_window import CIRCLE
+
+
+def press(widget, sequence: QKeySequence) -> None:
+    combo = sequence[0]
+    key, mods = combo & ~int(Qt.KeyboardModifierMask), combo & int(Qt.KeyboardModifierMask)
+    QTest.keyClick(widget, key, Qt.KeyboardModifiers(mods))
+
+
+def counters(window) -> dict[str, list[int]]:
+    fired = {}
+    for action in window.actions.all():
+        fired[action.text()] = hits = []
+        action.triggered.connect(lambda *_, hits=hits: hits.append(1))
+    return fired
+
+
+def test_redo_has_both_linux_bindings_and_no_sequence_is_bound_twice(window):
+    redo = [s.toString() for s in window.actions.redo.shortcuts()]
+    assert "Ctrl+Shift+Z" in redo and "Ctrl+Y" in redo
+    assert "F1" in [s.toString() for s in window.actions.about.shortcuts()]
+    every = [s.toString() for a in window.actions.all() for s in a.shortcuts()]
+    assert len(every) == len(set(every)), "a sequence bound twice is an ambiguous shortcut"
+
+
+def test_a_standard_key_stands_for_all_its_bindings():
+    assert key_sequences((QKeySequence.Redo, "Ctrl+Y")) == QKeySequence.keyBindings(
+        QKeySequence.Redo) + [s for s in [QKeySequence("Ctrl+Y")]
+                              if s not in QKeySequence.keyBindings(QKeySequence.Redo)]
+
+
+def test_every_shortcut_triggers_its_action_through_real_key_events(qtbot, window):
+    window.dialogs.confirm_answer = False        # New / Quit prompts: keep the window
+    window.canvas.setFocus()
+    drag(window.canvas, CIRCLE)                  # something to undo, clear, accept
+    qtbot.waitUntil(window.controller.is_idle, timeout=WAIT_MS)
+    fired = counters(window)
+    for action in window.actions.all():
+        if action in (window.actions.undo, window.actions.quit):   # last: they change the state
+            continue
+        for sequence in action.shortcuts():
+            if action is window.actions.redo:    # something to redo
+                drag(window.canvas, CIRCLE)
+                window.actions.undo.trigger()
+            before = len(fired[action.text()])
+            press(window.canvas, sequence)
+            qtbot.wait(1)
+            assert len(fired[action.text()]) == before + 1, (action.text(), sequence.toString())
+    for sequence in window.actions.undo.shortcuts():
+        drag(window.canvas, CIRCLE)
+        press(window.canvas, sequence)
+        assert len(fired["&Undo"]) >= 1, sequence.toString()
+    press(window.canvas, window.actions.quit.shortcut())
+    assert fired["&Quit"] and not window.isVisible()
+
+
+def test_redo_by_ctrl_shift_z_and_ctrl_y(qtbot, window):
+    window.canvas.setFocus()
+    drag(window.canvas, CIRCLE)
+    for redo in ("Ctrl+Shift+Z", "Ctrl+Y"):
+        press(window.canvas, QKeySequence("Ctrl+Z"))
+        assert window.controller.sketch.strokes == ()
+        press(window.canvas, QKeySequence(redo))
+        assert len(window.controller.sketch.strokes) == 1, redo
+
+
+def test_typing_in_the_brush_box_fires_no_drawing_shortcut(qtbot, window):
+    fired = counters(window)
+    box = window.panel.brush
+    box.setFocus()
+    box.lineEdit().selectAll()
+    for text in ("20", "a", "d", "e", "t", "h", "m"):
+        QTest.keyClicks(box, text)
+    QTest.keyClick(box, Qt.Key_Return)
+    QTest.keyClick(box, Qt.Key_Enter)
+    drawing = ("&Accept Completion", "&Dice", "&Eraser", "Show &One Completion", "Show S&hadow",
+               "&Move Strokes", "&Pen")
+    assert not [name for name in drawing if fired[name]]
+    assert window.controller.sketch.strokes == ()
