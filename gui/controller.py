@@ -26,6 +26,14 @@ def worker_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+BLANK_LEVEL = 250  # uint8: paper lighter than this everywhere holds no stroke
+
+
+def is_blank(raster: np.ndarray) -> bool:
+    """No ink at all (an empty pad, or strokes that were all erased)."""
+    return bool(raster.min() >= BLANK_LEVEL) if raster.size else True
+
+
 class SketchEdit(QUndoCommand):
     """A snapshot edit: undo restores the whole previous Sketch (strokes, class and seed)."""
 
@@ -46,6 +54,7 @@ class SketchController(QObject):
     shadow_changed = pyqtSignal(object)  # (h, w, 4) premultiplied BGRA under the strokes, or None
     image_changed = pyqtSignal(object)  # (h, w, 3) uint8 RGB, or None
     result_shown = pyqtSignal(object)  # InferenceResult now on screen
+    blank_shown = pyqtSignal(int)  # request seq: blank paper, so no shadow and no image
     request_sent = pyqtSignal(int)  # seq
     engine_loaded = pyqtSignal(object)  # EngineInfo
     engine_failed = pyqtSignal(str)
@@ -229,10 +238,14 @@ class SketchController(QObject):
     def _send(self) -> None:
         if self.info is None or self.sketch.class_name not in self.info.classes:
             return
+        raster = self._request_raster()
         self.sent_seq += 1
+        if is_blank(raster):
+            self._show_blank()
+            return
         request = InferenceRequest(
             seq=self.sent_seq,
-            sketch=self._request_raster(),
+            sketch=raster,
             class_name=self.sketch.class_name,
             seeds=self.sketch.completion_seeds(self.k),
             chosen=self.overlay.chosen % self.k,
@@ -241,6 +254,16 @@ class SketchController(QObject):
         self.inference.submit(request)
         self.request_sent.emit(request.seq)
         self.busy_changed.emit(True)
+
+    def _show_blank(self) -> None:
+        """Blank paper proposes nothing: clear the shadow and the image (and let no answer to an
+        older request bring them back)."""
+        self._gate.admit(self.sent_seq)
+        self._answered(self.sent_seq)  # final at once: nothing to wait for
+        self.result = None
+        self._emit_shadow()
+        self.image_changed.emit(None)
+        self.blank_shown.emit(self.sent_seq)
 
     def _request_raster(self) -> np.ndarray:
         raster = self._rasteriser.with_live(self.sketch, self._live)  # a fresh private copy

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from app.document import Sketch
@@ -40,6 +41,7 @@ class Replay(QObject):
     def start(self, sketch: Sketch) -> None:
         c = self._window.controller
         c.result_shown.connect(self._on_result)
+        c.blank_shown.connect(self._on_blank)
         c.engine_failed.connect(
             lambda msg: self._fail(EXIT_NO_MODELS, f"cannot load the models: {msg}")
         )
@@ -62,14 +64,30 @@ class Replay(QObject):
             return
         self._finish(EXIT_OK)
 
+    def _on_blank(self, seq: int) -> None:
+        """A session without ink: the window shows blank paper, and that is what is saved."""
+        if self._done or not self._is_final(seq):
+            return
+        sketch = self._window.controller.ink()
+        blank = np.full_like(sketch, 255)
+        try:
+            self._save(sketch, blank, np.stack([blank] * 3, axis=-1))
+        except OSError as exc:
+            self._fail(EXIT_WRITE_FAILED, f"cannot write the output: {exc}")
+            return
+        self._finish(EXIT_OK)
+
     def _write(self, result: InferenceResult) -> None:
+        self._save(result.sketch, result.shadow, result.image)
+
+    def _save(self, sketch: np.ndarray, shadow: np.ndarray, image: np.ndarray) -> None:
         if self._screenshot is not None:
             write_bytes(self._screenshot, png_bytes(self._window.grab().toImage()))
         if self._export_dir is not None:
             self._export_dir.mkdir(parents=True, exist_ok=True)
-            save_png(self._export_dir / "sketch.png", result.sketch)
-            save_png(self._export_dir / "shadow.png", result.shadow)
-            save_png(self._export_dir / "image.png", result.image)
+            save_png(self._export_dir / "sketch.png", sketch)
+            save_png(self._export_dir / "shadow.png", shadow)
+            save_png(self._export_dir / "image.png", image)
 
     def _on_update_failed(self, seq: int, message: str) -> None:
         if self._is_final(seq):

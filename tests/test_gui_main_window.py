@@ -298,3 +298,31 @@ def test_the_autosave_folder_of_tests_is_not_the_users(qapp):
     from tests.conftest import TEST_HOME
 
     assert autosave_dir().is_relative_to(TEST_HOME)
+
+
+def blank_on_screen(win) -> bool:
+    return win.canvas._shadow is None and win.image_view.image() is None
+
+
+def test_an_empty_pad_shows_no_shadow_and_no_object(qtbot, window):
+    qtbot.waitUntil(window.controller.is_idle, timeout=WAIT_MS)
+    assert blank_on_screen(window) and window.controller.result is None     # at start
+    drag(window.canvas, CIRCLE)
+    qtbot.waitUntil(lambda: window.image_view.image() is not None, timeout=WAIT_MS)
+    window.actions.clear.trigger()
+    qtbot.waitUntil(window.controller.is_idle, timeout=WAIT_MS)
+    assert blank_on_screen(window)                                          # after Clear
+    drag(window.canvas, CIRCLE)
+    qtbot.waitUntil(lambda: window.image_view.image() is not None, timeout=WAIT_MS)
+    window.dialogs.confirm_answer = True
+    window.actions.new.trigger()
+    qtbot.waitUntil(window.controller.is_idle, timeout=WAIT_MS)
+    assert blank_on_screen(window) and "Draw" in window.image_view._placeholder   # after New
+
+
+def test_an_old_answer_never_brings_the_shadow_back_to_an_empty_pad(qtbot, window):
+    drag(window.canvas, CIRCLE)
+    window.actions.clear.trigger()          # cleared before the drawing's answer came back
+    qtbot.waitUntil(window.controller.is_idle, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert blank_on_screen(window)

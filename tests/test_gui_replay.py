@@ -54,3 +54,13 @@ def test_replay_rejects_a_bad_session(qtbot, tmp_path, capsys):
     (tmp_path / "s.json").write_text("[]")
     code = run_gui(["--open", str(tmp_path / "s.json"), "--screenshot", str(tmp_path / "x.png")])
     assert code != 0 and "s.json" in capsys.readouterr().err
+
+
+def test_replay_of_an_empty_session_saves_blank_paper(qtbot, tmp_path, tiny_checkpoint_dir):
+    session.save(tmp_path / "empty.json", Sketch(class_name="orange"))
+    out = tmp_path / "out"
+    code = run_gui(["--open", str(tmp_path / "empty.json"), "--export-dir", str(out),
+                    "--checkpoints", str(tiny_checkpoint_dir), "--device", "cpu"])
+    assert code == 0
+    for name in ("sketch.png", "shadow.png", "image.png"):
+        assert (np.asarray(Image.open(out / name)) == 255).all(), name
