@@ -108,6 +108,10 @@ def keep_user_strokes(sketch: np.ndarray, outline: np.ndarray,
 
 CONNECT_REACH = 2.0     # network px: a proposed line ending this close to the user's ink joins it
 CONNECT_MIN_PIXELS = 8  # px at the thinning size: shorter pieces are the user's strokes redrawn
+COPY_REACH = 2.0        # network px: a line pixel this close to the user's ink is their stroke
+                        # redrawn (its crest lies up to 2 network px off a crisp 1-px stroke)
+HUG_REACH = 4.0         # network px: a line lying mostly this close to the user's ink runs
+HUG_SHARE = 0.5         # beside it (a doubled copy), it does not continue it
 
 
 @dataclass(frozen=True)
@@ -134,19 +138,40 @@ def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
     return UserInk(near, dist, (nearest[0], nearest[1]))
 
 
+def proposed_lines(lines: np.ndarray, user: UserInk) -> np.ndarray:
+    """bool (S,S) ridge_lines without the network's copies of the user's strokes: pixels within
+    COPY_REACH of the user's ink, and whole pieces that lie mostly within HUG_REACH of it.
+
+    The lines are cut before they are drawn with the pen: cutting the drawn ink instead (with
+    near_user_mask) leaves the pen's edges of the copy standing as two gray lines on either
+    side of the user's stroke."""
+    if user.dist is None:
+        return lines
+    kept = drop_small_components(lines & (user.dist > COPY_REACH * RIDGE_UPSCALE),
+                                 CONNECT_MIN_PIXELS)
+    count, labels = cv2.connectedComponents(kept.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return kept
+    hugging = (user.dist <= HUG_REACH * RIDGE_UPSCALE) & kept
+    share = np.bincount(labels[hugging], minlength=count) / np.bincount(labels.ravel(),
+                                                                          minlength=count)
+    beside = share > HUG_SHARE
+    beside[0] = False                                                   # the background
+    return kept & ~beside[labels]
+
+
 def user_connectors(lines: np.ndarray, user: UserInk) -> np.ndarray:
-    """bool (S,S) 1-px joins from the proposed `lines` (bool (S,S), ridge_lines) to the
+    """bool (S,S) 1-px joins from the proposed `lines` (bool (S,S), proposed_lines) to the
     user's ink.
 
-    keep_user_strokes() drops the network's ink within USER_REACH of the user's strokes, so a
+    proposed_lines() drops the network's lines within COPY_REACH of the user's strokes, so a
     proposed line that continues a stroke would stop short of it and leave a gap where the
     completion should attach. Each line end left near the user's ink is joined to the nearest
-    user ink pixel. Short pieces are skipped: they are the network's offset copy of a user
-    stroke, not a continuation."""
+    user ink pixel."""
     if user.dist is None:
         return np.zeros_like(lines)
-    reach = USER_REACH * RIDGE_UPSCALE                                  # in px of `lines`
-    kept = drop_small_components(lines & (user.dist > reach), CONNECT_MIN_PIXELS)
+    reach = COPY_REACH * RIDGE_UPSCALE                                  # in px of `lines`
+    kept = lines & (user.dist > reach)
     ends = kept & (neighbour_count(kept) == 1) & (
         user.dist <= reach + CONNECT_REACH * RIDGE_UPSCALE)
     ny, nx = user.nearest
@@ -167,7 +192,7 @@ def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool,
     if not soft:
         small = tensor_to_gray(out, out.shape[-1], out.shape[-1])
         return keep_user_strokes(sketch, _resize(small, w, h), user.near)
-    lines = ridge_lines(out)
+    lines = proposed_lines(ridge_lines(out), user)
     outline = keep_user_strokes(sketch, _resize(draw_lines(lines), w, h), user.near)
     joins = user_connectors(lines, user)
     return np.minimum(outline, _resize(draw_lines(joins), w, h)) if joins.any() else outline

@@ -98,3 +98,38 @@ def test_only_line_ends_near_the_users_ink_are_joined_and_not_short_copies():
     short[55:59, 54] = True                                 # a short copy beside the stroke
     assert not user_connectors(short, user_ink(user, 64)).any()
     assert not user_connectors(lines, user_ink(np.full((256, 256), 255, np.uint8), 64)).any()
+
+
+def _user_stroke(antialiased: bool) -> np.ndarray:
+    """(512,512) uint8: a 4 px vertical stroke at x 400 drawn with Pillow, crisp or smoothed
+    (drawn 4x larger and shrunk, as an anti-aliasing program leaves it)."""
+    from PIL import Image, ImageDraw
+    f = 4 if antialiased else 1
+    img = Image.new("L", (512 * f, 512 * f), 255)
+    ImageDraw.Draw(img).line([(400 * f, 100 * f), (400 * f, 420 * f)], fill=0, width=4 * f)
+    return np.array(img.resize((512, 512), Image.LANCZOS) if antialiased else img)
+
+
+def _network_copy(offset: float, doubled: float | None = None) -> torch.Tensor:
+    """[128,128] soft output redrawing the stroke `offset` network px to its right (and a
+    second parallel copy `doubled` px to its right), blurred as the network draws."""
+    import cv2
+    ink = np.zeros((128, 128), np.float32)
+    for dx in (offset,) if doubled is None else (offset, doubled):
+        x = 100 + dx
+        ink[25:105, int(x)] += 1 - (x - int(x))
+        ink[25:105, int(x) + 1] += x - int(x)
+    ink = cv2.GaussianBlur(ink, (0, 0), 1.0)
+    return torch.from_numpy(1.0 - 2.0 * ink / ink.max())
+
+
+def test_the_users_stroke_comes_back_exactly_with_nothing_beside_it():
+    """The network redraws the user's stroke up to a network px or two off, sometimes twice;
+    none of that may come back as gray lines beside the stroke (crisp or anti-aliased)."""
+    from app.ridges import outline_from_output
+    for antialiased in (False, True):
+        user = _user_stroke(antialiased)
+        for offset, doubled in ((0.5, None), (1.5, None), (0.5, 3.0)):
+            done = outline_from_output(user, _network_copy(offset, doubled), True)
+            assert np.array_equal(done, user), (antialiased, offset, doubled,
+                                                done[300, 385:417].tolist())
