@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
 
-from app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_gray, tensor_to_rgb
+from app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_rgb
 from app.ridges import outline_from_output, user_ink
 from models.nets import outline_code
 from models.nets.checkpoint import CheckpointError, load_checkpoint
@@ -32,6 +31,13 @@ DEFAULT_FILES = {"shape": "shape.pt", "appearance": "appearance.pt"}
 class Completion:
     outlines: np.ndarray  # (K,H,W) uint8, 255 = paper, 0 = ink, at the sketch's size
     shadow: np.ndarray  # (H,W) uint8, 255 = no completion has ink; darker = more agree
+
+
+def added_shadow(sketch: np.ndarray, outlines: np.ndarray) -> np.ndarray:
+    """(H,W) uint8 shadow of what the (K,H,W) outlines add to the (H,W) sketch: their blend,
+    blank wherever the sketch has any ink. The shadow is painted under the user's strokes; the
+    network's own blurred copy of them would show as a dark halo around every stroke."""
+    return np.where(sketch < 255, np.uint8(255), blend_shadow(outlines))
 
 
 def resolve_device(name: str) -> torch.device:
@@ -160,15 +166,9 @@ class Engine:
         x = torch.where(flip[:, None], x.flip(-1), x)
         out = self.shape(x, y, z)[:, 0]  # [K, S, S]
         out = torch.where(flip, out.flip(-1), out)  # back as drawn
-        h, w = sketch.shape
-        drawn = np.stack([tensor_to_gray(o, cfg.size, cfg.size) for o in out])
-        # Blend at network size, then resize once: same picture, a fraction of the work.
-        # A soft-outline net's shadow is the blend of what it drew, not of the thinned lines,
-        # so where it is unsure the shadow is a soft cloud rather than nothing.
-        shadow = cv2.resize(blend_shadow(drawn), (w, h), interpolation=cv2.INTER_LINEAR)
         user = user_ink(sketch, cfg.size)  # once for all K
         outlines = np.stack([outline_from_output(sketch, o, cfg.soft_output, user) for o in out])
-        return Completion(outlines=outlines, shadow=shadow)
+        return Completion(outlines=outlines, shadow=added_shadow(sketch, outlines))
 
     def perfect_completion(self, partial: np.ndarray, full: np.ndarray) -> np.ndarray:
         """perfect_completion() for this engine's shape network."""
