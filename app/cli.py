@@ -37,10 +37,19 @@ def cmd_complete(args: argparse.Namespace) -> int:
     engine = load_engine(args)
     done = engine.complete(sketch, args.class_name, range(args.seed, args.seed + args.samples))
     out = Path(args.out)
-    for k, outline in enumerate(done.outlines):
-        write_image(out / f"completion_{k}.png", outline)
-    write_image(out / "shadow.png", done.shadow)
+    written = [write_image(out / f"completion_{k}.png", o) for k, o in enumerate(done.outlines)]
+    written.append(write_image(out / "shadow.png", done.shadow))
+    remove_stale_completions(out, written)
+    print("\n".join(str(p) for p in written))
     return 0
+
+
+def remove_stale_completions(out: Path, written: list[Path]) -> None:
+    """`complete` owns the completion_N.png files of its folder: ones left by an earlier run
+    with more samples would pass for this run's."""
+    for path in out.glob("completion_*.png"):
+        if path not in written and path.stem.removeprefix("completion_").isdigit():
+            path.unlink()
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -64,10 +73,13 @@ def cmd_classes(args: argparse.Namespace) -> int:
     return 0
 
 
-def positive_int(text: str) -> int:
+MAX_SAMPLES = 64  # completions per `complete` run: each one costs a network pass
+
+
+def sample_count(text: str) -> int:
     value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if not 1 <= value <= MAX_SAMPLES:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_SAMPLES}, got {value}")
     return value
 
 
@@ -102,8 +114,9 @@ def parser() -> argparse.ArgumentParser:
         "--export-dir DIR, --checkpoints DIR, --device X).")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     c = add_command(sub, "complete", cmd_complete, "directory for completion_K.png and shadow.png")
-    c.add_argument("--samples", type=positive_int, default=8, metavar="K",
-                   help="number of completions (default 8; seeds are SEED..SEED+K-1)")
+    c.add_argument("--samples", type=sample_count, default=8, metavar="K",
+                   help=f"number of completions, 1 to {MAX_SAMPLES} (default 8; seeds are "
+                        "SEED..SEED+K-1)")
     add_command(sub, "render", cmd_render, "the image to write (.png)", what="outline")
     add_command(sub, "fill", cmd_fill, "the image to write (.png)")
     classes = sub.add_parser("classes", parents=[engine_options()], help="list class names",

@@ -55,6 +55,8 @@ def resolve_device(name: str) -> torch.device:
 
 def read_manifest(directory: Path) -> dict:
     """manifest.json of a checkpoint dir; without one, the default file names are assumed."""
+    if not directory.is_dir():
+        raise CheckpointError(directory, "not a checkpoint folder (no such directory)")
     path = directory / "manifest.json"
     if not path.exists():
         return {kind: {"file": name} for kind, name in DEFAULT_FILES.items()}

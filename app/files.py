@@ -4,6 +4,7 @@ gray uint8, arrays saved as images, all writes atomic (models.files.atomic_write
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -41,18 +42,38 @@ class ImageFileError(ValueError):
     """An input image cannot be read or an output cannot be written; the text names the file."""
 
 
+MAX_SIDE = 4096  # px: larger inputs are refused (a 100 MP image costs seconds and gigabytes)
+
+
 def read_gray(path: str | Path) -> np.ndarray:
-    """(H,W) uint8, 255 = paper: any Pillow-readable image, transparency composited on white."""
+    """(H,W) uint8, 255 = paper: any Pillow-readable image, transparency composited on white.
+    Images above MAX_SIDE x MAX_SIDE are refused before their pixels are decoded."""
     path = Path(path)
+    if path.is_dir():
+        raise ImageFileError(f"{path}: is a directory, not an image")
     if not path.is_file():
         raise ImageFileError(f"{path}: file not found")
     try:
-        with Image.open(path) as img:
-            img.load()
-            return np.asarray(_to_gray(img), dtype=np.uint8).copy()
-    except (OSError, Image.DecompressionBombError, SyntaxError, ValueError) as err:
+        with warnings.catch_warnings():
+            # Pillow warns of very large images at open(); the size check below says it better.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                _check_size(path, img.size)
+                img.load()
+                return np.asarray(_to_gray(img), dtype=np.uint8).copy()
+    except Image.DecompressionBombError as err:
+        raise ImageFileError(f"{path}: image too large (the limit is {MAX_SIDE} x {MAX_SIDE} "
+                             "pixels)") from err
+    except (OSError, SyntaxError, ValueError) as err:
         # UnidentifiedImageError (an OSError) for non-images; truncated files fail in load().
         raise ImageFileError(f"{path}: not a readable image ({_first_line(err)})") from err
+
+
+def _check_size(path: Path, size: tuple[int, int]) -> None:
+    width, height = size
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise ImageFileError(f"{path}: image too large ({width} x {height} pixels; the limit is "
+                             f"{MAX_SIDE} x {MAX_SIDE})")
 
 
 def _to_gray(img: Image.Image) -> Image.Image:

@@ -53,10 +53,15 @@ def save(path: str | Path, sketch: Sketch) -> None:
 def load(path: str | Path) -> Sketch:
     """Read a session file; raises SessionError naming the file and the problem."""
     path = Path(path)
+    if path.is_dir():
+        raise SessionError(f"{path}: is a directory, not a session file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SessionError(f"{path}: cannot read the session file ({exc})") from exc
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SessionError(f"{path}: not a session file (it is not text; sessions are the "
+                           ".json files Sketch & Fill saves)") from exc
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot read the session file ({exc.strerror or exc})") from exc
     try:
         return loads(text)
     except SessionError as exc:
@@ -67,7 +72,7 @@ def loads(text: str) -> Sketch:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SessionError(f"not valid JSON ({exc})") from exc
+        raise SessionError(f"not a session file (not valid JSON: {exc})") from exc
     return from_dict(data)
 
 
@@ -83,7 +88,7 @@ def from_dict(data: Any) -> Sketch:
     strokes = data.get("strokes")
     if not isinstance(strokes, list):
         raise SessionError('"strokes" must be a list')
-    parsed = tuple(_stroke(s, i) for i, s in enumerate(strokes))
+    parsed = tuple(_stroke(s, i, width, height) for i, s in enumerate(strokes))
     return Sketch(width, height, parsed, class_name, seed)
 
 
@@ -109,18 +114,29 @@ def _canvas(canvas: Any) -> tuple[int, int]:
     return w, h
 
 
-def _stroke(item: Any, index: int) -> Stroke:
+def _stroke(item: Any, index: int, canvas_w: int, canvas_h: int) -> Stroke:
     where = f"strokes[{index}]"
     if not isinstance(item, dict):
         raise SessionError(f"{where} must be an object")
     tool, width, points = item.get("tool"), item.get("width"), item.get("points")
     if tool not in TOOLS:
         raise SessionError(f'{where}: "tool" must be one of {list(TOOLS)}, got {tool!r}')
-    if not (_is_number(width) and width > 0):
-        raise SessionError(f'{where}: "width" must be a positive number, got {width!r}')
+    if not (_is_number(width) and 0 < width <= MAX_CANVAS):
+        raise SessionError(f'{where}: "width" must be a number in (0, {MAX_CANVAS}], got {width!r}')
     if not isinstance(points, list) or not points:
         raise SessionError(f'{where}: "points" must be a non-empty list of [x, y, pressure]')
-    return Stroke(tool, width, tuple(_point(p, where, j) for j, p in enumerate(points)))
+    points = tuple(_point(p, where, j) for j, p in enumerate(points))
+    for j, (x, y, _) in enumerate(points):
+        _check_on_canvas(x, y, canvas_w, canvas_h, f"{where}.points[{j}]")
+    return Stroke(tool, width, points)
+
+
+def _check_on_canvas(x: float, y: float, w: int, h: int, where: str) -> None:
+    """A stroke may run past the edge of the paper, but not further than one canvas size: a
+    point at 2e8 px is a damaged file, and drawing it would hang the rasteriser."""
+    if not (-w <= x <= 2 * w and -h <= y <= 2 * h):
+        raise SessionError(f"{where}: point ({x:g}, {y:g}) lies far outside the {w} x {h} "
+                           f"canvas (x must be in [{-w}, {2 * w}], y in [{-h}, {2 * h}])")
 
 
 def _point(p: Any, where: str, j: int) -> tuple[float, float, float]:

@@ -22,14 +22,18 @@ from gui.controller import SketchController
 from gui.dialogs import Dialogs
 from gui.main_window import MainWindow
 from gui.preferences import APPLICATION, ORGANISATION, Preferences
-from gui.replay import EXIT_NO_MODELS, Replay
+from gui.replay import EXIT_FAILED, Replay
 
 DEFAULT_TIMEOUT_S = 300.0  # a replay on a busy 2-core CPU with the full networks stays well under
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="main.py", description="Sketch & Fill: draw, and see it completed and coloured."
+        prog="main.py",
+        description="Sketch & Fill: draw, and see it completed and coloured.",
+        epilog="Exit codes of a replay (--screenshot / --export-dir): 0 done; 1 bad input or "
+        "failure (bad session file, unknown class, models that cannot be loaded, no CUDA, "
+        "an output that cannot be written); 2 usage errors.",
     )
     parser.add_argument("--open", metavar="SESSION.json", type=Path, help="open a saved session")
     parser.add_argument(
@@ -120,9 +124,8 @@ def run_gui(argv: list[str] | None = None) -> int:
         opened = session.load(args.open) if args.open else None
     except SessionError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_NO_MODELS if replaying else _start_interactive(app, args, None, str(exc))
+        return EXIT_FAILED if replaying else _start_interactive(app, args, None, str(exc))
     if replaying:
-        assert opened is not None
         return _replay(app, args, opened)
     return _start_interactive(app, args, opened, None)
 

@@ -1,5 +1,9 @@
 """Headless replay: open a session, wait for the shadow and image of its final state, save a
 screenshot of the window (and optionally sketch.png, shadow.png, image.png), then exit.
+
+Exit codes, as for the command line: 0 done; 1 bad input or failure (bad session file, unknown
+class, models that cannot be loaded, no CUDA, an update that failed or timed out, an output
+that cannot be written); 2 usage errors.
 """
 
 from __future__ import annotations
@@ -17,10 +21,8 @@ from gui.main_window import MainWindow
 from gui.qimage import png_bytes
 
 EXIT_OK = 0
-EXIT_NO_MODELS = 2
-EXIT_UPDATE_FAILED = 3
-EXIT_TIMEOUT = 4
-EXIT_WRITE_FAILED = 5
+EXIT_FAILED = 1  # bad input or failure; the reason is one "error: ..." line on stderr
+EXIT_USAGE = 2
 
 
 class Replay(QObject):
@@ -43,10 +45,13 @@ class Replay(QObject):
         c.result_shown.connect(self._on_result)
         c.blank_shown.connect(self._on_blank)
         c.engine_failed.connect(
-            lambda msg: self._fail(EXIT_NO_MODELS, f"cannot load the models: {msg}")
+            lambda msg: self._fail(EXIT_FAILED, f"cannot load the models: {msg}")
         )
         c.update_failed.connect(self._on_update_failed)
         c.message.connect(lambda text: print(f"note: {text}", file=sys.stderr))
+        c.unknown_class.connect(
+            lambda name: self._fail(EXIT_FAILED, f"class {name!r} of the session is unknown")
+        )
         c.reset(sketch)
         self._timeout.start()
 
@@ -60,7 +65,7 @@ class Replay(QObject):
         try:
             self._write(result)
         except OSError as exc:
-            self._fail(EXIT_WRITE_FAILED, f"cannot write the output: {exc}")
+            self._fail(EXIT_FAILED, f"cannot write the output: {exc}")
             return
         self._finish(EXIT_OK)
 
@@ -73,7 +78,7 @@ class Replay(QObject):
         try:
             self._save(sketch, blank, np.stack([blank] * 3, axis=-1))
         except OSError as exc:
-            self._fail(EXIT_WRITE_FAILED, f"cannot write the output: {exc}")
+            self._fail(EXIT_FAILED, f"cannot write the output: {exc}")
             return
         self._finish(EXIT_OK)
 
@@ -82,6 +87,7 @@ class Replay(QObject):
 
     def _save(self, sketch: np.ndarray, shadow: np.ndarray, image: np.ndarray) -> None:
         if self._screenshot is not None:
+            self._screenshot.parent.mkdir(parents=True, exist_ok=True)
             write_bytes(self._screenshot, png_bytes(self._window.grab().toImage()))
         if self._export_dir is not None:
             self._export_dir.mkdir(parents=True, exist_ok=True)
@@ -91,11 +97,11 @@ class Replay(QObject):
 
     def _on_update_failed(self, seq: int, message: str) -> None:
         if self._is_final(seq):
-            self._fail(EXIT_UPDATE_FAILED, f"the update failed: {message}")
+            self._fail(EXIT_FAILED, f"the update failed: {message}")
 
     def _on_timeout(self) -> None:
         seconds = self._timeout.interval() / 1000
-        self._fail(EXIT_TIMEOUT, f"no result from the models within {seconds:.0f} s")
+        self._fail(EXIT_FAILED, f"no result from the models within {seconds:.0f} s")
 
     def _fail(self, code: int, message: str) -> None:
         if not self._done:

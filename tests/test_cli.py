@@ -222,3 +222,75 @@ def test_a_reader_that_leaves_early_is_not_an_error(ckpt) -> None:
     proc.stdout.close()                                  # the reader is gone before any output
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0 and b"Traceback" not in err, err.decode()
+
+
+def test_complete_owns_its_completions_and_prints_what_it_wrote(ckpt, sketch_png, tmp_path,
+                                                                capsys) -> None:
+    out = tmp_path / "done"
+    assert run(["complete", "--checkpoints", str(ckpt), "--class", "moon", "--input",
+                str(sketch_png), "--out", str(out), "--samples", "4"], capsys)[0] == 0
+    (out / "notes.png").write_bytes(b"the user's own file")
+    code, printed, _ = run(["complete", "--checkpoints", str(ckpt), "--class", "moon", "--input",
+                            str(sketch_png), "--out", str(out), "--samples", "2"], capsys)
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["completion_0.png", "completion_1.png",
+                                                     "notes.png", "shadow.png"]
+    assert printed.split() == [str(out / n) for n in ("completion_0.png", "completion_1.png",
+                                                      "shadow.png")]
+
+
+def test_samples_above_the_cap_is_a_usage_error(ckpt, sketch_png, tmp_path, capsys) -> None:
+    code, _, err = run(["complete", "--checkpoints", str(ckpt), "--class", "moon", "--input",
+                        str(sketch_png), "--out", str(tmp_path), "--samples",
+                        str(cli.MAX_SAMPLES + 1)], capsys)
+    assert code == 2 and "--samples" in err
+
+
+def test_a_directory_as_input_says_so(ckpt, tmp_path, capsys) -> None:
+    code, _, err = run(["render", "--checkpoints", str(ckpt), "--class", "moon", "--input",
+                        str(tmp_path), "--out", str(tmp_path / "r.png")], capsys)
+    assert code == 1
+    assert_one_line_error(err, "is a directory")
+
+
+def test_a_huge_image_is_refused_in_one_line_without_a_warning(tmp_path) -> None:
+    path = tmp_path / "huge.png"
+    Image.new("L", (cli_files_max() + 1, 8), 255).save(path)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "default"}
+    proc = subprocess.run([sys.executable, "-c", "import sys; from app.files import read_gray\n"
+                           "try:\n    read_gray(sys.argv[1])\nexcept ValueError as e:\n"
+                           "    print(e)", str(path)], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert "image too large" in proc.stdout and proc.stderr == ""
+
+
+def test_pillow_decompression_bomb_warnings_stay_quiet(tmp_path, monkeypatch) -> None:
+    import warnings
+
+    path = tmp_path / "bomb.png"
+    Image.new("L", (64, 64), 255).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 64 * 64 - 1)   # warns at open() from here
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_gray(path).shape == (64, 64)
+
+
+def test_a_corrupt_checkpoint_is_one_complete_sentence(ckpt, capsys) -> None:
+    data = (ckpt / "appearance.pt").read_bytes()
+    (ckpt / "appearance.pt").write_bytes(data[: len(data) // 2])
+    code, _, err = run(["classes", "--checkpoints", str(ckpt)], capsys)
+    assert code == 1
+    assert_one_line_error(err, "appearance.pt", "truncated or corrupt")
+    assert err.strip().endswith(").") and "..." not in err
+
+
+def test_help_mentions_the_gui_flags(capsys) -> None:
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0
+    for flag in ("--open", "--screenshot", "--export-dir", "--checkpoints", "--device"):
+        assert flag in out
+
+
+def cli_files_max() -> int:
+    from app.files import MAX_SIDE
+    return MAX_SIDE

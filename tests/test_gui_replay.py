@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from app import session
@@ -64,3 +65,26 @@ def test_replay_of_an_empty_session_saves_blank_paper(qtbot, tmp_path, tiny_chec
     assert code == 0
     for name in ("sketch.png", "shadow.png", "image.png"):
         assert (np.asarray(Image.open(out / name)) == 255).all(), name
+
+
+def replay_code(tmp_path, session_path, ckpt, capsys):
+    code = run_gui(["--open", str(session_path), "--screenshot", str(tmp_path / "a" / "b.png"),
+                    "--checkpoints", str(ckpt), "--device", "cpu"])
+    return code, capsys.readouterr().err
+
+
+def test_replay_exit_codes_are_the_command_lines(qtbot, tmp_path, tiny_checkpoint_dir, capsys):
+    write_session(tmp_path / "s.json")
+    assert replay_code(tmp_path, tmp_path / "s.json", tiny_checkpoint_dir, capsys)[0] == 0
+    assert (tmp_path / "a" / "b.png").is_file()                 # missing folders are made
+    (tmp_path / "bad.json").write_text("{")
+    code, err = replay_code(tmp_path, tmp_path / "bad.json", tiny_checkpoint_dir, capsys)
+    assert code == 1 and "not a session file" in err
+    write_session(tmp_path / "x.json", class_name="zeppelin")
+    code, err = replay_code(tmp_path, tmp_path / "x.json", tiny_checkpoint_dir, capsys)
+    assert code == 1 and "zeppelin" in err
+    code, err = replay_code(tmp_path, tmp_path / "s.json", tmp_path / "nowhere", capsys)
+    assert code == 1 and "error:" in err
+    with pytest.raises(SystemExit) as usage:                       # nothing to replay
+        run_gui(["--screenshot", str(tmp_path / "c.png")])
+    assert usage.value.code == 2

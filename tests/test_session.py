@@ -87,3 +87,19 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
         session.save(path, Sketch())
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"]  # no temp file left behind
+
+
+def test_a_point_far_outside_the_canvas_is_a_clear_error():
+    data = session.to_dict(Sketch().with_stroke(Stroke("pen", 4.0, ((10.0, 10.0, 1.0),))))
+    data["strokes"][0]["points"][0][0] = 2e8
+    with pytest.raises(SessionError, match="far outside"):
+        session.from_dict(data)
+
+
+def test_a_png_or_a_folder_is_not_a_session_file(tmp_path):
+    png = tmp_path / "sketch.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    with pytest.raises(SessionError, match="not a session file"):
+        session.load(png)
+    with pytest.raises(SessionError, match="is a directory"):
+        session.load(tmp_path)

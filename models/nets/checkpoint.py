@@ -37,6 +37,14 @@ class CheckpointError(Exception):
         self.path, self.problem = Path(path), problem
 
 
+def cause(err: BaseException) -> str:
+    """The first sentence of an error's message, whole: torch's own messages run over several
+    sentences and lines, and a message cut mid-sentence reads as a bug."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    first = lines[0] if lines else type(err).__name__
+    return first.split(". ")[0].rstrip(".")
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     path: Path
@@ -118,9 +126,7 @@ def _read(path: Path) -> dict:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for truncated/corrupt/pickled-code files
         raise CheckpointError(
-            path,
-            f"not a readable checkpoint (truncated or corrupt?): "
-            f"{type(err).__name__}: {str(err).splitlines()[0][:200]}",
+            path, f"not a readable checkpoint; the file is truncated or corrupt ({cause(err)})."
         ) from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(
