@@ -60,7 +60,7 @@ class DisplayLayers:
 
     blend: np.ndarray  # (h, w, 4) uint8 premultiplied BGRA of the blended shadow
     chosen: np.ndarray  # (h, w, 4) uint8 premultiplied BGRA of the chosen outline
-    image: np.ndarray  # (h, w, 3) uint8 RGB, resized
+    image: np.ndarray | None  # (h, w, 3) uint8 RGB, resized; None before it is coloured
     chosen_index: int  # which completion `chosen` shows
 
 
@@ -94,14 +94,21 @@ def fitted_image(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
 
 
-def display_layers(outlines: np.ndarray, shadow: np.ndarray, image: np.ndarray, chosen: int,
-                   sizes: DisplaySizes) -> DisplayLayers:  # fmt: skip
+def display_layers(outlines: np.ndarray, shadow: np.ndarray, image: np.ndarray | None,
+                   chosen: int, sizes: DisplaySizes) -> DisplayLayers:  # fmt: skip
     layers = DisplayLayers(
         blend=shadow_bgra(shadow, sizes.shadow),
         chosen=shadow_bgra(outlines[chosen], sizes.shadow),
-        image=fitted_image(image, sizes.image),
+        image=None,
         chosen_index=chosen,
     )
-    for array in (layers.blend, layers.chosen, layers.image):
+    for array in (layers.blend, layers.chosen):
         array.flags.writeable = False
-    return layers
+    return layers if image is None else with_image(layers, image, sizes)
+
+
+def with_image(layers: DisplayLayers, image: np.ndarray, sizes: DisplaySizes) -> DisplayLayers:
+    """The same shadow layers with the (H, W, 3) image fitted to sizes.image."""
+    fitted = fitted_image(image, sizes.image)
+    fitted.flags.writeable = False
+    return replace(layers, image=fitted)

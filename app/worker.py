@@ -5,6 +5,10 @@ a newer request replaces the one still waiting (latest wins), so the worker is n
 one edit behind. Results carry the request's sequence number so the UI can drop stale ones
 (see `ResultGate`). An exception in the worker becomes a `failed` signal and the loop goes on.
 
+The shadow is what follows the pen, so each request's completions go out as a shadow-only
+partial result (`shadow_ready`) before the image is coloured (`ready`); a request made while
+the pen is down asks for no image at all (`render=False`).
+
 This is the only module in app/ that uses Qt, and only QtCore (for the thread and signals).
 """
 
@@ -20,7 +24,7 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 from PyQt5.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
 
-from app.overlay import DisplayLayers, DisplaySizes, display_layers
+from app.overlay import DisplayLayers, DisplaySizes, display_layers, with_image
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,7 @@ class InferenceRequest:
     seeds: tuple[int, ...]  # one per completion: K = len(seeds)
     chosen: int  # index of the completion to colour
     display: DisplaySizes | None = None  # also prepare screen-ready pixels at these sizes
+    render: bool = True  # colour outlines[chosen]; False while the pen is down (shadow only)
     created: float = field(default_factory=time.perf_counter)  # when the UI built it
 
 
@@ -75,13 +80,14 @@ class InferenceResult:
     sketch: np.ndarray  # (H, W) uint8, the exact input (read-only)
     outlines: np.ndarray  # (K, H, W) uint8 completions, 255 = paper
     shadow: np.ndarray  # (H, W) uint8 blend of the K completions, 255 = empty
-    image: np.ndarray  # (H, W, 3) uint8 RGB rendering of outlines[chosen]
+    image: np.ndarray | None  # (H, W, 3) uint8 RGB of outlines[chosen]; None in a partial
     class_name: str
     seeds: tuple[int, ...]
     chosen: int
     layers: DisplayLayers | None  # screen-ready pixels when the request asked for them
     compute_ms: float  # time spent in the engine for this result
     latency_ms: float  # from the request's creation to the result's emission
+    final: bool = True  # False: the shadow-only result sent before the image is coloured
 
 
 def load_engine(request: LoadRequest) -> EngineLike:
@@ -150,7 +156,8 @@ class InferenceWorker(QObject):
     loaded = pyqtSignal(object)  # EngineInfo
     load_failed = pyqtSignal(str)  # readable message
     running = pyqtSignal(int)  # seq of the request now running (busy indicator)
-    ready = pyqtSignal(object)  # InferenceResult
+    shadow_ready = pyqtSignal(object)  # InferenceResult without image (final=False)
+    ready = pyqtSignal(object)  # InferenceResult, the final one of its request
     failed = pyqtSignal(int, str)  # seq, readable message
 
     def __init__(self, slot: JobSlot, factory: Callable[[LoadRequest], EngineLike]) -> None:
@@ -206,19 +213,35 @@ class InferenceWorker(QObject):
         self.ready.emit(result)
 
     def _compute(self, engine: EngineLike, req: InferenceRequest, t0: float) -> InferenceResult:
+        """The request's result; its shadow goes out first (shadow_ready) when an image is
+        still to be coloured and the completions were not already on screen."""
+        cached = self._completion_cached(req)
         completion = self._completion(engine, req)
-        outlines, shadow = completion.outlines, completion.shadow
-        chosen = min(max(req.chosen, 0), len(outlines) - 1)
-        image = self._image(engine, req, outlines, chosen)
+        chosen = min(max(req.chosen, 0), len(completion.outlines) - 1)
         layers = None
         if req.display is not None:
-            layers = display_layers(outlines, shadow, image, chosen, req.display)
+            layers = display_layers(completion.outlines, completion.shadow, None, chosen,
+                                    req.display)
+        partial = self._result(req, completion, chosen, None, layers, t0, final=not req.render)
+        if not req.render:
+            return partial
+        if not cached:
+            self.shadow_ready.emit(partial)
+        image = self._image(engine, req, completion.outlines, chosen)
+        if layers is not None:
+            layers = with_image(layers, image, req.display)
+        return self._result(req, completion, chosen, image, layers, t0)
+
+    @staticmethod
+    def _result(req: InferenceRequest, completion: CompletionLike, chosen: int,
+                image: np.ndarray | None, layers: DisplayLayers | None, t0: float,
+                final: bool = True) -> InferenceResult:  # fmt: skip
         now = time.perf_counter()
         return InferenceResult(
             seq=req.seq,
             sketch=req.sketch,
-            outlines=outlines,
-            shadow=shadow,
+            outlines=completion.outlines,
+            shadow=completion.shadow,
             image=image,
             class_name=req.class_name,
             seeds=req.seeds,
@@ -226,15 +249,20 @@ class InferenceWorker(QObject):
             layers=layers,
             compute_ms=(now - t0) * 1000,
             latency_ms=(now - req.created) * 1000,
+            final=final,
         )
+
+    def _completion_cached(self, req: InferenceRequest) -> bool:
+        if self._cache is None:
+            return False
+        sketch, *cached_key, _ = self._cache
+        return tuple(cached_key) == (req.class_name, req.seeds) and np.array_equal(
+            sketch, req.sketch)
 
     def _completion(self, engine: EngineLike, req: InferenceRequest) -> CompletionLike:
         """Reuse the last completion when only the chosen index changed (cycling is cheap)."""
-        key = (req.class_name, req.seeds)
-        if self._cache is not None:
-            sketch, *cached_key, completion = self._cache
-            if tuple(cached_key) == key and np.array_equal(sketch, req.sketch):
-                return completion
+        if self._completion_cached(req):
+            return self._cache[-1]
         done = engine.complete(req.sketch, req.class_name, req.seeds)
         completion = FrozenCompletion(outlines=_frozen(done.outlines), shadow=_frozen(done.shadow))
         self._cache = (req.sketch, req.class_name, req.seeds, completion)
@@ -305,13 +333,17 @@ class InferenceThread(QObject):
 
 
 class ResultGate:
-    """Drops results older than the one on screen (requests can finish out of order)."""
+    """Drops results older than the one on screen (requests can finish out of order); a
+    request's final result follows its own partial one, never the other way round."""
 
     def __init__(self) -> None:
         self.shown_seq = 0
+        self._shown_final = True
 
-    def admit(self, seq: int) -> bool:
-        if seq <= self.shown_seq:
+    def admit(self, seq: int, final: bool = True) -> bool:
+        newer = seq > self.shown_seq
+        completes = seq == self.shown_seq and final and not self._shown_final
+        if not (newer or completes):
             return False
-        self.shown_seq = seq
+        self.shown_seq, self._shown_final = seq, final
         return True

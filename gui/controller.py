@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import replace
 
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
@@ -25,6 +26,9 @@ def worker_threads() -> int:
     """Torch threads for the worker: leave one core to the UI thread so the pen never waits."""
     return max(1, (os.cpu_count() or 2) - 1)
 
+
+LIVE_K = 2  # completions while the pen is down (the first of the K seeds, so they stay put):
+# the shadow keeps up with the pen; all K and the image follow when it lifts
 
 BLANK_LEVEL = 250  # uint8: paper lighter than this everywhere holds no stroke
 
@@ -54,12 +58,14 @@ class SketchController(QObject):
     shadow_changed = pyqtSignal(object)  # (h, w, 4) premultiplied BGRA under the strokes, or None
     image_changed = pyqtSignal(object)  # (h, w, 3) uint8 RGB, or None
     result_shown = pyqtSignal(object)  # InferenceResult now on screen
+    shadow_shown = pyqtSignal(object)  # InferenceResult whose shadow is now on screen
     blank_shown = pyqtSignal(int)  # request seq: blank paper, so no shadow and no image
     request_sent = pyqtSignal(int)  # seq
     engine_loaded = pyqtSignal(object)  # EngineInfo
     engine_failed = pyqtSignal(str)
     update_failed = pyqtSignal(int, str)  # seq, message
     busy_changed = pyqtSignal(bool)
+    accept_waiting = pyqtSignal(bool)  # Accept waits for the completion of the sketch as it is now
     message = pyqtSignal(str)  # for the status bar
 
     def __init__(
@@ -81,6 +87,7 @@ class SketchController(QObject):
         self._gate = ResultGate()
         self._rasteriser = Rasteriser()
         self._live: Stroke | None = None
+        self._accept_pending = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._send)
@@ -88,6 +95,7 @@ class SketchController(QObject):
         worker.loaded.connect(self._on_loaded)
         worker.load_failed.connect(self._on_load_failed)
         worker.ready.connect(self._on_ready)
+        worker.shadow_ready.connect(self._on_shadow)
         worker.failed.connect(self._on_failed)
 
     # ---- state shown -----------------------------------------------------------------------------
@@ -105,6 +113,9 @@ class SketchController(QObject):
     def reset(self, sketch: Sketch) -> None:
         """Start over from `sketch` (New, Open, recovery): the undo history is cleared."""
         self.undo_stack.clear()
+        if self._accept_pending:  # an Accept asked of the old drawing does not apply to the new
+            self._accept_pending = False
+            self.accept_waiting.emit(False)
         self.show_sketch(self._with_known_class(sketch))
 
     def ink(self) -> np.ndarray:
@@ -148,7 +159,28 @@ class SketchController(QObject):
         self.edit(self.sketch.with_seed(secrets.randbelow(2**31)), "Dice")
 
     def accept(self) -> bool:
-        """Merge the chosen completion into the sketch as strokes; False if nothing to accept."""
+        """Merge the chosen completion of the sketch as it is now into the sketch as strokes.
+
+        While a newer request is scheduled or with the worker, the completion on screen belongs
+        to an older sketch: wait for the current one and merge that (True: it will be merged).
+        False if there is nothing to accept.
+        """
+        if not self.is_idle() and self.info is not None:
+            if not self._accept_pending:
+                self._accept_pending = True
+                self.accept_waiting.emit(True)
+                self.message.emit("Accept: waiting for the completion of the current sketch…")
+            return True
+        return self._merge_chosen()
+
+    def _settle_accept(self) -> None:
+        """A waiting Accept runs once what is shown is final."""
+        if self._accept_pending and self.is_idle():
+            self._accept_pending = False
+            self.accept_waiting.emit(False)
+            self._merge_chosen()
+
+    def _merge_chosen(self) -> bool:
         if self.result is None:
             self.message.emit("No completion to accept yet")
             return False
@@ -237,19 +269,25 @@ class SketchController(QObject):
 
     def _send(self) -> None:
         if self.info is None or self.sketch.class_name not in self.info.classes:
+            self._settle_accept()  # nothing will be sent, so nothing to wait for
             return
         raster = self._request_raster()
         self.sent_seq += 1
         if is_blank(raster):
             self._show_blank()
             return
+        seeds = self.sketch.completion_seeds(self.k)
+        drawing = self._live is not None
+        if drawing:
+            seeds = seeds[:LIVE_K]
         request = InferenceRequest(
             seq=self.sent_seq,
             sketch=raster,
             class_name=self.sketch.class_name,
-            seeds=self.sketch.completion_seeds(self.k),
-            chosen=self.overlay.chosen % self.k,
+            seeds=seeds,
+            chosen=self.overlay.chosen % len(seeds),
             display=self.display,
+            render=not drawing,
         )
         self.inference.submit(request)
         self.request_sent.emit(request.seq)
@@ -264,6 +302,7 @@ class SketchController(QObject):
         self._emit_shadow()
         self.image_changed.emit(None)
         self.blank_shown.emit(self.sent_seq)
+        self._settle_accept()
 
     def _request_raster(self) -> np.ndarray:
         raster = self._rasteriser.with_live(self.sketch, self._live)  # a fresh private copy
@@ -289,18 +328,37 @@ class SketchController(QObject):
         self.info = None
         self.engine_failed.emit(message)
 
+    def _on_shadow(self, result: InferenceResult) -> None:
+        """A request's completions before its image: show the shadow at once."""
+        if self._gate.admit(result.seq, final=False):
+            self._show_shadow(result)
+
     def _on_ready(self, result: InferenceResult) -> None:
         self._answered(result.seq)
         if not self._gate.admit(result.seq):
             return  # an older request finished after a newer one was shown
+        self._show_shadow(result)
+        if result.image is not None:
+            self.image_changed.emit(self._image_pixels(result))
+        self.result_shown.emit(self.result)
+        self._settle_accept()
+
+    def _show_shadow(self, result: InferenceResult) -> None:
+        """Make `result` current; without an image of its own it keeps the one on screen."""
+        old = self.result
+        if result.image is None and old is not None and old.image is not None:
+            layers = result.layers
+            if layers is not None and old.layers is not None:
+                layers = replace(layers, image=old.layers.image)
+            result = replace(result, image=old.image, layers=layers)
         self.result = result
         self._emit_shadow()
-        self.image_changed.emit(self._image_pixels(result))
-        self.result_shown.emit(result)
+        self.shadow_shown.emit(result)
 
     def _on_failed(self, seq: int, message: str) -> None:
         self._answered(seq)
         self.update_failed.emit(seq, message)
+        self._settle_accept()
 
     def _answered(self, seq: int) -> None:
         self._done_seq = max(self._done_seq, seq)

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from gui import ui_bench
 
 
@@ -14,6 +16,13 @@ def test_stroke_to_shadow_pairs_events_with_the_first_later_request():
         400.0,  # events at 0.1 and 0.2 missed request 1: request 2, shown at 0.5
         300.0,
     ]  # the event at 0.9 was never shown: not counted
+
+
+def test_pen_up_to_final_waits_for_a_full_result_requested_after_the_lift():
+    lifts = [1.0, 2.0]
+    sent = {1: 0.9, 2: 1.05, 3: 2.01}
+    finals = [(1, 1.1), (2, 1.3), (3, 2.2)]
+    assert ui_bench.pen_up_to_final(lifts, sent, finals) == pytest.approx([300.0, 200.0])
 
 
 def test_synthetic_drawing_stays_on_the_canvas():
@@ -41,3 +50,4 @@ def test_bench_runs_and_reports_json(qtbot, capsys, tiny_checkpoint_dir):
     report = json.loads(capsys.readouterr().out)
     assert report["events"] == 24 and report["results"] >= 1
     assert report["max_stall_ms"] >= 0 and report["latency_median_ms"] > 0
+    assert report["pen_up_median_ms"] > 0  # each lift is followed by a full result

@@ -38,6 +38,9 @@ class Recording:
         if not hold_first:
             self.release.set()
         self.fail = fail
+        self.rendered: list[int] = []  # seeds coloured
+        self.render_release = threading.Event()  # cleared by a test to hold render()
+        self.render_release.set()
 
     def complete(self, sketch, class_name, seeds):
         seq = int(sketch[0, 0])
@@ -49,17 +52,19 @@ class Recording:
         return self.engine.complete(sketch, class_name, seeds)
 
     def render(self, outline, class_name, seed):
+        self.rendered.append(seed)
+        assert self.render_release.wait(WAIT_S)
         return self.engine.render(outline, class_name, seed)
 
 
 def request(
-    seq: int, class_name: str, chosen: int = 0, k: int = 2, display=None
+    seq: int, class_name: str, chosen: int = 0, k: int = 2, display=None, render: bool = True
 ) -> InferenceRequest:
     sketch = np.full((64, 64), 255, np.uint8)
     sketch[30:34, 10:50] = 0
     sketch[0, 0] = seq  # marker read by Recording
     sketch.flags.writeable = False
-    return InferenceRequest(seq, sketch, class_name, tuple(range(k)), chosen, display)
+    return InferenceRequest(seq, sketch, class_name, tuple(range(k)), chosen, display, render)
 
 
 @pytest.fixture
@@ -168,3 +173,41 @@ def test_slot_keeps_newest_and_loads_first():
 def test_result_gate_drops_stale():
     gate = ResultGate()
     assert gate.admit(2) and not gate.admit(1) and not gate.admit(2) and gate.admit(5)
+
+
+def test_result_gate_lets_a_final_result_follow_its_own_shadow():
+    gate = ResultGate()
+    assert gate.admit(3, final=False) and gate.admit(3) and not gate.admit(3, final=False)
+    assert gate.admit(4, final=False) and not gate.admit(3) and not gate.admit(4, final=False)
+    assert gate.admit(5) and not gate.admit(4)
+
+
+def test_the_shadow_goes_out_before_the_image_is_coloured(qtbot, started, tiny_engine):
+    """The image is held inside render(); the shadow of the same request arrives meanwhile."""
+    engine = Recording(tiny_engine)
+    engine.render_release.clear()
+    thread = started(lambda _: engine)
+    load(qtbot, thread)
+    sizes = DisplaySizes((100, 100), (80, 80))
+    with qtbot.waitSignal(thread.worker.shadow_ready, timeout=WAIT_S * 1000) as shadow:
+        thread.submit(request(1, "moon", display=sizes))
+    partial = shadow.args[0]
+    assert partial.seq == 1 and not partial.final and partial.image is None
+    assert partial.layers.blend.shape == (100, 100, 4) and partial.layers.image is None
+    with qtbot.waitSignal(thread.worker.ready, timeout=WAIT_S * 1000) as ready:
+        engine.render_release.set()
+    final = ready.args[0]
+    assert final.final and final.image.shape == (64, 64, 3)
+    assert final.layers.image.shape == (80, 80, 3) and final.layers.blend is partial.layers.blend
+
+
+def test_a_request_without_render_colours_nothing(qtbot, started, tiny_engine):
+    engine = Recording(tiny_engine)
+    thread = started(lambda _: engine)
+    load(qtbot, thread)
+    partials = []
+    thread.worker.shadow_ready.connect(partials.append)
+    with qtbot.waitSignal(thread.worker.ready, timeout=WAIT_S * 1000) as ready:
+        thread.submit(request(1, "moon", render=False))
+    assert ready.args[0].final and ready.args[0].image is None
+    assert engine.rendered == [] and partials == []
