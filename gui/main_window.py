@@ -11,6 +11,7 @@ import secrets
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QCloseEvent
 from PyQt5.QtWidgets import (
+    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         c.engine_failed.connect(self._on_load_failed)
         c.update_failed.connect(lambda seq, msg: self.show_message(f"Update failed: {msg}"))
         c.busy_changed.connect(self.busy.setVisible)
+        c.accept_waiting.connect(self._on_accept_waiting)
         c.message.connect(self.show_message)
         stack = c.undo_stack
         stack.canUndoChanged.connect(self.actions.undo.setEnabled)
@@ -243,6 +245,13 @@ class MainWindow(QMainWindow):
         one.blockSignals(True)
         one.setChecked(overlay.mode is OverlayMode.ONE)
         one.blockSignals(False)
+
+    def _on_accept_waiting(self, waiting: bool) -> None:
+        """A wait cursor while Accept waits for the completion of the current sketch."""
+        if waiting:
+            QApplication.setOverrideCursor(Qt.WaitCursor)
+        else:
+            QApplication.restoreOverrideCursor()
 
     def _on_result(self, result: InferenceResult) -> None:
         self.latency.setText(f"update {result.latency_ms:.0f} ms")

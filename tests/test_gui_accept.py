@@ -1,0 +1,48 @@
+"""Accept merges the completion of the sketch as it is now, never an older one."""
+from __future__ import annotations
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QApplication
+
+import gui.controller
+from tests.gui_support import WAIT_MS, drag, wait_idle
+from tests.test_gui_main_window import CIRCLE
+
+
+def test_accept_while_a_newer_request_is_pending_waits_for_its_answer(qtbot, window, monkeypatch):
+    c = window.controller
+    merged = []  # (seq of the result merged, newest request sent) at merge time
+    real = gui.controller.strokes_from_outline
+
+    def record(outline, ink):
+        merged.append((c.result.seq, c.sent_seq))
+        return real(outline, ink)
+
+    monkeypatch.setattr(gui.controller, "strokes_from_outline", record)
+    window.canvas.setFocus()
+    drag(window.canvas, CIRCLE[:4])
+    wait_idle(qtbot, window)
+    old = c.result.seq
+    drag(window.canvas, CIRCLE[3:])  # a newer sketch; its request is not answered yet
+    QTest.keyClick(window.canvas, Qt.Key_A)
+    assert not merged, "merged the completion of the older sketch"
+    assert QApplication.overrideCursor() is not None  # the busy cue
+    assert "waiting" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: bool(merged), timeout=WAIT_MS)
+    [(seq, newest)] = merged
+    assert seq == newest > old
+    assert QApplication.overrideCursor() is None
+
+
+def test_new_drops_a_waiting_accept(qtbot, window, monkeypatch):
+    c = window.controller
+    merged = []
+    monkeypatch.setattr(gui.controller, "strokes_from_outline", lambda *a: merged.append(a) or ())
+    window.dialogs.confirm_answer = True
+    drag(window.canvas, CIRCLE)
+    window.actions.accept.trigger()
+    window.actions.new.trigger()
+    qtbot.waitUntil(c.is_idle, timeout=WAIT_MS)
+    assert not merged and c.sketch.strokes == ()
+    assert QApplication.overrideCursor() is None
