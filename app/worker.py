@@ -180,7 +180,6 @@ class InferenceWorker(QObject):
 
     def _load(self, request: LoadRequest) -> None:
         t0 = time.perf_counter()
-        self._engine, self._cache, self._image_cache = None, None, None
         try:
             _use_threads(request.threads)
             engine = self._factory(request)
@@ -188,8 +187,8 @@ class InferenceWorker(QObject):
             log.error("loading the engine failed: %s", _describe(exc))
             log.debug("loading the engine failed", exc_info=True)
             self.load_failed.emit(_describe(exc))
-            return
-        self._engine = engine
+            return  # the engine loaded before (if any) keeps working
+        self._engine, self._cache, self._image_cache = engine, None, None
         info = EngineInfo(
             classes=tuple(engine.classes),
             device=str(getattr(engine, "device", "cpu")),

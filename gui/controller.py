@@ -62,7 +62,8 @@ class SketchController(QObject):
     blank_shown = pyqtSignal(int)  # request seq: blank paper, so no shadow and no image
     request_sent = pyqtSignal(int)  # seq
     engine_loaded = pyqtSignal(object)  # EngineInfo
-    engine_failed = pyqtSignal(str)
+    engine_failed = pyqtSignal(str)  # no models: the loading failed and none were loaded before
+    reload_failed = pyqtSignal(str)  # other models failed to load; the loaded ones keep working
     update_failed = pyqtSignal(int, str)  # seq, message
     busy_changed = pyqtSignal(bool)
     accept_waiting = pyqtSignal(bool)  # Accept waits for the completion of the sketch as it is now
@@ -79,6 +80,7 @@ class SketchController(QObject):
         self.sketch = Sketch()
         self.overlay = Overlay()
         self.info: EngineInfo | None = None
+        self._kept_info: EngineInfo | None = None  # the models in use while others load
         self.result: InferenceResult | None = None
         self.display: DisplaySizes | None = None  # where the UI draws; the worker prepares pixels
         self.device = "auto"  # where the models run, as asked for at the last load
@@ -257,6 +259,7 @@ class SketchController(QObject):
 
         device None keeps the device of the previous load ("auto" at first).
         """
+        self._kept_info = self.info or self._kept_info
         self.info = None
         self.device = device or self.device
         self.inference.load(checkpoint_dir, self.device, worker_threads())
@@ -310,7 +313,7 @@ class SketchController(QObject):
         return raster
 
     def _on_loaded(self, info: EngineInfo) -> None:
-        self.info = info
+        self.info = self._kept_info = info
         self.engine_loaded.emit(info)
         self.show_sketch(self._with_known_class(self.sketch))
 
@@ -325,8 +328,12 @@ class SketchController(QObject):
         return sketch.with_class(self.info.classes[0])
 
     def _on_load_failed(self, message: str) -> None:
-        self.info = None
-        self.engine_failed.emit(message)
+        self.info = self._kept_info  # the worker keeps the engine it had
+        if self.info is None:
+            self.engine_failed.emit(message)
+            return
+        self.reload_failed.emit(message)
+        self.schedule()  # edits made while loading are answered by the kept models
 
     def _on_shadow(self, result: InferenceResult) -> None:
         """A request's completions before its image: show the shadow at once."""

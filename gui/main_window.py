@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         c.result_shown.connect(self._on_result)
         c.engine_loaded.connect(self._on_loaded)
         c.engine_failed.connect(self._on_load_failed)
+        c.reload_failed.connect(self._on_reload_failed)
         c.update_failed.connect(lambda seq, msg: self.show_message(f"Update failed: {msg}"))
         c.busy_changed.connect(self.busy.setVisible)
         c.accept_waiting.connect(self._on_accept_waiting)
@@ -276,6 +277,13 @@ class MainWindow(QMainWindow):
             "You can still draw; File ▸ Load Models From… tries another folder."
         )
         self.show_message(f"Models could not be loaded: {message}", 0)
+
+    def _on_reload_failed(self, message: str) -> None:
+        self.show_message("Models could not be loaded; the loaded models are kept")
+        self.dialogs.error(
+            "Cannot load models",
+            f"{message}\n\nThe models loaded before are kept and still in use.",
+        )
 
     def show_message(self, text: str, timeout_ms: int = STATUS_TIMEOUT_MS) -> None:
         self.statusBar().showMessage(text, timeout_ms)
