@@ -114,10 +114,10 @@ def create_actions(parent: QWidget) -> Actions:
         ),
         dice=_action(parent, "&Dice", "D", tip="New random completions and colours"),
         next_completion=_action(
-            parent, "&Next Completion", "Right", ".", tip="Next completion (Ctrl+wheel)"
+            parent, "&Next Completion", "Right", ".", tip="Next completion (Alt+wheel)"
         ),
         previous_completion=_action(
-            parent, "&Previous Completion", "Left", ",", tip="Previous completion (Ctrl+wheel)"
+            parent, "&Previous Completion", "Left", ",", tip="Previous completion (Alt+wheel)"
         ),
         one_completion=_checkable(
             _action(

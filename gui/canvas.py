@@ -1,8 +1,11 @@
 """The drawing pad: mouse and tablet input, the shadow under the strokes, the move tool.
 
 The canvas is a fixed logical rectangle (the sketch's width × height in canvas pixels) scaled to
-fit the widget. Strokes are painted on the UI thread the moment a point arrives, into an ink
-layer at device resolution; the widget itself computes no edits, it reports finished strokes and
+fit the widget, then zoomed (Ctrl+wheel, Ctrl+= / Ctrl+-, Ctrl+0 to fit) and panned (Space+drag,
+middle button). The ink and shadow layers stay at the fitted size's device pixels and are drawn
+through the same view rectangle as the strokes' coordinates, so they stay aligned at any zoom.
+Strokes are painted on the UI thread the moment a point arrives, into an ink layer at device
+resolution; the widget itself computes no edits, it reports finished strokes and
 moves as signals and shows whatever sketch and shadow it is given.
 """
 
@@ -13,6 +16,8 @@ from PyQt5.QtGui import (
     QColor,
     QCursor,
     QImage,
+    QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -22,7 +27,7 @@ from PyQt5.QtGui import (
     QTabletEvent,
     QWheelEvent,
 )
-from PyQt5.QtWidgets import QSizePolicy, QWidget
+from PyQt5.QtWidgets import QAction, QSizePolicy, QWidget
 
 from app.document import Point, Sketch, Stroke
 from gui.ink_layer import InkLayer
@@ -32,6 +37,8 @@ PAPER_COLOUR = QColor(255, 255, 255)
 SELECTION_COLOUR = QColor(30, 120, 220)
 TOOLS = ("pen", "eraser", "move")
 WHEEL_NOTCH = 120  # angleDelta units per wheel notch (Qt's convention)
+ZOOM_STEP = 1.25  # per wheel notch or key press
+ZOOM_RANGE = (0.25, 8.0)  # times the fitted size
 
 
 class Canvas(QWidget):
@@ -39,7 +46,7 @@ class Canvas(QWidget):
     stroke_finished = pyqtSignal(object)  # Stroke: pen lifted
     move_finished = pyqtSignal(object, float, float)  # tuple of stroke indices, dx, dy
     brush_step = pyqtSignal(int)  # wheel without modifier: +1 bigger / -1 smaller
-    cycle_step = pyqtSignal(int)  # Ctrl + wheel: next / previous completion
+    cycle_step = pyqtSignal(int)  # Alt + wheel: next / previous completion
     resized = pyqtSignal()  # the paper's device-pixel size may have changed
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -63,7 +70,25 @@ class Canvas(QWidget):
         self._band: tuple[QPointF, QPointF] | None = None  # rubber band, canvas coords
         self._drag: tuple[QPointF, QPointF] | None = None  # (press, current), canvas coords
         self._wheel = 0  # wheel angle not yet turned into steps
+        self._zoom = 1.0  # view scale over the fitted paper
+        self._pan = QPointF()  # view offset in widget px
+        self._space = False  # Space held: the left button pans
+        self._pan_from: QPointF | None = None  # widget position of the last pan event
+        self._add_zoom_actions()
         self._update_cursor()
+
+    def _add_zoom_actions(self) -> None:
+        """Ctrl+= / Ctrl++ zoom in, Ctrl+- out, Ctrl+0 fits, wherever the focus is in the window."""
+        for keys, slot in (
+            (("Ctrl+=", "Ctrl++"), lambda: self.zoom_by(ZOOM_STEP)),
+            (("Ctrl+-",), lambda: self.zoom_by(1 / ZOOM_STEP)),
+            (("Ctrl+0",), self.fit_view),
+        ):
+            action = QAction(self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.WindowShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
 
     # ---- what the canvas shows -------------------------------------------------------------
     def sketch(self) -> Sketch:
@@ -133,8 +158,8 @@ class Canvas(QWidget):
         return QSize(560, 560)
 
     # ---- geometry ------------------------------------------------------------------------------
-    def paper_rect(self) -> QRectF:
-        """Where the canvas lies in widget coordinates: the largest centred fit, aspect kept."""
+    def fitted_rect(self) -> QRectF:
+        """The largest centred fit of the canvas in the widget, aspect kept (zoom 1, no pan)."""
         w, h = self._sketch.width, self._sketch.height
         avail_w, avail_h = self.width() - 2 * MARGIN, self.height() - 2 * MARGIN
         scale = max(min(avail_w / w, avail_h / h), 0.01)
@@ -142,13 +167,45 @@ class Canvas(QWidget):
         y = (self.height() - h * scale) / 2
         return QRectF(x, y, w * scale, h * scale)
 
+    def paper_rect(self) -> QRectF:
+        """Where the canvas lies in widget coordinates: the fit, zoomed about the widget's
+        centre and panned."""
+        fit, z = self.fitted_rect(), self._zoom
+        centre = QPointF(self.width() / 2, self.height() / 2)
+        top_left = centre + (fit.topLeft() - centre) * z + self._pan
+        return QRectF(top_left.x(), top_left.y(), fit.width() * z, fit.height() * z)
+
     def device_paper_size(self) -> tuple[int, int]:
-        """(width, height) of the paper in device pixels: the ink layer's and shadow's size."""
-        paper, dpr = self.paper_rect(), self.devicePixelRatioF()
+        """(width, height) of the fitted paper in device pixels: the ink layer's and shadow's
+        size (zooming scales them on screen, it does not remake them)."""
+        paper, dpr = self.fitted_rect(), self.devicePixelRatioF()
         return (max(1, round(paper.width() * dpr)), max(1, round(paper.height() * dpr)))
 
     def scale(self) -> float:
+        """Widget px per canvas px on screen (zoom included)."""
         return self.paper_rect().width() / self._sketch.width
+
+    def zoom(self) -> float:
+        return self._zoom
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom by `factor` keeping the canvas point under `anchor` (widget px; default the
+        widget's centre) where it is."""
+        anchor = QPointF(self.width() / 2, self.height() / 2) if anchor is None else anchor
+        fixed = self.to_canvas(anchor)
+        self._zoom = min(max(self._zoom * factor, ZOOM_RANGE[0]), ZOOM_RANGE[1])
+        self._pan += anchor - self.to_widget(fixed)
+        self._update_cursor()
+        self.update()
+
+    def fit_view(self) -> None:
+        self._zoom, self._pan = 1.0, QPointF()
+        self._update_cursor()
+        self.update()
+
+    def pan_by(self, delta: QPointF) -> None:
+        self._pan += delta
+        self.update()
 
     def to_canvas(self, pos: QPointF) -> QPointF:
         paper = self.paper_rect()
@@ -165,7 +222,8 @@ class Canvas(QWidget):
         """Redraw every stroke into a fresh layer (resize, undo, move)."""
         shown = self._shown_strokes() + ((self._live,) if self._live else ())
         size = QSize(*self.device_paper_size())
-        self._ink.reset(size, self.devicePixelRatioF(), self.scale(), shown, self._sketch.strokes)
+        layer_scale = self.fitted_rect().width() / self._sketch.width
+        self._ink.reset(size, self.devicePixelRatioF(), layer_scale, shown, self._sketch.strokes)
         self._shadow_scaled = None
 
     def _shown_strokes(self) -> tuple[Stroke, ...]:
@@ -183,12 +241,14 @@ class Canvas(QWidget):
         painter.fillRect(event.rect(), self.palette().window())
         paper = self.paper_rect()
         painter.fillRect(paper, PAPER_COLOUR)
+        if self._zoom != 1.0:
+            painter.setRenderHint(QPainter.SmoothPixmapTransform)
         shadow = self._scaled_shadow()
         if shadow is not None and self._opacity > 0:
             painter.setOpacity(self._opacity)
-            painter.drawImage(paper.topLeft(), shadow)
+            painter.drawImage(paper, shadow)
             painter.setOpacity(1.0)
-        painter.drawImage(paper.topLeft(), self._ink.image)
+        painter.drawImage(paper, self._ink.image)
         self._paint_selection(painter)
         painter.end()
 
@@ -314,6 +374,10 @@ class Canvas(QWidget):
         pos = self.to_canvas(event.localPos())
         if self._live is not None or self._drag is not None or self._band is not None:
             return
+        if self._pans(event.button()):
+            self._pan_from = event.localPos()
+            self.setCursor(Qt.ClosedHandCursor)
+            return
         if self._tool == "move" and event.button() == Qt.LeftButton:
             self._press_move_tool(pos)
         elif event.button() == Qt.LeftButton:
@@ -322,6 +386,9 @@ class Canvas(QWidget):
             self._begin("eraser", pos, 1.0)  # right button erases, as in the paper's interface
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            self._pan_to(event.localPos())
+            return
         pos = self.to_canvas(event.localPos())
         if self._live is not None:
             self._extend(pos, 1.0)
@@ -329,6 +396,10 @@ class Canvas(QWidget):
             self._drag_move_tool(pos)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            if event.buttons() == Qt.NoButton:
+                self._end_pan()
+            return
         if self._live is not None and event.buttons() == Qt.NoButton:
             self._finish()
         elif self._tool == "move" and event.button() == Qt.LeftButton:
@@ -340,6 +411,8 @@ class Canvas(QWidget):
         pos = self.to_canvas(event.posF())
         pressure = min(max(event.pressure(), 0.0), 1.0)
         kind = event.type()
+        if self._tablet_pan(kind, event.posF()):
+            return
         if self._tool == "move":
             self._tablet_move_tool(kind, pos)
         elif kind == QTabletEvent.TabletPress and self._live is None:
@@ -360,14 +433,59 @@ class Canvas(QWidget):
             self._release_move_tool()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        """One step per wheel notch (120 units); touchpads' small deltas add up to notches."""
-        self._wheel += event.angleDelta().y()
+        """One step per wheel notch (120 units); touchpads' small deltas add up to notches.
+        Ctrl zooms about the pointer, Alt cycles completions, no modifier sizes the brush."""
+        delta = event.angleDelta()
+        self._wheel += delta.y() or delta.x()  # some platforms turn Alt+wheel sideways
         steps = int(self._wheel / WHEEL_NOTCH)  # towards zero, both directions
         self._wheel -= steps * WHEEL_NOTCH
         event.accept()
         if steps == 0:
             return
         if event.modifiers() & Qt.ControlModifier:
+            self.zoom_by(ZOOM_STEP**steps, event.posF())
+        elif event.modifiers() & Qt.AltModifier:
             self.cycle_step.emit(-steps)  # wheel down = next completion
         else:
             self.brush_step.emit(steps)
+
+    # ---- panning -------------------------------------------------------------------------------
+    def _pans(self, button: int) -> bool:
+        return button == Qt.MiddleButton or (self._space and button == Qt.LeftButton)
+
+    def _pan_to(self, pos: QPointF) -> None:
+        assert self._pan_from is not None
+        self.pan_by(pos - self._pan_from)
+        self._pan_from = pos
+
+    def _end_pan(self) -> None:
+        self._pan_from = None
+        self.setCursor(Qt.OpenHandCursor) if self._space else self._update_cursor()
+
+    def _tablet_pan(self, kind: int, pos: QPointF) -> bool:
+        """Space + pen drags the view; True when the event was a pan."""
+        if kind == QTabletEvent.TabletPress and self._space and self._live is None:
+            self._pan_from = pos
+            return True
+        if self._pan_from is None:
+            return False
+        if kind == QTabletEvent.TabletMove:
+            self._pan_to(pos)
+        elif kind == QTabletEvent.TabletRelease:
+            self._end_pan()
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.setCursor(Qt.OpenHandCursor)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            if self._pan_from is None:
+                self._update_cursor()
+            return
+        super().keyReleaseEvent(event)

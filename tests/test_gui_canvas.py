@@ -11,6 +11,15 @@ from gui.canvas import Canvas
 from tests.gui_support import drag, tablet, tablet_stroke, wheel
 
 
+def wheel_at(canvas: Canvas, pos: QPointF, steps: int, modifiers) -> None:
+    from PyQt5.QtCore import QPoint
+    from PyQt5.QtGui import QWheelEvent
+    from PyQt5.QtWidgets import QApplication
+    event = QWheelEvent(pos, canvas.mapToGlobal(pos.toPoint()), QPoint(), QPoint(0, 120 * steps),
+                        Qt.NoButton, modifiers, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(canvas, event)
+
+
 @pytest.fixture
 def canvas(qtbot) -> Canvas:
     widget = Canvas()
@@ -69,13 +78,99 @@ def test_tablet_eraser_end_erases_and_events_are_accepted(canvas):
     assert canvas.finished[0].tool == "eraser"
 
 
-def test_wheel_steps_brush_and_ctrl_wheel_cycles(canvas):
+def test_wheel_steps_brush_and_alt_wheel_cycles(canvas):
     brush, cycle = [], []
     canvas.brush_step.connect(brush.append)
     canvas.cycle_step.connect(cycle.append)
     wheel(canvas, 2)
-    wheel(canvas, -1, Qt.ControlModifier)
-    assert brush == [2] and cycle == [1]
+    wheel(canvas, -1, Qt.AltModifier)
+    assert brush == [2] and cycle == [1] and canvas.zoom() == 1.0
+
+
+def _on_screen(canvas, x: float, y: float) -> QPointF:
+    """Widget position of canvas point (x, y), worked out from the fitted paper and the view's
+    zoom about the widget centre and pan, independently of Canvas.to_widget."""
+    fit, z, pan = canvas.fitted_rect(), canvas.zoom(), canvas._pan
+    s = fit.width() / canvas.sketch().width
+    cx, cy = canvas.width() / 2, canvas.height() / 2
+    return QPointF(cx + (fit.x() + x * s - cx) * z + pan.x(),
+                   cy + (fit.y() + y * s - cy) * z + pan.y())
+
+
+def _send_mouse(canvas, kind, pos: QPointF, button, buttons) -> None:
+    from PyQt5.QtGui import QMouseEvent
+    from PyQt5.QtWidgets import QApplication
+    QApplication.sendEvent(canvas, QMouseEvent(kind, pos, button, buttons, Qt.NoModifier))
+
+
+def test_ctrl_wheel_zooms_about_the_pointer_and_strokes_land_where_drawn(canvas):
+    pointer = canvas.to_widget(QPointF(100, 150))
+    wheel_at(canvas, pointer, 3, Qt.ControlModifier)
+    assert canvas.zoom() == pytest.approx(1.25**3)
+    still = canvas.to_canvas(pointer)
+    assert (still.x(), still.y()) == pytest.approx((100, 150))      # the point under the pointer
+    canvas.pan_by(QPointF(-40, 25))
+    points = [(120, 160), (180, 200), (240, 150)]
+    _send_mouse(canvas, QEvent.MouseButtonPress, _on_screen(canvas, *points[0]), Qt.LeftButton,
+                Qt.LeftButton)
+    for x, y in points[1:]:
+        _send_mouse(canvas, QEvent.MouseMove, _on_screen(canvas, x, y), Qt.NoButton, Qt.LeftButton)
+    _send_mouse(canvas, QEvent.MouseButtonRelease, _on_screen(canvas, *points[-1]), Qt.LeftButton,
+                Qt.NoButton)
+    [stroke] = canvas.finished
+    assert [p[:2] for p in stroke.points] == [pytest.approx(p, abs=1e-6) for p in points]
+
+
+def test_shadow_and_strokes_are_drawn_at_the_same_zoomed_place(canvas):
+    from PyQt5.QtGui import QColor, QImage, QPainter
+    canvas.zoom_by(2.0)
+    canvas.pan_by(QPointF(30, -20))
+    w, h = canvas.device_paper_size()
+    shadow = QImage(w, h, QImage.Format_ARGB32_Premultiplied)
+    shadow.fill(Qt.transparent)
+    painter = QPainter(shadow)
+    s = w / canvas.sketch().width
+    painter.fillRect(round(200 * s), round(250 * s), round(20 * s), round(20 * s), QColor("black"))
+    painter.end()
+    canvas.set_shadow(shadow)
+    canvas.set_opacity(1.0)
+    canvas.set_brush(12)
+    drag(canvas, [(300, 250), (330, 250)])
+    grab = canvas.grab().toImage()
+    dpr = grab.devicePixelRatio()
+
+    def gray(x: float, y: float) -> int:
+        at = _on_screen(canvas, x, y)
+        return QColor(grab.pixel(round(at.x() * dpr), round(at.y() * dpr))).value()
+
+    assert gray(210, 260) < 120 and gray(315, 250) < 120          # shadow square, stroke
+    assert gray(230, 260) > 200 and gray(190, 260) > 200 and gray(315, 270) > 200
+
+
+def test_space_drag_and_middle_button_pan_without_drawing(canvas, qtbot):
+    before = canvas.paper_rect().topLeft()
+    qtbot.keyPress(canvas, Qt.Key_Space)
+    drag(canvas, [(100, 100), (150, 130)])
+    qtbot.keyRelease(canvas, Qt.Key_Space)
+    moved = canvas.paper_rect().topLeft() - before
+    assert canvas.finished == [] and moved.x() > 0 and moved.y() > 0
+    drag(canvas, [(100, 100), (80, 100)], button=Qt.MiddleButton)
+    assert canvas.finished == [] and canvas.paper_rect().topLeft().x() < before.x() + moved.x()
+    drag(canvas, [(100, 100), (150, 130)])
+    assert len(canvas.finished) == 1                                # Space released: draws again
+
+
+def test_zoom_keys_and_fit(canvas, qtbot):
+    canvas.activateWindow()
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key_Equal, Qt.ControlModifier)
+    assert canvas.zoom() == pytest.approx(1.25)
+    qtbot.keyClick(canvas, Qt.Key_Minus, Qt.ControlModifier)
+    qtbot.keyClick(canvas, Qt.Key_Minus, Qt.ControlModifier)
+    assert canvas.zoom() == pytest.approx(0.8)
+    canvas.pan_by(QPointF(10, 10))
+    qtbot.keyClick(canvas, Qt.Key_0, Qt.ControlModifier)
+    assert canvas.zoom() == 1.0 and canvas.paper_rect() == canvas.fitted_rect()
 
 
 def test_move_tool_selects_and_drags(canvas):
