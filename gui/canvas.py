@@ -30,6 +30,7 @@ from PyQt5.QtGui import (
 from PyQt5.QtWidgets import QAction, QSizePolicy, QWidget
 
 from app.document import Point, Sketch, Stroke
+from app.smoothing import Smoother
 from gui.ink_layer import InkLayer
 
 MARGIN = 8  # logical px of desk around the paper
@@ -66,6 +67,8 @@ class Canvas(QWidget):
         self._ink = InkLayer()
         self._just_finished: Stroke | None = None  # painted live, being committed right now
         self._live: Stroke | None = None  # stroke being drawn
+        self._smoothing = True  # curves through the pen's samples (set_smoothing)
+        self._smoother: Smoother | None = None  # of the live stroke, when smoothing
         self._selection: tuple[int, ...] = ()
         self._band: tuple[QPointF, QPointF] | None = None  # rubber band, canvas coords
         self._drag: tuple[QPointF, QPointF] | None = None  # (press, current), canvas coords
@@ -301,24 +304,46 @@ class Canvas(QWidget):
         self.resized.emit()
 
     # ---- drawing input ---------------------------------------------------------------------------
+    def set_smoothing(self, on: bool) -> None:
+        """Draw Catmull-Rom curves through the pen's samples (app.smoothing) or straight lines."""
+        self._smoothing = on
+
+    def smoothing(self) -> bool:
+        return self._smoothing
+
     def _begin(self, tool: str, pos: QPointF, pressure: float) -> None:
         point: Point = (pos.x(), pos.y(), pressure)
+        self._smoother = Smoother(point) if self._smoothing else None
         self._live = Stroke(tool, self._brush, (point,))  # type: ignore[arg-type]
         self._paint_live(0)
         self.stroke_changed.emit(self._live)
 
     def _extend(self, pos: QPointF, pressure: float) -> None:
         assert self._live is not None
-        last = self._live.points[-1]
+        last = self._smoother.samples[-1] if self._smoother else self._live.points[-1]
         if (pos.x(), pos.y()) == (last[0], last[1]):
             return
-        points = self._live.points + ((pos.x(), pos.y(), pressure),)
+        point = (pos.x(), pos.y(), pressure)
+        if self._smoother is None:
+            self._grow_live(self._live.points + (point,))
+        else:
+            self._smoother.add(point)
+            self._grow_live(tuple(self._smoother.points))
+
+    def _grow_live(self, points: tuple[Point, ...]) -> None:
+        """Show and report the live stroke's new points (none: the curve waits for a sample)."""
+        assert self._live is not None
+        start = len(self._live.points)
+        if len(points) == start:
+            return
         self._live = Stroke(self._live.tool, self._live.width, points)
-        self._paint_live(len(points) - 1)
+        self._paint_live(start)
         self.stroke_changed.emit(self._live)
 
     def _finish(self) -> None:
-        stroke, self._live = self._live, None
+        if self._live is not None and self._smoother is not None:
+            self._grow_live(tuple(self._smoother.finish()))
+        stroke, self._live, self._smoother = self._live, None, None
         if stroke is None:
             return
         self._just_finished = stroke
@@ -421,7 +446,10 @@ class Canvas(QWidget):
         elif kind == QTabletEvent.TabletMove and self._live is not None:
             self._extend(pos, pressure)
         elif kind == QTabletEvent.TabletRelease and self._live is not None:
-            self._extend(pos, pressure)
+            # A pen leaving the surface reports no pressure: the line's tail keeps the width
+            # of the last touch instead of ending in a hair.
+            touched = self._smoother.samples if self._smoother else self._live.points
+            self._extend(pos, pressure or touched[-1][2])
             self._finish()
 
     def _tablet_move_tool(self, kind: int, pos: QPointF) -> None:

@@ -11,6 +11,7 @@ import secrets
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QCloseEvent
 from PyQt5.QtWidgets import (
+    QAction,
     QApplication,
     QDockWidget,
     QLabel,
@@ -57,6 +58,8 @@ class MainWindow(QMainWindow):
         self.dialogs = dialogs or Dialogs(self)
         self.actions = create_actions(self)
         self.canvas = Canvas()
+        self.smooth_strokes = QAction("S&mooth Strokes", self, checkable=True, checked=True)
+        self.smooth_strokes.toggled.connect(self.canvas.set_smoothing)
         self.image_view = ImageView()
         self.panel = ControlPanel(self.actions)
         self.files = FileCommands(self, controller, self.dialogs)
@@ -93,7 +96,8 @@ class MainWindow(QMainWindow):
             "&File": [a.new, a.open_session, a.open_image, None, a.save_session, a.save_session_as,
                       a.save_sketch, a.save_image, a.export_svg, None, a.load_models, None, a.quit],
             "&Edit": [a.undo, a.redo, None, a.clear, a.accept],
-            "&Tools": [a.pen, a.eraser, a.move, None, a.brush_bigger, a.brush_smaller],
+            "&Tools": [a.pen, a.eraser, a.move, None, a.brush_bigger, a.brush_smaller, None,
+                       self.smooth_strokes],
             "&Completions": [a.next_completion, a.previous_completion, a.one_completion, a.dice,
                              None, a.show_shadow, a.shadow_stronger, a.shadow_lighter, None,
                              a.next_class, a.previous_class],
@@ -218,6 +222,7 @@ class MainWindow(QMainWindow):
     def _restore_preferences(self) -> None:
         p = self.preferences
         self.set_brush(p.brush)
+        self.smooth_strokes.setChecked(p.smoothing)
         overlay = Overlay(opacity=p.opacity, mode=p.mode)
         self.controller.set_overlay(overlay)
         if self.persist and not p.geometry.isEmpty():
@@ -326,6 +331,7 @@ class MainWindow(QMainWindow):
         p, c = self.preferences, self.controller
         p.class_name = c.sketch.class_name
         p.brush = self.canvas.brush()
+        p.smoothing = self.canvas.smoothing()
         p.opacity = c.overlay.opacity
         p.mode = c.overlay.mode
         p.geometry = self.saveGeometry()

@@ -65,6 +65,16 @@ class Preferences:
         self._s.setValue("device", value)
 
     @property
+    def smoothing(self) -> bool:
+        """Curves through the pen's samples (on unless turned off); QSettings' ini files give
+        booleans back as text."""
+        return str(self._s.value("smoothing", True)).lower() not in ("false", "0")
+
+    @smoothing.setter
+    def smoothing(self, value: bool) -> None:
+        self._s.setValue("smoothing", bool(value))
+
+    @property
     def completions(self) -> int:
         return min(max(self._get("completions", DEFAULT_K, int), 1), 32)
 

@@ -45,6 +45,7 @@ def test_mouse_drag_draws_a_pen_stroke(canvas, qtbot):
     live = []
     canvas.stroke_changed.connect(live.append)
     canvas.set_brush(9)
+    canvas.set_smoothing(False)
     drag(canvas, [(100, 100), (150, 120), (200, 160)])
     [stroke] = canvas.finished
     assert stroke.tool == "pen" and stroke.width == 9
@@ -66,6 +67,7 @@ def test_eraser_tool(canvas):
 
 def test_tablet_pressure_sets_widths(canvas):
     canvas.set_brush(20)
+    canvas.set_smoothing(False)
     tablet_stroke(canvas, [(100, 100, 0.2), (150, 100, 0.5), (200, 100, 1.0)])
     [stroke] = canvas.finished
     assert [p[2] for p in stroke.points] == pytest.approx([0.2, 0.5, 1.0])
@@ -110,6 +112,7 @@ def test_ctrl_wheel_zooms_about_the_pointer_and_strokes_land_where_drawn(canvas)
     still = canvas.to_canvas(pointer)
     assert (still.x(), still.y()) == pytest.approx((100, 150))      # the point under the pointer
     canvas.pan_by(QPointF(-40, 25))
+    canvas.set_smoothing(False)
     points = [(120, 160), (180, 200), (240, 150)]
     _send_mouse(canvas, QEvent.MouseButtonPress, _on_screen(canvas, *points[0]), Qt.LeftButton,
                 Qt.LeftButton)
@@ -208,3 +211,31 @@ def test_touchpad_wheel_deltas_add_up_to_notches(canvas):
         )
         QApplication.sendEvent(canvas, event)
     assert steps == [1]  # 200 units: one notch, 80 kept for later
+
+
+def test_a_fast_mouse_circle_is_drawn_as_a_smooth_curve(canvas):
+    """18 samples of a circle (a quick 60 Hz mouse): the stroke follows the circle, not the
+    18-gon through the samples, and each live update only appends points."""
+    import math
+    live = []
+    canvas.stroke_changed.connect(live.append)
+    assert canvas.smoothing()                                          # on by default
+    samples = [(150 + 100 * math.cos(a), 150 + 100 * math.sin(a))
+               for a in (2 * math.pi * i / 18 for i in range(19))]
+    drag(canvas, samples)
+    [stroke] = canvas.finished
+    radii = [math.hypot(x - 150, y - 150) for x, y, _ in stroke.points]
+    # The 18-gon's chords sag 1.5 px inside the circle halfway between samples; the curve
+    # stays within 0.2 px of it (0.8 px on the two end segments, which lack a neighbour).
+    inner = radii[len(radii) // 18:-len(radii) // 18]
+    assert len(stroke.points) > 100 and max(abs(r - 100) for r in radii) < 0.8
+    assert max(abs(r - 100) for r in inner) < 0.2
+    assert all(a.points == b.points[:len(a.points)] for a, b in zip(live, live[1:]))
+    assert live[-1] == stroke
+
+
+def test_a_lifting_pen_keeps_the_tails_width(canvas):
+    canvas.set_brush(10)
+    tablet_stroke(canvas, [(100, 100, 0.6), (150, 100, 0.8), (200, 100, 0.0)])
+    [stroke] = canvas.finished
+    assert min(stroke.segment_widths()) == pytest.approx(6.0)         # not a 1 px hair

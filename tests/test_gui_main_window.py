@@ -37,6 +37,7 @@ def test_window_starts_loading_then_offers_classes(qtbot, tmp_path, tiny_checkpo
 def test_mouse_drawing_updates_shadow_and_image(qtbot, window):
     sent = []
     window.controller.request_sent.connect(sent.append)
+    window.smooth_strokes.setChecked(False)  # the samples as they came
     drag(window.canvas, CIRCLE)
     sketch = window.controller.sketch
     assert len(sketch.strokes) == 1 and len(sketch.strokes[0].points) == len(CIRCLE)
@@ -51,6 +52,7 @@ def test_mouse_drawing_updates_shadow_and_image(qtbot, window):
 
 def test_tablet_drawing_keeps_pressure(qtbot, window):
     window.set_brush(10)
+    window.smooth_strokes.setChecked(False)  # the samples as they came
     tablet_stroke(window.canvas, [(100, 100, 0.1), (200, 150, 0.6), (300, 200, 0.9)])
     [stroke] = window.controller.sketch.strokes
     assert [p[2] for p in stroke.points] == pytest.approx([0.1, 0.6, 0.9])
