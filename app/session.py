@@ -3,18 +3,22 @@
 Format (version 1; unknown extra fields are ignored on load):
     {"format": "sketchfill-session", "version": 1, "canvas": {"width": W, "height": H},
      "class": "<name>", "seed": <int>,
-     "strokes": [{"tool": "pen"|"eraser", "width": <px>, "points": [[x, y, pressure], ...]}, ...]}
-Coordinates are canvas pixels.
+     "strokes": [{"tool": "pen"|"eraser", "width": <px>, "points": [[x, y, pressure], ...]}, ...],
+     "view": {"chosen": <completion index>, "overlay": "blend"|"one"}}
+Coordinates are canvas pixels. "view" is optional (absent: the first completion, blended), so a
+reopened or replayed session shows the same completion and image.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.document import TOOLS, Sketch, Stroke
+from app.overlay import OverlayMode
 from app.files import write_text
 
 FORMAT = "sketchfill-session"
@@ -26,7 +30,15 @@ class SessionError(ValueError):
     """A session file that cannot be read; the message says where and what."""
 
 
-def to_dict(sketch: Sketch) -> dict[str, Any]:
+@dataclass(frozen=True)
+class View:
+    """Which completion the artist chose and how the shadow shows it (kept with the drawing)."""
+
+    chosen: int = 0  # index into the K completions; the one coloured and accepted
+    mode: OverlayMode = OverlayMode.BLEND
+
+
+def to_dict(sketch: Sketch, view: View = View()) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -34,6 +46,7 @@ def to_dict(sketch: Sketch) -> dict[str, Any]:
         "class": sketch.class_name,
         "seed": sketch.seed,
         "strokes": [_stroke_dict(s) for s in sketch.strokes],
+        "view": {"chosen": view.chosen, "overlay": view.mode.value},
     }
 
 
@@ -41,17 +54,22 @@ def _stroke_dict(stroke: Stroke) -> dict[str, Any]:
     return {"tool": stroke.tool, "width": stroke.width, "points": [list(p) for p in stroke.points]}
 
 
-def dumps(sketch: Sketch) -> str:
-    return json.dumps(to_dict(sketch), separators=(",", ":"))
+def dumps(sketch: Sketch, view: View = View()) -> str:
+    return json.dumps(to_dict(sketch, view), separators=(",", ":"))
 
 
-def save(path: str | Path, sketch: Sketch) -> None:
+def save(path: str | Path, sketch: Sketch, view: View = View()) -> None:
     """Atomic save; raises OSError and leaves any old file intact on failure."""
-    write_text(path, dumps(sketch))
+    write_text(path, dumps(sketch, view))
 
 
 def load(path: str | Path) -> Sketch:
     """Read a session file; raises SessionError naming the file and the problem."""
+    return load_with_view(path)[0]
+
+
+def load_with_view(path: str | Path) -> tuple[Sketch, View]:
+    """The drawing and the chosen completion; raises SessionError naming the file and problem."""
     path = Path(path)
     if path.is_dir():
         raise SessionError(f"{path}: is a directory, not a session file")
@@ -63,17 +81,35 @@ def load(path: str | Path) -> Sketch:
     except OSError as exc:
         raise SessionError(f"{path}: cannot read the session file ({exc.strerror or exc})") from exc
     try:
-        return loads(text)
+        data = _parse(text)
+        return from_dict(data), view_from_dict(data)
     except SessionError as exc:
         raise SessionError(f"{path}: {exc}") from exc
 
 
 def loads(text: str) -> Sketch:
+    return from_dict(_parse(text))
+
+
+def _parse(text: str) -> Any:
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SessionError(f"not a session file (not valid JSON: {exc})") from exc
-    return from_dict(data)
+
+
+def view_from_dict(data: dict[str, Any]) -> View:
+    """The optional "view" of a session (checked by from_dict to be a session first)."""
+    view = data.get("view", {})
+    if not isinstance(view, dict):
+        raise SessionError(f'"view" must be an object, got {view!r}')
+    chosen, mode = view.get("chosen", 0), view.get("overlay", OverlayMode.BLEND.value)
+    if not (_is_int(chosen) and 0 <= chosen < 64):
+        raise SessionError(f'"view": "chosen" must be an integer in [0, 64), got {chosen!r}')
+    modes = [m.value for m in OverlayMode]
+    if mode not in modes:
+        raise SessionError(f'"view": "overlay" must be one of {modes}, got {mode!r}')
+    return View(chosen, OverlayMode(mode))
 
 
 def from_dict(data: Any) -> Sketch:

@@ -121,7 +121,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     app = application()
     replaying = args.screenshot is not None or args.export_dir is not None
     try:
-        opened = session.load(args.open) if args.open else None
+        opened = session.load_with_view(args.open) if args.open else None
     except SessionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED if replaying else _start_interactive(app, args, None, str(exc))
@@ -162,7 +162,7 @@ def _device(args: argparse.Namespace, preferences: Preferences) -> str:
     return preferences.device
 
 
-def _replay(app: QApplication, args: argparse.Namespace, sketch) -> int:
+def _replay(app: QApplication, args: argparse.Namespace, opened) -> int:
     preferences = Preferences()
     window = build_window(
         args.checkpoints, args.device or preferences.device, preferences, persist=False
@@ -176,7 +176,7 @@ def _replay(app: QApplication, args: argparse.Namespace, sketch) -> int:
 
     with excepthook(fail):
         window.show()
-        replay.start(sketch)
+        replay.start(*opened)
         code = app.exec_()
     window.close()
     return code
@@ -192,7 +192,7 @@ def _start_interactive(
     if error is not None:
         window.dialogs.error("Cannot open session", error)
     if opened is not None:
-        window.controller.reset(opened)
+        window.controller.reset(*opened)
         window.files.set_path(args.open)
     elif window.autosave is not None:
         window.autosave.offer_recovery(window.dialogs)

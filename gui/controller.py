@@ -18,6 +18,7 @@ from PyQt5.QtWidgets import QUndoCommand, QUndoStack
 
 from app.document import DEFAULT_K, Rasteriser, Sketch, Stroke
 from app.overlay import DisplaySizes, Overlay, OverlayMode, shadow_bgra, shadow_layer
+from app.session import View
 from app.tracing import strokes_from_image, strokes_from_outline
 from app.worker import EngineInfo, InferenceRequest, InferenceResult, InferenceThread, ResultGate
 
@@ -112,13 +113,20 @@ class SketchController(QObject):
             return
         self.undo_stack.push(SketchEdit(self, self.sketch, after, text))
 
-    def reset(self, sketch: Sketch) -> None:
-        """Start over from `sketch` (New, Open, recovery): the undo history is cleared."""
+    def reset(self, sketch: Sketch, view: View = View()) -> None:
+        """Start over from `sketch` (New, Open, recovery): the undo history is cleared and the
+        chosen completion and shadow mode are the view's (the first, blended, for New)."""
         self.undo_stack.clear()
+        self.overlay = replace(self.overlay, chosen=view.chosen % self.k, mode=view.mode)
+        self.overlay_changed.emit(self.overlay)
         if self._accept_pending:  # an Accept asked of the old drawing does not apply to the new
             self._accept_pending = False
             self.accept_waiting.emit(False)
         self.show_sketch(self._with_known_class(sketch))
+
+    def view(self) -> View:
+        """What a session file keeps of the overlay: the chosen completion and the mode."""
+        return View(self.overlay.chosen, self.overlay.mode)
 
     def ink(self) -> np.ndarray:
         """(H, W) uint8 read-only raster of the current sketch."""

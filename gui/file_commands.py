@@ -70,11 +70,11 @@ class FileCommands:
             if path is None:
                 return False
         try:
-            sketch = session.load(path)
+            sketch, view = session.load_with_view(path)
         except SessionError as exc:
             self._dialogs.error("Cannot open session", str(exc))
             return False
-        self._controller.reset(sketch)
+        self._controller.reset(sketch, view)
         self.set_path(Path(path))
         return True
 
@@ -88,7 +88,8 @@ class FileCommands:
         return path is not None and self._save_session_to(Path(path))
 
     def _save_session_to(self, path: Path) -> bool:
-        if not self._write("session", path, lambda: session.save(path, self._controller.sketch)):
+        c = self._controller
+        if not self._write("session", path, lambda: session.save(path, c.sketch, c.view())):
             return False
         self._controller.undo_stack.setClean()
         self.set_path(path)

@@ -16,6 +16,7 @@ from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from app.document import Sketch
 from app.files import save_png, write_bytes
+from app.session import View
 from app.worker import InferenceResult
 from gui.main_window import MainWindow
 from gui.qimage import png_bytes
@@ -40,7 +41,7 @@ class Replay(QObject):
         self._timeout.timeout.connect(self._on_timeout)
         self._done = False
 
-    def start(self, sketch: Sketch) -> None:
+    def start(self, sketch: Sketch, view: View = View()) -> None:
         c = self._window.controller
         c.result_shown.connect(self._on_result)
         c.blank_shown.connect(self._on_blank)
@@ -52,7 +53,7 @@ class Replay(QObject):
         c.unknown_class.connect(
             lambda name: self._fail(EXIT_FAILED, f"class {name!r} of the session is unknown")
         )
-        c.reset(sketch)
+        c.reset(sketch, view)
         self._timeout.start()
 
     def _is_final(self, seq: int) -> bool:

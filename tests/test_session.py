@@ -23,6 +23,7 @@ EXAMPLE = {
         },
         {"tool": "eraser", "width": 12, "points": [[100.0, 100.0, 1.0]]},
     ],
+    "view": {"chosen": 0, "overlay": "blend"},
 }
 
 
