@@ -1,9 +1,9 @@
 """From the shape network's output to a completed outline at the sketch's size.
 
 A soft-outline network (models.nets.outline_code) draws a ridge of ink where it expects a
-stroke; its ridges are thinned into 1-px lines, drawn with a pen, and laid under the user's
-own strokes, which are kept exactly as drawn. Proposed lines that end near a user stroke are
-joined to it.
+stroke; its ridges are thinned into 1-px lines, traced into polylines, smoothed and drawn as
+anti-aliased strokes of the user's own line width, laid under the user's strokes, which are
+kept exactly as drawn. Proposed lines that end near a user stroke are joined to it.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import torch
 from scipy import ndimage
 
 from app.raster import sketch_to_tensor, tensor_to_gray
+from app.smoothing import curve_piece
+from app.tracing import polylines
 from models.nets.skeleton import drop_small_components, neighbour_count, prune_spurs, thin
 
 
@@ -114,6 +116,57 @@ HUG_REACH = 4.0         # network px: a line lying mostly this close to the user
 HUG_SHARE = 0.5         # beside it (a doubled copy), it does not continue it
 
 
+LINE_SIMPLIFY = 1.5      # px at the thinning size: Douglas-Peucker tolerance before smoothing
+DEFAULT_LINE_WIDTH = 3.0 / 512  # of the canvas side: proposed lines' width on a blank sketch
+_SHIFT = 4               # cv2 fixed-point bits: 1/16 px precision for anti-aliased lines
+
+
+def line_width(sketch: np.ndarray) -> float:
+    """The user's line width in px: twice the ink area over the ink outlines' length (a
+    stroke of length L and width w has area L*w and an outline about 2L long); a default
+    share of the canvas on a blank sketch."""
+    ink = (sketch < 128).astype(np.uint8)
+    contours, _ = cv2.findContours(ink, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    if perimeter == 0:
+        return max(1.0, DEFAULT_LINE_WIDTH * max(sketch.shape))
+    return float(np.clip(2.0 * ink.sum() / perimeter, 1.0, 32.0))
+
+
+def smooth_polyline(points: np.ndarray) -> np.ndarray:
+    """(N,2) traced pixel path -> (M,2) smooth curve: simplified (Douglas-Peucker), then a
+    Catmull-Rom curve through the kept vertices, so a stair-stepped skeleton reads as a drawn
+    line."""
+    simple = cv2.approxPolyDP(points.reshape(-1, 1, 2), LINE_SIMPLIFY, False).reshape(-1, 2)
+    if len(simple) < 3:
+        return simple
+    v = [(float(x), float(y), 1.0) for x, y in simple]
+    curve = [v[0]]
+    for i in range(len(v) - 1):
+        curve += curve_piece(v[max(i - 1, 0)], v[i], v[i + 1], v[min(i + 2, len(v) - 1)])
+    return np.array([(x, y) for x, y, _ in curve], np.float32)
+
+
+def cv2_thickness(line_px: float) -> int:
+    """cv2's anti-aliased line of thickness 2k lays 2k + 1.4 px of ink across it (2k + 1 of
+    them darker than half; odd thicknesses round down): the thickness nearest `line_px`."""
+    k = round((line_px - 1.4) / 2)
+    return 2 * k if k > 0 else 1
+
+
+def stroke_lines(lines: np.ndarray, width: int, height: int, line_px: float) -> np.ndarray:
+    """bool (S,S) 1-px lines -> uint8 (height,width) drawing (255 paper, 0 ink): each line
+    traced, smoothed and drawn anti-aliased, `line_px` wide, at the canvas size."""
+    canvas = np.full((height, width), 255, np.uint8)
+    scale = np.array([width / lines.shape[1], height / lines.shape[0]], np.float32)
+    thickness = cv2_thickness(line_px)
+    for path in polylines(lines):
+        xy = (smooth_polyline(path) + 0.5) * scale - 0.5                # pixel centres
+        fixed = np.round(xy * (1 << _SHIFT)).astype(np.int32)
+        cv2.polylines(canvas, [fixed], False, 0, thickness, cv2.LINE_AA, shift=_SHIFT)
+    return canvas
+
+
 @dataclass(frozen=True)
 class UserInk:
     """Where the user's ink is, computed once per completion request and shared by its K
@@ -193,9 +246,10 @@ def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool,
         small = tensor_to_gray(out, out.shape[-1], out.shape[-1])
         return keep_user_strokes(sketch, _resize(small, w, h), user.near)
     lines = proposed_lines(ridge_lines(out), user)
-    outline = keep_user_strokes(sketch, _resize(draw_lines(lines), w, h), user.near)
-    joins = user_connectors(lines, user)
-    return np.minimum(outline, _resize(draw_lines(joins), w, h)) if joins.any() else outline
+    lines |= user_connectors(lines, user)
+    # Cut at the line level (proposed_lines), so drawn lines are not masked again: they must
+    # reach the user's stroke they continue.
+    return np.minimum(sketch, stroke_lines(lines, w, h, line_width(sketch)))
 
 
 def _resize(drawing: np.ndarray, width: int, height: int) -> np.ndarray:

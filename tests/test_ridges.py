@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from app.ridges import RIDGE_UPSCALE, draw_lines, ridge_lines, ridge_mask
@@ -133,3 +134,50 @@ def test_the_users_stroke_comes_back_exactly_with_nothing_beside_it():
             done = outline_from_output(user, _network_copy(offset, doubled), True)
             assert np.array_equal(done, user), (antialiased, offset, doubled,
                                                 done[300, 385:417].tolist())
+
+
+def _diagonal_ridge(size: int = 64) -> torch.Tensor:
+    """[size,size] soft output: a blurred diagonal line, away from the user's stroke."""
+    import cv2
+    ink = np.zeros((size, size), np.float32)
+    cv2.line(ink, (8, 40), (40, 8), 1.0, 1, cv2.LINE_AA)
+    ink = cv2.GaussianBlur(ink, (0, 0), 1.0)
+    return torch.from_numpy(1.0 - 2.0 * ink / ink.max())
+
+
+def _user_bar(width: int) -> np.ndarray:
+    import cv2
+    user = np.full((256, 256), 255, np.uint8)
+    cv2.line(user, (150, 200), (240, 200), 0, width)
+    return user
+
+
+def test_proposed_lines_are_smooth_antialiased_strokes_of_the_users_width():
+    from app.ridges import outline_from_output
+    for thickness in (2, 6):
+        user = _user_bar(thickness)
+        width = (user[:, 200] < 128).sum()                      # cv2 draws 3 and 7 px
+        done = outline_from_output(user, _diagonal_ridge(), True)
+        # Across the diagonal (along a row), the ink is about the user's width ...
+        rows = [(done[y, :140] < 128).sum() * np.sqrt(0.5) for y in range(60, 120, 4)]
+        assert np.median(rows) == pytest.approx(width, abs=1.2), (width, rows)
+        # ... with soft (anti-aliased) edges, and its centre on a straight line, no stairs.
+        assert ((done[40:140, :140] > 30) & (done[40:140, :140] < 225)).sum() > 50
+        centres = [np.nonzero(done[y, :140] < 128)[0].mean() + y for y in range(60, 120, 2)]
+        assert np.ptp(centres) < 1.5, centres
+
+
+def test_a_continuation_meets_the_users_line_without_a_step():
+    """The proposed line that goes on past the stroke's end is as wide as the stroke."""
+    import cv2
+    from app.ridges import outline_from_output
+    user = np.full((256, 256), 255, np.uint8)
+    cv2.line(user, (20, 128), (120, 128), 0, 4)
+    ink = np.zeros((64, 64), np.float32)
+    ink[31:33, 5:60] = 1.0
+    ink = cv2.GaussianBlur(ink, (0, 0), 0.8)
+    done = outline_from_output(user, torch.from_numpy(1.0 - 2.0 * ink / ink.max()), True)
+    widths = (done[110:146, 100:220] < 128).sum(axis=0)
+    width = (user[:, 60] < 128).sum()                           # 5 px
+    # The same width up to a pixel of anti-aliasing (the old pen drew 14 px lines).
+    assert width - 1 <= widths.min() and widths.max() <= width + 2, widths.tolist()
