@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import Literal
 
 from PyQt5.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -13,6 +14,8 @@ SESSION_FILTER = "Sketch & Fill session (*.json)"
 PNG_FILTER = "PNG image (*.png)"
 SVG_FILTER = "SVG drawing (*.svg)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp)"
+
+Unsaved = Literal["save", "discard", "cancel"]  # the answer to "save the changes first?"
 
 PAPER = (
     "Arnab Ghosh, Richard Zhang, Puneet K. Dokania, Oliver Wang, Alexei A. Efros, "
@@ -44,6 +47,14 @@ class Dialogs:
     def confirm(self, title: str, text: str) -> bool:
         buttons = QMessageBox.Yes | QMessageBox.No
         return QMessageBox.question(self._parent, title, text, buttons) == QMessageBox.Yes
+
+    def unsaved(self, title: str, text: str) -> Unsaved:
+        """Save, Discard or Cancel, as in every paint program; Escape cancels."""
+        buttons = QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel
+        box = QMessageBox(QMessageBox.Warning, title, text, buttons, self._parent)
+        box.setDefaultButton(QMessageBox.Save)
+        answer = box.exec_()
+        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
 
     def about(self, info: EngineInfo | None) -> None:
         QMessageBox.about(self._parent, "About Sketch & Fill", about_html(info))

@@ -24,6 +24,13 @@ from gui.controller import SketchController
 from gui.dialogs import IMAGE_FILTER, PNG_FILTER, SESSION_FILTER, SVG_FILTER, Dialogs
 
 
+def with_suffix(path: str | Path, suffix: str) -> Path:
+    """A name typed without an extension gets the format's (\"cat\" saves as cat.png); a name
+    with one is kept as typed."""
+    path = Path(path)
+    return path if path.suffix else path.with_name(path.name + suffix)
+
+
 class FileCommands:
     def __init__(self, window: QMainWindow, controller: SketchController, dialogs: Dialogs) -> None:
         self._window = window
@@ -42,12 +49,17 @@ class FileCommands:
         a.export_svg.triggered.connect(lambda: self.export_svg())
         a.load_models.triggered.connect(lambda: self.load_models())
 
-    def _may_discard(self) -> bool:
+    def may_close(self, title: str = "Unsaved changes") -> bool:
+        """Before the drawing goes (New, Open, Quit): ask Save / Discard / Cancel when it has
+        unsaved changes; True when it may go (saved, or discarded)."""
         if self._controller.undo_stack.isClean():
             return True
-        return self._dialogs.confirm(
-            "Unsaved changes", "Discard the unsaved changes to this sketch?"
+        answer = self._dialogs.unsaved(
+            title, "The sketch has unsaved changes.\nSave them before it is closed?"
         )
+        if answer == "save":
+            return self.save_session()
+        return answer == "discard"
 
     def set_path(self, path: Path | None) -> None:
         self.session_path = path
@@ -56,7 +68,7 @@ class FileCommands:
 
     # ---- sessions --------------------------------------------------------------------------------
     def new(self) -> None:
-        if not self._may_discard():
+        if not self.may_close("New sketch"):
             return
         sketch = self._controller.sketch
         self._controller.reset(sketch.cleared().with_seed(secrets.randbelow(2**31)))
@@ -64,7 +76,7 @@ class FileCommands:
 
     def open_session(self, path: str | Path | None = None) -> bool:
         if path is None:
-            if not self._may_discard():
+            if not self.may_close("Open session"):
                 return False
             path = self._dialogs.open_path("Open Session", SESSION_FILTER)
             if path is None:
@@ -85,7 +97,7 @@ class FileCommands:
 
     def save_session_as(self) -> bool:
         path = self._dialogs.save_path("Save Session", SESSION_FILTER, "sketch.json")
-        return path is not None and self._save_session_to(Path(path))
+        return path is not None and self._save_session_to(with_suffix(path, ".json"))
 
     def _save_session_to(self, path: Path) -> bool:
         c = self._controller
@@ -100,6 +112,7 @@ class FileCommands:
         path = path or self._dialogs.save_path("Save Sketch", PNG_FILTER, "sketch.png")
         if path is None:
             return False
+        path = with_suffix(path, ".png")
         raster = rasterise(self._controller.sketch)
         return self._write("sketch", Path(path), lambda: save_png(path, raster))
 
@@ -111,12 +124,14 @@ class FileCommands:
         path = path or self._dialogs.save_path("Save Rendered Image", PNG_FILTER, "image.png")
         if path is None:
             return False
+        path = with_suffix(path, ".png")
         return self._write("image", Path(path), lambda: save_png(path, result.image))
 
     def export_svg(self, path: str | None = None) -> bool:
         path = path or self._dialogs.save_path("Export Strokes as SVG", SVG_FILTER, "sketch.svg")
         if path is None:
             return False
+        path = with_suffix(path, ".svg")
         sketch = self._controller.sketch
         return self._write("SVG", Path(path), lambda: save_svg(path, sketch))
 

@@ -315,10 +315,9 @@ class MainWindow(QMainWindow):
 
     # ---- closing ---------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.controller.undo_stack.isClean() and self.persist:
-            if not self.dialogs.confirm("Quit", "Quit without saving the session?"):
-                event.ignore()
-                return
+        if self.persist and not self.files.may_close("Quit"):
+            event.ignore()
+            return
         self._save_preferences()
         self.controller.shutdown()
         if self.autosave is not None:

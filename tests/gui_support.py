@@ -27,6 +27,8 @@ class ScriptedDialogs:
     def __init__(self) -> None:
         self.paths: list[str] = []  # returned by save_path/open_path/directory, in order
         self.confirm_answer = True
+        self.unsaved_answer: str | None = None  # Save/Discard/Cancel; None: from confirm_answer
+        self.unsaved_asked: list[str] = []  # titles of the Save/Discard/Cancel prompts
         self.errors: list[tuple[str, str]] = []
         self.about_calls = 0
 
@@ -40,6 +42,12 @@ class ScriptedDialogs:
 
     def confirm(self, *_) -> bool:
         return self.confirm_answer
+
+    def unsaved(self, title: str, _text: str) -> str:
+        self.unsaved_asked.append(title)
+        if self.unsaved_answer is not None:
+            return self.unsaved_answer
+        return "discard" if self.confirm_answer else "cancel"
 
     def about(self, _info) -> None:
         self.about_calls += 1
