@@ -191,13 +191,24 @@ def _start_interactive(
     window.show()
     if error is not None:
         window.dialogs.error("Cannot open session", error)
-    if opened is not None:
-        window.controller.reset(*opened)
-        window.files.set_path(args.open)
-    elif window.autosave is not None:
-        window.autosave.offer_recovery(window.dialogs)
+    show_first_sketch(window, opened, args.open)
     with excepthook(report_and_continue(window)):
         return app.exec_()
+
+
+def show_first_sketch(window: MainWindow, opened, path: Path | None) -> None:
+    """The drawing a crash left is offered first, also when a session is opened at start: the
+    next autosave would overwrite it. Recovered, it is shown and the session is not opened."""
+    recovered = window.autosave is not None and window.autosave.offer_recovery(window.dialogs)
+    if opened is None or path is None:
+        return
+    if recovered:
+        window.show_message(
+            f"Showing the recovered sketch; {path.name} was not opened (File ▸ Open Session…)", 0
+        )
+        return
+    window.controller.reset(*opened)
+    window.files.set_path(path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,42 @@
+"""Start-up: a crash's autosave is offered before a session given with --open replaces it."""
+from __future__ import annotations
+
+import pytest
+
+from app import session
+from app.autosave import Autosave
+from app.document import Sketch, Stroke
+from gui.application import show_first_sketch
+from tests.gui_support import make_window
+
+LOST = Sketch().with_stroke(Stroke("pen", 4.0, ((10.0, 10.0, 1.0), (90.0, 90.0, 1.0))))
+OPENED = Sketch().with_stroke(Stroke("pen", 4.0, ((300.0, 10.0, 1.0), (300.0, 90.0, 1.0))))
+
+
+@pytest.fixture
+def crashed(tmp_path) -> Autosave:
+    """An autosave left behind by a run that did not end normally."""
+    autosave = Autosave(tmp_path / "data")
+    autosave.write(LOST)
+    return autosave
+
+
+def test_open_at_start_offers_the_crash_autosave_first(qtbot, tmp_path, tiny_checkpoint_dir,
+                                                        crashed):  # fmt: skip
+    path = tmp_path / "opened.json"
+    session.save(path, OPENED)
+    win = make_window(qtbot, tmp_path, tiny_checkpoint_dir)
+    win.dialogs.confirm_answer = True
+    show_first_sketch(win, session.load_with_view(path), path)
+    assert win.controller.sketch.strokes == LOST.strokes
+    assert "opened.json was not opened" in win.statusBar().currentMessage()
+
+
+def test_declining_the_recovery_opens_the_session(qtbot, tmp_path, tiny_checkpoint_dir, crashed):
+    path = tmp_path / "opened.json"
+    session.save(path, OPENED)
+    win = make_window(qtbot, tmp_path, tiny_checkpoint_dir)
+    win.dialogs.confirm_answer = False
+    show_first_sketch(win, session.load_with_view(path), path)
+    assert win.controller.sketch.strokes == OPENED.strokes
+    assert win.files.session_path == path
