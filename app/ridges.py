@@ -20,7 +20,7 @@ from app.tracing import polylines
 from models.nets.skeleton import drop_small_components, neighbour_count, prune_spurs, thin
 
 
-# Ridge thinning of soft-outline generators (ShapeConfig.soft_output), see ridge_outline().
+# Ridge thinning of soft-outline generators (ShapeConfig.soft_output), see ridge_lines().
 RIDGE_UPSCALE = 2        # thin at twice the network size: smoother lines, still cheap
 RIDGE_MIN_INK = 0.3      # weaker ridges are the network's doubt, not a proposed stroke
 RIDGE_SURE_INK = 0.75    # ink this strong is a stroke whatever its shape
