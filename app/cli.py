@@ -6,8 +6,9 @@
     sketchfill fill     --class orange --input sketch.png --out image.png [--seed N]
     sketchfill classes
 
-Exit codes: 0 done; 1 bad input (missing or unreadable file, unknown class, bad checkpoints,
-unavailable device) with one line on stderr; 2 usage errors (argparse).
+Exit codes (EXIT_CODES, shown by --help; the GUI's headless replay uses the same table): 0 done;
+1 bad input or failure (missing or unreadable file, unknown class, bad checkpoints, unavailable
+device, an output that cannot be written) with one line on stderr; 2 usage errors (argparse).
 
 Starting the GUI is main.py's job, not this module's: app/ never imports gui/ (layering).
 """
@@ -25,6 +26,11 @@ from models.nets.checkpoint import CheckpointError
 from models.nets.cpu_tuning import tune_for_inference
 
 SUBCOMMANDS = ("complete", "render", "fill", "classes")
+# The one exit-code table of the commands and of the GUI's headless replay (gui/replay.py).
+EXIT_CODES = ("Exit codes (the commands and a replay with --screenshot / --export-dir): 0 done; "
+              "1 bad input or failure (missing, unreadable or bad file, bad session file, "
+              "unknown class, bad checkpoints, no CUDA, an output that cannot be written), "
+              "with one 'error:' line on stderr; 2 usage errors.")
 
 
 def load_engine(args: argparse.Namespace) -> Engine:
@@ -111,7 +117,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="sketchfill", description="Sketch & Fill: complete a partial sketch, then colour it. "
         "Without a command the GUI starts (its flags: --open SESSION.json, --screenshot OUT.png, "
-        "--export-dir DIR, --checkpoints DIR, --device X).")
+        "--export-dir DIR, --checkpoints DIR, --device X).",
+        epilog=EXIT_CODES)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     c = add_command(sub, "complete", cmd_complete, "directory for completion_K.png and shadow.png")
     c.add_argument("--samples", type=sample_count, default=8, metavar="K",

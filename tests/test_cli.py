@@ -291,6 +291,14 @@ def test_help_mentions_the_gui_flags(capsys) -> None:
         assert flag in out
 
 
+def test_help_shows_the_exit_code_table(capsys) -> None:
+    code, out, _ = run(["--help"], capsys)
+    flat = " ".join(out.split())
+    assert code == 0
+    for entry in ("0 done", "1 bad input or failure", "2 usage errors", "--screenshot"):
+        assert entry in flat
+
+
 def cli_files_max() -> int:
     from app.files import MAX_SIDE
     return MAX_SIDE
