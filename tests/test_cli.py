@@ -295,8 +295,8 @@ def test_help_shows_the_exit_code_table(capsys) -> None:
     code, out, _ = run(["--help"], capsys)
     flat = " ".join(out.split())
     assert code == 0
-    for entry in ("0 done", "1 bad input or failure", "2 usage errors", "--screenshot"):
-        assert entry in flat
+    for phrase in ("0 done", "1 bad input or failure", "2 usage errors", "--screenshot"):
+        assert phrase in flat
 
 
 def cli_files_max() -> int:
