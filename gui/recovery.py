@@ -42,19 +42,22 @@ class AutosaveBinding(QObject):
 
     def offer_recovery(self, dialogs: Dialogs) -> bool:
         """If the last run crashed, offer its autosave; True when it was recovered."""
-        if not self.autosave.pending():
+        orphans = self.autosave.orphans()  # a live copy's autosave is never among them
+        if not orphans:
             return False
         try:
-            sketch = self.autosave.recover()
+            sketch = self.autosave.recover(orphans[0])
         except SessionError as exc:
             self._report(f"The autosave could not be read: {exc}")
             return False
         if not dialogs.confirm("Recover sketch", "Sketch & Fill did not close normally last time.\n"
                                f"Recover the autosaved sketch ({len(sketch.strokes)} strokes)?"):
-            self.autosave.discard()
+            self.autosave.remove_orphan(orphans[0])
             return False
         self._controller.reset(sketch)
         self._controller.undo_stack.resetClean()  # recovered work is unsaved work
+        self.write_now()  # now this copy's own autosave holds it, before the old file goes
+        self.autosave.remove_orphan(orphans[0])
         return True
 
     def close_cleanly(self) -> None:

@@ -152,3 +152,23 @@ def make_window(qtbot, tmp_path: Path, checkpoints: Path, wait_loaded: bool = Tr
 @pytest.fixture
 def window(qtbot, tmp_path, tiny_checkpoint_dir) -> MainWindow:
     return make_window(qtbot, tmp_path, tiny_checkpoint_dir)
+
+
+def crash_leaving_autosave(directory: Path, sketch) -> None:
+    """A real copy of the app's autosave in another process that dies without cleaning up."""
+    import subprocess
+    import sys
+
+    from app import session
+
+    script = (
+        "import os, sys\n"
+        "from app import session\n"
+        "from app.autosave import Autosave\n"
+        "Autosave(sys.argv[1]).write(session.loads(sys.stdin.read()))\n"
+        "os._exit(3)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script, str(directory)], cwd=root,
+                          input=session.dumps(sketch), text=True, timeout=120)
+    assert done.returncode == 3

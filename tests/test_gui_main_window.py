@@ -13,7 +13,14 @@ from PyQt5.QtCore import Qt
 
 from app import session
 from app.overlay import OverlayMode
-from tests.gui_support import WAIT_MS, drag, make_window, tablet_stroke, wait_idle
+from tests.gui_support import (
+    WAIT_MS,
+    crash_leaving_autosave,
+    drag,
+    make_window,
+    tablet_stroke,
+    wait_idle,
+)
 
 CIRCLE = [(256 + 120 * c, 256 + 120 * s) for c, s in
           [(1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1)]]  # fmt: skip
@@ -213,10 +220,29 @@ def test_autosave_and_recovery(qtbot, window, tmp_path, tiny_checkpoint_dir):
     drag(window.canvas, CIRCLE)
     window.autosave.write_now()
     sketch = window.controller.sketch
-    other = make_window(qtbot, tmp_path, tiny_checkpoint_dir)  # same data dir: a "restart"
+    second = make_window(qtbot, tmp_path, tiny_checkpoint_dir)  # a second copy, running
+    second.dialogs.confirm_answer = False
+    assert not second.autosave.offer_recovery(second.dialogs)  # never a live copy's drawing
+    assert window.autosave.autosave.path.is_file()
+    crash_leaving_autosave(tmp_path / "data", sketch)  # a copy that died
+    other = make_window(qtbot, tmp_path, tiny_checkpoint_dir)
     assert other.autosave.offer_recovery(other.dialogs)
     assert other.controller.sketch.strokes == sketch.strokes
     assert not other.controller.undo_stack.isClean()
+    assert not other.autosave.autosave.pending()  # adopted: now in the copy's own autosave
+    assert other.autosave.autosave.path.is_file() and window.autosave.autosave.path.is_file()
+
+
+def test_no_to_recovery_removes_only_the_dead_copys_autosave(qtbot, window, tmp_path,
+                                                             tiny_checkpoint_dir):  # fmt: skip
+    drag(window.canvas, CIRCLE)
+    window.autosave.write_now()
+    crash_leaving_autosave(tmp_path / "data", window.controller.sketch)
+    other = make_window(qtbot, tmp_path, tiny_checkpoint_dir)
+    other.dialogs.confirm_answer = False
+    assert not other.autosave.offer_recovery(other.dialogs)
+    assert not other.autosave.autosave.pending()
+    assert window.autosave.autosave.path.is_file()
 
 
 def test_about_and_shortcuts(qtbot, window):

@@ -7,7 +7,7 @@ from app import session
 from app.autosave import Autosave
 from app.document import Sketch, Stroke
 from gui.application import show_first_sketch
-from tests.gui_support import make_window
+from tests.gui_support import crash_leaving_autosave, make_window
 
 LOST = Sketch().with_stroke(Stroke("pen", 4.0, ((10.0, 10.0, 1.0), (90.0, 90.0, 1.0))))
 OPENED = Sketch().with_stroke(Stroke("pen", 4.0, ((300.0, 10.0, 1.0), (300.0, 90.0, 1.0))))
@@ -16,9 +16,8 @@ OPENED = Sketch().with_stroke(Stroke("pen", 4.0, ((300.0, 10.0, 1.0), (300.0, 90
 @pytest.fixture
 def crashed(tmp_path) -> Autosave:
     """An autosave left behind by a run that did not end normally."""
-    autosave = Autosave(tmp_path / "data")
-    autosave.write(LOST)
-    return autosave
+    crash_leaving_autosave(tmp_path / "data", LOST)
+    return Autosave(tmp_path / "data")
 
 
 def test_open_at_start_offers_the_crash_autosave_first(qtbot, tmp_path, tiny_checkpoint_dir,
