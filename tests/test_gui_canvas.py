@@ -191,10 +191,25 @@ def test_move_tool_selects_and_drags(canvas):
 
 def test_strokes_are_painted_at_once_and_set_sketch_redraws(canvas):
     drag(canvas, [(100, 100), (200, 100)])
-    on_stroke = canvas.to_widget(QPointF(150, 100)).toPoint()
-    assert canvas.grab().toImage().pixelColor(on_stroke).name() == "#000000"
+    on_stroke = canvas.to_widget(QPointF(150, 100)) * canvas.devicePixelRatioF()  # device px
+    assert canvas.grab().toImage().pixelColor(on_stroke.toPoint()).name() == "#000000"
     canvas.set_sketch(Sketch())
-    assert canvas.grab().toImage().pixelColor(on_stroke).name() == "#ffffff"
+    assert canvas.grab().toImage().pixelColor(on_stroke.toPoint()).name() == "#ffffff"
+
+
+def test_zoomed_views_stay_aligned_on_a_hidpi_screen():
+    """The zoom, pan and mapping tests again with Qt scaling the screen by 2 (own process:
+    the factor is read when the QApplication starts)."""
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "QT_SCALE_FACTOR": "2", "QT_QPA_PLATFORM": "offscreen"}
+    tests = "zoom or shadow_and_strokes or pan or painted_at_once or smooth"
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                          __file__, "-k", f"({tests}) and not hidpi"],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert " passed" in run.stdout and "6 passed" in run.stdout, run.stdout[-500:]
 
 
 def test_touchpad_wheel_deltas_add_up_to_notches(canvas):
