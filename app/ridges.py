@@ -28,9 +28,6 @@ RIDGE_SPAN = 2           # px (at the thinning size) on each side that a crest m
                          # (3 kept a few more false crests: precision 0.74 vs 0.75, same recovery)
 RIDGE_CONTRAST = 0.08    # ... by at least this much ink
 RIDGE_MIN_PIXELS = 4     # drop specks shorter than this (at the thinning size)
-RIDGE_PEN = 3            # line width in px at the thinning size of a 64 px network (1.5 of its
-PEN_REFERENCE = 128      # px); finer networks draw wider in their px (ridge_pen), so that a
-                         # line is as wide on the canvas whatever the network's size
 
 
 def ridge_mask(ink: np.ndarray) -> np.ndarray:
@@ -64,21 +61,6 @@ def ridge_lines(x: torch.Tensor) -> np.ndarray:
     mask = cv2.dilate(ridge_mask(ink).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     # Crests cut across a curve's tangent leave short ticks on the thinned line: prune them.
     return drop_small_components(prune_spurs(thin(mask), RIDGE_MIN_PIXELS), RIDGE_MIN_PIXELS)
-
-
-def draw_lines(lines: np.ndarray) -> np.ndarray:
-    """bool (S,S) 1-px lines -> uint8 (S,S) drawing (255 paper, 0 ink) with the ridge_pen."""
-    width = ridge_pen(lines.shape[0])
-    pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width))
-    drawn = cv2.dilate(lines.astype(np.uint8), pen)
-    return (255 - 255 * drawn).astype(np.uint8)
-
-
-def ridge_pen(size: int) -> int:
-    """Pen width in px for lines at thinning size ``size``: RIDGE_PEN scaled to it, odd (a
-    symmetric kernel does not shift the line), never thinner than RIDGE_PEN."""
-    width = round(RIDGE_PEN * size / PEN_REFERENCE)
-    return max(RIDGE_PEN, width | 1)
 
 
 USER_REACH = 1.0    # network px: proposed ink this close to the user's ink is their stroke redrawn
