@@ -189,6 +189,34 @@ def test_move_tool_selects_and_drags(canvas):
     assert indices == (0,) and (dx, dy) == pytest.approx((30, 50), abs=0.5)
 
 
+def test_selection_and_moves_map_through_the_zoomed_view(canvas):
+    moves = []
+    canvas.move_finished.connect(lambda i, dx, dy: moves.append((i, dx, dy)))
+    drag(canvas, [(100, 100), (120, 100)])
+    drag(canvas, [(300, 300), (320, 300)])
+    canvas.zoom_by(2.5)
+    canvas.pan_by(QPointF(120, 90))
+    canvas.set_tool("move")
+
+    def drag_on_screen(a, b) -> None:
+        _send_mouse(canvas, QEvent.MouseButtonPress, _on_screen(canvas, *a), Qt.LeftButton,
+                    Qt.LeftButton)
+        _send_mouse(canvas, QEvent.MouseMove, _on_screen(canvas, *b), Qt.NoButton, Qt.LeftButton)
+        _send_mouse(canvas, QEvent.MouseButtonRelease, _on_screen(canvas, *b), Qt.LeftButton,
+                    Qt.NoButton)
+
+    drag_on_screen((90, 90), (130, 130))                  # a band around the first stroke
+    assert canvas.selection() == (0,)
+    box = canvas._selection_rect()                        # drawn around the stroke's bounds
+    left, top, right, bottom = canvas.sketch().strokes[0].bounds()
+    top_left, bottom_right = _on_screen(canvas, left, top), _on_screen(canvas, right, bottom)
+    assert (box.left(), box.top()) == pytest.approx((top_left.x(), top_left.y()))
+    assert (box.right(), box.bottom()) == pytest.approx((bottom_right.x(), bottom_right.y()))
+    drag_on_screen((110, 100), (140, 150))
+    [(indices, dx, dy)] = moves
+    assert indices == (0,) and (dx, dy) == pytest.approx((30, 50), abs=1e-6)
+
+
 def test_strokes_are_painted_at_once_and_set_sketch_redraws(canvas):
     drag(canvas, [(100, 100), (200, 100)])
     on_stroke = canvas.to_widget(QPointF(150, 100)) * canvas.devicePixelRatioF()  # device px
@@ -204,12 +232,12 @@ def test_zoomed_views_stay_aligned_on_a_hidpi_screen():
     import subprocess
     import sys
     env = {**os.environ, "QT_SCALE_FACTOR": "2", "QT_QPA_PLATFORM": "offscreen"}
-    tests = "zoom or shadow_and_strokes or pan or painted_at_once or smooth"
+    tests = "zoom or shadow_and_strokes or pan or painted_at_once or smooth or selection_and"
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
                           __file__, "-k", f"({tests}) and not hidpi"],
                          env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:]
-    assert " passed" in run.stdout and "6 passed" in run.stdout, run.stdout[-500:]
+    assert " passed" in run.stdout and "7 passed" in run.stdout, run.stdout[-500:]
 
 
 def test_touchpad_wheel_deltas_add_up_to_notches(canvas):
