@@ -88,6 +88,11 @@ class Sketch:
         )
         return replace(self, strokes=strokes)
 
+    def without(self, indices: Sequence[int]) -> "Sketch":
+        """The sketch with the strokes at `indices` removed (Delete on a selection)."""
+        gone = set(indices)
+        return replace(self, strokes=tuple(s for i, s in enumerate(self.strokes) if i not in gone))
+
     def strokes_in(self, rect: tuple[float, float, float, float]) -> tuple[int, ...]:
         """Indices of the strokes with at least one point inside (left, top, right, bottom)."""
         left, top, right, bottom = rect

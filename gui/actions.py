@@ -30,6 +30,9 @@ class Actions:
     pen: QAction
     eraser: QAction
     move: QAction
+    select_all: QAction
+    delete_selection: QAction
+    drop_selection: QAction
     brush_bigger: QAction
     brush_smaller: QAction
     accept: QAction
@@ -106,6 +109,11 @@ def create_actions(parent: QWidget) -> Actions:
         move=_checkable(
             _action(parent, "&Move Strokes", "M", tip="Select strokes with a box, then drag them")
         ),
+        select_all=_action(
+            parent, "Select &All Strokes", S.SelectAll, tip="Select every stroke to move"
+        ),
+        delete_selection=_action(parent, "&Delete Selected Strokes", "Delete"),
+        drop_selection=_action(parent, "Dese&lect", "Escape", tip="Drop the selection"),
         brush_bigger=_action(parent, "&Bigger Brush", "]", tip="Bigger brush (or the wheel)"),
         brush_smaller=_action(parent, "&Smaller Brush", "[", tip="Smaller brush (or the wheel)"),
         # Not Return: typing a number and Return in a spin box must not change the drawing.

@@ -31,7 +31,7 @@ from PyQt5.QtWidgets import QAction, QSizePolicy, QWidget
 
 from app.document import Point, Sketch, Stroke
 from app.smoothing import Smoother
-from gui.ink_layer import InkLayer
+from gui.ink_layer import InkLayer, move_layers
 
 MARGIN = 8  # logical px of desk around the paper
 PAPER_COLOUR = QColor(255, 255, 255)
@@ -72,6 +72,8 @@ class Canvas(QWidget):
         self._selection: tuple[int, ...] = ()
         self._band: tuple[QPointF, QPointF] | None = None  # rubber band, canvas coords
         self._drag: tuple[QPointF, QPointF] | None = None  # (press, current), canvas coords
+        self._drag_layers: tuple[QImage, QImage] | None = None  # (staying, moving) while dragging
+        self._drag_bounds: QRectF | None = None  # the selection's bounds when the drag began
         self._wheel = 0  # wheel angle not yet turned into steps
         self._zoom = 1.0  # view scale over the fitted paper
         self._pan = QPointF()  # view offset in widget px
@@ -153,6 +155,12 @@ class Canvas(QWidget):
 
     def selection(self) -> tuple[int, ...]:
         return self._selection
+
+    def select(self, indices: tuple[int, ...]) -> None:
+        """Select strokes for the Move tool (Ctrl+A; an empty tuple drops the selection)."""
+        if self._drag is None:
+            self._selection, self._band = tuple(indices), None
+            self.update()
 
     def live_stroke(self) -> Stroke | None:
         return self._live
@@ -251,9 +259,21 @@ class Canvas(QWidget):
             painter.setOpacity(self._opacity)
             painter.drawImage(paper, shadow)
             painter.setOpacity(1.0)
-        painter.drawImage(paper, self._ink.image)
+        self._paint_ink(painter, paper)
         self._paint_selection(painter)
         painter.end()
+
+    def _paint_ink(self, painter: QPainter, paper: QRectF) -> None:
+        if self._drag is None or self._drag_layers is None:
+            painter.drawImage(paper, self._ink.image)
+            return
+        stay, moving = self._drag_layers
+        d = (self._drag[1] - self._drag[0]) * (paper.width() / self._sketch.width)
+        painter.drawImage(paper, stay)
+        painter.save()
+        painter.setClipRect(paper)  # strokes dragged past the edge leave the paper
+        painter.drawImage(paper.translated(d), moving)
+        painter.restore()
 
     def _scaled_shadow(self) -> QImage | None:
         """The shadow at the layer's size: as given when the worker made it so, else scaled once."""
@@ -283,7 +303,7 @@ class Canvas(QWidget):
             return QRectF(self.to_widget(self._band[0]), self.to_widget(self._band[1])).normalized()
         if not self._selection:
             return None
-        box = self._selection_bounds()
+        box = QRectF(self._drag_bounds) if self._drag_bounds else self._selection_bounds()
         if self._drag is not None:
             box.translate(self._drag[1] - self._drag[0])
         return QRectF(self.to_widget(box.topLeft()), self.to_widget(box.bottomRight()))
@@ -365,6 +385,11 @@ class Canvas(QWidget):
     def _press_move_tool(self, pos: QPointF) -> None:
         if self._selection and self._selection_bounds().contains(pos):
             self._drag = (pos, pos)
+            size = QSize(*self.device_paper_size())
+            layer_scale = self.fitted_rect().width() / self._sketch.width
+            self._drag_layers = move_layers(size, self.devicePixelRatioF(), layer_scale,
+                                            self._sketch.strokes, self._selection)  # fmt: skip
+            self._drag_bounds = self._selection_bounds()
             self.setCursor(Qt.ClosedHandCursor)
         else:
             self._selection, self._band = (), (pos, pos)
@@ -372,8 +397,7 @@ class Canvas(QWidget):
 
     def _drag_move_tool(self, pos: QPointF) -> None:
         if self._drag is not None:
-            self._drag = (self._drag[0], pos)
-            self._render_layer()
+            self._drag = (self._drag[0], pos)  # painted from the drag's two layers
         elif self._band is not None:
             self._band = (self._band[0], pos)
         self.update()
@@ -381,7 +405,7 @@ class Canvas(QWidget):
     def _release_move_tool(self) -> None:
         if self._drag is not None:
             d = self._drag[1] - self._drag[0]
-            self._drag = None
+            self._drag, self._drag_layers, self._drag_bounds = None, None, None
             self.setCursor(Qt.OpenHandCursor)
             if d.x() or d.y():
                 self.move_finished.emit(self._selection, d.x(), d.y())

@@ -160,6 +160,10 @@ class SketchController(QObject):
     def move(self, indices: tuple[int, ...], dx: float, dy: float) -> None:
         self.edit(self.sketch.moved(indices, dx, dy), "Move strokes")
 
+    def delete(self, indices: tuple[int, ...]) -> None:
+        if indices:
+            self.edit(self.sketch.without(indices), "Delete strokes")
+
     def set_class(self, class_name: str) -> None:
         if class_name != self.sketch.class_name:
             self.edit(self.sketch.with_class(class_name), f"Class {class_name}")

@@ -36,6 +36,21 @@ def paint_stroke(painter: QPainter, stroke: Stroke, start: int = 0) -> None:
         painter.drawLine(QPointF(a[0], a[1]), QPointF(b[0], b[1]))
 
 
+def move_layers(size: QSize, dpr: float, scale: float, strokes: tuple[Stroke, ...],
+                selected: tuple[int, ...]) -> tuple[QImage, QImage]:  # fmt: skip
+    """The two images a Move drag shows, painted once when it starts: the strokes that stay,
+    and the selected ones (with the gaps later erasers cut in them, which travel along), so
+    each mouse move only paints two images whatever the number of strokes."""
+    first, chosen = min(selected), set(selected)
+    stay, moving = InkLayer(), InkLayer()
+    stay.reset(size, dpr, scale, tuple(s for i, s in enumerate(strokes) if i not in chosen), ())
+    travel = tuple(
+        s for i, s in enumerate(strokes) if i in chosen or (i > first and s.tool == "eraser")
+    )
+    moving.reset(size, dpr, scale, travel, ())
+    return stay.image, moving.image
+
+
 class InkLayer:
     def __init__(self) -> None:
         self.image = QImage()  # ARGB32 premultiplied, device pixels, transparent paper

@@ -95,7 +95,8 @@ class MainWindow(QMainWindow):
         menus = {
             "&File": [a.new, a.open_session, a.open_image, None, a.save_session, a.save_session_as,
                       a.save_sketch, a.save_image, a.export_svg, None, a.load_models, None, a.quit],
-            "&Edit": [a.undo, a.redo, None, a.clear, a.accept],
+            "&Edit": [a.undo, a.redo, None, a.clear, a.accept, None, a.select_all,
+                      a.delete_selection, a.drop_selection],
             "&Tools": [a.pen, a.eraser, a.move, None, a.brush_bigger, a.brush_smaller, None,
                        self.smooth_strokes],
             "&Completions": [a.next_completion, a.previous_completion, a.one_completion, a.dice,
@@ -215,6 +216,9 @@ class MainWindow(QMainWindow):
         a.pen.triggered.connect(lambda: self.canvas.set_tool("pen"))
         a.eraser.triggered.connect(lambda: self.canvas.set_tool("eraser"))
         a.move.triggered.connect(lambda: self.canvas.set_tool("move"))
+        a.select_all.triggered.connect(self._select_all)
+        a.delete_selection.triggered.connect(self._delete_selection)
+        a.drop_selection.triggered.connect(lambda: self.canvas.select(()))
         a.about.triggered.connect(lambda: self.dialogs.about(c.info))
         a.quit.triggered.connect(self.close)
         self.files.connect_actions(a)
@@ -251,6 +255,16 @@ class MainWindow(QMainWindow):
         one.blockSignals(True)
         one.setChecked(overlay.mode is OverlayMode.ONE)
         one.blockSignals(False)
+
+    def _select_all(self) -> None:
+        """Every stroke, selected for the Move tool (which it switches to)."""
+        self.actions.move.trigger()
+        self.canvas.select(tuple(range(len(self.controller.sketch.strokes))))
+
+    def _delete_selection(self) -> None:
+        selection = self.canvas.selection()
+        self.canvas.select(())
+        self.controller.delete(selection)
 
     def _on_accept_waiting(self, waiting: bool) -> None:
         """A wait cursor while Accept waits for the completion of the current sketch."""
