@@ -86,3 +86,46 @@ def test_typing_in_the_brush_box_fires_no_drawing_shortcut(qtbot, window):
                "&Move Strokes", "&Pen")
     assert not [name for name in drawing if fired[name]]
     assert window.controller.sketch.strokes == ()
+
+
+def readme_keys() -> list[str]:
+    """Every key sequence the README's Drawing table lists (mouse gestures left out)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = text.split("| do this | with |", 1)[1].split("\n\n", 1)[0]
+    key = re.compile(r"^((Ctrl|Shift|Alt)\+)*([A-Z]|F\d+|[\[\].,=0-9-]|PgUp|PgDown|Backspace"
+                     r"|Delete|Escape|Left|Right)$")
+    keys = []
+    for row in table.splitlines()[2:]:
+        cell = re.sub(r"\(.*?\)", "", row.split("|")[2]).replace("`,`", "COMMA")
+        cell = cell.replace("`", "").replace("←", "Left").replace("→", "Right")
+        tokens = re.split(r"\s*(?:,\s+|\s+/\s+|\s+or\s+)\s*", cell.strip())
+        keys += [t for t in (t.replace("COMMA", ",") for t in tokens) if key.match(t)]
+    return keys
+
+
+def test_every_key_in_the_readme_fires_an_action(qtbot, window):
+    from PyQt5.QtWidgets import QAction
+
+    keys = readme_keys()
+    assert {"Ctrl+Y", "Ctrl+Shift+Z", "F1", "A", "Ctrl+A", "Delete", "Ctrl+0", "."} <= set(keys)
+    window.dialogs.confirm_answer = False  # New / Quit prompts: keep the drawing
+    window.canvas.setFocus()
+    drag(window.canvas, CIRCLE)
+    qtbot.waitUntil(window.controller.is_idle, timeout=WAIT_MS)
+    actions = window.findChildren(QAction)
+    fired = {id(a): [] for a in actions}
+    for a in actions:
+        a.triggered.connect(lambda *_, hits=fired[id(a)]: hits.append(1))
+    for name in sorted(keys, key=lambda k: k == "Ctrl+Q"):  # Quit last
+        sequence = QKeySequence(name)
+        bound = [a for a in actions if sequence in a.shortcuts()]
+        assert bound, f"README lists {name}, but no action has it"
+        if window.actions.redo in bound:  # something to redo
+            drag(window.canvas, CIRCLE)
+            window.actions.undo.trigger()
+        before = sum(len(fired[id(a)]) for a in bound)
+        press(window.canvas, sequence)
+        assert sum(len(fired[id(a)]) for a in bound) == before + 1, name
