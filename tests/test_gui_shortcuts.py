@@ -5,6 +5,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtTest import QTest
 
+from app.document import Stroke
 from gui.actions import key_sequences
 from tests.gui_support import WAIT_MS, drag
 from tests.test_gui_main_window import CIRCLE
@@ -129,3 +130,16 @@ def test_every_key_in_the_readme_fires_an_action(qtbot, window):
         before = sum(len(fired[id(a)]) for a in bound)
         press(window.canvas, sequence)
         assert sum(len(fired[id(a)]) for a in bound) == before + 1, name
+
+
+def test_editing_keys_in_the_brush_box_stay_in_the_box(qtbot, window):
+    c = window.controller
+    c.reset(c.sketch.with_stroke(Stroke("pen", 4.0, ((10.0, 10.0, 1.0), (90.0, 90.0, 1.0)))))
+    fired = counters(window)
+    box = window.panel.brush
+    box.setFocus()
+    QTest.keyClick(box, Qt.Key_A, Qt.ControlModifier)
+    QTest.keyClick(box, Qt.Key_Delete)
+    QTest.keyClick(box, Qt.Key_Backspace)
+    assert not fired["Select &All Strokes"] and not fired["&Delete Selected Strokes"]
+    assert len(c.sketch.strokes) == 1 and window.canvas.tool() == "pen"
