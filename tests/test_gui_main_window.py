@@ -328,6 +328,17 @@ def test_the_autosave_folder_of_tests_is_not_the_users(qapp):
     assert autosave_dir().is_relative_to(TEST_HOME)
 
 
+def test_the_default_preferences_of_tests_are_not_the_users(qapp):
+    from pathlib import Path
+
+    from PyQt5.QtCore import QSettings
+
+    from gui.preferences import APPLICATION, ORGANISATION
+    from tests.conftest import TEST_HOME
+
+    assert Path(QSettings(ORGANISATION, APPLICATION).fileName()).is_relative_to(TEST_HOME)
+
+
 def blank_on_screen(win) -> bool:
     return win.canvas._shadow is None and win.image_view.image() is None
 
