@@ -6,7 +6,9 @@ the network's own size on held-out items of the training data, without the engin
 An item succeeds if one of its K completions recovers >= 0.5 of the missing outline with
 added-stroke precision >= 0.5. Renders: a nearest-centroid colour-histogram classifier fitted
 on the training images (it shares nothing with the generator's training signal) names the
-class of each rendered image.
+class of each rendered image. It is not the evaluation's colour judge, which trains for a while
+and names fewer real held-out images: 0.56 (and nearest centroids on its histogram 0.48)
+against 0.60 for this RGB histogram, on the 25 test images of the 21 classes.
 """
 from __future__ import annotations
 
