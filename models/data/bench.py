@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=300, help="items timed per data set")
     args = parser.parse_args(argv)
     args.root = args.root if args.root is not None else sources.default_data_root()
-    cv2.setNumThreads(1)  # as in a DataLoader worker (datasets.worker_init)
+    cv2.setNumThreads(1)  # the cost of an item, not OpenCV's parallelism
     torch.set_num_threads(1)
     try:
         for kind, size in CASES:

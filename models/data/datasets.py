@@ -55,12 +55,6 @@ class _DrawingSource:
     drawing: Drawing
 
 
-def worker_init(_worker_id: int) -> None:
-    """DataLoader ``worker_init_fn``: one OpenCV thread per worker (items are tiny; threads
-    would only fight the other workers and the training process for the 2 cores)."""
-    cv2.setNumThreads(1)
-
-
 def ink_to_tensor(ink: np.ndarray) -> torch.Tensor:
     """float (S,S) ink in [0,1] (1 = ink) -> float32 [1,S,S] in [-1,1] (paper +1, ink -1)."""
     return torch.from_numpy((1.0 - 2.0 * ink).astype(np.float32))[None]

@@ -10,7 +10,7 @@ from models.training.distributed import DistContext
 
 
 def endless_batches(dataset: Dataset, batch_size: int, ctx: DistContext, seed: int,
-                    start_step: int = 0, num_workers: int = 0) -> Iterator[list[torch.Tensor]]:
+                    start_step: int = 0) -> Iterator[list[torch.Tensor]]:
     """Yield batches forever; each rank sees its own shard of every epoch.
 
     The epoch number is derived from `start_step`, so a resumed run shuffles as a fresh epoch
@@ -18,8 +18,7 @@ def endless_batches(dataset: Dataset, batch_size: int, ctx: DistContext, seed: i
     """
     sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank,
                                  shuffle=True, seed=seed, drop_last=True)
-    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=True,
-                        num_workers=num_workers, persistent_workers=num_workers > 0)
+    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=True)
     per_epoch = max(len(loader), 1)
     if len(loader) == 0:
         raise ValueError(f"dataset of {len(dataset)} items is smaller than one batch of "
