@@ -60,6 +60,7 @@ class SketchController(QObject):
     image_changed = pyqtSignal(object)  # (h, w, 3) uint8 RGB, or None
     result_shown = pyqtSignal(object)  # InferenceResult now on screen
     shadow_shown = pyqtSignal(object)  # InferenceResult whose shadow is now on screen
+    unknown_class = pyqtSignal(str)  # a sketch's class the models do not have (then the first)
     blank_shown = pyqtSignal(int)  # request seq: blank paper, so no shadow and no image
     request_sent = pyqtSignal(int)  # seq
     engine_loaded = pyqtSignal(object)  # EngineInfo
@@ -334,6 +335,7 @@ class SketchController(QObject):
         if self.info is None or sketch.class_name in self.info.classes or not self.info.classes:
             return sketch
         if sketch.class_name:
+            self.unknown_class.emit(sketch.class_name)
             self.message.emit(
                 f"Class {sketch.class_name!r} is not in the models; using {self.info.classes[0]!r}"
             )

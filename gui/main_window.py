@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         c.busy_changed.connect(self.busy.setVisible)
         c.accept_waiting.connect(self._on_accept_waiting)
         c.message.connect(self.show_message)
+        c.unknown_class.connect(self._on_unknown_class)
         stack = c.undo_stack
         stack.canUndoChanged.connect(self.actions.undo.setEnabled)
         stack.canRedoChanged.connect(self.actions.redo.setEnabled)
@@ -286,6 +287,14 @@ class MainWindow(QMainWindow):
         self.device.setText(f"models on {info.device}")
         self.image_view.set_placeholder("Draw to see the image")
         self.show_message(f"Models loaded on {info.device} in {info.load_ms:.0f} ms")
+
+    def _on_unknown_class(self, name: str) -> None:
+        first = self.controller.info.classes[0] if self.controller.info else "another class"
+        self.dialogs.error(
+            "Unknown class",
+            f"The sketch's class {name!r} is not in the loaded models; it is shown as {first!r}. "
+            "Pick a class in the dropdown, or load models that know it.",
+        )
 
     def _on_load_failed(self, message: str) -> None:
         self.panel.set_classes(())

@@ -365,3 +365,11 @@ def test_an_old_answer_never_brings_the_shadow_back_to_an_empty_pad(qtbot, windo
     qtbot.waitUntil(window.controller.is_idle, timeout=WAIT_MS)
     qtbot.wait(50)
     assert blank_on_screen(window)
+
+
+def test_a_session_of_an_unknown_class_is_a_visible_warning(qtbot, window):
+    from app.document import Sketch
+
+    window.controller.reset(Sketch(class_name="zeppelin"))
+    assert window.dialogs.errors and window.dialogs.errors[-1][0] == "Unknown class"
+    assert "zeppelin" in window.dialogs.errors[-1][1]
