@@ -389,4 +389,7 @@ class SketchController(QObject):
     def shutdown(self) -> None:
         """Stop the worker thread (after its current job); safe to call twice."""
         self._timer.stop()
+        if self._accept_pending:  # no answer will come: end the wait (and its cursor)
+            self._accept_pending = False
+            self.accept_waiting.emit(False)
         self.inference.shutdown()

@@ -46,3 +46,11 @@ def test_new_drops_a_waiting_accept(qtbot, window, monkeypatch):
     qtbot.waitUntil(c.is_idle, timeout=WAIT_MS)
     assert not merged and c.sketch.strokes == ()
     assert QApplication.overrideCursor() is None
+
+
+def test_closing_while_accept_waits_restores_the_cursor(qtbot, window):
+    drag(window.canvas, CIRCLE)
+    window.actions.accept.trigger()
+    assert QApplication.overrideCursor() is not None
+    window.close()
+    assert QApplication.overrideCursor() is None
