@@ -27,11 +27,16 @@ Point = tuple[float, float, float]  # (x, y) in canvas pixels, pressure in [0, 1
 
 @dataclass(frozen=True)
 class Stroke:
-    """One pen or eraser stroke."""
+    """One pen or eraser stroke.
+
+    An eraser belongs to the strokes it cut: erasing adds the eraser's path to the `erased` of
+    every pen stroke it touches (Sketch.with_stroke), so a moved stroke takes its gaps along,
+    and a stroke moved later across an old eraser path is not cut by it."""
 
     tool: Tool  # "pen" lays ink, "eraser" restores paper
     width: float  # line width in canvas pixels at pressure 1.0
     points: tuple[Point, ...]  # in drawing order; a single point draws a dot
+    erased: tuple["Stroke", ...] = ()  # pen only: the eraser paths that cut this stroke
 
     def __post_init__(self) -> None:
         if self.tool not in TOOLS:
@@ -42,7 +47,12 @@ class Stroke:
             raise ValueError("a stroke needs at least one point")
 
     def translated(self, dx: float, dy: float) -> "Stroke":
-        return replace(self, points=tuple((x + dx, y + dy, p) for x, y, p in self.points))
+        """The stroke moved by (dx, dy), its erased gaps with it."""
+        return replace(self, points=tuple((x + dx, y + dy, p) for x, y, p in self.points),
+                       erased=tuple(e.translated(dx, dy) for e in self.erased))
+
+    def cut_by(self, eraser: "Stroke") -> "Stroke":
+        return replace(self, erased=self.erased + (eraser,))
 
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, top, right, bottom) of the points, grown by half the width."""
@@ -61,15 +71,30 @@ class Sketch:
 
     width: int = DEFAULT_SIZE  # canvas width in canvas pixels
     height: int = DEFAULT_SIZE  # canvas height in canvas pixels
-    strokes: tuple[Stroke, ...] = ()  # painted in order; erasers erase what lies below them
+    strokes: tuple[Stroke, ...] = ()  # pen strokes painted in order, each with its erased gaps
     class_name: str = ""  # the appearance class ("" until the engine has told us its classes)
     seed: int = 0  # fixes all K completions and the colour noise until Dice draws a new one
 
     def with_stroke(self, stroke: Stroke) -> "Sketch":
+        """A pen stroke is added on top; an eraser cuts the strokes it touches (and is no
+        stroke of its own: erasing blank paper changes nothing)."""
+        if stroke.tool == "eraser":
+            return self.erased_by(stroke)
         return replace(self, strokes=self.strokes + (stroke,))
 
     def with_strokes(self, strokes: Sequence[Stroke]) -> "Sketch":
-        return replace(self, strokes=self.strokes + tuple(strokes))
+        sketch = self
+        for stroke in strokes:
+            sketch = sketch.with_stroke(stroke)
+        return sketch
+
+    def erased_by(self, eraser: Stroke) -> "Sketch":
+        """Every stroke the eraser touches gets its path as a gap of its own."""
+        touched = [i for i, s in enumerate(self.strokes) if touches(eraser, s)]
+        if not touched:
+            return self
+        strokes = tuple(s.cut_by(eraser) if i in touched else s for i, s in enumerate(self.strokes))
+        return replace(self, strokes=strokes)
 
     def cleared(self) -> "Sketch":
         return replace(self, strokes=())
@@ -115,11 +140,40 @@ def blank(width: int, height: int) -> np.ndarray:
     return np.full((height, width), PAPER, dtype=np.uint8)
 
 
+def touches(eraser: Stroke, stroke: Stroke) -> bool:
+    """Whether the eraser's path removes any ink of `stroke` (its own gaps aside), decided on
+    the two drawn at canvas resolution inside their common bounding box."""
+    box = _overlap(eraser.bounds(), stroke.bounds())
+    if box is None:
+        return False
+    left, top, w, h = box
+    ink = np.full((h, w), PAPER, np.uint8)
+    draw_stroke(ink, stroke.translated(-left, -top))
+    rubbed = np.full((h, w), PAPER, np.uint8)
+    draw_stroke(rubbed, replace(eraser.translated(-left, -top), tool="pen"))
+    return bool(((ink < PAPER) & (rubbed < PAPER)).any())
+
+
+def _overlap(a: tuple[float, float, float, float],
+             b: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
+    """(left, top, width, height) in whole px of the intersection of two (l, t, r, b) boxes,
+    grown by a pixel for anti-aliasing; None when they do not meet."""
+    left, top = int(np.floor(max(a[0], b[0]))) - 1, int(np.floor(max(a[1], b[1]))) - 1
+    right, bottom = int(np.ceil(min(a[2], b[2]))) + 1, int(np.ceil(min(a[3], b[3]))) + 1
+    if right <= left or bottom <= top:
+        return None
+    return left, top, right - left, bottom - top
+
+
 def draw_stroke(raster: np.ndarray, stroke: Stroke, start: int = 0) -> None:
     """Paint a stroke into a (H, W) uint8 raster in place: pen draws 0, eraser draws 255.
+    A pen stroke's erased gaps cut only that stroke, not what lies below it.
 
     start > 0 paints only the segments ending at points start.. (the rest is already there).
     """
+    if stroke.erased and start == 0:
+        _draw_cut_stroke(raster, stroke)
+        return
     value = INK if stroke.tool == "pen" else PAPER
     scale = 1 << _SUBPIXEL_BITS
     first = max(start - 1, 0)
@@ -132,6 +186,22 @@ def draw_stroke(raster: np.ndarray, stroke: Stroke, start: int = 0) -> None:
     for a, b, w0, w1 in zip(pts, pts[1:], widths, widths[1:]):
         thickness = max(1, round((w0 + w1) / 2))
         cv2.line(raster, a, b, value, thickness, cv2.LINE_AA, _SUBPIXEL_BITS)
+
+
+def _draw_cut_stroke(raster: np.ndarray, stroke: Stroke) -> None:
+    """The stroke drawn on its own paper, its gaps erased there, then laid on the raster."""
+    box = _overlap(stroke.bounds(), (0, 0, raster.shape[1], raster.shape[0]))
+    if box is None:
+        return
+    left, top, w, h = box
+    left, top = max(left, 0), max(top, 0)
+    w, h = min(w, raster.shape[1] - left), min(h, raster.shape[0] - top)
+    own = np.full((h, w), PAPER, np.uint8)
+    draw_stroke(own, replace(stroke, erased=()).translated(-left, -top))
+    for eraser in stroke.erased:
+        draw_stroke(own, eraser.translated(-left, -top))
+    view = raster[top:top + h, left:left + w]
+    np.minimum(view, own, out=view)
 
 
 def rasterise(sketch: Sketch, extra: Sequence[Stroke] = ()) -> np.ndarray:

@@ -3,10 +3,13 @@
 Format (version 1; unknown extra fields are ignored on load):
     {"format": "sketchfill-session", "version": 1, "canvas": {"width": W, "height": H},
      "class": "<name>", "seed": <int>,
-     "strokes": [{"tool": "pen"|"eraser", "width": <px>, "points": [[x, y, pressure], ...]}, ...],
+     "strokes": [{"tool": "pen", "width": <px>, "points": [[x, y, pressure], ...],
+                  "erased": [{"width": <px>, "points": [...]}, ...]}, ...],
      "view": {"chosen": <completion index>, "overlay": "blend"|"one"}}
 Coordinates are canvas pixels. "view" is optional (absent: the first completion, blended), so a
-reopened or replayed session shows the same completion and image.
+reopened or replayed session shows the same completion and image. "erased" (optional) holds the
+eraser paths that cut that stroke. A stroke with "tool": "eraser" (as older files hold) cuts
+the strokes before it that it touches, as erasing does in the app.
 """
 
 from __future__ import annotations
@@ -51,7 +54,11 @@ def to_dict(sketch: Sketch, view: View = View()) -> dict[str, Any]:
 
 
 def _stroke_dict(stroke: Stroke) -> dict[str, Any]:
-    return {"tool": stroke.tool, "width": stroke.width, "points": [list(p) for p in stroke.points]}
+    item = {"tool": stroke.tool, "width": stroke.width, "points": [list(p) for p in stroke.points]}
+    if stroke.erased:
+        item["erased"] = [{"width": e.width, "points": [list(p) for p in e.points]}
+                          for e in stroke.erased]
+    return item
 
 
 def dumps(sketch: Sketch, view: View = View()) -> str:
@@ -124,8 +131,8 @@ def from_dict(data: Any) -> Sketch:
     strokes = data.get("strokes")
     if not isinstance(strokes, list):
         raise SessionError('"strokes" must be a list')
-    parsed = tuple(_stroke(s, i, width, height) for i, s in enumerate(strokes))
-    return Sketch(width, height, parsed, class_name, seed)
+    parsed = [_stroke(s, i, width, height) for i, s in enumerate(strokes)]
+    return Sketch(width, height, (), class_name, seed).with_strokes(parsed)
 
 
 def _check_header(data: Any) -> None:
@@ -164,7 +171,12 @@ def _stroke(item: Any, index: int, canvas_w: int, canvas_h: int) -> Stroke:
     points = tuple(_point(p, where, j) for j, p in enumerate(points))
     for j, (x, y, _) in enumerate(points):
         _check_on_canvas(x, y, canvas_w, canvas_h, f"{where}.points[{j}]")
-    return Stroke(tool, width, points)
+    erased = item.get("erased", [])
+    if not isinstance(erased, list) or (erased and tool != "pen"):
+        raise SessionError(f'{where}: "erased" must be a list, and only on a pen stroke')
+    gaps = tuple(_stroke({**e, "tool": "eraser"} if isinstance(e, dict) else e,
+                         index, canvas_w, canvas_h) for e in erased)
+    return Stroke(tool, width, points, gaps)
 
 
 def _check_on_canvas(x: float, y: float, w: int, h: int, where: str) -> None:

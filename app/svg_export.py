@@ -1,6 +1,7 @@
 """Strokes as SVG: one group per stroke, round-capped segments whose width follows pressure.
 
-Erasers are painted in the paper colour over what lies below, exactly as the raster does.
+A stroke's erased gaps are a mask of its own (white keeps, the eraser paths in black cut), so
+they cut that stroke only, as the raster does.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def to_svg(sketch: Sketch) -> str:
         f"<title>{_escape(sketch.class_name or 'sketch')}</title>",
         f'<rect x="0" y="0" width="{w}" height="{h}" fill="{PAPER_COLOUR}"/>',
     ]
-    lines += [_stroke_svg(s) for s in sketch.strokes]
+    lines += [_masked_svg(s, i) if s.erased else _stroke_svg(s)
+              for i, s in enumerate(sketch.strokes)]
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
 
@@ -32,8 +34,18 @@ def save_svg(path: str | Path, sketch: Sketch) -> None:
     write_text(path, to_svg(sketch))
 
 
-def _stroke_svg(stroke: Stroke) -> str:
-    colour = INK_COLOUR if stroke.tool == "pen" else PAPER_COLOUR
+def _masked_svg(stroke: Stroke, index: int) -> str:
+    """A pen stroke with its erased gaps: the stroke under a mask that the gaps cut."""
+    name = f"erased-{index}"
+    cuts = "".join(_stroke_svg(e, colour=INK_COLOUR) for e in stroke.erased)
+    mask = (f'<mask id="{name}" maskUnits="userSpaceOnUse"><rect x="-100%" y="-100%" '
+            f'width="300%" height="300%" fill="{PAPER_COLOUR}"/>{cuts}</mask>')
+    return f'{mask}<g mask="url(#{name})">{_stroke_svg(stroke)}</g>'
+
+
+def _stroke_svg(stroke: Stroke, colour: str | None = None) -> str:
+    if colour is None:
+        colour = INK_COLOUR if stroke.tool == "pen" else PAPER_COLOUR
     widths = stroke.segment_widths()
     head = (
         f'<g class={quoteattr(stroke.tool)} stroke="{colour}" fill="none" stroke-linecap="round">'

@@ -3,6 +3,8 @@ kept in step with the sketch incrementally (a new stroke paints one stroke, not 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PyQt5.QtCore import QPointF, QSize, Qt
 from PyQt5.QtGui import QColor, QImage, QPainter, QPen
 
@@ -14,8 +16,12 @@ INK_COLOUR = QColor(0, 0, 0)
 def paint_stroke(painter: QPainter, stroke: Stroke, start: int = 0) -> None:
     """Paint a stroke's segments ending at points start.., in canvas coordinates.
 
-    Erasers clear the layer to transparent, so the shadow under the ink shows through.
+    Erasers clear the layer to transparent, so the shadow under the ink shows through. A pen
+    stroke's own erased gaps cut only that stroke: it is painted on a layer of its own first.
     """
+    if stroke.erased and start == 0:
+        _paint_cut_stroke(painter, stroke)
+        return
     mode = (
         QPainter.CompositionMode_Clear
         if stroke.tool == "eraser"
@@ -36,18 +42,34 @@ def paint_stroke(painter: QPainter, stroke: Stroke, start: int = 0) -> None:
         painter.drawLine(QPointF(a[0], a[1]), QPointF(b[0], b[1]))
 
 
+def _paint_cut_stroke(painter: QPainter, stroke: Stroke) -> None:
+    device = painter.device()
+    own = QImage(device.size(), QImage.Format_ARGB32_Premultiplied)
+    own.setDevicePixelRatio(device.devicePixelRatio())
+    own.fill(Qt.transparent)
+    inner = QPainter(own)
+    inner.setRenderHint(QPainter.Antialiasing)
+    inner.setTransform(painter.transform())
+    paint_stroke(inner, replace(stroke, erased=()))
+    for eraser in stroke.erased:
+        paint_stroke(inner, eraser)
+    inner.end()
+    painter.save()
+    painter.resetTransform()
+    painter.setCompositionMode(QPainter.CompositionMode_SourceOver)
+    painter.drawImage(0, 0, own)
+    painter.restore()
+
+
 def move_layers(size: QSize, dpr: float, scale: float, strokes: tuple[Stroke, ...],
                 selected: tuple[int, ...]) -> tuple[QImage, QImage]:  # fmt: skip
     """The two images a Move drag shows, painted once when it starts: the strokes that stay,
-    and the selected ones (with the gaps later erasers cut in them, which travel along), so
-    each mouse move only paints two images whatever the number of strokes."""
-    first, chosen = min(selected), set(selected)
+    and the selected ones (with their erased gaps, which travel along), so each mouse move
+    only paints two images whatever the number of strokes."""
+    chosen = set(selected)
     stay, moving = InkLayer(), InkLayer()
     stay.reset(size, dpr, scale, tuple(s for i, s in enumerate(strokes) if i not in chosen), ())
-    travel = tuple(
-        s for i, s in enumerate(strokes) if i in chosen or (i > first and s.tool == "eraser")
-    )
-    moving.reset(size, dpr, scale, travel, ())
+    moving.reset(size, dpr, scale, tuple(s for i, s in enumerate(strokes) if i in chosen), ())
     return stay.image, moving.image
 
 

@@ -93,3 +93,20 @@ def test_growing_live_stroke_is_drawn_incrementally_and_exactly():
         np.testing.assert_array_equal(rasteriser.with_live(sketch, live), rasterise(sketch, [live]))
     other = Stroke("eraser", 6.0, tuple(points[:3]))  # a new stroke starts afresh
     np.testing.assert_array_equal(rasteriser.with_live(sketch, other), rasterise(sketch, [other]))
+
+
+def test_an_eraser_belongs_to_the_strokes_it_cut():
+    cut = Sketch(200, 200).with_stroke(line(y=50.0)).with_stroke(line(y=150.0))
+    eraser = Stroke("eraser", 10.0, ((50.0, 30.0, 1.0), (50.0, 70.0, 1.0)))
+    cut = cut.with_stroke(eraser)
+    assert [len(s.erased) for s in cut.strokes] == [1, 0]
+    assert rasterise(cut)[50, 50] == PAPER and rasterise(cut)[50, 20] < PAPER
+    moved = rasterise(cut.moved((0,), 0, 40))             # the gap travels with its stroke
+    assert moved[90, 50] == PAPER and moved[90, 20] < PAPER and moved[50, 20] == PAPER
+    across = rasterise(cut.moved((1,), 0, -100))          # an older stroke moved across the
+    assert across[50, 50] < PAPER                         # old eraser path is not cut
+
+
+def test_erasing_blank_paper_changes_nothing():
+    sketch = Sketch(200, 200).with_stroke(line(y=50.0))
+    assert sketch.with_stroke(Stroke("eraser", 5.0, ((150.0, 150.0, 1.0),))) is sketch

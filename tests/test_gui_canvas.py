@@ -282,3 +282,22 @@ def test_a_lifting_pen_keeps_the_tails_width(canvas):
     tablet_stroke(canvas, [(100, 100, 0.6), (150, 100, 0.8), (200, 100, 0.0)])
     [stroke] = canvas.finished
     assert min(stroke.segment_widths()) == pytest.approx(6.0)         # not a 1 px hair
+
+
+def test_the_ink_layer_cuts_a_stroke_by_its_own_gaps_only(qapp):
+    from PyQt5.QtCore import QSize
+    from PyQt5.QtGui import QColor
+
+    from app.document import Stroke as S
+    from gui.ink_layer import InkLayer
+
+    below = S("pen", 8.0, ((50.0, 10.0, 1.0), (50.0, 90.0, 1.0)))           # not cut
+    eraser = S("eraser", 10.0, ((30.0, 50.0, 1.0), (70.0, 50.0, 1.0)))
+    cut = S("pen", 8.0, ((10.0, 50.0, 1.0), (90.0, 50.0, 1.0)), erased=(eraser,))
+    layer = InkLayer()
+    layer.reset(QSize(100, 100), 1.0, 1.0, (below, cut), (below, cut))
+    def alpha(x: int, y: int) -> int:
+        return QColor.fromRgba(layer.image.pixel(x, y)).alpha()
+
+    assert alpha(40, 50) == 0 and alpha(20, 50) > 200 and alpha(50, 30) > 200
+    assert alpha(50, 50) > 200                       # the stroke below shows through the gap

@@ -20,8 +20,9 @@ EXAMPLE = {
             "tool": "pen",
             "width": 6.5,
             "points": [[10.25, 20.125, 0.3], [11, 22, 1], [12.0, 23.5, 0.75]],
+            "erased": [{"width": 12, "points": [[11.0, 21.0, 1.0]]}],
         },
-        {"tool": "eraser", "width": 12, "points": [[100.0, 100.0, 1.0]]},
+        {"tool": "pen", "width": 3, "points": [[100.0, 100.0, 1.0]]},
     ],
     "view": {"chosen": 0, "overlay": "blend"},
 }
@@ -104,3 +105,16 @@ def test_a_png_or_a_folder_is_not_a_session_file(tmp_path):
         session.load(png)
     with pytest.raises(SessionError, match="is a directory"):
         session.load(tmp_path)
+
+
+def test_an_old_eraser_stroke_cuts_the_strokes_before_it_that_it_touches():
+    data = json.loads(json.dumps(EXAMPLE))
+    data["strokes"] = [
+        {"tool": "pen", "width": 4, "points": [[10, 50, 1], [90, 50, 1]]},
+        {"tool": "pen", "width": 4, "points": [[10, 150, 1], [90, 150, 1]]},
+        {"tool": "eraser", "width": 10, "points": [[50, 30, 1], [50, 70, 1]]},
+        {"tool": "pen", "width": 4, "points": [[50, 10, 1], [50, 90, 1]]},
+    ]
+    sketch = session.from_dict(data)
+    assert [len(s.erased) for s in sketch.strokes] == [1, 0, 0]   # drawn after: not cut
+    assert all(s.tool == "pen" for s in sketch.strokes)
