@@ -22,7 +22,7 @@ from gui.controller import SketchController
 from gui.dialogs import Dialogs
 from gui.main_window import MainWindow
 from gui.preferences import APPLICATION, ORGANISATION, Preferences
-from gui.replay import EXIT_FAILED, Replay
+from gui.replay import EXIT_FAILED, HeadlessDialogs, Replay
 
 DEFAULT_TIMEOUT_S = 300.0  # a replay on a busy 2-core CPU with the full networks stays well under
 
@@ -165,7 +165,8 @@ def _device(args: argparse.Namespace, preferences: Preferences) -> str:
 def _replay(app: QApplication, args: argparse.Namespace, opened) -> int:
     preferences = Preferences()
     window = build_window(
-        args.checkpoints, args.device or preferences.device, preferences, persist=False
+        args.checkpoints, args.device or preferences.device, preferences, persist=False,
+        dialogs=HeadlessDialogs(),
     )
     replay = Replay(window, args.screenshot, args.export_dir, args.timeout)
     replay.finished.connect(app.exit)

@@ -26,6 +26,28 @@ EXIT_FAILED = 1  # bad input or failure; the reason is one "error: ..." line on 
 EXIT_USAGE = 2
 
 
+class HeadlessDialogs:
+    """The window's questions during a replay: nobody is there to answer, so nothing is asked
+    (a modal box would hold the replay until its time limit); messages go to stderr."""
+
+    def save_path(self, *_) -> None:
+        return None
+
+    open_path = directory = save_path
+
+    def error(self, title: str, text: str) -> None:
+        print(f"note: {title}: {text}", file=sys.stderr)
+
+    def confirm(self, *_) -> bool:
+        return False
+
+    def unsaved(self, *_) -> str:
+        return "cancel"
+
+    def about(self, _info) -> None:
+        return None
+
+
 class Replay(QObject):
     finished = pyqtSignal(int)  # exit code
 
@@ -112,4 +134,7 @@ class Replay(QObject):
     def _finish(self, code: int) -> None:
         self._done = True
         self._timeout.stop()
-        self.finished.emit(code)
+        # Through the event loop: a verdict reached while the replay starts (an unknown class,
+        # found as the session is opened) comes before the loop runs, and an exit asked for
+        # then would be lost.
+        QTimer.singleShot(0, lambda: self.finished.emit(code))

@@ -69,6 +69,7 @@ def test_replay_of_an_empty_session_saves_blank_paper(qtbot, tmp_path, tiny_chec
 
 def replay_code(tmp_path, session_path, ckpt, capsys):
     code = run_gui(["--open", str(session_path), "--screenshot", str(tmp_path / "a" / "b.png"),
+                    "--timeout", "20",
                     "--checkpoints", str(ckpt), "--device", "cpu"])
     return code, capsys.readouterr().err
 
