@@ -1,0 +1,32 @@
+import math
+
+import cv2
+import numpy as np
+
+from models.evaluation.edges import edge_recall, image_edges
+
+
+def _circle_outline(size: int = 64) -> np.ndarray:
+    outline = np.full((size, size), 255, np.uint8)
+    cv2.circle(outline, (size // 2, size // 2), size // 3, 0, 2)
+    return outline
+
+
+def _render_following(size: int = 64) -> np.ndarray:
+    rgb = np.full((size, size, 3), 255, np.uint8)
+    cv2.circle(rgb, (size // 2, size // 2), size // 3, (200, 30, 30), -1)
+    return rgb
+
+
+def test_a_render_that_follows_the_outline_scores_about_one():
+    assert edge_recall(_render_following(), _circle_outline()) > 0.95
+
+
+def test_a_flat_colour_field_scores_zero():
+    flat = np.full((64, 64, 3), (200, 30, 30), np.uint8)
+    assert not image_edges(flat).any()
+    assert edge_recall(flat, _circle_outline()) == 0.0
+
+
+def test_a_blank_outline_has_no_recall():
+    assert math.isnan(edge_recall(_render_following(), np.full((64, 64), 255, np.uint8)))
