@@ -30,3 +30,11 @@ def test_a_flat_colour_field_scores_zero():
 
 def test_a_blank_outline_has_no_recall():
     assert math.isnan(edge_recall(_render_following(), np.full((64, 64), 255, np.uint8)))
+
+
+def test_mean_edge_recall_scores_each_render_against_its_resized_outline():
+    from models.evaluation.edges import mean_edge_recall
+    outline = _circle_outline(128)
+    renders = {("c", "apple"): _render_following(64),
+               ("c", "pear"): np.full((64, 64, 3), 90, np.uint8)}
+    assert abs(mean_edge_recall(renders, {"c": outline}) - 0.5) < 0.05

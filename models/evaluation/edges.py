@@ -30,3 +30,18 @@ def edge_recall(rgb: np.ndarray, outline: np.ndarray,
     rgb: uint8 (H,W,3) render; outline: uint8 (H,W) drawing, 255 = paper, 0 = ink.
     """
     return near_share(skeleton_of(outline), image_edges(rgb), tolerance)
+
+
+def mean_edge_recall(renders: dict[tuple[str, str], np.ndarray],
+                     outlines: dict[str, np.ndarray]) -> float:
+    """Mean edge recall over renders keyed (outline name, class); NaN if none scored.
+
+    Each uint8 (H,W) outline is resized (area) to its render's size before scoring.
+    """
+    scores = []
+    for (name, _), rgb in renders.items():
+        h, w = rgb.shape[:2]
+        outline = cv2.resize(outlines[name], (w, h), interpolation=cv2.INTER_AREA)
+        scores.append(edge_recall(rgb, outline))
+    scores = [s for s in scores if not np.isnan(s)]
+    return float(np.mean(scores)) if scores else float("nan")
