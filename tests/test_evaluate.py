@@ -210,3 +210,18 @@ def test_seed_set_and_views_are_chosen_and_recorded(tiny_checkpoint_dir, tmp_pat
     assert metrics["engine"]["mirror_views"] is False
     assert metrics["config"]["reference"] is False
     assert metrics["completion"]["square_reference"] == {}
+
+
+class PaintingEngine:
+    """render() fills the outline's inside with red: its edges follow the outline."""
+
+    def render(self, outline, class_name, seed):
+        return ev.ae.flat_colour_renderer({class_name: np.array([200.0, 30.0, 30.0])})(
+            outline, class_name, seed)
+
+
+def test_edge_recall_of_renders_that_follow_their_outlines_is_high():
+    cfg = ev.EvalConfig(cases=CaseConfig(limit=2))
+    # closed outlines only: the fill of an open Quick, Draw! outline leaks to the page
+    items = [it for it in held_out(DATA, StubEngine.classes, cfg.cases) if it.source == "objects"]
+    assert ev.run_edge_recall(PaintingEngine(), items, cfg) > 0.8

@@ -19,6 +19,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from models.evaluation import appearance_eval as ae
+from models.evaluation import edges
 from models.evaluation import classifier as cl
 from models.evaluation import completion_eval as ce
 from models.evaluation import contact_sheet as cs
@@ -135,6 +136,13 @@ def run_appearance(engine: Engine, items: Sequence[HeldOut], judges: Sequence[cl
             "flat_colour": ae.judge_renders(baseline, items, judges, classes)}
 
 
+def run_edge_recall(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig) -> float:
+    """Mean outline edge recall (edges.py) of each outline rendered under its own class."""
+    renders = {(it.name, it.class_name): engine.render(it.full, it.class_name, cfg.render_seed)
+               for it in items}
+    return edges.mean_edge_recall(renders, {it.name: it.full for it in items})
+
+
 def sheet_items(items: Sequence[HeldOut], n: int) -> list[HeldOut]:
     """Up to n items, alternating sources and spreading over classes."""
     by_source: dict[str, list[HeldOut]] = {}
@@ -224,6 +232,7 @@ def evaluate(engine: Engine, root: Path, out: Path, cfg: EvalConfig,
         judges, held_acc, train_images = train_judges(root, cfg, judge_cache)
         verdicts = run_appearance(engine, items, judges, train_images, cfg)
         appearance = report.appearance_dict(verdicts, held_acc, HEADLINE_JUDGE)
+        appearance["edge_recall"] = run_edge_recall(engine, items, cfg)
         headline = next(j for j in judges if j.name == HEADLINE_JUDGE)
     write_sheet(out / "contact_sheet.png", engine, items, sheet, headline, cfg)
     result = report.metrics_dict(engine, cfg, completion, appearance)

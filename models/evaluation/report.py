@@ -15,6 +15,7 @@ BARS = (
     ("completion.square.best_precision", ">=", 0.5, "best of K draws where the outline is"),
     ("completion.square.diversity_iou", "<", 0.9, "the K completions differ"),
     ("appearance.headline.all", ">=", 0.9, "requested class wins (outline, class) pairs"),
+    ("appearance.edge_recall", ">=", 0.6, "renders follow their outline's edges (3 px)"),
 )
 
 
