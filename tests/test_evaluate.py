@@ -66,9 +66,13 @@ def test_main_writes_table_json_and_contact_sheet(tiny_checkpoint_dir, tmp_path,
     assert square["baseline_precision"] > 0.9  # the partial lies on its own outline
     assert metrics["completion"]["square_reference"]["n"] == square["n"]
     assert {b["metric"] for b in metrics["bars"]} >= {
-        "completion.square.best_recovery",
+        "completion.square_at_tolerance.4.best_recovery",
         "appearance.headline.all",
+        "appearance.worst_class",
+        "appearance.edge_recall",
     }
+    per_class = metrics["appearance"]["judges"]["cnn-shapeswap"]["per_class"]
+    assert metrics["appearance"]["worst_class"] == min(c["all"] for c in per_class.values())
     head = metrics["appearance"]["headline"]
     assert head["outlines"] == 2 and head["n"] == 2 * 3  # x the tiny engine's 3 classes
     sheet = cv2.imread(str(tmp_path / "out" / "contact_sheet.png"))

@@ -11,10 +11,12 @@ from models.evaluation import completion_eval as ce
 
 # The bars: (metrics path, comparison, threshold, what it means).
 BARS = (
-    ("completion.square.best_recovery", ">=", 0.5, "best of K recovers the missing outline"),
+    ("completion.square_at_tolerance.4.best_recovery", ">=", 0.6,
+     "best of K recovers the missing outline within 4 px"),
     ("completion.square.best_precision", ">=", 0.5, "best of K draws where the outline is"),
     ("completion.square.diversity_iou", "<", 0.9, "the K completions differ"),
-    ("appearance.headline.all", ">=", 0.9, "requested class wins (outline, class) pairs"),
+    ("appearance.headline.all", ">=", 0.92, "requested class wins (outline, class) pairs"),
+    ("appearance.worst_class", ">=", 0.8, "requested class wins for every class"),
     ("appearance.edge_recall", ">=", 0.6, "renders follow their outline's edges (3 px)"),
 )
 
@@ -92,7 +94,9 @@ def appearance_dict(
             "per_class": ae.per_class(model, name),
             "confusions": ae.confusions(model, name),
         }
-    return {"headline_judge": headline, "headline": judges[headline]["model"], "judges": judges}
+    worst = min((c["all"] for c in judges[headline]["per_class"].values()), default=math.nan)
+    return {"headline_judge": headline, "headline": judges[headline]["model"],
+            "worst_class": worst, "judges": judges}
 
 
 def lookup(result: dict, path: str):
