@@ -69,8 +69,13 @@ def test_main_writes_table_json_and_contact_sheet(tiny_checkpoint_dir, tmp_path,
         "completion.square_at_tolerance.4.best_recovery",
         "appearance.headline.all",
         "appearance.worst_class",
+        "completion.prefix_at_tolerance.4.best_recovery",
         "appearance.edge_recall",
     }
+    prefix = metrics["completion"]["prefix_at_tolerance"]
+    assert set(prefix) >= {"4"} and prefix["4"]["n"] == 1  # the Quick Draw drawing's prefix
+    assert set(metrics["completion"]["prefix_by_class_at_4"]) and 0.0 <= metrics["completion"][
+        "prefix_worst_class_at_4"] <= 1.0
     per_class = metrics["appearance"]["judges"]["cnn-shapeswap"]["per_class"]
     assert metrics["appearance"]["worst_class"] == min(c["all"] for c in per_class.values())
     head = metrics["appearance"]["headline"]

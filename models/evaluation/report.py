@@ -13,6 +13,9 @@ from models.evaluation import completion_eval as ce
 BARS = (
     ("completion.square_at_tolerance.4.best_recovery", ">=", 0.6,
      "best of K recovers the missing outline within 4 px"),
+    ("completion.prefix_at_tolerance.4.best_recovery", ">=", 0.3,
+     "best of K recovers the missing outline of first strokes within 4 px"),
+    ("completion.prefix_worst_class_at_4", ">=", 0.1, "first-stroke recovery for every class"),
     ("completion.square.best_precision", ">=", 0.5, "best of K draws where the outline is"),
     ("completion.square.diversity_iou", "<", 0.9, "the K completions differ"),
     ("appearance.headline.all", ">=", 0.92, "requested class wins (outline, class) pairs"),
@@ -68,7 +71,17 @@ def completion_dict(
             f"{t:g}": ce.summarise(s for s in group if is_square(s)) for t, group in loose.items()
         },
         "cases": [dataclasses.asdict(s) for s in scores],
+        **prefix_dict(loose),
     }
+
+
+def prefix_dict(loose: dict[float, list[ce.CaseScore]]) -> dict:
+    """The stroke-prefix cases at every loose tolerance, per class at 4 px, and the worst class."""
+    prefix = {t: [s for s in group if s.recipe == "prefix"] for t, group in loose.items()}
+    by_class = ce.grouped(prefix.get(4.0, []), lambda s: s.class_name)
+    worst = min((c["best_recovery"] for c in by_class.values()), default=math.nan)
+    return {"prefix_at_tolerance": {f"{t:g}": ce.summarise(g) for t, g in prefix.items()},
+            "prefix_by_class_at_4": by_class, "prefix_worst_class_at_4": worst}
 
 
 def appearance_dict(
