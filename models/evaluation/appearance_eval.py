@@ -21,6 +21,7 @@ import numpy as np
 
 from models.evaluation.classifier import Judge, resize
 from models.evaluation.cases import HeldOut
+from models.evaluation.metrics import near_share, skeleton_of
 from models.data.real_images import RealImage
 
 Renderer = Callable[[np.ndarray, str, int], np.ndarray]  # (outline, class, seed) -> RGB
@@ -135,3 +136,42 @@ def flat_colour_renderer(colours: dict[str, np.ndarray]) -> Renderer:
         ink = (255.0 - outline.astype(np.float64))[..., None] / 255.0
         return (rgb * (1.0 - ink)).round().astype(np.uint8)
     return render
+
+
+# ---------------------------------------------------------------------------------------------
+# Outline edge recall: image edges are Canny edges (Canny 1986) of the render's luminance
+# (BT.601) with fixed thresholds; an outline pixel is followed when an edge lies within 3 px.
+
+CANNY_LOW = 50  # uint8 luminance gradient: weak edges kept only when joined to strong ones
+CANNY_HIGH = 100  # a step of ~100 grey levels between regions is a sure edge
+EDGE_TOLERANCE = 3.0  # px at the evaluation size (256), as the bar of issue 21 asks
+
+
+def image_edges(rgb: np.ndarray) -> np.ndarray:
+    """uint8 (H,W,3) render -> bool (H,W) Canny edges of its luminance."""
+    luma = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    return cv2.Canny(luma, CANNY_LOW, CANNY_HIGH) > 0
+
+
+def edge_recall(rgb: np.ndarray, outline: np.ndarray,
+                tolerance: float = EDGE_TOLERANCE) -> float:
+    """Share of the outline's 1-px skeleton within ``tolerance`` of an image edge (NaN if blank).
+
+    rgb: uint8 (H,W,3) render; outline: uint8 (H,W) drawing, 255 = paper, 0 = ink.
+    """
+    return near_share(skeleton_of(outline), image_edges(rgb), tolerance)
+
+
+def mean_edge_recall(renders: dict[tuple[str, str], np.ndarray],
+                     outlines: dict[str, np.ndarray]) -> float:
+    """Mean edge recall over renders keyed (outline name, class); NaN if none scored.
+
+    Each uint8 (H,W) outline is resized (area) to its render's size before scoring.
+    """
+    scores = []
+    for (name, _), rgb in renders.items():
+        h, w = rgb.shape[:2]
+        outline = cv2.resize(outlines[name], (w, h), interpolation=cv2.INTER_AREA)
+        scores.append(edge_recall(rgb, outline))
+    scores = [s for s in scores if not np.isnan(s)]
+    return float(np.mean(scores)) if scores else float("nan")

@@ -19,7 +19,6 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from models.evaluation import appearance_eval as ae
-from models.evaluation import edges
 from models.evaluation import classifier as cl
 from models.evaluation import completion_eval as ce
 from models.evaluation import contact_sheet as cs
@@ -137,10 +136,10 @@ def run_appearance(engine: Engine, items: Sequence[HeldOut], judges: Sequence[cl
 
 
 def run_edge_recall(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig) -> float:
-    """Mean outline edge recall (edges.py) of each outline rendered under its own class."""
+    """Mean outline edge recall (appearance_eval) of each outline rendered under its class."""
     renders = {(it.name, it.class_name): engine.render(it.full, it.class_name, cfg.render_seed)
                for it in items}
-    return edges.mean_edge_recall(renders, {it.name: it.full for it in items})
+    return ae.mean_edge_recall(renders, {it.name: it.full for it in items})
 
 
 def sheet_items(items: Sequence[HeldOut], n: int) -> list[HeldOut]:
