@@ -9,7 +9,7 @@ from typing import Sequence
 from models.evaluation import appearance_eval as ae
 from models.evaluation import completion_eval as ce
 
-# The bars: (metrics path, comparison, threshold, what it means).
+# The release bars: (metrics path, comparison, threshold, what it means).
 BARS = (
     ("completion.square_at_tolerance.4.best_recovery", ">=", 0.6,
      "best of K recovers the missing outline within 4 px"),
