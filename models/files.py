@@ -16,14 +16,8 @@ DEFAULT_FILE_MODE = 0o666  # what open() asks for; the umask takes its bits away
 
 
 def current_umask() -> int:
-    """The process umask. Linux shows it in /proc (reading it there changes nothing); elsewhere
-    it can only be read by setting it, briefly."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
+    """The process umask. It can only be read by setting it, so it is set back at once (the
+    program's threads do not create files in between)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -1,8 +1,8 @@
-"""Training commands recorded as one string by older versions, in today's terms.
+"""Training commands recorded as one string (the format-1 record), in today's terms.
 
-Older runs stored `python -m models.train_shape --run /abs/runs/x ...`. Today a command is an
-argument list with the current module path and option names, its paths relative to the
-working folder the runs folder sits in. Where a default has changed since, the old default is
+A format-1 record is a shell string such as `python -m models.train_shape --run RUNS/x ...`
+with RUNS an absolute folder. A command is now an argument list with the current module path
+and option names, its paths relative to the working folder the runs folder sits in. Where a default has changed since, the old default is
 written out, so the list still means what the command did; options whose only remaining
 value they give (`--rec-kind soft`) are dropped; any other removed option is an error.
 """
