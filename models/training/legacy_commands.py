@@ -2,9 +2,10 @@
 
 A format-1 record is a shell string such as `python -m models.train_shape --run RUNS/x ...`
 with RUNS an absolute folder. A command is now an argument list with the current module path
-and option names, its paths relative to the working folder the runs folder sits in. Where a default has changed since, the old default is
-written out, so the list still means what the command did; options whose only remaining
-value they give (`--rec-kind soft`) are dropped; any other removed option is an error.
+and option names, its paths relative to the working folder the runs folder sits in. Where a
+default has changed since, the old default is written out, so the list still means what the
+command did; options whose only remaining value they give (`--rec-kind soft`) are dropped; any
+other removed option is an error.
 """
 from __future__ import annotations
 
