@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import torch
 
 from models.data.sources import DATA_HELP
 from models.nets.cpu_tuning import tune_malloc
 from models.options import DefaultsHelpFormatter
+from models.training.distributed import DistContext, init_distributed, shutdown
+from models.training.run_state import RunStateError
 
 SHIPPED = "shipped"     # the preset of the shipped network, every trainer's default
 
@@ -70,3 +72,17 @@ def run_meta(module: str, argv: Sequence[str] | None, root: Path) -> dict:
     from models.training.provenance import command_line, data_manifest_sha256, git_commit
     return {"commands": [command_line(module, argv)], "git_commit": git_commit(),
             "data_manifest_sha256": data_manifest_sha256(root)}
+
+
+def run_training(body: Callable[[DistContext], None]) -> int:
+    """Run a trainer's `body` in this process's (maybe distributed) context: exit code 0, or 2
+    with one line on stderr when the run to resume or fork cannot be used."""
+    ctx = init_distributed()
+    try:
+        body(ctx)
+    except RunStateError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    finally:
+        shutdown(ctx)
+    return 0

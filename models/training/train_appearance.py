@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -31,16 +30,16 @@ from models.nets.appearance import FAST_APPEARANCE, PAPER_APPEARANCE, SHIPPED_AP
 from models.options import add_options, option, option_values
 from models.training import losses
 from models.training.batches import endless_batches, fixed_items
-from models.training.cli import SHIPPED, classes_match, run_meta, set_up_process, \
+from models.training.cli import run_training, SHIPPED, classes_match, run_meta, set_up_process, \
     training_parser
 from models.training.colour_classifier import ColourClassifier
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
-    init_distributed, shutdown
+    init_distributed
 from models.training.ema import ema_decay_at, make_ema, update_ema
 from models.training.loop import Schedule, autocast, run_steps
 from models.training.quick_metrics import class_centroids, render_metrics
 from models.training.run_log import save_grid
-from models.training.run_state import RunStateError, continue_run, load_run_state, net_states, \
+from models.training.run_state import continue_run, load_run_state, net_states, \
     save_run_state
 from models.files import write_text
 
@@ -274,19 +273,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.eval_only:
         print(json.dumps(evaluate_run(args.run, train_set, test_set)))
         return 0
-    ctx = init_distributed()
     sched = Schedule(args.steps, args.log_every, args.sample_every, args.save_every)
-    try:
+
+    def body(ctx: DistContext) -> None:
         train(cfg, sched, args.run, train_set, train_set.classes, resume=args.resume,
               fork=args.fork, meta=meta, sample_set=test_set, ctx=ctx)
         if args.eval and ctx.is_main:
             print(json.dumps(evaluate_run(args.run, train_set, test_set)))
-    except RunStateError as err:    # a run to resume or fork that cannot be used
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    finally:
-        shutdown(ctx)
-    return 0
+
+    return run_training(body)
 
 
 if __name__ == "__main__":
