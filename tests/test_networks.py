@@ -12,6 +12,7 @@ from models.nets.appearance import (
     FAST_APPEARANCE,
     PAPER_APPEARANCE,
     TINY_APPEARANCE,
+    TINY_FULL_SIZE_APPEARANCE,
     AppearanceDiscriminator,
     AppearanceGenerator,
 )
@@ -276,7 +277,7 @@ def test_gated_block_applies_alpha_and_beta():
 def test_appearance_discriminator_patch_map():
     d = AppearanceDiscriminator(TINY_APPEARANCE)
     s = TINY_APPEARANCE.size
-    out = d(_sketch(2, s), torch.rand(2, 3, s, s) * 2 - 1, torch.tensor([0, 1]))
+    (out,) = d(_sketch(2, s), torch.rand(2, 3, s, s) * 2 - 1, torch.tensor([0, 1]))
     assert out.dim() == 4 and out.shape[:2] == (2, 1) and torch.isfinite(out).all()
 
 
@@ -294,3 +295,35 @@ def test_full_size_refiner_starts_silent_then_sees_the_full_size_sketch():
         moved[:, :, 5, 5] = -moved[:, :, 5, 5]
         delta = (grown.refiner(features, moved) - grown.refiner(features, x)).abs()[:, 0]
     assert delta[:, 5, 5].min() > 0 and delta[:, 12:, 12:].max() == 0
+
+
+def test_full_size_appearance_starts_as_its_parent_upscaled_then_sees_the_outline():
+    """Grown from a half-size network, the full-size stage first draws the parent's image
+    (its colour logits upsampled); once its last layer has weights, an outline change that the
+    half-size trunk cannot see (inside a 2x2 cell that keeps some ink) changes the image."""
+    torch.manual_seed(0)
+    parent = AppearanceGenerator(TINY_APPEARANCE).eval()
+    grown = AppearanceGenerator(TINY_FULL_SIZE_APPEARANCE).eval()
+    missing = load_widened(grown, parent.state_dict())
+    assert missing and all(k.startswith("full") for k in missing)
+    s = TINY_FULL_SIZE_APPEARANCE.size
+    x, y, z = _sketch(2, s), torch.tensor([0, 1]), torch.randn(2, TINY_APPEARANCE.nz)
+    logits = []
+    parent.to_rgb.register_forward_hook(lambda _m, _i, out: logits.append(out))
+    with torch.no_grad():
+        parent(-F.max_pool2d(-x, 2), y, z)
+        expected = torch.tanh(F.interpolate(logits[0], scale_factor=2, mode="bilinear"))
+        assert torch.allclose(grown(x, y, z), expected, atol=1e-6)
+        torch.nn.init.normal_(grown.full.out.weight, std=0.1)
+        x[:, :, 8:10, 8:10] = -1.0
+        moved = x.clone()
+        moved[:, :, 9, 9] = 1.0
+        assert torch.equal(-F.max_pool2d(-moved, 2), -F.max_pool2d(-x, 2))
+        assert (grown(moved, y, z) - grown(x, y, z)).abs().max() > 1e-4
+
+
+def test_full_size_discriminator_scores_at_both_sizes():
+    d = AppearanceDiscriminator(TINY_FULL_SIZE_APPEARANCE)
+    s = TINY_FULL_SIZE_APPEARANCE.size
+    coarse, fine = d(_sketch(2, s), torch.rand(2, 3, s, s) * 2 - 1, torch.tensor([0, 1]))
+    assert fine.shape == (2, 1, s // 4, s // 4) and coarse.shape[:2] == (2, 1)

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 
-from models.nets.appearance import TINY_APPEARANCE
+from models.nets.appearance import TINY_APPEARANCE, TINY_FULL_SIZE_APPEARANCE
 from models.training.train_appearance import AppearanceTrainConfig, build_nets, other_labels, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
@@ -75,3 +76,25 @@ def test_two_ranks_with_gloo_under_torchrun(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     state = load_run_state(tmp_path / "run", "appearance")
     assert state["step"] == 2 and state["classes"] == list(CLASSES)
+
+
+def test_grown_full_size_fork_trains_only_the_full_size_stage(tmp_path):
+    """A half-size run forked with --grow into a full-size model under freeze_trunk: the new
+    stage learns, the trunk keeps its parent's weights and buffers exactly."""
+    source, fork = tmp_path / "source", tmp_path / "fork"
+    _train(source, 2)
+    full = replace(CFG, model=TINY_FULL_SIZE_APPEARANCE, image_size=64, freeze_trunk=True)
+    done = train(full, Schedule(4, 1, 4, 4), fork, appearance_tensors(8, 64, 3), CLASSES,
+                 fork=source, grow=True, meta={"commands": ["grow to 4"]}, ctx=CPU)
+    assert done == 4
+    parent = load_run_state(source, "appearance")["nets"]["g"]
+    grown = load_run_state(fork, "appearance")["nets"]["g"]
+    assert all(torch.equal(grown[k], v) for k, v in parent.items())
+    stage = [k for k in grown if k.startswith("full.")]
+    assert stage and torch.count_nonzero(grown["full.out.weight"]) > 0
+    assert all(math.isfinite(v) for r in read_log(fork) for v in r.values())
+
+
+def test_freeze_trunk_needs_a_full_size_stage():
+    with pytest.raises(ValueError, match="full-size stage"):
+        build_nets(replace(CFG, freeze_trunk=True), torch.device("cpu"))

@@ -6,11 +6,13 @@ instead of mixing them. The discriminator is gated the same way (alpha only, fro
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
+from models.nets.appearance_full_size import FullSizeCritic, FullSizeStage, \
+    half_size_image, half_size_outline
 from models.nets.gated_blocks import GatedResBlock, block_layout
 from models.nets.gating import AlphaSource, ChannelGate
 from models.nets.layers import maybe_spectral
@@ -37,10 +39,18 @@ class AppearanceConfig:
     d_pre: int = 3                  # discriminator plain blocks before downsampling
     d_down: int = 4                 # discriminator down blocks
     d_post: int = 9                 # discriminator plain blocks after
+    full_width: int = 0             # >0: the trunk works at size/2 and a full-size stage of this
+                                    # width draws the image (appearance_full_size)
+    full_ndf: int = 16              # width of the full-size critic (with full_width > 0)
 
     @property
     def n_blocks(self) -> int:
         return self.n_pre + 2 * self.n_resample + self.n_mid + self.n_post
+
+    @property
+    def trunk_size(self) -> int:
+        """Side the trunk (and the class-gated critic) work at."""
+        return self.size // 2 if self.full_width else self.size
 
 
 # The release: 256 px, ngf 64, 16 blocks (3 plain, 3 down, 4 plain, 3 up, 3 plain), nz 8.
@@ -51,6 +61,8 @@ FAST_APPEARANCE = AppearanceConfig(size=128, n_classes=21, in_channels=1, ngf=24
                                    n_resample=3, n_mid=4, n_post=1, n_salient=21,
                                    gate_depth=4, alpha_source="class+noise",
                                    ndf=32, d_pre=1, d_down=4, d_post=3)
+# FAST's trunk at 128 px under a full-size stage: 256 px images, the paper's resolution.
+FULL_SIZE_APPEARANCE = replace(FAST_APPEARANCE, size=256, full_width=8)
 # The shipped network is the FAST architecture.
 SHIPPED_APPEARANCE = FAST_APPEARANCE
 # Unit tests.
@@ -58,6 +70,7 @@ TINY_APPEARANCE = AppearanceConfig(size=32, n_classes=3, in_channels=1, nz=4, ng
                                    n_resample=2, n_mid=1, n_post=1, n_salient=4, gate_width=4,
                                    gate_depth=2, alpha_source="class+noise",
                                    ndf=4, d_pre=1, d_down=2, d_post=1)
+TINY_FULL_SIZE_APPEARANCE = replace(TINY_APPEARANCE, size=64, full_width=4, full_ndf=4)
 
 
 class AppearanceGenerator(nn.Module):
@@ -75,18 +88,54 @@ class AppearanceGenerator(nn.Module):
         self.gate = ChannelGate(cfg.n_classes, len(kinds), c, n_salient=cfg.n_salient,
                                 width=cfg.gate_width, depth=cfg.gate_depth, nz=cfg.nz,
                                 alpha_source=cfg.alpha_source, with_beta=True)
+        self.full = self.full_gate = None
+        if cfg.full_width:
+            w = cfg.full_width
+            self.full = FullSizeStage(c, cfg.in_channels, w, cfg.out_channels, cfg.spectral)
+            self.full_gate = ChannelGate(cfg.n_classes, 1, w, n_salient=cfg.n_salient,
+                                         width=cfg.gate_width, depth=1, nz=cfg.nz,
+                                         alpha_source=cfg.alpha_source, with_beta=True)
+        self.trunk_frozen = False
+
+    def freeze_trunk(self) -> list[nn.Parameter]:
+        """Fix the trunk for training the full-size stage alone: no gradients, and eval mode
+        for good (batch-norm statistics and spectral-norm vectors stay as trained, so the stage
+        learns on exactly the trunk output it will get in use). Returns the stage's parameters."""
+        if self.full is None:
+            raise ValueError("freeze_trunk needs a model with a full-size stage (full_width > 0)")
+        self.trunk_frozen = True
+        self.requires_grad_(False)
+        stage = [*self.full.parameters(), *self.full_gate.parameters()]
+        for p in stage:
+            p.requires_grad_(True)
+        self.train(self.training)
+        return stage
+
+    def train(self, mode: bool = True) -> "AppearanceGenerator":
+        super().train(mode)
+        if self.trunk_frozen:
+            for part in (self.stem, self.blocks, self.to_rgb, self.gate):
+                part.eval()
+        return self
 
     def forward(self, outline: torch.Tensor, label: torch.Tensor,
                 z: torch.Tensor | None = None) -> torch.Tensor:
         alpha, beta = self.gate(label, z)                               # [B, n_blocks, C] each
-        h = self.stem(outline)                                          # [B, C, S, S]
+        trunk_in = outline if self.full is None else half_size_outline(outline)
+        h = self.stem(trunk_in)                                         # [B, C, s, s]
         for i, block in enumerate(self.blocks):
             h = block(h, alpha[:, i], beta[:, i])
-        return torch.tanh(self.to_rgb(h))
+        logits = self.to_rgb(h)
+        if self.full is not None:
+            a, b = self.full_gate(label, z)
+            logits = self.full(h, logits, outline, a[:, 0], b[:, 0])
+        return torch.tanh(logits)
 
 
 class AppearanceDiscriminator(nn.Module):
-    """D(outline [B,in,S,S], image [B,3,S,S], label) -> patch scores [B,1,h,w] (LSGAN)."""
+    """D(outline [B,in,S,S], image [B,3,S,S], label) -> patch score maps [B,1,h,w] (LSGAN):
+    one from the class-gated critic, and with a full-size stage a second from the full-size
+    critic (the gated one then judges the image at half size)."""
 
     def __init__(self, cfg: AppearanceConfig) -> None:
         super().__init__()
@@ -101,11 +150,17 @@ class AppearanceDiscriminator(nn.Module):
         self.gate = ChannelGate(cfg.n_classes, len(kinds), c, n_salient=cfg.n_salient,
                                 width=cfg.gate_width, depth=cfg.gate_depth,
                                 alpha_source="class", with_beta=False)
+        self.full = (FullSizeCritic(cfg.in_channels, cfg.full_ndf, cfg.spectral)
+                     if cfg.full_width else None)
 
     def forward(self, outline: torch.Tensor, image: torch.Tensor,
-                label: torch.Tensor) -> torch.Tensor:
+                label: torch.Tensor) -> list[torch.Tensor]:
+        scores = []
+        if self.full is not None:
+            scores.append(self.full(outline, image))
+            outline, image = half_size_outline(outline), half_size_image(image)
         alpha, _ = self.gate(label)
         h = self.stem(torch.cat([outline, image], dim=1))
         for i, block in enumerate(self.blocks):
             h = block(h, alpha[:, i])
-        return self.head(h)
+        return [self.head(h), *scores]

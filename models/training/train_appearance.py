@@ -25,8 +25,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.nets.appearance import FAST_APPEARANCE, PAPER_APPEARANCE, SHIPPED_APPEARANCE, \
-    TINY_APPEARANCE, AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
+from models.nets.appearance import FAST_APPEARANCE, FULL_SIZE_APPEARANCE, PAPER_APPEARANCE, \
+    SHIPPED_APPEARANCE, TINY_APPEARANCE, TINY_FULL_SIZE_APPEARANCE, AppearanceConfig, \
+    AppearanceDiscriminator, AppearanceGenerator
 from models.options import add_options, option, option_values
 from models.training import losses
 from models.training.batches import endless_batches, fixed_items
@@ -43,8 +44,9 @@ from models.training.run_state import continue_run, load_run_state, net_states, 
     save_run_state
 from models.files import write_text
 
-PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, SHIPPED: SHIPPED_APPEARANCE,
-           "tiny": TINY_APPEARANCE}
+PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, "full": FULL_SIZE_APPEARANCE,
+           SHIPPED: SHIPPED_APPEARANCE, "tiny": TINY_APPEARANCE,
+           "tiny-full": TINY_FULL_SIZE_APPEARANCE}
 KIND = "appearance"
 
 
@@ -69,6 +71,8 @@ class AppearanceTrainConfig:
     seed: int = option(0, "seed of the initial weights, the data order and the noise")
     cpu_bf16: bool = option(False, "bf16 autocast on CPU, float32 weights (AMP is always on "
                                    "for CUDA)")
+    freeze_trunk: bool = option(False, "train only the full-size stage of the generator (and "
+                                       "both critics): the trunk keeps its weights")
 
 
 @dataclass
@@ -94,9 +98,15 @@ def build_nets(cfg: AppearanceTrainConfig, device: torch.device) -> AppearanceNe
     g, d = AppearanceGenerator(m).to(device), AppearanceDiscriminator(m).to(device)
     c = ColourClassifier(m.n_classes, input_size=cfg.classifier_size).to(device)
     return AppearanceNets(g, d, c, make_ema(g),
-                          torch.optim.Adam(g.parameters(), cfg.lr, betas=cfg.betas),
+                          torch.optim.Adam(trained_parameters(g, cfg), cfg.lr, betas=cfg.betas),
                           torch.optim.Adam(d.parameters(), cfg.lr, betas=cfg.betas),
                           torch.optim.Adam(c.parameters(), cfg.lr_c))
+
+
+def trained_parameters(g: AppearanceGenerator, cfg: AppearanceTrainConfig) -> list[nn.Parameter]:
+    """The generator's parameters the optimizer moves; with freeze_trunk only the full-size
+    stage's (the trunk then needs no backward pass, which roughly halves a step)."""
+    return g.freeze_trunk() if cfg.freeze_trunk else list(g.parameters())
 
 
 def other_labels(label: torch.Tensor, n: int, n_classes: int) -> torch.Tensor:
@@ -127,8 +137,7 @@ def d_and_c_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[t
     nets.d.requires_grad_(True)
     with autocast(ctx.device, cfg.cpu_bf16):
         scores = nets.d(torch.cat([o, o]), torch.cat([image, fake.detach()]), label.repeat(2))
-    real_score, fake_score = scores.float().chunk(2)
-    d_loss = losses.lsgan_d_loss(real_score, fake_score)
+    d_loss = sum(losses.lsgan_d_loss(*s.float().chunk(2)) for s in scores) / len(scores)
     nets.opt_d.zero_grad(set_to_none=True)
     d_loss.backward()
     average_gradients(nets.d, ctx)
@@ -152,7 +161,8 @@ def g_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.T
     nets.c.requires_grad_(False)
     o = outline.expand(-1, cfg.model.in_channels, -1, -1)
     with autocast(ctx.device, cfg.cpu_bf16):
-        adv = losses.lsgan_g_loss(nets.d(o, images[:b], label).float())
+        scores = nets.d(o, images[:b], label)
+        adv = sum(losses.lsgan_g_loss(s.float()) for s in scores) / len(scores)
     l1 = (images[:b] - image).abs().mean()
     logits = nets.c(images)
     cls = F.cross_entropy(logits, labels)
@@ -200,7 +210,7 @@ def run_payload(nets: AppearanceNets, cfg: AppearanceTrainConfig, step: int,
 
 def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: Dataset,
           classes: Sequence[str], *, resume: bool = False, fork: Path | None = None,
-          meta: dict | None = None,
+          meta: dict | None = None, grow: bool = False,
           sample_set: Dataset | None = None, ctx: DistContext | None = None) -> int:
     """Train until `sched.steps`; returns the final step. Rank 0 writes into `run_dir`."""
     ctx = ctx or init_distributed()
@@ -210,7 +220,8 @@ def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: D
     if resume or fork:
         # A fork starts from another run's state and continues in run_dir (source untouched).
         start = continue_run(fork or run_dir, KIND, nets.modules(), nets.optimizers(),
-                             {"g": cfg.lr, "d": cfg.lr, "c": cfg.lr_c}, meta)
+                             {"g": cfg.lr, "d": cfg.lr, "c": cfg.lr_c}, meta,
+                             grow=grow and not resume)
     for net in (nets.g, nets.d, nets.c):
         broadcast_weights(net, ctx)
     torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)
@@ -245,6 +256,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = training_parser(__doc__.splitlines()[0], "runs/appearance", PRESETS, steps=6950,
                         every=200)
     add_options(p, AppearanceTrainConfig)
+    p.add_argument("--grow", action="store_true",
+                   help="with --fork: the new model may add a full-size stage (--preset full) "
+                        "to the forked one, which then first draws its parent's image upscaled")
     return p.parse_args(argv)
 
 
@@ -277,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def body(ctx: DistContext) -> None:
         train(cfg, sched, args.run, train_set, train_set.classes, resume=args.resume,
-              fork=args.fork, meta=meta, sample_set=test_set, ctx=ctx)
+              fork=args.fork, meta=meta, grow=args.grow, sample_set=test_set, ctx=ctx)
         if args.eval and ctx.is_main:
             print(json.dumps(evaluate_run(args.run, train_set, test_set)))
 
