@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
@@ -40,7 +41,9 @@ class EngineLike(Protocol):
     classes: tuple[str, ...]
     provenance: dict
 
-    def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int]) -> Any: ...
+    def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int],
+                 first: int = 0, on_first: Callable[[np.ndarray], None] | None = None,
+                 ) -> Any: ...
 
     def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray: ...
 
@@ -71,6 +74,7 @@ class InferenceRequest:
     chosen: int  # index of the completion to colour
     display: DisplaySizes | None = None  # also prepare screen-ready pixels at these sizes
     render: bool = True  # colour outlines[chosen]; False while the pen is down (shadow only)
+    threads: int | None = None  # torch intra-op threads for this request; None keeps them
     created: float = field(default_factory=time.perf_counter)  # when the UI built it
 
 
@@ -169,6 +173,8 @@ class InferenceWorker(QObject):
         self._image_cache: tuple[np.ndarray, int, np.ndarray] | None = (
             None  # (outlines, chosen, rgb)
         )
+        # Colours the chosen outline while the engine still makes the other K - 1.
+        self._colour = ThreadPoolExecutor(1, "colour")
 
     @pyqtSlot()
     def run(self) -> None:
@@ -204,6 +210,7 @@ class InferenceWorker(QObject):
         self.running.emit(request.seq)
         t0 = time.perf_counter()
         try:
+            _use_threads(request.threads)
             result = self._compute(self._engine, request, t0)
         except Exception as exc:  # boundary: the thread lives on, the artist is told
             log.exception("inference failed for request %d", request.seq)
@@ -215,8 +222,14 @@ class InferenceWorker(QObject):
         """The request's result; its shadow goes out first (shadow_ready) when an image is
         still to be coloured and the completions were not already on screen."""
         cached = self._completion_cached(req)
-        completion = self._completion(engine, req)
-        chosen = min(max(req.chosen, 0), len(completion.outlines) - 1)
+        chosen = min(max(req.chosen, 0), len(req.seeds) - 1)
+        early: list[Future] = []
+
+        def colour_early(outline: np.ndarray) -> None:
+            early.append(self._colour.submit(engine.render, outline, req.class_name,
+                                             req.seeds[chosen]))
+
+        completion = self._completion(engine, req, chosen, colour_early if req.render else None)
         layers = None
         if req.display is not None:
             layers = display_layers(completion.outlines, completion.shadow, None, chosen,
@@ -226,6 +239,8 @@ class InferenceWorker(QObject):
             return partial
         if not cached:
             self.shadow_ready.emit(partial)
+        if early:
+            self._image_cache = (completion.outlines, chosen, _frozen(early[0].result()))
         image = self._image(engine, req, completion.outlines, chosen)
         if layers is not None:
             layers = with_image(layers, image, req.display)
@@ -258,11 +273,14 @@ class InferenceWorker(QObject):
         return tuple(cached_key) == (req.class_name, req.seeds) and np.array_equal(
             sketch, req.sketch)
 
-    def _completion(self, engine: EngineLike, req: InferenceRequest) -> CompletionLike:
-        """Reuse the last completion when only the chosen index changed (cycling is cheap)."""
+    def _completion(self, engine: EngineLike, req: InferenceRequest, chosen: int,
+                    on_chosen: Callable[[np.ndarray], None] | None) -> CompletionLike:
+        """Reuse the last completion when only the chosen index changed (cycling is cheap);
+        else make it, handing the chosen outline to `on_chosen` as soon as it exists."""
         if self._completion_cached(req):
             return self._cache[-1]
-        done = engine.complete(req.sketch, req.class_name, req.seeds)
+        done = engine.complete(req.sketch, req.class_name, req.seeds, first=chosen,
+                               on_first=on_chosen)
         completion = FrozenCompletion(outlines=_frozen(done.outlines), shadow=_frozen(done.shadow))
         self._cache = (req.sketch, req.class_name, req.seeds, completion)
         return completion

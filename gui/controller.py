@@ -28,6 +28,12 @@ def worker_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def rest_threads() -> int:
+    """Torch threads once the pen has lifted: every core, since the UI thread then has
+    little to do and the final shadow and image are what the artist waits for."""
+    return os.cpu_count() or 1
+
+
 LIVE_K = 2  # completions while the pen is down (the first of the K seeds, so they stay put):
 # the shadow keeps up with the pen; all K and the image follow when it lifts
 
@@ -304,6 +310,7 @@ class SketchController(QObject):
             chosen=self.overlay.chosen % len(seeds),
             display=self.display,
             render=not drawing,
+            threads=worker_threads() if drawing else rest_threads(),
         )
         self.inference.submit(request)
         self.request_sent.emit(request.seq)

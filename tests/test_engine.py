@@ -74,6 +74,25 @@ def test_k_completions_run_as_one_batch(tiny_engine: Engine) -> None:
     assert batches == [5]
 
 
+def test_the_first_outline_is_handed_over_before_the_others_are_made(tiny_engine: Engine,
+                                                                     monkeypatch) -> None:
+    """complete(first=i, on_first=f): f gets outline i, equal to the one returned, while no
+    other outline is made yet (so a caller can colour it meanwhile)."""
+    import app.engine as engine_module
+
+    made: list[int] = []
+    real = engine_module.outline_from_output
+    monkeypatch.setattr(engine_module, "outline_from_output",
+                        lambda *a, **k: made.append(1) or real(*a, **k))
+    handed: list[tuple[int, np.ndarray]] = []
+    done = tiny_engine.complete(sketch(), "orange", seeds=range(4), first=2,
+                                on_first=lambda outline: handed.append((len(made), outline)))
+    assert len(handed) == 1 and handed[0][0] == 1 and len(made) == 4
+    assert np.array_equal(handed[0][1], done.outlines[2])
+    plain = tiny_engine.complete(sketch(), "orange", range(4))
+    assert np.array_equal(done.outlines, plain.outlines)
+
+
 def test_seeds_pick_the_completions(tiny_engine: Engine) -> None:
     a = tiny_engine.complete(sketch(), "orange", seeds=[0, 1])
     again = tiny_engine.complete(sketch(), "orange", seeds=[0, 1])

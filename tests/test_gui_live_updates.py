@@ -3,13 +3,14 @@ and no image; when it lifts, all K and the image, with the shadow shown before t
 
 from __future__ import annotations
 
+import os
 import threading
 
 from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtWidgets import QApplication
 
 from app.worker import load_engine
-from gui.controller import LIVE_K
+from gui.controller import LIVE_K, rest_threads, worker_threads
 from tests.gui_support import WAIT_MS, make_window, mouse, wait_idle
 
 
@@ -22,8 +23,8 @@ class HeldRender:
         self.release = threading.Event()
         self.release.set()
 
-    def complete(self, sketch, class_name, seeds):
-        return self.engine.complete(sketch, class_name, seeds)
+    def complete(self, sketch, class_name, seeds, **kwargs):
+        return self.engine.complete(sketch, class_name, seeds, **kwargs)
 
     def render(self, outline, class_name, seed):
         assert self.release.wait(WAIT_MS / 1000)
@@ -53,8 +54,10 @@ def test_pen_down_asks_for_few_completions_and_no_image(qtbot, tmp_path, tiny_ch
     wait_idle(qtbot, window)
     seeds = c.sketch.completion_seeds(c.k)
     assert live and all(r.seeds == seeds[:LIVE_K] and not r.render for r in live)
+    assert all(r.threads == worker_threads() for r in live)  # a core stays with the pen
     final = sent[-1]
     assert final.seeds == seeds and final.render and len(c.result.outlines) == c.k
+    assert final.threads == rest_threads() and rest_threads() == (os.cpu_count() or 1)
     assert c.result.image is not None and window.image_view.image() is not None
 
 

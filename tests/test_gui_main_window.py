@@ -273,9 +273,9 @@ def test_models_never_run_on_the_ui_thread(qtbot, tmp_path, tiny_checkpoint_dir)
         def __init__(self, engine):
             self.engine, self.classes, self.provenance = engine, engine.classes, engine.provenance
 
-        def complete(self, *args):
+        def complete(self, *args, **kwargs):
             threads.append(threading.current_thread())
-            return self.engine.complete(*args)
+            return self.engine.complete(*args, **kwargs)
 
         def render(self, *args):
             threads.append(threading.current_thread())

@@ -42,14 +42,14 @@ class Recording:
         self.render_release = threading.Event()  # cleared by a test to hold render()
         self.render_release.set()
 
-    def complete(self, sketch, class_name, seeds):
+    def complete(self, sketch, class_name, seeds, **kwargs):
         seq = int(sketch[0, 0])
         self.ran.append(seq)
         self.entered.set()
         assert self.release.wait(WAIT_S)
         if seq in self.fail:
             raise RuntimeError(f"boom on {seq}")
-        return self.engine.complete(sketch, class_name, seeds)
+        return self.engine.complete(sketch, class_name, seeds, **kwargs)
 
     def render(self, outline, class_name, seed):
         self.rendered.append(seed)
@@ -199,6 +199,36 @@ def test_the_shadow_goes_out_before_the_image_is_coloured(qtbot, started, tiny_e
     final = ready.args[0]
     assert final.final and final.image.shape == (64, 64, 3)
     assert final.layers.image.shape == (80, 80, 3) and final.layers.blend is partial.layers.blend
+
+
+def test_the_chosen_outline_is_coloured_while_the_others_are_made(qtbot, started, tiny_engine):
+    """The worker asks complete() for the chosen outline first and starts colouring it from
+    there (before complete() returns); the final image is that render."""
+    order: list[str] = []
+
+    class Ordered(Recording):
+        def complete(self, sketch, class_name, seeds, first=0, on_first=None):
+            def handed(outline):
+                order.append(f"outline {first} handed")
+                on_first(outline)
+
+            done = super().complete(sketch, class_name, seeds, first=first, on_first=handed)
+            order.append("complete returned")
+            return done
+
+    engine = Ordered(tiny_engine)
+    engine.render_release.clear()  # the colouring waits inside render()
+    thread = started(lambda _: engine)
+    load(qtbot, thread)
+    with qtbot.waitSignal(thread.worker.shadow_ready, timeout=WAIT_S * 1000):
+        thread.submit(request(1, "moon", chosen=1, k=3))
+    assert order == ["outline 1 handed", "complete returned"]
+    qtbot.waitUntil(lambda: engine.rendered == [1], timeout=WAIT_S * 1000)
+    with qtbot.waitSignal(thread.worker.ready, timeout=WAIT_S * 1000) as ready:
+        engine.render_release.set()
+    final = ready.args[0]
+    assert engine.rendered == [1]
+    assert np.array_equal(final.image, tiny_engine.render(final.outlines[1], "moon", 1))
 
 
 def test_a_request_without_render_colours_nothing(qtbot, started, tiny_engine):
