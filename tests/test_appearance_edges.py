@@ -22,6 +22,22 @@ def test_a_render_that_follows_the_outline_scores_about_one():
     assert edge_recall(_render_following(), _circle_outline()) > 0.95
 
 
+def test_lines_drawn_over_the_colours_still_score_where_the_colours_follow():
+    rgb = _render_following()
+    cv2.circle(rgb, (32, 32), 64 // 3, (0, 0, 0), 2)
+    assert edge_recall(rgb, _circle_outline()) > 0.95
+
+
+def test_a_render_that_only_copies_the_lines_onto_a_blob_scores_about_zero():
+    """A blob that ignores the outline, with the outline's lines drawn on it: the lines are
+    the outline's own ink, not edges the colours make."""
+    rgb = np.full((64, 64, 3), 255, np.uint8)
+    cv2.rectangle(rgb, (4, 4), (60, 60), (200, 30, 30), -1)
+    cv2.circle(rgb, (32, 32), 64 // 3, (0, 0, 0), 2)
+    assert image_edges(rgb).any()
+    assert edge_recall(rgb, _circle_outline()) < 0.05
+
+
 def test_a_flat_colour_field_scores_zero():
     flat = np.full((64, 64, 3), (200, 30, 30), np.uint8)
     assert not image_edges(flat).any()

@@ -52,14 +52,18 @@ def test_the_true_outline_as_a_reference_recovers_most_and_training_drawings_are
     cfg = CaseConfig(limit=2)
     items = held_out(DATA, CLASSES, cfg)
     truth_pool = {(it.source, it.class_name): [it.full] for it in items}
-    own = ref.reference_scores(items, truth_pool, 8, 2.0, cfg)
+    own = ref.reference_scores(items, truth_pool, 8, (2.0,), cfg)[2.0]
     assert own and np.mean([s.best_recovery for s in own]) > 0.8
     pool = ref.training_drawings(DATA, CLASSES, cfg, max_per_class=5)
     held = {it.full.tobytes() for it in items}
     assert ("objects", "orange") in pool and ("quickdraw", "moon") in pool
     assert all(d.tobytes() not in held for v in pool.values() for d in v)
     assert all(len(v) <= 5 for v in pool.values())
-    real = ref.reference_scores(items, pool, 8, 2.0, cfg)
-    n_square = sum(c.recipe.startswith("square") for it in items for c in cases_of(it, cfg))
-    assert len(real) == n_square
+    loose = ref.reference_scores(items, pool, 8, (2.0, 4.0), cfg)
+    real = loose[2.0]
+    assert len(real) == sum(len(cases_of(it, cfg)) for it in items)   # square and prefix cases
+    assert any(s.recipe == "prefix" for s in real)
+    assert [(s.name, s.recipe) for s in loose[4.0]] == [(s.name, s.recipe) for s in real]
+    assert (np.mean([s.best_recovery for s in loose[4.0]])
+            >= np.mean([s.best_recovery for s in real]))
     assert np.mean([s.best_recovery for s in real]) < np.mean([s.best_recovery for s in own])

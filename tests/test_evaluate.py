@@ -57,8 +57,14 @@ def test_main_writes_table_json_and_contact_sheet(tiny_checkpoint_dir, tmp_path,
         "flat-colour",
         "perfect net (ceiling)",
         "real drawings (ref.)",
+        "first strokes at 4 px",
+        "first strokes, best-of-K recovery at 4 px by class",
+        "outline edge recall",
     ):
         assert heading in out
+    lines = out.splitlines()
+    at_4 = next(i for i, line in enumerate(lines) if line.startswith("first strokes at 4 px"))
+    assert "real drawings (ref.)" in lines[at_4 + 1]
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     square = metrics["completion"]["square"]
     assert square["n"] == 2 * 3  # one object + one Quick Draw drawing, three square sides
@@ -74,6 +80,9 @@ def test_main_writes_table_json_and_contact_sheet(tiny_checkpoint_dir, tmp_path,
     }
     prefix = metrics["completion"]["prefix_at_tolerance"]
     assert set(prefix) >= {"4"} and prefix["4"]["n"] == 1  # the Quick Draw drawing's prefix
+    refs = metrics["completion"]["reference_at_tolerance"]
+    assert set(refs) == {"2", "4", "8"} and refs["4"]["prefix"]["n"] == 1
+    assert refs["4"]["square"]["n"] == square["n"]
     assert set(metrics["completion"]["prefix_by_class_at_4"]) and 0.0 <= metrics["completion"][
         "prefix_worst_class_at_4"] <= 1.0
     per_class = metrics["appearance"]["judges"]["cnn-shapeswap"]["per_class"]

@@ -141,10 +141,22 @@ def flat_colour_renderer(colours: dict[str, np.ndarray]) -> Renderer:
 # ---------------------------------------------------------------------------------------------
 # Outline edge recall: image edges are Canny edges (Canny 1986) of the render's luminance
 # (BT.601) with fixed thresholds; an outline pixel is followed when an edge lies within 3 px.
+# The outline's own ink is inpainted out of the render first: a render that only copies the
+# lines onto a blob would otherwise follow every one of them.
 
 CANNY_LOW = 50  # uint8 luminance gradient: weak edges kept only when joined to strong ones
 CANNY_HIGH = 100  # a step of ~100 grey levels between regions is a sure edge
 EDGE_TOLERANCE = 3.0  # px at the evaluation size (256): an image edge this close follows a line
+LINE_GROW = 2  # px: a render's copy of a line may be this much wider on each side
+INPAINT_RADIUS = 3  # px around the masked lines that Telea inpainting reads colours from
+
+
+def without_outline_ink(rgb: np.ndarray, outline: np.ndarray) -> np.ndarray:
+    """The render with the outline's ink (grown by LINE_GROW) painted over from the colours
+    beside it (Telea inpainting): what is left is the edges that the colours make."""
+    ink = (outline < 128).astype(np.uint8)
+    mask = cv2.dilate(ink, np.ones((2 * LINE_GROW + 1,) * 2, np.uint8))
+    return cv2.inpaint(np.ascontiguousarray(rgb), mask, INPAINT_RADIUS, cv2.INPAINT_TELEA)
 
 
 def image_edges(rgb: np.ndarray) -> np.ndarray:
@@ -155,11 +167,13 @@ def image_edges(rgb: np.ndarray) -> np.ndarray:
 
 def edge_recall(rgb: np.ndarray, outline: np.ndarray,
                 tolerance: float = EDGE_TOLERANCE) -> float:
-    """Share of the outline's 1-px skeleton within ``tolerance`` of an image edge (NaN if blank).
+    """Share of the outline's 1-px skeleton within ``tolerance`` of an edge of the render's
+    colours (its copy of the outline's lines inpainted away); NaN if the outline is blank.
 
     rgb: uint8 (H,W,3) render; outline: uint8 (H,W) drawing, 255 = paper, 0 = ink.
     """
-    return near_share(skeleton_of(outline), image_edges(rgb), tolerance)
+    edges = image_edges(without_outline_ink(rgb, outline))
+    return near_share(skeleton_of(outline), edges, tolerance)
 
 
 def mean_edge_recall(renders: dict[tuple[str, str], np.ndarray],

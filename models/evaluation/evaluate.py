@@ -100,10 +100,12 @@ def run_ceiling(engine: Engine, items: Sequence[HeldOut], cfg: EvalConfig
 
 
 def run_reference(engine: Engine, root: Path, items: Sequence[HeldOut], cfg: EvalConfig
-                  ) -> list[ce.CaseScore]:
-    """The square cases completed with K real training drawings of their class."""
+                  ) -> dict[float, list[ce.CaseScore]]:
+    """Every case completed with K real training drawings of its class, scored at
+    cfg.tolerance and at each loose tolerance."""
     pool = ref.training_drawings(root, engine.classes, cfg.cases)
-    return ref.reference_scores(items, pool, cfg.samples, cfg.tolerance, cfg.cases)
+    return ref.reference_scores(items, pool, cfg.samples,
+                                (cfg.tolerance, *cfg.loose_tolerances), cfg.cases)
 
 
 def train_judges(root: Path, cfg: EvalConfig, cache_dir: Path | None
@@ -224,9 +226,9 @@ def evaluate(engine: Engine, root: Path, out: Path, cfg: EvalConfig,
     completion, appearance, sheet, headline = None, None, {}, None
     if "completion" in stages:
         scores, loose, sheet = run_completion(engine, items, cfg)
-        reference = run_reference(engine, root, items, cfg) if cfg.reference else []
+        reference = run_reference(engine, root, items, cfg) if cfg.reference else {}
         completion = report.completion_dict(scores, loose, run_ceiling(engine, items, cfg),
-                                            reference)
+                                            reference, cfg.tolerance)
     if "appearance" in stages:
         judges, held_acc, train_images = train_judges(root, cfg, judge_cache)
         verdicts = run_appearance(engine, items, judges, train_images, cfg)

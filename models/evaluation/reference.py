@@ -1,7 +1,7 @@
 """A reference for the completion scores: real drawings of the class as completions.
 
 What does the recovery bar ask of a completion? A yardstick that needs no network: complete
-each held-out partial with *training* drawings of the same class and source (another emoji
+each held-out partial (square-erased or a stroke prefix) with *training* drawings of the same class and source (another emoji
 style's outline for an object, another person's drawing for a Quick Draw case), keeping the
 partial and adding the drawing's lines away from it, K of them per case, scored exactly as
 the network's K completions are (best by F1, recovery, precision, diversity).
@@ -67,17 +67,20 @@ def reference_outlines(case: Case, pool: Pool, k: int, keep_away: float,
     return np.stack([composite(case.partial, drawings[i], keep_away) for i in picks])
 
 
-def reference_scores(items: Sequence[HeldOut], pool: Pool, k: int, tolerance: float,
-                     cfg: CaseConfig) -> list[ce.CaseScore]:
-    """The reference's scores on every square case of ``items`` that has drawings to use."""
-    scores = []
+def reference_scores(items: Sequence[HeldOut], pool: Pool, k: int,
+                     tolerances: Sequence[float], cfg: CaseConfig) -> dict[float, list[ce.CaseScore]]:
+    """The reference's scores, at each of ``tolerances``, on every case of ``items`` (square
+    and stroke-prefix) that has drawings to use."""
+    scores: dict[float, list[ce.CaseScore]] = {t: [] for t in tolerances}
     for item in items:
         for case in cases_of(item, cfg):
             # A drawing's lines within a pen width of the partial's ink mostly redraw, a few
             # px off, strokes the partial has: they are left out, as the engine leaves out
             # the network's copy of the user's strokes.
-            outlines = (reference_outlines(case, pool, k, cfg.width, cfg)
-                        if case.recipe.startswith("square") else None)
-            if outlines is not None:
-                scores.append(ce.score_completions(case, outlines, tolerance))
+            outlines = reference_outlines(case, pool, k, cfg.width, cfg)
+            if outlines is None:
+                continue
+            skel = ce.skeletons(case, outlines)
+            for t in tolerances:
+                scores[t].append(ce.score_completions(case, outlines, t, skel))
     return scores

@@ -16,8 +16,9 @@ BARS = (
     ("completion.prefix_at_tolerance.4.best_recovery", ">=", 0.3,
      "best of K recovers the missing outline of first strokes within 4 px"),
     ("completion.prefix_worst_class_at_4", ">=", 0.1, "first-stroke recovery for every class"),
-    ("completion.square.best_precision", ">=", 0.5, "best of K draws where the outline is"),
-    ("completion.square.diversity_iou", "<", 0.9, "the K completions differ"),
+    ("completion.square_at_tolerance.4.best_precision", ">=", 0.5,
+     "best of K draws where the outline is (4 px)"),
+    ("completion.square_at_tolerance.4.diversity_iou", "<", 0.9, "the K completions differ"),
     ("appearance.headline.all", ">=", 0.92, "requested class wins (outline, class) pairs"),
     ("appearance.worst_class", ">=", 0.8, "requested class wins for every class"),
     ("appearance.edge_recall", ">=", 0.6, "renders follow their outline's edges (3 px)"),
@@ -54,15 +55,24 @@ def completion_dict(
     scores: Sequence[ce.CaseScore],
     loose: dict[float, list[ce.CaseScore]],
     ceiling: Sequence[ce.CaseScore] = (),
-    reference: Sequence[ce.CaseScore] = (),
+    reference: dict[float, list[ce.CaseScore]] | None = None,
+    tolerance: float = 2.0,
 ) -> dict:
     """``ceiling``: the square cases scored for a perfect network (evaluate.ceiling_score);
-    ``reference``: the square cases completed with real drawings (eval_reference)."""
+    ``reference``: every case completed with real drawings (models.evaluation.reference),
+    scored at ``tolerance`` and at the loose tolerances."""
     square = [s for s in scores if is_square(s)]
+    reference = reference or {}
+    square_ref = [s for s in reference.get(tolerance, []) if is_square(s)]
     return {
         "square_ceiling": ce.summarise(ceiling) if ceiling else {},
-        "square_reference": ce.summarise(reference) if reference else {},
-        "reference_by_source": ce.grouped(reference, lambda s: s.source),
+        "square_reference": ce.summarise(square_ref) if square_ref else {},
+        "reference_by_source": ce.grouped(square_ref, lambda s: s.source),
+        "reference_at_tolerance": {
+            f"{t:g}": {"square": ce.summarise(s for s in group if is_square(s)),
+                       "prefix": ce.summarise(s for s in group if s.recipe == "prefix")}
+            for t, group in reference.items() if group
+        },
         "square": ce.summarise(square),
         "by_source": ce.grouped(square, lambda s: s.source),
         "by_recipe": ce.grouped(scores, lambda s: s.recipe),
@@ -181,6 +191,7 @@ def completion_table(result: dict) -> list[str]:
         _row(f"  at {t} px (context)", v, COMPLETION_COLUMNS)
         for t, v in comp["square_at_tolerance"].items()
     ]
+    lines += prefix_rows(comp)
     if comp.get("square_reference"):
         lines.append(_row("  real drawings (ref.)", comp["square_reference"], COMPLETION_COLUMNS))
         lines += [
@@ -197,6 +208,26 @@ def completion_table(result: dict) -> list[str]:
             "  (ceiling = the true outline as the shape network sees it, returned through "
             "the engine's path: the most a network of that size can score)"
         )
+    return lines
+
+
+def prefix_rows(comp: dict) -> list[str]:
+    """Stroke-prefix cases at each loose tolerance beside their real-drawings reference, and
+    per class at 4 px (the bar's tolerance)."""
+    refs = comp.get("reference_at_tolerance", {})
+    lines = []
+    for t, stats in comp.get("prefix_at_tolerance", {}).items():
+        lines.append(_row(f"first strokes at {t} px", stats, COMPLETION_COLUMNS))
+        if refs.get(t, {}).get("prefix", {}).get("n"):
+            lines.append(_row("  real drawings (ref.)", refs[t]["prefix"], COMPLETION_COLUMNS))
+    for t, both in refs.items():
+        if t in comp.get("square_at_tolerance", {}) and both["square"].get("n"):
+            lines.append(_row(f"  square ref. at {t} px", both["square"], COMPLETION_COLUMNS))
+    by_class = comp.get("prefix_by_class_at_4", {})
+    if by_class:
+        cells = ", ".join(f"{c} {v['best_recovery']:.2f}" for c, v in sorted(
+            by_class.items(), key=lambda kv: kv[1]["best_recovery"]))
+        lines.append(f"  first strokes, best-of-K recovery at 4 px by class: {cells}")
     return lines
 
 
@@ -224,6 +255,9 @@ def appearance_table(result: dict) -> list[str]:
         "swap acc = on them with colours moved into another class's silhouette "
         "(the judge's ceiling for 'other'); swept = outlines that won under every class"
     )
+    lines.append(f"  outline edge recall (3 px, the outline's own ink inpainted away): "
+                 f"{app.get('edge_recall', math.nan):.2f}; worst class "
+                 f"{app.get('worst_class', math.nan):.2f}")
     for src, m in judges[app["headline_judge"]]["model_by_source"].items():
         lines.append(
             f"  {app['headline_judge']} on {src} outlines ({m['outlines']}): "
