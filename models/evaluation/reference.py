@@ -1,10 +1,11 @@
 """A reference for the completion scores: real drawings of the class as completions.
 
 What does the recovery bar ask of a completion? A yardstick that needs no network: complete
-each held-out partial (square-erased or a stroke prefix) with *training* drawings of the same class and source (another emoji
-style's outline for an object, another person's drawing for a Quick Draw case), keeping the
-partial and adding the drawing's lines away from it, K of them per case, scored exactly as
-the network's K completions are (best by F1, recovery, precision, diversity).
+each held-out partial (square-erased or a stroke prefix) with *training* drawings of the same
+class and source (another emoji style's outline for an object, another person's drawing for a
+Quick Draw case), keeping the partial and adding the drawing's lines away from it, K of them
+per case, scored exactly as the network's K completions are (best by F1, recovery,
+precision, diversity).
 
 It tells how far a class's typical shape fixes the missing outline. It knows nothing of the
 partial beyond the class, so a network that continues the user's strokes should beat it; a
@@ -67,8 +68,8 @@ def reference_outlines(case: Case, pool: Pool, k: int, keep_away: float,
     return np.stack([composite(case.partial, drawings[i], keep_away) for i in picks])
 
 
-def reference_scores(items: Sequence[HeldOut], pool: Pool, k: int,
-                     tolerances: Sequence[float], cfg: CaseConfig) -> dict[float, list[ce.CaseScore]]:
+def reference_scores(items: Sequence[HeldOut], pool: Pool, k: int, tolerances: Sequence[float],
+                     cfg: CaseConfig) -> dict[float, list[ce.CaseScore]]:
     """The reference's scores, at each of ``tolerances``, on every case of ``items`` (square
     and stroke-prefix) that has drawings to use."""
     scores: dict[float, list[ce.CaseScore]] = {t: [] for t in tolerances}
