@@ -191,13 +191,15 @@ def completion_table(result: dict) -> list[str]:
         _row(f"  at {t} px (context)", v, COMPLETION_COLUMNS)
         for t, v in comp["square_at_tolerance"].items()
     ]
-    lines += prefix_rows(comp)
     if comp.get("square_reference"):
         lines.append(_row("  real drawings (ref.)", comp["square_reference"], COMPLETION_COLUMNS))
         lines += [
             _row(f"    {k}", v, COMPLETION_COLUMNS)
             for k, v in comp.get("reference_by_source", {}).items()
         ]
+        refs = comp.get("reference_at_tolerance", {})
+        lines += [_row(f"    at {t} px", refs[t]["square"], COMPLETION_COLUMNS)
+                  for t in comp["square_at_tolerance"] if refs.get(t, {}).get("square")]
         lines.append(
             "  (reference = the partial plus K real training drawings of its class and "
             "source, one per completion: what the class alone tells of the missing part)"
@@ -208,21 +210,19 @@ def completion_table(result: dict) -> list[str]:
             "  (ceiling = the true outline as the shape network sees it, returned through "
             "the engine's path: the most a network of that size can score)"
         )
-    return lines
+    return lines + prefix_rows(comp, f"{cfg['tolerance']:g}")
 
 
-def prefix_rows(comp: dict) -> list[str]:
-    """Stroke-prefix cases at each loose tolerance beside their real-drawings reference, and
-    per class at 4 px (the bar's tolerance)."""
+def prefix_rows(comp: dict, tolerance: str) -> list[str]:
+    """Stroke-prefix cases at the match tolerance and each loose one, beside their
+    real-drawings reference, and per class at 4 px (the bar's tolerance)."""
     refs = comp.get("reference_at_tolerance", {})
+    at = {tolerance: comp["by_recipe"]["prefix"]} if "prefix" in comp["by_recipe"] else {}
     lines = []
-    for t, stats in comp.get("prefix_at_tolerance", {}).items():
+    for t, stats in {**at, **comp.get("prefix_at_tolerance", {})}.items():
         lines.append(_row(f"first strokes at {t} px", stats, COMPLETION_COLUMNS))
         if refs.get(t, {}).get("prefix", {}).get("n"):
             lines.append(_row("  real drawings (ref.)", refs[t]["prefix"], COMPLETION_COLUMNS))
-    for t, both in refs.items():
-        if t in comp.get("square_at_tolerance", {}) and both["square"].get("n"):
-            lines.append(_row(f"  square ref. at {t} px", both["square"], COMPLETION_COLUMNS))
     by_class = comp.get("prefix_by_class_at_4", {})
     if by_class:
         cells = ", ".join(f"{c} {v['best_recovery']:.2f}" for c, v in sorted(
