@@ -40,6 +40,9 @@ TOOLS = ("pen", "eraser", "move")
 WHEEL_NOTCH = 120  # angleDelta units per wheel notch (Qt's convention)
 ZOOM_STEP = 1.25  # per wheel notch or key press
 ZOOM_RANGE = (0.25, 8.0)  # times the fitted size
+# Zoomed in, the ink is painted again at the zoomed resolution (crisp, not enlarged), up to
+# layers of this many device px a side (64 MB); beyond it the layer is enlarged on screen.
+LAYER_MAX_SIDE = 4096
 
 
 class Canvas(QWidget):
@@ -192,6 +195,21 @@ class Canvas(QWidget):
         paper, dpr = self.fitted_rect(), self.devicePixelRatioF()
         return (max(1, round(paper.width() * dpr)), max(1, round(paper.height() * dpr)))
 
+    def layer_zoom(self) -> float:
+        """How much finer than the fitted paper the ink layer is painted: the zoom when
+        zoomed in (so strokes stay crisp), capped at LAYER_MAX_SIDE; 1 when zoomed out."""
+        side = max(self.device_paper_size())
+        return min(max(self._zoom, 1.0), max(1.0, LAYER_MAX_SIDE / side))
+
+    def layer_size(self) -> tuple[int, int]:
+        """(width, height) in device pixels of the ink layer and the Move layers."""
+        z = self.layer_zoom()
+        return tuple(max(1, round(v * z)) for v in self.device_paper_size())
+
+    def layer_scale(self) -> float:
+        """Logical layer px per canvas px (the layer's painter scale)."""
+        return self.fitted_rect().width() / self._sketch.width * self.layer_zoom()
+
     def scale(self) -> float:
         """Widget px per canvas px on screen (zoom included)."""
         return self.paper_rect().width() / self._sketch.width
@@ -206,11 +224,15 @@ class Canvas(QWidget):
         fixed = self.to_canvas(anchor)
         self._zoom = min(max(self._zoom * factor, ZOOM_RANGE[0]), ZOOM_RANGE[1])
         self._pan += anchor - self.to_widget(fixed)
-        self._update_cursor()
-        self.update()
+        self._zoom_changed()
 
     def fit_view(self) -> None:
         self._zoom, self._pan = 1.0, QPointF()
+        self._zoom_changed()
+
+    def _zoom_changed(self) -> None:
+        if self._ink.image.size() != QSize(*self.layer_size()):
+            self._render_layer()
         self._update_cursor()
         self.update()
 
@@ -232,9 +254,8 @@ class Canvas(QWidget):
     def _render_layer(self) -> None:
         """Redraw every stroke into a fresh layer (resize, undo, move)."""
         shown = self._shown_strokes() + ((self._live,) if self._live else ())
-        size = QSize(*self.device_paper_size())
-        layer_scale = self.fitted_rect().width() / self._sketch.width
-        self._ink.reset(size, self.devicePixelRatioF(), layer_scale, shown, self._sketch.strokes)
+        self._ink.reset(QSize(*self.layer_size()), self.devicePixelRatioF(), self.layer_scale(),
+                        shown, self._sketch.strokes)
         self._shadow_scaled = None
 
     def _shown_strokes(self) -> tuple[Stroke, ...]:
@@ -276,17 +297,18 @@ class Canvas(QWidget):
         painter.restore()
 
     def _scaled_shadow(self) -> QImage | None:
-        """The shadow at the layer's size: as given when the worker made it so, else scaled once."""
+        """The shadow at the fitted paper's device size: as given when the worker made it so,
+        else scaled once. (Zoomed, it is enlarged on screen: it is soft anyway.)"""
         if self._shadow is None or self._ink.image.isNull():
             return None
-        if self._shadow.size() == self._ink.image.size():
-            self._shadow.setDevicePixelRatio(self._ink.image.devicePixelRatio())
+        size, dpr = QSize(*self.device_paper_size()), self.devicePixelRatioF()
+        if self._shadow.size() == size:
+            self._shadow.setDevicePixelRatio(dpr)
             return self._shadow
-        if self._shadow_scaled is None or self._shadow_scaled.size() != self._ink.image.size():
-            self._shadow_scaled = self._shadow.scaled(
-                self._ink.image.size(), Qt.IgnoreAspectRatio, Qt.SmoothTransformation
-            )
-            self._shadow_scaled.setDevicePixelRatio(self._ink.image.devicePixelRatio())
+        if self._shadow_scaled is None or self._shadow_scaled.size() != size:
+            self._shadow_scaled = self._shadow.scaled(size, Qt.IgnoreAspectRatio,
+                                                      Qt.SmoothTransformation)
+            self._shadow_scaled.setDevicePixelRatio(dpr)
         return self._shadow_scaled
 
     def _paint_selection(self, painter: QPainter) -> None:
@@ -385,10 +407,9 @@ class Canvas(QWidget):
     def _press_move_tool(self, pos: QPointF) -> None:
         if self._selection and self._selection_bounds().contains(pos):
             self._drag = (pos, pos)
-            size = QSize(*self.device_paper_size())
-            layer_scale = self.fitted_rect().width() / self._sketch.width
-            self._drag_layers = move_layers(size, self.devicePixelRatioF(), layer_scale,
-                                            self._sketch.strokes, self._selection)  # fmt: skip
+            self._drag_layers = move_layers(QSize(*self.layer_size()), self.devicePixelRatioF(),
+                                            self.layer_scale(), self._sketch.strokes,
+                                            self._selection)  # fmt: skip
             self._drag_bounds = self._selection_bounds()
             self.setCursor(Qt.ClosedHandCursor)
         else:

@@ -150,6 +150,31 @@ def test_shadow_and_strokes_are_drawn_at_the_same_zoomed_place(canvas):
     assert gray(230, 260) > 200 and gray(190, 260) > 200 and gray(315, 270) > 200
 
 
+def _edge_width(canvas: Canvas, y: float) -> float:
+    """Screen px over which the ink at canvas row `y` (at x = 200) goes from paper to ink:
+    about 1-2 px for crisp strokes, about the zoom for an enlarged layer."""
+    from PyQt5.QtGui import QColor
+    grab = canvas.grab().toImage()
+    dpr = grab.devicePixelRatio()
+    at = _on_screen(canvas, 200, y)
+    column = [QColor(grab.pixel(round(at.x() * dpr), r)).value() for r in range(grab.height())]
+    return sum(40 < v < 215 for v in column) / 2            # two edges of one stroke
+
+
+def test_zoomed_in_strokes_are_painted_again_crisp_not_enlarged(canvas):
+    canvas.set_brush(6)
+    canvas.set_smoothing(False)
+    drag(canvas, [(150, 250), (250, 250)])
+    fitted = canvas._ink.image.size()
+    canvas.zoom_by(4.0, canvas.to_widget(QPointF(200, 250)))
+    w, h = canvas.layer_size()
+    assert (canvas._ink.image.width(), canvas._ink.image.height()) == (w, h)
+    assert w == pytest.approx(4 * fitted.width(), abs=2)
+    assert _edge_width(canvas, 250) <= 2.0
+    canvas.fit_view()
+    assert canvas._ink.image.size() == fitted
+
+
 def test_space_drag_and_middle_button_pan_without_drawing(canvas, qtbot):
     before = canvas.paper_rect().topLeft()
     qtbot.keyPress(canvas, Qt.Key_Space)
@@ -237,7 +262,7 @@ def test_zoomed_views_stay_aligned_on_a_hidpi_screen():
                           __file__, "-k", f"({tests}) and not hidpi"],
                          env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:]
-    assert " passed" in run.stdout and "7 passed" in run.stdout, run.stdout[-500:]
+    assert " passed" in run.stdout and "8 passed" in run.stdout, run.stdout[-500:]
 
 
 def test_touchpad_wheel_deltas_add_up_to_notches(canvas):
