@@ -47,3 +47,12 @@ def test_soft_l2_best_of_k_takes_the_closest_completion():
     soft = 1.0 - 2.0 * losses.soft_outline(losses.ink(truth), 1.0, 3)
     fakes = torch.cat([torch.ones(1, 1, 16, 16), soft])                  # K=2, B=1
     assert losses.best_of_k_soft_l2(fakes, truth, 2).item() < 1e-6
+
+
+def test_gradient_l1_is_zero_for_a_colour_shift_and_counts_a_blurred_edge():
+    real = torch.zeros(1, 1, 8, 8)
+    real[..., 4:] = 1.0                                 # a sharp vertical edge
+    assert losses.gradient_l1(real + 0.3, real).item() < 1e-6
+    blurred = real.clone()
+    blurred[..., 3], blurred[..., 4] = 0.25, 0.75
+    assert losses.gradient_l1(blurred, real).item() > 0.0

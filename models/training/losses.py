@@ -64,3 +64,17 @@ def best_of_k_soft_l2(fakes: torch.Tensor, target: torch.Tensor, k: int, sigma: 
     per_pixel = weight * (f - t).square()
     dist = per_pixel.flatten(2).mean(2)                                 # [K,B]
     return (1.0 - mean_share) * dist.min(dim=0).values.mean() + mean_share * dist.mean()
+
+
+def gradient_l1(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """Mean |d fake - d real| over horizontal and vertical neighbour differences ([B,C,H,W]).
+
+    Zero away from edges and large across a blurred one, so it asks for edges as sharp as the
+    real image's where the real image has them, which a plain L1 dominated by colour does not."""
+    def dx(t: torch.Tensor) -> torch.Tensor:
+        return t[..., :, 1:] - t[..., :, :-1]
+
+    def dy(t: torch.Tensor) -> torch.Tensor:
+        return t[..., 1:, :] - t[..., :-1, :]
+
+    return (dx(fake) - dx(real)).abs().mean() + (dy(fake) - dy(real)).abs().mean()

@@ -65,6 +65,8 @@ class AppearanceTrainConfig:
     adv_weight: float = 1.0
     l1_weight: float = option(10.0, "weight of the L1 distance to the real image")
     cls_weight: float = option(1.0, "weight of the colour classifier's cross-entropy on renders")
+    edge_weight: float = option(0.0, "weight of the L1 distance between the render's and the "
+                                     "real image's neighbour differences (sharp edges)")
     classifier_size: int = option(32, "px the colour classifier looks at")
     ema_decay: float = 0.999
     ema_warmup: int = 500
@@ -164,15 +166,17 @@ def g_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.T
         scores = nets.d(o, images[:b], label)
         adv = sum(losses.lsgan_g_loss(s.float()) for s in scores) / len(scores)
     l1 = (images[:b] - image).abs().mean()
+    edge = losses.gradient_l1(images[:b], image)
     logits = nets.c(images)
     cls = F.cross_entropy(logits, labels)
-    loss = cfg.adv_weight * adv + cfg.l1_weight * l1 + cfg.cls_weight * cls
+    loss = (cfg.adv_weight * adv + cfg.l1_weight * l1 + cfg.edge_weight * edge
+            + cfg.cls_weight * cls)
     nets.opt_g.zero_grad(set_to_none=True)
     loss.backward()
     average_gradients(nets.g, ctx)
     nets.opt_g.step()
     hits = (logits.argmax(1) == labels).float()
-    return {"g_ls": adv.item(), "g_l1": l1.item(), "g_cls": cls.item(),
+    return {"g_ls": adv.item(), "g_l1": l1.item(), "g_edge": edge.item(), "g_cls": cls.item(),
             "g_cls_acc_own": hits[:b].mean().item(), "g_cls_acc_other": hits[b:].mean().item()}
 
 
