@@ -98,3 +98,18 @@ def test_grown_full_size_fork_trains_only_the_full_size_stage(tmp_path):
 def test_freeze_trunk_needs_a_full_size_stage():
     with pytest.raises(ValueError, match="full-size stage"):
         build_nets(replace(CFG, freeze_trunk=True), torch.device("cpu"))
+
+
+def test_a_full_size_run_resumes_with_its_trunk_unfrozen(tmp_path):
+    """--freeze-trunk off after a frozen phase: the generator's optimizer starts afresh (it now
+    moves every parameter) and the trunk learns again."""
+    source, fork = tmp_path / "source", tmp_path / "fork"
+    _train(source, 2)
+    frozen = replace(CFG, model=TINY_FULL_SIZE_APPEARANCE, image_size=64, freeze_trunk=True)
+    data = appearance_tensors(8, 64, 3)
+    train(frozen, Schedule(3, 1, 3, 3), fork, data, CLASSES, fork=source, grow=True, ctx=CPU)
+    before = load_run_state(fork, "appearance")["nets"]["g"]
+    train(replace(frozen, freeze_trunk=False), Schedule(4, 1, 4, 4), fork, data, CLASSES,
+          resume=True, ctx=CPU)
+    after = load_run_state(fork, "appearance")["nets"]["g"]
+    assert not torch.equal(after["stem.0.weight"], before["stem.0.weight"])

@@ -124,7 +124,8 @@ def restore_nets(state: dict[str, Any], nets: dict[str, nn.Module],
 
     `grow`: the networks may have modules the state lacks, or more channels (a larger
     model forked from a trained one); see models.training.widen. A grown network's
-    optimizer starts afresh, since its moments no longer line up with its parameters.
+    optimizer starts afresh, since its moments no longer line up with its parameters, and so
+    does one that now trains another set of parameters.
     A state made from a released checkpoint may lack the critic and the optimizers: those
     start afresh too."""
     grown = set()
@@ -143,8 +144,16 @@ def restore_nets(state: dict[str, Any], nets: dict[str, nn.Module],
         except (KeyError, RuntimeError) as err:
             raise RunStateError(f"cannot restore {name!r} (different config?): {err}") from err
     for name, opt in optimizers.items():
-        if name not in grown and name in state["optimizers"]:
-            opt.load_state_dict(state["optimizers"][name])
+        saved = state["optimizers"].get(name)
+        if name not in grown and saved is not None and _same_parameters(saved, opt):
+            opt.load_state_dict(saved)
+
+
+def _same_parameters(saved: dict[str, Any], opt: torch.optim.Optimizer) -> bool:
+    """Whether a saved optimizer state moved the same parameters as `opt`. A phase that trains
+    another set (e.g. `--freeze-trunk` on or off) starts its optimizer afresh."""
+    return [len(g["params"]) for g in saved["param_groups"]] == [
+        len(g["params"]) for g in opt.param_groups]
 
 
 def set_learning_rates(rates: dict[torch.optim.Optimizer, float]) -> None:
