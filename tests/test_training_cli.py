@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.nets.appearance import FAST_APPEARANCE, TINY_APPEARANCE
+from models.nets.appearance import FULL_SIZE_APPEARANCE, TINY_APPEARANCE
 from models.nets.shape import SHIPPED_SHAPE
 from models.options import option_fields
 from models.training import cli, train_appearance, train_shape
@@ -72,7 +72,9 @@ def test_the_defaults_are_the_shipped_recipe():
     assert model == dataclasses.replace(SHIPPED_SHAPE, soft_output=True)
     assert (cfg.lr, cfg.adv_weight, cfg.penalty_every, cfg.rec_mean_share, cfg.cpu_bf16,
             cfg.agnostic_share) == (3e-4, 1.0, 4, 0.0, True, 0.4)
-    assert train_appearance.train_config(train_appearance.parse_args([])).model == FAST_APPEARANCE
+    look = train_appearance.train_config(train_appearance.parse_args([]))
+    assert look.model == FULL_SIZE_APPEARANCE and look.image_size == 256
+    assert (look.lr, look.freeze_trunk, look.edge_weight) == (2e-4, False, 0.0)
 
 
 def test_options_come_from_the_config_fields():
