@@ -20,22 +20,24 @@ def crashed(tmp_path) -> Autosave:
     return Autosave(tmp_path / "data")
 
 
-def test_open_at_start_offers_the_crash_autosave_first(qtbot, tmp_path, tiny_checkpoint_dir,
-                                                        crashed):  # fmt: skip
+def _open_at_start(qtbot, tmp_path, checkpoints, recover: bool):
+    """The window started with `--open opened.json`, answering the recovery offer."""
     path = tmp_path / "opened.json"
     session.save(path, OPENED)
-    win = make_window(qtbot, tmp_path, tiny_checkpoint_dir)
-    win.dialogs.confirm_answer = True
+    win = make_window(qtbot, tmp_path, checkpoints)
+    win.dialogs.confirm_answer = recover
     show_first_sketch(win, session.load_with_view(path), path)
+    return win, path
+
+
+def test_open_at_start_offers_the_crash_autosave_first(qtbot, tmp_path, tiny_checkpoint_dir,
+                                                        crashed):  # fmt: skip
+    win, _ = _open_at_start(qtbot, tmp_path, tiny_checkpoint_dir, recover=True)
     assert win.controller.sketch.strokes == LOST.strokes
     assert "opened.json was not opened" in win.statusBar().currentMessage()
 
 
 def test_declining_the_recovery_opens_the_session(qtbot, tmp_path, tiny_checkpoint_dir, crashed):
-    path = tmp_path / "opened.json"
-    session.save(path, OPENED)
-    win = make_window(qtbot, tmp_path, tiny_checkpoint_dir)
-    win.dialogs.confirm_answer = False
-    show_first_sketch(win, session.load_with_view(path), path)
+    win, path = _open_at_start(qtbot, tmp_path, tiny_checkpoint_dir, recover=False)
     assert win.controller.sketch.strokes == OPENED.strokes
     assert win.files.session_path == path

@@ -47,11 +47,6 @@ class AppearanceConfig:
     def n_blocks(self) -> int:
         return self.n_pre + 2 * self.n_resample + self.n_mid + self.n_post
 
-    @property
-    def trunk_size(self) -> int:
-        """Side the trunk (and the class-gated critic) work at."""
-        return self.size // 2 if self.full_width else self.size
-
 
 # The release: 256 px, ngf 64, 16 blocks (3 plain, 3 down, 4 plain, 3 up, 3 plain), nz 8.
 PAPER_APPEARANCE = AppearanceConfig()

@@ -55,7 +55,8 @@ def set_threads(threads: int | None) -> int:
     if threads is not None:
         if threads < 1:
             raise ValueError(f"thread count must be at least 1, got {threads}")
-        torch.set_num_threads(threads)
+        if threads != torch.get_num_threads():  # the worker asks on every request
+            torch.set_num_threads(threads)
     return torch.get_num_threads()
 
 
