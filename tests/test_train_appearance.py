@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from models.nets.appearance import TINY_APPEARANCE, TINY_FULL_SIZE_APPEARANCE
+from models.training.colour_classifier import object_mask, swap_shapes
 from models.training.train_appearance import AppearanceTrainConfig, build_nets, other_labels, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
@@ -113,3 +114,34 @@ def test_a_full_size_run_resumes_with_its_trunk_unfrozen(tmp_path):
           resume=True, ctx=CPU)
     after = load_run_state(fork, "appearance")["nets"]["g"]
     assert not torch.equal(after["stem.0.weight"], before["stem.0.weight"])
+
+
+def _blob_image(rows: slice, cols: slice, colour: tuple[float, float, float]) -> torch.Tensor:
+    image = torch.ones(3, 32, 32)
+    image[:, rows, cols] = torch.tensor(colour)[:, None, None]
+    return image
+
+
+def test_swap_shapes_paints_colours_into_the_partners_silhouette():
+    wide = _blob_image(slice(12, 20), slice(2, 30), (1.0, -1.0, -1.0))   # red bar
+    tall = _blob_image(slice(2, 30), slice(12, 20), (-1.0, -1.0, 1.0))   # blue column
+    images = torch.stack([wide, tall])
+    swapped = swap_shapes(images, 1.0, torch.Generator().manual_seed(3))
+    masks = object_mask(images)
+    changed = [i for i in range(2) if not torch.equal(swapped[i], images[i])]
+    assert changed  # seed 3 pairs at least one image with the other
+    for i in changed:
+        j = 1 - i
+        assert torch.equal(object_mask(swapped[i:i + 1])[0], masks[j])
+        inside = swapped[i][:, masks[j]]
+        assert torch.allclose(inside, images[i][:, masks[i]][:, :1].expand_as(inside))
+    assert torch.equal(swap_shapes(images, 0.0), images)
+
+
+def test_a_shape_swapping_classifier_trains(tmp_path):
+    cfg = replace(CFG, classifier_shape_swap=0.5, classifier_size=64)
+    train(cfg, Schedule(2, 1, 2, 2), tmp_path, appearance_tensors(8, 32, 3), CLASSES,
+          meta={"commands": []}, ctx=CPU)
+    state = load_run_state(tmp_path, "appearance")
+    assert state["train_config"]["classifier_shape_swap"] == 0.5
+    assert all(math.isfinite(r["c_ce"]) for r in read_log(tmp_path))

@@ -34,3 +34,49 @@ class ColourClassifier(nn.Module):
         h = self.features(x)                                            # [B, 2w, s/4, s/4]
         pooled = torch.cat([h.mean((2, 3)), h.amax((2, 3))], dim=1)     # [B, 4w]
         return self.head(pooled)
+
+
+PAPER_THRESHOLD = 24 / 127.5  # a pixel this far below white (in [-1,1]) is the object's
+
+
+def object_mask(image: torch.Tensor) -> torch.Tensor:
+    """[B,3,S,S] images on white -> bool [B,S,S]: pixels that are not near-white paper."""
+    return (1.0 - image).amax(dim=1) > PAPER_THRESHOLD
+
+
+def _bbox(mask: torch.Tensor) -> tuple[int, int, int, int] | None:
+    rows, cols = mask.any(dim=1).nonzero(), mask.any(dim=0).nonzero()
+    if len(rows) == 0:
+        return None
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def swap_shapes(images: torch.Tensor, share: float,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """A copy of ``images`` where about ``share`` of them have their colours stretched into
+    another image's silhouette (the tensor twin of models.data.real_images.swap_shape).
+
+    Why: a classifier trained on real images names a strawberry by its pointed silhouette and a
+    tomato by its round one, so it asks the generator for nothing but red on a round outline
+    rendered as a strawberry. With the silhouette swapped away, only colour and texture (the
+    seeds, the leaves) tell the class, and that is what the class gate must draw.
+    """
+    if share <= 0 or len(images) < 2:
+        return images
+    out = images.clone()
+    masks = object_mask(images)
+    picks = torch.rand(len(images), generator=generator) < share
+    partners = torch.randint(len(images), (len(images),), generator=generator)
+    for i in picks.nonzero().flatten().tolist():
+        j = int(partners[i])
+        src, dst = _bbox(masks[i]), _bbox(masks[j])
+        if j == i or src is None or dst is None:
+            continue
+        ya, yb, xa, xb = src
+        yc, yd, xc, xd = dst
+        colours = F.interpolate(images[i:i + 1, :, ya:yb, xa:xb], size=(yd - yc, xd - xc),
+                                mode="bilinear", align_corners=False)[0]
+        alpha = masks[j, yc:yd, xc:xd].to(images.dtype)
+        out[i] = 1.0
+        out[i, :, yc:yd, xc:xd] = colours * alpha + (1.0 - alpha)
+    return out

@@ -33,7 +33,7 @@ from models.training import losses
 from models.training.batches import endless_batches, fixed_items
 from models.training.cli import run_training, SHIPPED, classes_match, run_meta, set_up_process, \
     training_parser
-from models.training.colour_classifier import ColourClassifier
+from models.training.colour_classifier import ColourClassifier, swap_shapes
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
     init_distributed
 from models.training.ema import ema_decay_at, make_ema, update_ema
@@ -68,6 +68,10 @@ class AppearanceTrainConfig:
     edge_weight: float = option(0.0, "weight of the L1 distance between the render's and the "
                                      "real image's neighbour differences (sharp edges)")
     classifier_size: int = option(32, "px the colour classifier looks at")
+    classifier_shape_swap: float = option(0.0, "share of the colour classifier's real "
+                                               "training images shown in another image's "
+                                               "silhouette (it must then judge by colour "
+                                               "and texture)")
     ema_decay: float = 0.999
     ema_warmup: int = 500
     seed: int = option(0, "seed of the initial weights, the data order and the noise")
@@ -145,7 +149,8 @@ def d_and_c_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[t
     average_gradients(nets.d, ctx)
     nets.opt_d.step()
     nets.c.requires_grad_(True)
-    logits = nets.c(image)
+    views = swap_shapes(image, cfg.classifier_shape_swap)
+    logits = nets.c(views)
     c_loss = F.cross_entropy(logits, label)
     nets.opt_c.zero_grad(set_to_none=True)
     c_loss.backward()
