@@ -53,3 +53,11 @@ def test_prefix_length_range():
     ks = {part.prefix_length(5, rng) for _ in range(200)}
     assert ks == {1, 2, 3, 4}
     assert part.prefix_length(1, rng) == 1
+
+
+def test_prefix_share_length_keeps_the_first_30_to_70_percent():
+    rng = np.random.default_rng(0)
+    assert {part.prefix_share_length(10, rng, (0.3, 0.7)) for _ in range(300)} == set(range(3, 8))
+    assert {part.prefix_share_length(2, rng, (0.3, 0.7)) for _ in range(50)} == {1}
+    assert {part.prefix_share_length(20, rng, (0.9, 1.0)) for _ in range(50)} <= {18, 19}
+    assert part.prefix_share_length(1, rng, (0.3, 0.7)) == 1

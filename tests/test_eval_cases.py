@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from models.evaluation import cases as ec
+from models.data import quickdraw as qd
 from models.data import sources
 from tests.conftest import SHARED
 
@@ -54,3 +55,24 @@ def test_limit_per_class_is_round_robin():
     got = ec.limit_per_class(items, 4, lambda t: t[0])
     assert got == [("a", 0), ("b", 0), ("c", 0), ("a", 1)]
     assert ec.limit_per_class(items, None, lambda t: t[0]) == items
+
+
+@needs_data
+def test_prefix_cases_show_the_first_30_to_70_percent_of_the_strokes():
+    cfg = ec.CaseConfig(limit=4)
+    checked = 0
+    for item in ec.held_out_drawings(DATA, ("watermelon", "strawberry", "apple", "donut"), cfg):
+        strokes = item.drawing.strokes
+        (case,) = [c for c in ec.cases_of(item, cfg) if c.recipe == "prefix"] or [None]
+        if case is None:
+            continue
+        full_ink = ec.drawing_to_ink(item.full)
+        shown = [k for k in range(1, len(strokes))
+                 if np.array_equal(case.partial, ec.ink_to_drawing(np.minimum(
+                     qd.rasterise(strokes[:k], cfg.size, cfg.width), full_ink)))]
+        lo, hi = cfg.prefix_shares
+        assert any(max(1, round(lo * len(strokes))) <= k <= min(len(strokes) - 1,
+                                                               round(hi * len(strokes)))
+                   for k in shown), (item.name, len(strokes), shown)
+        checked += 1
+    assert checked >= 3

@@ -93,5 +93,15 @@ def prefix_length(n_strokes: int, rng: np.random.Generator) -> int:
     return int(rng.integers(1, n_strokes)) if n_strokes >= 2 else n_strokes
 
 
+def prefix_share_length(n_strokes: int, rng: np.random.Generator,
+                        shares: tuple[float, float]) -> int:
+    """k strokes to show: a share of the n drawn uniformly in ``shares`` (e.g. the first
+    30-70%, how far an artist has got), rounded and kept in [1, n-1] (n for one stroke)."""
+    if n_strokes < 2:
+        return n_strokes
+    k = round(rng.uniform(*shares) * n_strokes)
+    return int(min(max(k, 1), n_strokes - 1))
+
+
 def _kept_ok(kept: float, total: float, cfg: PartialConfig) -> bool:
     return total <= 0 or cfg.min_kept * total <= kept <= cfg.max_kept * total

@@ -32,6 +32,7 @@ class CaseConfig:
     width: float = 6.0  # pen width in px at `size`: the data's test width (1.5 px at 64 px)
     square_sides: tuple[float, ...] = (0.25, 0.5, 0.75)  # paper Sec. 3.1 erased-square sides
     prefixes: bool = True  # also Quick Draw "first k strokes" partials
+    prefix_shares: tuple[float, float] = (0.3, 0.7)  # k / strokes drawn uniformly in this range
     seed: int = 0  # base seed of every partial
     limit: int | None = None  # at most this many held-out drawings per source (None = all)
 
@@ -138,7 +139,7 @@ def _erase(item: HeldOut, side: float, cfg: CaseConfig) -> np.ndarray:
 
 def _prefix(item: HeldOut, cfg: CaseConfig) -> np.ndarray:
     strokes = item.drawing.strokes
-    k = part.prefix_length(len(strokes), item_rng(item, "prefix", cfg))
+    k = part.prefix_share_length(len(strokes), item_rng(item, "prefix", cfg), cfg.prefix_shares)
     ink = qd.rasterise(strokes[:k], cfg.size, cfg.width)
     return ink_to_drawing(np.minimum(ink, drawing_to_ink(item.full)))
 
