@@ -11,6 +11,7 @@ import torch
 
 from models.nets.appearance import TINY_APPEARANCE, TINY_FULL_SIZE_APPEARANCE
 from models.training.colour_classifier import object_mask, swap_shapes
+from models.training.texture_critic import TextureCritic
 from models.training.train_appearance import AppearanceTrainConfig, build_nets, other_labels, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
@@ -145,3 +146,32 @@ def test_a_shape_swapping_classifier_trains(tmp_path):
     state = load_run_state(tmp_path, "appearance")
     assert state["train_config"]["classifier_shape_swap"] == 0.5
     assert all(math.isfinite(r["c_ce"]) for r in read_log(tmp_path))
+
+
+def test_a_texture_critic_joins_a_fork_and_trains(tmp_path):
+    source, fork = tmp_path / "source", tmp_path / "fork"
+    _train(source, 2)
+    cfg = replace(CFG, texture_weight=1.0, ema_decay=0.9)
+    data = appearance_tensors(8, 32, 3)
+    assert train(cfg, Schedule(4, 1, 4, 4), fork, data, CLASSES, fork=source,
+                 meta={"commands": []}, ctx=CPU) == 4
+    state = load_run_state(fork, "appearance")
+    assert "t" in state["nets"] and "t" in state["optimizers"]
+    log = read_log(fork)
+    assert [r["step"] for r in log] == [3, 4]
+    assert all(math.isfinite(r["t_ls"]) and r["g_tex"] > 0 for r in log)
+    # and it resumes with the critic it saved
+    assert train(cfg, Schedule(5, 1, 5, 5), fork, data, CLASSES, resume=True,
+                 meta={"commands": []}, ctx=CPU) == 5
+
+
+def test_the_texture_critic_scores_object_patches_only():
+    critic = TextureCritic(3, width=8, size=32)
+    paper = torch.ones(2, 3, 32, 32)
+    blob = paper.clone()
+    blob[:, :, 8:24, 8:24] = -0.5
+    _, weight = critic(paper, torch.tensor([0, 1]))
+    assert weight.sum() == 0
+    score, weight = critic(blob, torch.tensor([0, 1]))
+    assert weight.shape == score.shape == (2, 8, 8)
+    assert weight[:, 2:6, 2:6].all() and weight.sum() == 2 * 16

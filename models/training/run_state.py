@@ -119,7 +119,8 @@ def net_states(nets: dict[str, nn.Module]) -> dict[str, dict[str, torch.Tensor]]
 
 
 def restore_nets(state: dict[str, Any], nets: dict[str, nn.Module],
-                 optimizers: dict[str, torch.optim.Optimizer], grow: bool = False) -> None:
+                 optimizers: dict[str, torch.optim.Optimizer], grow: bool = False,
+                 optional: frozenset[str] = frozenset()) -> None:
     """Load weights and optimizer moments in place; a mismatch names the network.
 
     `grow`: the networks may have modules the state lacks, or more channels (a larger
@@ -127,10 +128,11 @@ def restore_nets(state: dict[str, Any], nets: dict[str, nn.Module],
     optimizer starts afresh, since its moments no longer line up with its parameters, and so
     does one that now trains another set of parameters.
     A state made from a released checkpoint may lack the critic and the optimizers: those
-    start afresh too."""
+    start afresh too, as do the `optional` networks (training aids a phase may add) that the
+    state lacks."""
     grown = set()
     for name, net in nets.items():
-        if name not in state["nets"] and "from_checkpoint" in state:
+        if name not in state["nets"] and ("from_checkpoint" in state or name in optional):
             grown.add(name)
             continue
         try:
@@ -166,13 +168,14 @@ def set_learning_rates(rates: dict[torch.optim.Optimizer, float]) -> None:
 
 def continue_run(source: Path, kind: str, nets: dict[str, nn.Module],
                  optimizers: dict[str, torch.optim.Optimizer], lrs: dict[str, float],
-                 meta: dict[str, Any], grow: bool = False) -> int:
+                 meta: dict[str, Any], grow: bool = False,
+                 optional: frozenset[str] = frozenset()) -> int:
     """Resume (source = the run itself) or fork (source = another run, or a released
     checkpoint; it is only read): load its networks and optimizers, apply this command's
     learning rates (`lrs`, by optimizer name), and put its commands before this one in
-    `meta`. Returns its step. `grow`: see restore_nets."""
+    `meta`. Returns its step. `grow`, `optional`: see restore_nets."""
     state = load_fork_source(source, kind)
-    restore_nets(state, nets, optimizers, grow)
-    set_learning_rates({optimizers[name]: lr for name, lr in lrs.items()})
+    restore_nets(state, nets, optimizers, grow, optional)
+    set_learning_rates({optimizers[name]: lr for name, lr in lrs.items() if name in optimizers})
     meta["commands"] = list(state.get("commands", [])) + meta.get("commands", [])
     return int(state["step"])

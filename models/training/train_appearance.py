@@ -6,6 +6,9 @@ Losses (paper Sec. 3.2; LSGAN as the released colour model):
      per-class templates) + cls_weight * cross-entropy of a colour classifier on renders,
      including renders of an outline under a *different* class (no L1 there: no ground truth).
   C: the colour classifier (models.training.colour_classifier), trained on real images only.
+  T: with --texture-weight, a class-conditional patch critic on images alone
+     (models.training.texture_critic): every render, whatever its outline, should show its
+     class's surface (seeds, seams, crumbs); G adds texture_weight * its least-squares loss.
 The mismatched renders are what make the class gate, not the outline, choose the colours.
 `--image-size` may be below the model's size (the network is fully convolutional): train
 small first, then `--resume` at full size. The options are AppearanceTrainConfig's option()
@@ -33,7 +36,9 @@ from models.training import losses
 from models.training.batches import endless_batches, fixed_items
 from models.training.cli import run_training, SHIPPED, classes_match, run_meta, set_up_process, \
     training_parser
+from models.training import texture_critic
 from models.training.colour_classifier import ColourClassifier, swap_shapes
+from models.training.texture_critic import TextureCritic
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
     init_distributed
 from models.training.ema import ema_decay_at, make_ema, update_ema
@@ -68,11 +73,14 @@ class AppearanceTrainConfig:
     edge_weight: float = option(0.0, "weight of the L1 distance between the render's and the "
                                      "real image's neighbour differences (sharp edges)")
     classifier_size: int = option(32, "px the colour classifier looks at")
+    texture_weight: float = option(0.0, "weight of the texture critic's loss on every render "
+                                        "(0: no texture critic)")
     classifier_shape_swap: float = option(0.0, "share of the colour classifier's real "
                                                "training images shown in another image's "
                                                "silhouette (it must then judge by colour "
                                                "and texture)")
-    ema_decay: float = 0.999
+    ema_decay: float = option(0.999, "decay of the generator's moving average (the shipped "
+                                     "weights); lower follows a short phase sooner")
     ema_warmup: int = 500
     seed: int = option(0, "seed of the initial weights, the data order and the noise")
     cpu_bf16: bool = option(False, "bf16 autocast on CPU, float32 weights (AMP is always on "
@@ -90,12 +98,16 @@ class AppearanceNets:
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer
     opt_c: torch.optim.Optimizer
+    t: TextureCritic | None = None
+    opt_t: torch.optim.Optimizer | None = None
 
     def modules(self) -> dict[str, nn.Module]:
-        return {"g": self.g, "d": self.d, "c": self.c, "g_ema": self.g_ema}
+        extra = {"t": self.t} if self.t is not None else {}
+        return {"g": self.g, "d": self.d, "c": self.c, "g_ema": self.g_ema, **extra}
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"g": self.opt_g, "d": self.opt_d, "c": self.opt_c}
+        extra = {"t": self.opt_t} if self.opt_t is not None else {}
+        return {"g": self.opt_g, "d": self.opt_d, "c": self.opt_c, **extra}
 
 
 def build_nets(cfg: AppearanceTrainConfig, device: torch.device) -> AppearanceNets:
@@ -103,10 +115,13 @@ def build_nets(cfg: AppearanceTrainConfig, device: torch.device) -> AppearanceNe
     m = cfg.model
     g, d = AppearanceGenerator(m).to(device), AppearanceDiscriminator(m).to(device)
     c = ColourClassifier(m.n_classes, input_size=cfg.classifier_size).to(device)
+    t = TextureCritic(m.n_classes).to(device) if cfg.texture_weight > 0 else None
     return AppearanceNets(g, d, c, make_ema(g),
                           torch.optim.Adam(trained_parameters(g, cfg), cfg.lr, betas=cfg.betas),
                           torch.optim.Adam(d.parameters(), cfg.lr, betas=cfg.betas),
-                          torch.optim.Adam(c.parameters(), cfg.lr_c))
+                          torch.optim.Adam(c.parameters(), cfg.lr_c), t,
+                          torch.optim.Adam(t.parameters(), cfg.lr, betas=cfg.betas)
+                          if t is not None else None)
 
 
 def trained_parameters(g: AppearanceGenerator, cfg: AppearanceTrainConfig) -> list[nn.Parameter]:
@@ -160,6 +175,21 @@ def d_and_c_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[t
             "c_acc": (logits.argmax(1) == label).float().mean().item()}
 
 
+def texture_step(nets: AppearanceNets, batch: list[torch.Tensor], fake: torch.Tensor,
+                 fake_label: torch.Tensor, ctx: DistContext) -> dict[str, float]:
+    """One step of the texture critic: real images of the batch against every render."""
+    if nets.t is None:
+        return {}
+    _, image, label = batch
+    nets.t.requires_grad_(True)
+    loss = texture_critic.critic_loss(nets.t, image, label, fake.detach(), fake_label)
+    nets.opt_t.zero_grad(set_to_none=True)
+    loss.backward()
+    average_gradients(nets.t, ctx)
+    nets.opt_t.step()
+    return {"t_ls": loss.item()}
+
+
 def g_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.Tensor],
            images: torch.Tensor, labels: torch.Tensor, ctx: DistContext) -> dict[str, float]:
     outline, image, label = batch
@@ -174,14 +204,19 @@ def g_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.T
     edge = losses.gradient_l1(images[:b], image)
     logits = nets.c(images)
     cls = F.cross_entropy(logits, labels)
+    tex = torch.zeros(())
+    if nets.t is not None:
+        nets.t.requires_grad_(False)
+        tex = texture_critic.generator_loss(nets.t, images, labels)
     loss = (cfg.adv_weight * adv + cfg.l1_weight * l1 + cfg.edge_weight * edge
-            + cfg.cls_weight * cls)
+            + cfg.cls_weight * cls + cfg.texture_weight * tex)
     nets.opt_g.zero_grad(set_to_none=True)
     loss.backward()
     average_gradients(nets.g, ctx)
     nets.opt_g.step()
     hits = (logits.argmax(1) == labels).float()
     return {"g_ls": adv.item(), "g_l1": l1.item(), "g_edge": edge.item(), "g_cls": cls.item(),
+            "g_tex": tex.item(),
             "g_cls_acc_own": hits[:b].mean().item(), "g_cls_acc_other": hits[b:].mean().item()}
 
 
@@ -190,6 +225,7 @@ def train_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[tor
     batch = [t.to(ctx.device) for t in batch]
     images, labels = generate(nets, cfg, batch[0], batch[2], ctx)
     out = d_and_c_step(nets, cfg, batch, images[:len(batch[2])], ctx)
+    out.update(texture_step(nets, batch, images, labels, ctx))
     out.update(g_step(nets, cfg, batch, images, labels, ctx))
     update_ema(nets.g_ema, nets.g, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
     return out
@@ -229,10 +265,11 @@ def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: D
     if resume or fork:
         # A fork starts from another run's state and continues in run_dir (source untouched).
         start = continue_run(fork or run_dir, KIND, nets.modules(), nets.optimizers(),
-                             {"g": cfg.lr, "d": cfg.lr, "c": cfg.lr_c}, meta,
-                             grow=grow and not resume)
-    for net in (nets.g, nets.d, nets.c):
-        broadcast_weights(net, ctx)
+                             {"g": cfg.lr, "d": cfg.lr, "c": cfg.lr_c, "t": cfg.lr}, meta,
+                             grow=grow and not resume, optional=frozenset({"t"}))
+    for net in (nets.g, nets.d, nets.c, nets.t):
+        if net is not None:
+            broadcast_weights(net, ctx)
     torch.manual_seed(cfg.seed * 1_000_003 + ctx.rank * 7919 + start)
     batches = endless_batches(dataset, cfg.batch_size, ctx, cfg.seed, start)
     fixed = [t.to(ctx.device) for t in fixed_items(sample_set or dataset, 6)]

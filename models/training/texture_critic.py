@@ -1,0 +1,66 @@
+"""A class-conditional texture critic used as a training signal for the appearance stage.
+
+Why: the appearance critic judges (outline, image, class) triples of matching pairs only, and
+the colour classifier can name most classes from their colours, so nothing asks a basketball
+outline rendered as a strawberry to carry a strawberry's seeds, or any outline rendered as a
+basketball to carry its seams. This critic sees images alone, in small patches (receptive
+field 18 px at `size`), and asks "is this patch the surface of a real <class>?": what it
+can judge is texture and local colour, which every render under a class must show whatever
+its outline. Patches of paper are left out of its loss (they carry no texture and would let
+it judge silhouettes).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from models.training.colour_classifier import object_mask
+
+CRITIC_SIZE = 128  # px the critic looks at: seeds and seams are a few px here
+
+
+class TextureCritic(nn.Module):
+    """(image [B,3,S,S] in [-1,1], label [B]) -> (patch scores [B,s,s], object weight [B,s,s])."""
+
+    def __init__(self, n_classes: int, width: int = 32, size: int = CRITIC_SIZE) -> None:
+        super().__init__()
+        self.size = size
+        self.features = nn.Sequential(
+            spectral_norm(nn.Conv2d(3, width, 4, 2, 1)), nn.LeakyReLU(0.2),
+            spectral_norm(nn.Conv2d(width, 2 * width, 4, 2, 1)), nn.LeakyReLU(0.2),
+            spectral_norm(nn.Conv2d(2 * width, 2 * width, 3, 1, 1)), nn.LeakyReLU(0.2))
+        self.out = spectral_norm(nn.Conv2d(2 * width, 1, 1))
+        # Projection conditioning: a class's score adds <embed[c], features> per patch.
+        self.embed = spectral_norm(nn.Embedding(n_classes, 2 * width))
+
+    def forward(self, image: torch.Tensor, label: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        if image.shape[-1] != self.size:
+            image = F.interpolate(image, size=(self.size, self.size), mode="area")
+        h = self.features(image)                                        # [B, 2w, s, s]
+        score = self.out(h)[:, 0] + (self.embed(label)[:, :, None, None] * h).sum(1)
+        on_object = object_mask(image)[:, None].float()
+        weight = F.adaptive_avg_pool2d(on_object, score.shape[-2:])[:, 0]
+        return score, (weight > 0.5).float()
+
+
+def masked_mean(values: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Mean of `values` over the patches `weight` keeps (0 if it keeps none)."""
+    return (values * weight).sum() / weight.sum().clamp_min(1.0)
+
+
+def critic_loss(critic: TextureCritic, real: torch.Tensor, real_label: torch.Tensor,
+                fake: torch.Tensor, fake_label: torch.Tensor) -> torch.Tensor:
+    """Least-squares loss of the critic: object patches of real images 1, of renders 0."""
+    s_real, w_real = critic(real, real_label)
+    s_fake, w_fake = critic(fake, fake_label)
+    return 0.5 * (masked_mean((s_real - 1.0) ** 2, w_real) + masked_mean(s_fake ** 2, w_fake))
+
+
+def generator_loss(critic: TextureCritic, fake: torch.Tensor, label: torch.Tensor
+                   ) -> torch.Tensor:
+    """Least-squares loss of the generator: its object patches should score as real."""
+    score, weight = critic(fake, label)
+    return 0.5 * masked_mean((score - 1.0) ** 2, weight)
