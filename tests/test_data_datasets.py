@@ -194,3 +194,23 @@ def test_empty_split_raises(tmp_path):
         Image.fromarray(img).save(tmp_path / "egg" / f"{i}.png")
     with pytest.raises(ValueError, match="no data"):
         ds.AppearanceDataset(tmp_path, split="test", cache_dir=tmp_path / "cache")
+
+
+def test_balanced_order_gives_every_class_its_turn():
+    labels = [0] * 6 + [1] * 2 + [2]  # uneven classes
+    order = ds.balanced_order(labels, 12)
+    assert [labels[i] for i in order] == [0, 1, 2] * 4
+    assert sorted(set(order[0::3])) == [0, 1, 2, 3]  # class 0 cycles through its sources
+    assert order[1::3] == [6, 7, 6, 7]
+
+
+@needs_data
+def test_class_balanced_appearance_items(cache_dir):
+    d = ds.AppearanceDataset(DATA, CLASSES, size=32, split="train", seed=0, cache_dir=cache_dir,
+                             class_balanced=True)
+    counts = np.bincount([int(d[i][2]) for i in range(len(d))], minlength=len(CLASSES))
+    assert counts.max() - counts.min() <= 1
+    plain = ds.AppearanceDataset(DATA, CLASSES, size=32, split="train", seed=0,
+                                 cache_dir=cache_dir)
+    skew = np.bincount([int(s.label) for s in plain.sources], minlength=len(CLASSES))
+    assert skew.max() - skew.min() > 1  # the data itself is uneven

@@ -268,7 +268,8 @@ class AppearanceDataset(_EpochDataset):
     def __init__(self, root: Path | str | None = None, classes: Sequence[str] | None = None,
                  size: int = 128, split: Split = "train", seed: int = 0, *,
                  length: int | None = None, augment: AugmentConfig | None = None,
-                 outline: OutlineConfig = DEFAULT_OUTLINE, cache_dir: Path | None = None) -> None:
+                 outline: OutlineConfig = DEFAULT_OUTLINE, cache_dir: Path | None = None,
+                 class_balanced: bool = False) -> None:
         self.root = Path(root) if root is not None else sources.default_data_root()
         self.classes = resolve_classes(self.root, classes)
         self.size = size
@@ -276,13 +277,27 @@ class AppearanceDataset(_EpochDataset):
         # Colour is only ever used at the output size: shrink it once here, not per item.
         self._rgba = [resized_rgba(s.image, size) for s in self.sources]
         super().__init__(len(self.sources), split, seed, length, augment)
+        self._order = (balanced_order([s.label for s in self.sources], self.length)
+                       if class_balanced else None)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         rng = self._rng(index)
-        i = index % self.n_sources
+        i = self._order[index] if self._order is not None else index % self.n_sources
         outline_ink, rgb = appearance_pair(self.sources[i].image, self._rgba[i], self.size, rng,
                                            self.augment)
         return ink_to_tensor(outline_ink), rgb_to_tensor(rgb), torch.tensor(self.sources[i].label)
+
+
+def balanced_order(labels: Sequence[int], length: int) -> list[int]:
+    """Source indices for ``length`` items in which the classes take turns, each cycling
+    through its own sources: a class with 6 images is seen as often as one with 20 (the
+    weakest classes are often the ones with the fewest images)."""
+    by_class: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        by_class.setdefault(int(label), []).append(i)
+    turns = sorted(by_class)
+    return [by_class[c][(k // len(turns)) % len(by_class[c])]
+            for k, c in ((k, turns[k % len(turns)]) for k in range(length))]
 
 
 def resized_rgba(image: cache.DerivedImage, size: int) -> np.ndarray:

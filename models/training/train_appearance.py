@@ -75,6 +75,8 @@ class AppearanceTrainConfig:
     classifier_size: int = option(32, "px the colour classifier looks at")
     texture_weight: float = option(0.0, "weight of the texture critic's loss on every render "
                                         "(0: no texture critic)")
+    class_balanced: bool = option(False, "the classes take turns in the batches (each class "
+                                         "as often, whatever its number of images)")
     classifier_shape_swap: float = option(0.0, "share of the colour classifier's real "
                                                "training images shown in another image's "
                                                "silhouette (it must then judge by colour "
@@ -324,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = train_config(args)
     model, size = cfg.model, cfg.image_size
     root = args.data or default_data_root()
-    train_set = AppearanceDataset(root, size=size, split="train", seed=cfg.seed)
+    train_set = AppearanceDataset(root, size=size, split="train", seed=cfg.seed,
+                                  class_balanced=cfg.class_balanced)
     test_set = AppearanceDataset(root, classes=train_set.classes, size=size, split="test",
                                  seed=cfg.seed)
     if not classes_match(len(train_set.classes), args.preset, model.n_classes):
