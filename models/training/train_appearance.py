@@ -75,6 +75,7 @@ class AppearanceTrainConfig:
     classifier_size: int = option(32, "px the colour classifier looks at")
     texture_weight: float = option(0.0, "weight of the texture critic's loss on every render "
                                         "(0: no texture critic)")
+    texture_lr: float = option(0.0, "the texture critic's Adam learning rate (0: --lr)")
     class_balanced: bool = option(False, "the classes take turns in the batches (each class "
                                          "as often, whatever its number of images)")
     classifier_shape_swap: float = option(0.0, "share of the colour classifier's real "
@@ -122,8 +123,12 @@ def build_nets(cfg: AppearanceTrainConfig, device: torch.device) -> AppearanceNe
                           torch.optim.Adam(trained_parameters(g, cfg), cfg.lr, betas=cfg.betas),
                           torch.optim.Adam(d.parameters(), cfg.lr, betas=cfg.betas),
                           torch.optim.Adam(c.parameters(), cfg.lr_c), t,
-                          torch.optim.Adam(t.parameters(), cfg.lr, betas=cfg.betas)
+                          torch.optim.Adam(t.parameters(), texture_lr(cfg), betas=cfg.betas)
                           if t is not None else None)
+
+
+def texture_lr(cfg: AppearanceTrainConfig) -> float:
+    return cfg.texture_lr or cfg.lr
 
 
 def trained_parameters(g: AppearanceGenerator, cfg: AppearanceTrainConfig) -> list[nn.Parameter]:
@@ -267,7 +272,7 @@ def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: D
     if resume or fork:
         # A fork starts from another run's state and continues in run_dir (source untouched).
         start = continue_run(fork or run_dir, KIND, nets.modules(), nets.optimizers(),
-                             {"g": cfg.lr, "d": cfg.lr, "c": cfg.lr_c, "t": cfg.lr}, meta,
+                             {"g": cfg.lr, "d": cfg.lr, "c": cfg.lr_c, "t": texture_lr(cfg)}, meta,
                              grow=grow and not resume, optional=frozenset({"t"}))
     for net in (nets.g, nets.d, nets.c, nets.t):
         if net is not None:
