@@ -94,7 +94,10 @@ def augmented(images: Sequence[RealImage], index: int, rng: np.random.Generator,
     return aug.jitter_colour(rgb, alpha, rng, JUDGE_AUGMENT)
 
 
-def page_mask(rgb: np.ndarray, threshold: int = 24) -> np.ndarray:
+PAGE_THRESHOLD = 24  # uint8 distance below white at which a pixel is the object's
+
+
+def page_mask(rgb: np.ndarray, threshold: int = PAGE_THRESHOLD) -> np.ndarray:
     """bool (...,H,W): pixels that are not near-white paper (max channel distance > threshold).
 
     Rendered images have no alpha, so judges find "the object" this way in real and rendered

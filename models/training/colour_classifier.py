@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.data.real_images import PAGE_THRESHOLD
+
 INPUT_SIZE = 32  # default; 64 (the evaluation judges' size) lets it see texture too
 
 
@@ -36,7 +38,7 @@ class ColourClassifier(nn.Module):
         return self.head(pooled)
 
 
-PAPER_THRESHOLD = 24 / 127.5  # a pixel this far below white (in [-1,1]) is the object's
+PAPER_THRESHOLD = PAGE_THRESHOLD / 127.5  # page_mask's threshold on images in [-1,1]
 
 
 def object_mask(image: torch.Tensor) -> torch.Tensor:
