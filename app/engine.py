@@ -206,5 +206,6 @@ class Engine:
         x = x.expand(-1, cfg.in_channels, -1, -1)  # the release takes gray x3
         z = noise_from_seeds([seed], cfg.nz).to(self.device)
         y = torch.tensor([label], dtype=torch.long, device=self.device)
-        rgb = self.appearance(x, y, z)[0]  # [3, S, S]
+        pixels = torch.Generator().manual_seed(int(seed))  # its pixel noise, if it takes any
+        rgb = self.appearance(x, y, z, pixels)[0]  # [3, S, S]
         return tensor_to_rgb(rgb, *outline.shape)

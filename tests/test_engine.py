@@ -11,6 +11,7 @@ import torch
 
 from app.engine import Completion, Engine, resolve_device
 from app.raster import blend_shadow
+from models.nets.appearance import AppearanceGenerator
 from models.nets.checkpoint import CheckpointError
 
 
@@ -149,6 +150,19 @@ def test_render_is_deterministic_per_seed(tiny_engine: Engine) -> None:
     first = tiny_engine.render(outline, "moon", seed=3)
     assert np.array_equal(first, tiny_engine.render(outline, "moon", seed=3))
     assert not np.array_equal(first, tiny_engine.render(outline, "moon", seed=4))
+
+
+def test_a_render_with_pixel_noise_is_deterministic_per_seed(tiny_engine: Engine) -> None:
+    """The pixel noise comes from the render's seed too: the image stays put until Dice."""
+    cfg = dataclasses.replace(tiny_engine.appearance.cfg, pixel_noise=True)
+    noisy = AppearanceGenerator(cfg).eval()
+    noisy.load_state_dict(tiny_engine.appearance.state_dict(), strict=False)
+    with torch.no_grad():
+        noisy.noise.weight.fill_(1.0)
+    tiny_engine.appearance = noisy
+    outline = tiny_engine.complete(sketch(), "moon", seeds=[0]).outlines[0]
+    first = tiny_engine.render(outline, "moon", seed=3)
+    assert np.array_equal(first, tiny_engine.render(outline, "moon", seed=3))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only fallback")

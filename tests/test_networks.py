@@ -257,6 +257,25 @@ def test_alpha_source_class_ignores_noise():
     assert torch.equal(a, b)
 
 
+def test_pixel_noise_starts_silent_then_varies_the_image_as_seeded():
+    """A generator grown with pixel noise first draws its parent's image; once its noise
+    weights are trained, another noise seed gives another image and the same seed the same."""
+    torch.manual_seed(0)
+    parent = AppearanceGenerator(TINY_APPEARANCE).eval()
+    net = AppearanceGenerator(replace(TINY_APPEARANCE, pixel_noise=True)).eval()
+    assert load_widened(net, parent.state_dict()) == ["noise.weight"]
+    x, y, z = _sketch(1, TINY_APPEARANCE.size), torch.tensor([1]), torch.randn(1, 4)
+
+    def seeded(seed: int) -> torch.Generator:
+        return torch.Generator().manual_seed(seed)
+
+    with torch.no_grad():
+        assert torch.equal(net(x, y, z, seeded(0)), parent(x, y, z))
+        net.noise.weight.fill_(0.5)
+        a, b, c = (net(x, y, z, seeded(s)) for s in (0, 0, 1))
+    assert torch.equal(a, b) and (a - c).abs().max() > 1e-3
+
+
 def test_noise_alpha_requires_z():
     net = AppearanceGenerator(replace(TINY_APPEARANCE, alpha_source="noise"))
     with pytest.raises(ValueError, match="needs a noise"):

@@ -97,6 +97,20 @@ def test_grown_full_size_fork_trains_only_the_full_size_stage(tmp_path):
     assert all(math.isfinite(v) for r in read_log(fork) for v in r.values())
 
 
+def test_a_fork_grown_with_pixel_noise_learns_its_noise_weights(tmp_path):
+    """--fork --grow --pixel-noise: the parent's weights carry over, the noise weights start at
+    zero and training moves them."""
+    source, fork = tmp_path / "source", tmp_path / "fork"
+    _train(source, 2)
+    noisy = replace(CFG, model=replace(TINY_APPEARANCE, pixel_noise=True))
+    done = train(noisy, Schedule(4, 1, 4, 4), fork, appearance_tensors(8, 32, 3), CLASSES,
+                 fork=source, grow=True, meta={"commands": ["grow to 4"]}, ctx=CPU)
+    assert done == 4
+    grown = load_run_state(fork, "appearance")["nets"]["g"]
+    assert torch.count_nonzero(grown["noise.weight"]) > 0
+    assert all(math.isfinite(v) for r in read_log(fork) for v in r.values())
+
+
 def test_freeze_trunk_needs_a_full_size_stage():
     with pytest.raises(ValueError, match="full-size stage"):
         build_nets(replace(CFG, freeze_trunk=True), torch.device("cpu"))

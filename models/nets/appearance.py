@@ -42,6 +42,7 @@ class AppearanceConfig:
     full_width: int = 0             # >0: the trunk works at size/2 and a full-size stage of this
                                     # width draws the image (appearance_full_size)
     full_ndf: int = 16              # width of the full-size critic (with full_width > 0)
+    pixel_noise: bool = False       # per-pixel noise into every trunk block (PixelNoise)
 
     @property
     def n_blocks(self) -> int:
@@ -68,6 +69,26 @@ TINY_APPEARANCE = AppearanceConfig(size=32, n_classes=3, in_channels=1, nz=4, ng
 TINY_FULL_SIZE_APPEARANCE = replace(TINY_APPEARANCE, size=64, full_width=4, full_ndf=4)
 
 
+class PixelNoise(nn.Module):
+    """Per-pixel noise added to a trunk block's input, one map per image, scaled per channel
+    by learned weights that start at zero (the noise inputs of StyleGAN, Karras et al. 2019).
+
+    The gates shift every pixel of a channel alike and the outline does not say where a
+    strawberry's seeds or a cookie's chips go, so without a spatial source of randomness the
+    generator can only place such details by the outline's lines. A network grown with it
+    first draws exactly its parent's images."""
+
+    def __init__(self, n_blocks: int, channels: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(n_blocks, channels))
+
+    def forward(self, h: torch.Tensor, block: int,
+                source: torch.Generator | None = None) -> torch.Tensor:
+        b, _, height, width = h.shape
+        maps = torch.randn(b, 1, height, width, generator=source)       # on the CPU: seeded
+        return h + self.weight[block][None, :, None, None] * maps.to(h)  # alike on any device
+
+
 class AppearanceGenerator(nn.Module):
     """net(outline [B,in,S,S] in [-1,1], label int64 [B] or [B,1], z [B,nz]) -> RGB [B,3,S,S]."""
 
@@ -83,6 +104,7 @@ class AppearanceGenerator(nn.Module):
         self.gate = ChannelGate(cfg.n_classes, len(kinds), c, n_salient=cfg.n_salient,
                                 width=cfg.gate_width, depth=cfg.gate_depth, nz=cfg.nz,
                                 alpha_source=cfg.alpha_source, with_beta=True)
+        self.noise = PixelNoise(len(kinds), c) if cfg.pixel_noise else None
         self.full = self.full_gate = None
         if cfg.full_width:
             w = cfg.full_width
@@ -114,11 +136,16 @@ class AppearanceGenerator(nn.Module):
         return self
 
     def forward(self, outline: torch.Tensor, label: torch.Tensor,
-                z: torch.Tensor | None = None) -> torch.Tensor:
+                z: torch.Tensor | None = None,
+                noise_source: torch.Generator | None = None) -> torch.Tensor:
+        """`noise_source`: a CPU generator for the pixel noise (seeded: the same image every
+        time); None draws it from torch's global generator."""
         alpha, beta = self.gate(label, z)                               # [B, n_blocks, C] each
         trunk_in = outline if self.full is None else half_size_outline(outline)
         h = self.stem(trunk_in)                                         # [B, C, s, s]
         for i, block in enumerate(self.blocks):
+            if self.noise is not None:
+                h = self.noise(h, i, noise_source)
             h = block(h, alpha[:, i], beta[:, i])
         logits = self.to_rgb(h)
         if self.full is not None:

@@ -312,12 +312,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--grow", action="store_true",
                    help="with --fork: the new model may add a full-size stage (--preset full) "
                         "to the forked one, which then first draws its parent's image upscaled")
+    p.add_argument("--pixel-noise", action="store_true",
+                   help="the generator takes per-pixel noise (AppearanceConfig.pixel_noise); "
+                        "with --fork --grow a trained one gains it at zero weight")
     return p.parse_args(argv)
 
 
 def train_config(args: argparse.Namespace) -> AppearanceTrainConfig:
     """The preset and the command line's training settings (image size resolved)."""
     model = PRESETS[args.preset]
+    if args.pixel_noise:
+        model = dataclasses.replace(model, pixel_noise=True)
     cfg = AppearanceTrainConfig(model=model, **option_values(AppearanceTrainConfig, args))
     return dataclasses.replace(cfg, image_size=cfg.image_size or model.size)
 
