@@ -59,8 +59,8 @@ FAST_APPEARANCE = AppearanceConfig(size=128, n_classes=21, in_channels=1, ngf=24
                                    ndf=32, d_pre=1, d_down=4, d_post=3)
 # FAST's trunk at 128 px under a full-size stage: 256 px images, the paper's resolution.
 FULL_SIZE_APPEARANCE = replace(FAST_APPEARANCE, size=256, full_width=8)
-# The shipped network: FAST grown to 256 px.
-SHIPPED_APPEARANCE = FULL_SIZE_APPEARANCE
+# The shipped network: FAST grown to 256 px, with pixel noise.
+SHIPPED_APPEARANCE = replace(FULL_SIZE_APPEARANCE, pixel_noise=True)
 # Unit tests.
 TINY_APPEARANCE = AppearanceConfig(size=32, n_classes=3, in_channels=1, nz=4, ngf=4, n_pre=1,
                                    n_resample=2, n_mid=1, n_post=1, n_salient=4, gate_width=4,
