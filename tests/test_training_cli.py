@@ -73,7 +73,8 @@ def test_the_defaults_are_the_shipped_recipe():
     assert (cfg.lr, cfg.adv_weight, cfg.penalty_every, cfg.rec_mean_share, cfg.cpu_bf16,
             cfg.agnostic_share) == (3e-4, 1.0, 4, 0.0, True, 0.4)
     look = train_appearance.train_config(train_appearance.parse_args([]))
-    assert look.model == FULL_SIZE_APPEARANCE and look.image_size == 256
+    assert look.model == dataclasses.replace(FULL_SIZE_APPEARANCE, pixel_noise=True)
+    assert look.image_size == 256
     assert (look.lr, look.freeze_trunk, look.edge_weight) == (2e-4, False, 0.0)
 
 
