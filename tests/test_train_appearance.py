@@ -12,7 +12,9 @@ import torch
 from models.nets.appearance import TINY_APPEARANCE, TINY_FULL_SIZE_APPEARANCE
 from models.training.colour_classifier import object_mask, swap_shapes
 from models.training.texture_critic import TextureCritic
-from models.training.train_appearance import AppearanceTrainConfig, build_nets, other_labels, train
+from models.training import texture_critic
+from models.training.class_focus import other_labels, parse_focus, weighted_mean
+from models.training.train_appearance import AppearanceTrainConfig, build_nets, main, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.run_log import read_log
@@ -34,7 +36,56 @@ def _train(run: Path, steps: int, resume: bool = False) -> int:
 
 def test_other_labels_never_match():
     label = torch.tensor([0, 1, 2, 0, 1, 2] * 10)
-    assert (other_labels(label, len(label), 3) != label).all()
+    assert (other_labels(label, len(label), torch.ones(3)) != label).all()
+
+
+def test_other_labels_ask_for_focused_classes_more_often():
+    torch.manual_seed(0)
+    label = torch.zeros(2000, dtype=torch.long)
+    drawn = other_labels(label, len(label), parse_focus("moon=4", CLASSES))
+    assert (drawn != 0).all()
+    assert 0.75 < (drawn == 2).float().mean() < 0.85   # 4 / (1 + 4) of the others
+
+
+def test_parse_focus_weights_named_classes_and_rejects_unknown_ones():
+    assert parse_focus("", CLASSES).tolist() == [1.0, 1.0, 1.0]
+    assert parse_focus("moon=3, cookie=0.5", CLASSES).tolist() == [1.0, 0.5, 3.0]
+    for bad, why in [("tomato=2", "no class 'tomato'"), ("moon", "class=weight"),
+                     ("moon=0", "positive")]:
+        with pytest.raises(ValueError, match=why):
+            parse_focus(bad, CLASSES)
+
+
+def test_focus_weighs_a_class_more_in_the_losses():
+    values, label = torch.tensor([1.0, 3.0]), torch.tensor([0, 2])
+    assert weighted_mean(values, label, torch.ones(3)) == 2.0
+    assert weighted_mean(values, label, parse_focus("moon=3", CLASSES)) == 2.5
+    torch.manual_seed(0)
+    critic = TextureCritic(3, width=8, size=32)
+    images = torch.rand(2, 3, 32, 32) * 2 - 1
+    plain = texture_critic.generator_loss(critic, images, label)
+    assert torch.allclose(texture_critic.generator_loss(critic, images, label, torch.ones(3)),
+                          plain)
+    alone = texture_critic.generator_loss(critic, images[1:], label[1:])
+    heavy = texture_critic.generator_loss(critic, images, label, parse_focus("moon=1000", CLASSES))
+    assert abs(heavy - alone) < 0.01 * abs(plain - alone)
+
+
+def test_a_run_with_focus_trains_and_records_it(tmp_path):
+    cfg = replace(CFG, focus="moon=3", texture_weight=1.0)
+    assert train(cfg, Schedule(2, 1, 2, 2), tmp_path, appearance_tensors(8, 32, 3), CLASSES,
+                 meta={"commands": []}, ctx=CPU) == 2
+    assert load_run_state(tmp_path, "appearance")["train_config"]["focus"] == "moon=3"
+    assert all(math.isfinite(v) for r in read_log(tmp_path) for v in r.values())
+
+
+def test_the_trainer_rejects_a_focus_on_an_unknown_class(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SKETCHFILL_CACHE", str(tmp_path / "cache"))
+    data = write_data_root(tmp_path / "data")
+    code = main(["--preset", "tiny", "--data", str(data), "--run-dir", str(tmp_path / "run"),
+                 "--steps", "1", "--focus", "tomato=2"])
+    assert code == 2 and "no class 'tomato'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 def test_two_steps_finite_losses_and_generator_moves(tmp_path):

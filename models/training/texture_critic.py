@@ -54,16 +54,27 @@ def masked_mean(values: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     return (values * weight).sum() / weight.sum().clamp_min(1.0)
 
 
+def _weighted(patches: torch.Tensor, label: torch.Tensor,
+              focus: torch.Tensor | None) -> torch.Tensor:
+    """Patch weights [B,s,s] with each image's scaled by its class's focus weight."""
+    if focus is None:
+        return patches
+    return patches * focus.to(patches.device)[label][:, None, None]
+
+
 def critic_loss(critic: TextureCritic, real: torch.Tensor, real_label: torch.Tensor,
-                fake: torch.Tensor, fake_label: torch.Tensor) -> torch.Tensor:
-    """Least-squares loss of the critic: object patches of real images 1, of renders 0."""
+                fake: torch.Tensor, fake_label: torch.Tensor,
+                focus: torch.Tensor | None = None) -> torch.Tensor:
+    """Least-squares loss of the critic: object patches of real images 1, of renders 0;
+    with `focus` (class_focus.parse_focus) a class's patches count that many times."""
     s_real, w_real = critic(real, real_label)
     s_fake, w_fake = critic(fake, fake_label)
-    return 0.5 * (masked_mean((s_real - 1.0) ** 2, w_real) + masked_mean(s_fake ** 2, w_fake))
+    return 0.5 * (masked_mean((s_real - 1.0) ** 2, _weighted(w_real, real_label, focus))
+                  + masked_mean(s_fake ** 2, _weighted(w_fake, fake_label, focus)))
 
 
-def generator_loss(critic: TextureCritic, fake: torch.Tensor, label: torch.Tensor
-                   ) -> torch.Tensor:
+def generator_loss(critic: TextureCritic, fake: torch.Tensor, label: torch.Tensor,
+                   focus: torch.Tensor | None = None) -> torch.Tensor:
     """Least-squares loss of the generator: its object patches should score as real."""
     score, weight = critic(fake, label)
-    return 0.5 * masked_mean((score - 1.0) ** 2, weight)
+    return 0.5 * masked_mean((score - 1.0) ** 2, _weighted(weight, label, focus))

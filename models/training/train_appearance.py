@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -37,6 +38,7 @@ from models.training.batches import endless_batches, fixed_items
 from models.training.cli import run_training, SHIPPED, classes_match, run_meta, set_up_process, \
     training_parser
 from models.training import texture_critic
+from models.training.class_focus import other_labels, parse_focus, weighted_mean
 from models.training.colour_classifier import ColourClassifier, swap_shapes
 from models.training.texture_critic import TextureCritic
 from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
@@ -76,6 +78,9 @@ class AppearanceTrainConfig:
     texture_weight: float = option(0.0, "weight of the texture critic's loss on every render "
                                         "(0: no texture critic)")
     texture_lr: float = option(0.0, "the texture critic's Adam learning rate (0: --lr)")
+    focus: str = option("", "classes that weigh more in the class losses and are asked for "
+                            "more often on other classes' outlines, as class=weight pairs "
+                            "(e.g. strawberry=3,banana=2); the others weigh 1")
     class_balanced: bool = option(False, "the classes take turns in the batches (each class "
                                          "as often, whatever its number of images)")
     classifier_shape_swap: float = option(0.0, "share of the colour classifier's real "
@@ -137,20 +142,16 @@ def trained_parameters(g: AppearanceGenerator, cfg: AppearanceTrainConfig) -> li
     return g.freeze_trunk() if cfg.freeze_trunk else list(g.parameters())
 
 
-def other_labels(label: torch.Tensor, n: int, n_classes: int) -> torch.Tensor:
-    """n labels, each different from the matching item's label (uniform over the others)."""
-    shift = torch.randint(1, n_classes, (n,), device=label.device)
-    return (label[:n] + shift) % n_classes
-
-
 def generate(nets: AppearanceNets, cfg: AppearanceTrainConfig, outline: torch.Tensor,
-             label: torch.Tensor, ctx: DistContext) -> tuple[torch.Tensor, torch.Tensor]:
-    """Renders of the batch under its own labels and of its first outlines under other labels.
+             label: torch.Tensor, focus: torch.Tensor, ctx: DistContext
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Renders of the batch under its own labels and of its first outlines under other labels
+    (drawn in proportion to the `focus` weights).
 
     Returns (images [B+M,3,S,S], labels [B+M]); one G call so the gate's batch-norm sees both.
     """
     m = min(cfg.mismatched, len(label))
-    labels = torch.cat([label, other_labels(label, m, cfg.model.n_classes)])
+    labels = torch.cat([label, other_labels(label, m, focus)])
     outlines = torch.cat([outline, outline[:m]])
     z = torch.randn(len(labels), cfg.model.nz, device=ctx.device)
     with autocast(ctx.device, cfg.cpu_bf16):
@@ -183,13 +184,14 @@ def d_and_c_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[t
 
 
 def texture_step(nets: AppearanceNets, batch: list[torch.Tensor], fake: torch.Tensor,
-                 fake_label: torch.Tensor, ctx: DistContext) -> dict[str, float]:
+                 fake_label: torch.Tensor, focus: torch.Tensor, ctx: DistContext
+                 ) -> dict[str, float]:
     """One step of the texture critic: real images of the batch against every render."""
     if nets.t is None:
         return {}
     _, image, label = batch
     nets.t.requires_grad_(True)
-    loss = texture_critic.critic_loss(nets.t, image, label, fake.detach(), fake_label)
+    loss = texture_critic.critic_loss(nets.t, image, label, fake.detach(), fake_label, focus)
     nets.opt_t.zero_grad(set_to_none=True)
     loss.backward()
     average_gradients(nets.t, ctx)
@@ -198,7 +200,8 @@ def texture_step(nets: AppearanceNets, batch: list[torch.Tensor], fake: torch.Te
 
 
 def g_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.Tensor],
-           images: torch.Tensor, labels: torch.Tensor, ctx: DistContext) -> dict[str, float]:
+           images: torch.Tensor, labels: torch.Tensor, focus: torch.Tensor, ctx: DistContext
+           ) -> dict[str, float]:
     outline, image, label = batch
     b = len(label)
     nets.d.requires_grad_(False)
@@ -210,11 +213,11 @@ def g_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.T
     l1 = (images[:b] - image).abs().mean()
     edge = losses.gradient_l1(images[:b], image)
     logits = nets.c(images)
-    cls = F.cross_entropy(logits, labels)
+    cls = weighted_mean(F.cross_entropy(logits, labels, reduction="none"), labels, focus)
     tex = torch.zeros(())
     if nets.t is not None:
         nets.t.requires_grad_(False)
-        tex = texture_critic.generator_loss(nets.t, images, labels)
+        tex = texture_critic.generator_loss(nets.t, images, labels, focus)
     loss = (cfg.adv_weight * adv + cfg.l1_weight * l1 + cfg.edge_weight * edge
             + cfg.cls_weight * cls + cfg.texture_weight * tex)
     nets.opt_g.zero_grad(set_to_none=True)
@@ -228,12 +231,12 @@ def g_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.T
 
 
 def train_step(nets: AppearanceNets, cfg: AppearanceTrainConfig, batch: list[torch.Tensor],
-               step: int, ctx: DistContext) -> dict[str, float]:
+               step: int, focus: torch.Tensor, ctx: DistContext) -> dict[str, float]:
     batch = [t.to(ctx.device) for t in batch]
-    images, labels = generate(nets, cfg, batch[0], batch[2], ctx)
+    images, labels = generate(nets, cfg, batch[0], batch[2], focus, ctx)
     out = d_and_c_step(nets, cfg, batch, images[:len(batch[2])], ctx)
-    out.update(texture_step(nets, batch, images, labels, ctx))
-    out.update(g_step(nets, cfg, batch, images, labels, ctx))
+    out.update(texture_step(nets, batch, images, labels, focus, ctx))
+    out.update(g_step(nets, cfg, batch, images, labels, focus, ctx))
     update_ema(nets.g_ema, nets.g, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
     return out
 
@@ -268,6 +271,7 @@ def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: D
     ctx = ctx or init_distributed()
     meta = dict(meta or {})
     nets = build_nets(cfg, ctx.device)
+    focus = parse_focus(cfg.focus, classes).to(ctx.device)
     start = 0
     if resume or fork:
         # A fork starts from another run's state and continues in run_dir (source untouched).
@@ -289,7 +293,7 @@ def train(cfg: AppearanceTrainConfig, sched: Schedule, run_dir: Path, dataset: D
         save_run_state(run_dir, run_payload(nets, cfg, step, classes, meta))
 
     return run_steps(start, sched, batches, ctx, run_dir,
-                     lambda batch, step: train_step(nets, cfg, batch, step, ctx),
+                     lambda batch, step: train_step(nets, cfg, batch, step, focus, ctx),
                      on_samples, on_save)
 
 
@@ -341,6 +345,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     test_set = AppearanceDataset(root, classes=train_set.classes, size=size, split="test",
                                  seed=cfg.seed)
     if not classes_match(len(train_set.classes), args.preset, model.n_classes):
+        return 2
+    try:
+        parse_focus(cfg.focus, train_set.classes)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     meta = run_meta("models.training.train_appearance", argv, root)
     if args.eval_only:
