@@ -51,7 +51,7 @@ def test_parse_focus_weights_named_classes_and_rejects_unknown_ones():
     assert parse_focus("", CLASSES).tolist() == [1.0, 1.0, 1.0]
     assert parse_focus("moon=3, cookie=0.5", CLASSES).tolist() == [1.0, 0.5, 3.0]
     for bad, why in [("tomato=2", "no class 'tomato'"), ("moon", "class=weight"),
-                     ("moon=0", "positive")]:
+                     ("moon=0", "positive"), ("moon=lots", "a number")]:
         with pytest.raises(ValueError, match=why):
             parse_focus(bad, CLASSES)
 

@@ -15,7 +15,7 @@ import torch
 
 
 def parse_focus(spec: str, classes: Sequence[str]) -> torch.Tensor:
-    """"strawberry=3,banana=2" -> float32 [n_classes] weights, 1 for the classes not named.
+    """'strawberry=3,banana=2' -> float32 [n_classes] weights, 1 for the classes not named.
 
     Raises ValueError naming the problem for an unknown class, a malformed pair or a weight
     that is not positive.
@@ -27,7 +27,10 @@ def parse_focus(spec: str, classes: Sequence[str]) -> torch.Tensor:
             raise ValueError(f"focus {pair!r}: expected class=weight")
         if name.strip() not in classes:
             raise ValueError(f"focus {pair!r}: no class {name.strip()!r} in {list(classes)}")
-        weight = float(value)
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(f"focus {pair!r}: the weight must be a number") from None
         if not weight > 0:
             raise ValueError(f"focus {pair!r}: the weight must be positive")
         weights[list(classes).index(name.strip())] = weight

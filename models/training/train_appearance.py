@@ -10,6 +10,8 @@ Losses (paper Sec. 3.2; LSGAN as the released colour model):
      (models.training.texture_critic): every render, whatever its outline, should show its
      class's surface (seeds, seams, crumbs); G adds texture_weight * its least-squares loss.
 The mismatched renders are what make the class gate, not the outline, choose the colours.
+With --focus (models.training.class_focus) the named classes weigh more in the cls and T losses
+and are requested more often for the mismatched renders.
 `--image-size` may be below the model's size (the network is fully convolutional): train
 small first, then `--resume` at full size. The options are AppearanceTrainConfig's option()
 fields; their defaults are the shipped network's recipe (docs/training.md).
