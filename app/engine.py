@@ -100,7 +100,9 @@ class Engine:
     """Holds the shape and appearance generators on one device, in eval mode.
 
     `mirror_views`: odd seeds complete the mirrored sketch (mirrored_view); False gives every
-    completion the sketch as drawn."""
+    completion the sketch as drawn. `shape_bf16`: the shape network runs under bf16 autocast
+    (None: on the CPU only). Its soft outlines move by a few hundredths, which thinning into
+    lines absorbs, and a batch of K takes about a third less time on 2 cores."""
 
     def __init__(
         self,
@@ -110,12 +112,14 @@ class Engine:
         device: torch.device,
         provenance: dict | None = None,
         mirror_views: bool = True,
+        shape_bf16: bool | None = None,
     ) -> None:
         self.shape, self.appearance = shape.to(device).eval(), appearance.to(device).eval()
         self.classes: tuple[str, ...] = tuple(classes)
         self.device = device
         self.provenance = dict(provenance or {})
         self.mirror_views = mirror_views
+        self.shape_bf16 = device.type == "cpu" if shape_bf16 is None else shape_bf16
         self._outline_pool = ThreadPoolExecutor(OUTLINE_THREADS, "outline")
 
     @classmethod
@@ -176,7 +180,8 @@ class Engine:
         y = torch.full((len(seeds),), label, dtype=torch.long, device=self.device)
         flip = self._mirrored(seeds)[:, None, None]  # [K, 1, 1]
         x = torch.where(flip[:, None], x.flip(-1), x)
-        out = self.shape(x, y, z)[:, 0]  # [K, S, S]
+        with torch.autocast(self.device.type, torch.bfloat16, enabled=self.shape_bf16):
+            out = self.shape(x, y, z)[:, 0].float()  # [K, S, S]
         out = torch.where(flip, out.flip(-1), out)  # back as drawn
         user = user_ink(sketch, cfg.size)  # once for all K
 

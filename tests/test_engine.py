@@ -124,6 +124,29 @@ def test_odd_seeds_complete_the_mirrored_sketch(tiny_engine: Engine) -> None:
     assert np.array_equal(alone.outlines[0], both.outlines[1])
 
 
+def _conv_dtypes(engine: Engine) -> set[torch.dtype]:
+    """The dtypes the shape network's convolutions compute in during one complete()."""
+    seen: set[torch.dtype] = set()
+    convs = [m for m in engine.shape.modules() if isinstance(m, torch.nn.Conv2d)]
+    hooks = [c.register_forward_hook(lambda _m, _i, out: seen.add(out.dtype)) for c in convs]
+    try:
+        done = engine.complete(sketch(), "orange", seeds=[0, 1])
+    finally:
+        for h in hooks:
+            h.remove()
+    assert done.outlines.dtype == np.uint8
+    return seen
+
+
+def test_the_shape_network_runs_in_bf16_on_the_cpu_unless_told_not_to(tiny_engine: Engine
+                                                                      ) -> None:
+    assert tiny_engine.device.type == "cpu" and tiny_engine.shape_bf16
+    assert _conv_dtypes(tiny_engine) == {torch.bfloat16}
+    full = Engine(tiny_engine.shape, tiny_engine.appearance, tiny_engine.classes,
+                  tiny_engine.device, shape_bf16=False)
+    assert _conv_dtypes(full) == {torch.float32}
+
+
 def test_shadow_is_darkest_where_completions_agree() -> None:
     outlines = np.full((4, 6, 6), 255, np.uint8)
     outlines[:, 1, 1] = 0  # all four agree
