@@ -58,6 +58,27 @@ def test_agnostic_share_makes_an_agnostic_network_and_mixes_in_other_drawings(tm
             train_shape.parse_args(["--agnostic-share", bad])
 
 
+def test_prefix_share_sets_how_quick_draw_items_are_cut(tmp_path):
+    root = write_data_root(tmp_path / "data", per_style=3)
+    other = root / "quickdraw-v1" / "all_other_classes.ndjson"
+    other.parent.mkdir(parents=True)
+    box = [[[0, 50, 50, 0, 0], [0, 0, 50, 50, 0]], [[10, 40], [25, 25]]]
+    other.write_text("".join(json.dumps({"word": "box", "key_id": str(i), "drawing": box})
+                             + "\n" for i in range(10)))
+    args = train_shape.parse_args(["--preset", "tiny", "--no-quickdraw", "--agnostic-share",
+                                   "0.5", "--prefix-share", "1"])
+    mix = train_shape.training_set(args, root, 32)
+    assert mix.classed.partial.drawing_square_prob == 0.0
+    assert mix.agnostic.partial.drawing_square_prob == 0.0
+    # Every other-class item is then its first stroke (the box) without the second (the bar).
+    agnostic = [mix[i] for i in range(len(mix)) if int(mix[i][2]) == -1]
+    kept = {round(float((p < 0).float().sum() / (f < 0).float().sum()), 1) for p, f, _ in agnostic}
+    assert len(kept) == 1 and 0.5 < kept.pop() < 1.0
+    for bad in ("1.5", "-0.1"):
+        with pytest.raises(SystemExit):
+            train_shape.parse_args(["--prefix-share", bad])
+
+
 def test_each_trainer_keeps_its_own_defaults():
     assert train_shape.parse_args([]).run == Path("runs/shape")
     assert train_appearance.parse_args([]).run == Path("runs/appearance")

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from models.data.partial import DEFAULT_PARTIAL
 from models.nets import outline_code
 from models.nets.checkpoint import config_from_dict
 from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, SHIPPED_SHAPE, TINY_SHAPE, ShapeConfig, \
@@ -76,6 +77,8 @@ class ShapeTrainConfig:
                                         "agnostic; with --grow a trained run forks into it)")
     quickdraw: bool = option(True, "train on the classes' Quick Draw drawings beside the "
                                    "outlines")
+    prefix_share: float = option(0.5, "share of Quick Draw items shown as their first pen "
+                                      "strokes (how people start); the rest lose a square")
     ema_decay: float = 0.999
     ema_warmup: int = 500           # steps before the EMA reaches ema_decay
     seed: int = option(0, "seed of the initial weights, the data order and the noise")
@@ -248,6 +251,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if not 0.0 <= args.agnostic_share < 1.0:
         p.error(f"--agnostic-share {args.agnostic_share}: must be at least 0 and below 1")
+    if not 0.0 <= args.prefix_share <= 1.0:
+        p.error(f"--prefix-share {args.prefix_share}: must be between 0 and 1")
     return args
 
 
@@ -274,14 +279,17 @@ def train_config(args: argparse.Namespace, model: ShapeConfig) -> ShapeTrainConf
 
 def training_set(args: argparse.Namespace, root: Path, size: int) -> Dataset:
     """The class data (outlines and the classes' Quick Draw drawings), with Quick Draw's
-    other classes mixed in at --agnostic-share."""
+    other classes mixed in at --agnostic-share; Quick Draw items of either kind are stroke
+    prefixes at --prefix-share."""
     from models.data.datasets import AgnosticMix, QuickDrawPretrainDataset, ShapeDataset
 
+    partial = dataclasses.replace(DEFAULT_PARTIAL, drawing_square_prob=1.0 - args.prefix_share)
     classed = ShapeDataset(root, size=size, split="train", seed=args.seed,
-                           quickdraw=args.quickdraw)
+                           quickdraw=args.quickdraw, partial=partial)
     if args.agnostic_share <= 0:
         return classed
-    others = QuickDrawPretrainDataset(root, size=size, split="train", seed=args.seed)
+    others = QuickDrawPretrainDataset(root, size=size, split="train", seed=args.seed,
+                                      partial=partial)
     return AgnosticMix(classed, others, args.agnostic_share)
 
 
