@@ -38,13 +38,20 @@ def test_shape_size_flag_grows_the_output_over_the_presets_trunk_and_critic():
     assert (finer.size, finer.trunk, finer.critic_size) == (256, 64, 64)
 
 
-def test_agnostic_share_makes_an_agnostic_network_and_mixes_in_other_drawings(tmp_path):
+def _data_with_other_drawings(tmp_path: Path) -> Path:
+    """A tiny data root whose Quick Draw other classes are 10 two-stroke drawings: a box,
+    then a bar across it."""
     root = write_data_root(tmp_path / "data", per_style=3)
     other = root / "quickdraw-v1" / "all_other_classes.ndjson"
     other.parent.mkdir(parents=True)
-    square = [[[0, 50, 50, 0, 0], [0, 0, 50, 50, 0]], [[10, 40], [25, 25]]]
-    other.write_text("".join(json.dumps({"word": "box", "key_id": str(i), "drawing": square})
+    box = [[[0, 50, 50, 0, 0], [0, 0, 50, 50, 0]], [[10, 40], [25, 25]]]
+    other.write_text("".join(json.dumps({"word": "box", "key_id": str(i), "drawing": box})
                              + "\n" for i in range(10)))
+    return root
+
+
+def test_agnostic_share_makes_an_agnostic_network_and_mixes_in_other_drawings(tmp_path):
+    root = _data_with_other_drawings(tmp_path)
     args = train_shape.parse_args(["--preset", "tiny", "--no-quickdraw", "--agnostic-share",
                                    "0.5"])
     assert train_shape.model_config(args).agnostic
@@ -59,19 +66,14 @@ def test_agnostic_share_makes_an_agnostic_network_and_mixes_in_other_drawings(tm
 
 
 def test_prefix_share_sets_how_quick_draw_items_are_cut(tmp_path):
-    root = write_data_root(tmp_path / "data", per_style=3)
-    other = root / "quickdraw-v1" / "all_other_classes.ndjson"
-    other.parent.mkdir(parents=True)
-    box = [[[0, 50, 50, 0, 0], [0, 0, 50, 50, 0]], [[10, 40], [25, 25]]]
-    other.write_text("".join(json.dumps({"word": "box", "key_id": str(i), "drawing": box})
-                             + "\n" for i in range(10)))
+    root = _data_with_other_drawings(tmp_path)
     args = train_shape.parse_args(["--preset", "tiny", "--no-quickdraw", "--agnostic-share",
                                    "0.5", "--prefix-share", "1"])
     mix = train_shape.training_set(args, root, 32)
     assert mix.classed.partial.drawing_square_prob == 0.0
     assert mix.agnostic.partial.drawing_square_prob == 0.0
     # Every other-class item is then its first stroke (the box) without the second (the bar).
-    agnostic = [mix[i] for i in range(len(mix)) if int(mix[i][2]) == -1]
+    agnostic = [item for item in (mix[i] for i in range(len(mix))) if int(item[2]) == -1]
     kept = {round(float((p < 0).float().sum() / (f < 0).float().sum()), 1) for p, f, _ in agnostic}
     assert len(kept) == 1 and 0.5 < kept.pop() < 1.0
     for bad in ("1.5", "-0.1"):
