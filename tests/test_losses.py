@@ -56,3 +56,38 @@ def test_gradient_l1_is_zero_for_a_colour_shift_and_counts_a_blurred_edge():
     blurred = real.clone()
     blurred[..., 3], blurred[..., 4] = 0.25, 0.75
     assert losses.gradient_l1(blurred, real).item() > 0.0
+
+
+def _given_and_truth() -> tuple[torch.Tensor, torch.Tensor]:
+    """A partial of one line (row 3) whose truth has a second line (row 11)."""
+    given = _line(3)
+    return given, torch.minimum(given, _line(11))
+
+
+def test_tolerant_match_scores_a_near_stroke_fully_and_a_wrong_one_like_none():
+    given, truth = _given_and_truth()
+    cost = {name: losses.best_of_k_tolerant_match(x, truth, given, 1).item() for name, x in
+            [("exact", truth), ("off2", torch.minimum(given, _line(13))),
+             ("none", given), ("wrong", torch.minimum(given, _line(15)))]}
+    assert cost["exact"] == cost["off2"] == 0.0
+    # Unlike the squared error, a stroke in the wrong place costs no more than none.
+    assert cost["none"] == cost["wrong"] == 1.0
+
+
+def test_tolerant_match_takes_the_best_of_k_and_skips_items_with_nothing_missing():
+    given, truth = _given_and_truth()
+    fakes = torch.cat([given, truth])                                    # K=2, B=1
+    assert losses.best_of_k_tolerant_match(fakes, truth, given, 2).item() == 0.0
+    assert losses.best_of_k_tolerant_match(given, given, given, 1).item() == 0.0
+    # Ink everywhere matches only the part of it near the missing line (80 of 144 px).
+    everywhere = losses.best_of_k_tolerant_match(-torch.ones(1, 1, 16, 16), truth, given, 1)
+    assert abs(everywhere.item() - (1.0 - (12 + 80) / (12 + 144))) < 1e-6
+
+
+def test_tolerant_match_pulls_ink_towards_the_missing_stroke_from_nothing():
+    given, truth = _given_and_truth()
+    fake = given.clone().requires_grad_(True)
+    losses.best_of_k_tolerant_match(fake, truth, given, 1).backward()
+    # Lowering the output draws ink: the gradient asks for it on the missing line only.
+    assert fake.grad[0, 0, 11, 5] > 0.0
+    assert fake.grad[0, 0, 7, 5] <= 0.0

@@ -7,7 +7,9 @@ Losses (paper Sec. 3.1, plus a reconstruction term that this small data set need
   G: -D(completion) for each of K completions + rec_weight * min over the K completions of
      the squared error to the soft true outline (losses.best_of_k_soft_l2), so one completion
      is pulled to the truth and the others stay free to differ (diversity of the gray shadow);
-     the engine thins the generator's ridges into lines.
+     the engine thins the generator's ridges into lines. Optionally + match_weight * (1 - the
+     best of K tolerant matches of the added strokes to the missing outline,
+     losses.best_of_k_tolerant_match), which does not reward adding nothing.
 The options are ShapeTrainConfig's and ShapeConfig's option() fields; their defaults are the
 shipped network's recipe (docs/training.md). Resumable (`--resume`), seeded, data-parallel
 under torchrun (see models.training.distributed).
@@ -67,6 +69,11 @@ class ShapeTrainConfig:
     ink_weight: float = option(3.0, "extra weight of pixels near true strokes in it")
     rec_mean_share: float = option(0.0, "share of the mean over the K in it (keeps every "
                                         "completion drawing)")
+    match_weight: float = option(0.0, "weight of the best-of-K tolerant match of the added "
+                                      "strokes to the missing outline (a wrong stroke costs "
+                                      "no more than none)")
+    match_tolerance: int = option(2, "px (at the output size) within which an added stroke "
+                                     "matches a missing one in that term")
     critic_warmup: int = option(0, "first steps of this command in which only the critic "
                                    "trains, against the generator as it is (after --fork "
                                    "from a released checkpoint without a critic); the "
@@ -148,11 +155,17 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.model.outline_sigma,
                                    cfg.model.outline_reach, cfg.ink_weight, cfg.rec_mean_share)
     loss = cfg.adv_weight * adv + cfg.rec_weight * rec
+    out = {"g_adv": adv.item(), "g_rec": rec.item()}
+    if cfg.match_weight > 0:
+        match = losses.best_of_k_tolerant_match(fakes.float(), full, partial, k,
+                                                cfg.match_tolerance, cfg.model.outline_reach)
+        loss = loss + cfg.match_weight * match
+        out["g_match"] = match.item()
     nets.opt_g.zero_grad(set_to_none=True)
     loss.backward()
     average_gradients(nets.g, ctx)
     nets.opt_g.step()
-    return {"g_adv": adv.item(), "g_rec": rec.item()}
+    return out
 
 
 def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
