@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from app.document import PAPER, Stroke
-from models.nets.skeleton import thin  # Zhang-Suen, shared with the engine's ridges
+from models.nets.skeleton import neighbour_count, thin  # shared with the engine's ridges
 
 INK_THRESHOLD = 128  # gray below this is ink (the engine's outlines are soft-edged)
 MIN_PIXELS = 6  # skeleton pieces shorter than this are specks, not lines
@@ -21,36 +21,45 @@ _NEIGHBOURS = ((-1, 0), (0, 1), (1, 0), (0, -1), (-1, 1), (1, 1), (1, -1), (-1, 
 
 def polylines(skeleton: np.ndarray) -> list[np.ndarray]:
     """Walk a 1-px skeleton into (N, 2) float arrays of (x, y) points, ends first, loops last."""
-    remaining = {(int(y), int(x)) for y, x in zip(*np.nonzero(skeleton))}
+    ys, xs = np.nonzero(skeleton)
+    remaining = set(zip(ys.tolist(), xs.tolist()))
     pixels = frozenset(remaining)
+    # Each pixel's neighbours still to walk, kept up to date as pixels are taken: counting
+    # them afresh at every line start made the walk quadratic in the skeleton's length.
+    degree = dict(zip(zip(ys.tolist(), xs.tolist()),
+                      neighbour_count(skeleton > 0)[ys, xs].tolist()))
     lines: list[np.ndarray] = []
     while remaining:
-        start = _pick_start(remaining, pixels)
-        path = _walk(start, remaining, pixels)
+        start = _pick_start(remaining, degree)
+        path = _walk(start, remaining, pixels, degree)
         if len(path) >= MIN_PIXELS:
             lines.append(np.array([(x, y) for y, x in path], dtype=np.float32))
     return lines
 
 
-def _degree(px: tuple[int, int], pixels: frozenset | set) -> int:
+def _take(px: tuple[int, int], remaining: set, degree: dict[tuple[int, int], int]) -> None:
+    remaining.discard(px)
     y, x = px
-    return sum((y + dy, x + dx) in pixels for dy, dx in _NEIGHBOURS)
+    for dy, dx in _NEIGHBOURS:
+        if (y + dy, x + dx) in degree:
+            degree[(y + dy, x + dx)] -= 1
 
 
-def _pick_start(remaining: set, pixels: frozenset) -> tuple[int, int]:
+def _pick_start(remaining: set, degree: dict[tuple[int, int], int]) -> tuple[int, int]:
     """An end of a line if any is left (so lines are walked whole), else any loop pixel."""
     for px in remaining:
-        if _degree(px, remaining) <= 1:
+        if degree[px] <= 1:
             return px
     return next(iter(remaining))
 
 
-def _walk(start: tuple[int, int], remaining: set, pixels: frozenset) -> list[tuple[int, int]]:
+def _walk(start: tuple[int, int], remaining: set, pixels: frozenset,
+          degree: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
     path = [start]
-    remaining.discard(start)
+    _take(start, remaining, degree)
     while (step := _next(path[-1], remaining)) is not None:
         path.append(step)
-        remaining.discard(step)
+        _take(step, remaining, degree)
     tail = _next(path[-1], pixels - {path[-2]} if len(path) > 1 else pixels - {start})
     if tail is not None and tail not in path[-3:]:
         path.append(tail)  # join the junction or loop start we stopped next to: no gap
