@@ -82,17 +82,15 @@ def best_of_k_tolerant_match(fakes: torch.Tensor, target: torch.Tensor, partial:
     Here a wrong stroke and no stroke both score 0, a stroke within `tolerance` px of the truth
     (the evaluation's 4 px at 256 px is 2 px at 128) scores fully, and only the best of the K
     counts, so the others may try other places."""
-    b = target.shape[0]
+    k_shape = (k, target.shape[0], *target.shape[1:])
     away = 1.0 - near(ink(partial), reach)                              # [B,1,S,S]
-    missing = (ink(target) * away).unsqueeze(0)                         # [1,B,1,S,S]
+    missing = ink(target) * away                                        # [B,1,S,S]
     added = ink(fakes) * away.repeat(k, 1, 1, 1)                        # [K*B,1,S,S]
-    missing_near = near(ink(target) * away, tolerance).unsqueeze(0)     # [1,B,1,S,S]
-    added_near = near(added, tolerance).view(k, b, *target.shape[1:])
-    added = added.view(k, b, *target.shape[1:])
-    hits = (missing * added_near).flatten(2).sum(2) + (added * missing_near).flatten(2).sum(2)
-    total = missing.flatten(2).sum(2) + added.flatten(2).sum(2)         # [K,B]
-    match = hits / total.clamp_min(1e-6)
-    has_missing = missing.flatten(2).sum(2)[0] > 1.0                    # [B]: over a pixel
+    hits = ((missing * near(added, tolerance).view(k_shape)).flatten(2).sum(2)
+            + (added.view(k_shape) * near(missing, tolerance)).flatten(2).sum(2))  # [K,B]
+    missing_ink = missing.flatten(1).sum(1)                             # [B]
+    match = hits / (missing_ink + added.view(k_shape).flatten(2).sum(2)).clamp_min(1e-6)
+    has_missing = missing_ink > 1.0                                     # over a pixel
     if not has_missing.any():
         return fakes.new_zeros(())
     return (1.0 - match.max(dim=0).values)[has_missing].mean()
