@@ -11,7 +11,8 @@ import torch
 from torch.utils.data import TensorDataset
 
 from models.nets.shape import TINY_SHAPE
-from models.training.train_shape import ShapeTrainConfig, build_nets, critic_target, train
+from models.training.train_shape import ShapeTrainConfig, build_nets, critic_target, \
+    empty_sketch_loss, train
 from models.training.distributed import DistContext
 from models.training.loop import Schedule
 from models.training.run_log import read_log
@@ -64,6 +65,36 @@ def test_the_tolerant_match_term_is_logged_and_changes_the_generator_step(tmp_pa
     assert "g_match" not in read_log(tmp_path / "plain")[-1]
     # Same seed, data and noise: only the term itself can make the two runs differ.
     assert any(not torch.equal(weights["plain"][k], v) for k, v in weights["match"].items())
+
+
+def test_the_sketch_shown_as_a_fake_changes_the_critic_step(tmp_path):
+    critics = {}
+    for name, weight in (("plain", 0.0), ("empty", 1.0)):
+        train(dataclasses.replace(CFG, empty_negatives=weight), Schedule(2, 1, 2, 2),
+              tmp_path / name, shape_tensors(8, 32, 3), CLASSES, meta={"commands": [name]},
+              ctx=CPU)
+        critics[name] = load_run_state(tmp_path / name, "shape")["nets"]["d"]
+    assert all(math.isfinite(r["w_empty"]) for r in read_log(tmp_path / "empty"))
+    assert "w_empty" not in read_log(tmp_path / "plain")[-1]
+    assert any(not torch.equal(critics["plain"][k], v) for k, v in critics["empty"].items())
+
+
+def test_a_critic_step_on_the_empty_sketch_loss_scores_the_sketch_lower():
+    cfg = dataclasses.replace(CFG, empty_negatives=1.0, cpu_bf16=False)
+    nets = build_nets(cfg, torch.device("cpu"))
+    partial, full, label = (t[:4] for t in shape_tensors(8, 32, 3).tensors)
+    real, empty = critic_target(cfg, full), critic_target(cfg, partial)
+
+    def gap() -> float:
+        with torch.no_grad():
+            return (nets.d(real, partial, label) - nets.d(empty, partial, label)).mean().item()
+
+    before = gap()
+    opt = torch.optim.SGD(nets.d.parameters(), lr=1e-3)
+    opt.zero_grad()
+    empty_sketch_loss(nets, cfg, partial, label, nets.d(real, partial, label), {}, CPU).backward()
+    opt.step()
+    assert gap() > before
 
 
 def test_cpu_bf16_autocast_trains_and_keeps_float32_weights(tmp_path):
