@@ -53,30 +53,34 @@ def test_both_losses_train_generator_and_critic(tmp_path):
     assert {"g_rec", "g_adv", "d_wgan", "d_penalty"} <= set(log[-1])
 
 
+def _plain_and_with(tmp_path: Path, **option) -> tuple[dict, dict]:
+    """Two-step runs with the same seed, data and noise, without and with one option: the
+    saved states ("plain", then the option's), so only the option can make them differ."""
+    states = []
+    for name, cfg in (("plain", CFG), ("with", dataclasses.replace(CFG, **option))):
+        train(cfg, Schedule(2, 1, 2, 2), tmp_path / name, shape_tensors(8, 32, 3), CLASSES,
+              meta={"commands": [name]}, ctx=CPU)
+        states.append(load_run_state(tmp_path / name, "shape") | {
+            "log": read_log(tmp_path / name)})
+    return states[0], states[1]
+
+
+def _differ(a: dict, b: dict) -> bool:
+    return any(not torch.equal(a[k], v) for k, v in b.items())
+
+
 def test_the_tolerant_match_term_is_logged_and_changes_the_generator_step(tmp_path):
-    weights = {}
-    for name, match_weight in (("plain", 0.0), ("match", 10.0)):
-        train(dataclasses.replace(CFG, match_weight=match_weight), Schedule(2, 1, 2, 2),
-              tmp_path / name, shape_tensors(8, 32, 3), CLASSES, meta={"commands": [name]},
-              ctx=CPU)
-        weights[name] = load_run_state(tmp_path / name, "shape")["nets"]["g"]
-    log = read_log(tmp_path / "match")
-    assert all(math.isfinite(r["g_match"]) and 0.0 <= r["g_match"] <= 1.0 for r in log)
-    assert "g_match" not in read_log(tmp_path / "plain")[-1]
-    # Same seed, data and noise: only the term itself can make the two runs differ.
-    assert any(not torch.equal(weights["plain"][k], v) for k, v in weights["match"].items())
+    plain, match = _plain_and_with(tmp_path, match_weight=10.0)
+    assert all(math.isfinite(r["g_match"]) and 0.0 <= r["g_match"] <= 1.0 for r in match["log"])
+    assert "g_match" not in plain["log"][-1]
+    assert _differ(plain["nets"]["g"], match["nets"]["g"])
 
 
 def test_the_sketch_shown_as_a_fake_changes_the_critic_step(tmp_path):
-    critics = {}
-    for name, weight in (("plain", 0.0), ("empty", 1.0)):
-        train(dataclasses.replace(CFG, empty_negatives=weight), Schedule(2, 1, 2, 2),
-              tmp_path / name, shape_tensors(8, 32, 3), CLASSES, meta={"commands": [name]},
-              ctx=CPU)
-        critics[name] = load_run_state(tmp_path / name, "shape")["nets"]["d"]
-    assert all(math.isfinite(r["w_empty"]) for r in read_log(tmp_path / "empty"))
-    assert "w_empty" not in read_log(tmp_path / "plain")[-1]
-    assert any(not torch.equal(critics["plain"][k], v) for k, v in critics["empty"].items())
+    plain, empty = _plain_and_with(tmp_path, empty_negatives=1.0)
+    assert all(math.isfinite(r["w_empty"]) for r in empty["log"])
+    assert "w_empty" not in plain["log"][-1]
+    assert _differ(plain["nets"]["d"], empty["nets"]["d"])
 
 
 def test_a_critic_step_on_the_empty_sketch_loss_scores_the_sketch_lower():

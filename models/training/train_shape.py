@@ -156,10 +156,12 @@ def empty_sketch_loss(nets: ShapeNets, cfg: ShapeTrainConfig, partial: torch.Ten
                       label: torch.Tensor, real_score: torch.Tensor, out: dict[str, float],
                       ctx: DistContext) -> torch.Tensor:
     """The critic's hinge loss asking it to score each sketch, as a soft outline, at least
-    EMPTY_MARGIN below the real outline (negative data, Sinha et al. 2021). A critic conditioned on the sketch can tell a completion that
-    adds nothing only from seeing one; without it, returning the sketch passes as a sparse
-    drawing, and the generator learns that adding nothing to first strokes is safe. Items whose
-    sketch is nearly the whole outline say little either way and count alike."""
+    EMPTY_MARGIN below the real outline (negative data, Sinha et al. 2021).
+
+    A critic conditioned on the sketch can tell a completion that adds nothing only from
+    seeing one; without it, returning the sketch passes as a sparse drawing, and the generator
+    learns that adding nothing to first strokes is safe. Items whose sketch is nearly the
+    whole outline say little either way and count alike."""
     with autocast(ctx.device, cfg.cpu_bf16):
         empty = nets.d(critic_target(cfg, partial), partial, label).float()
     gap = real_score - empty
