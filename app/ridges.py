@@ -159,6 +159,7 @@ class UserInk:
     near: np.ndarray | None
     dist: np.ndarray | None = None
     nearest: tuple[np.ndarray, np.ndarray] | None = None
+    length: int = 0  # px of the user's thinned ink at the thinning size (adds_little())
 
 
 def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
@@ -170,7 +171,17 @@ def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
     if not ink.any():                                                   # faint specks only
         return UserInk(near)
     dist, nearest = ndimage.distance_transform_edt(~ink, return_indices=True)
-    return UserInk(near, dist, (nearest[0], nearest[1]))
+    return UserInk(near, dist, (nearest[0], nearest[1]), int(thin(ink).sum()))
+
+
+IDLE_SHARE = 0.05  # a completion adding lines shorter than this share of the user's adds
+                   # (almost) nothing: on first strokes a fifth of them did
+
+
+def adds_little(lines: np.ndarray, user: UserInk) -> bool:
+    """Whether proposed `lines` (network_lines) are shorter than IDLE_SHARE of the user's own
+    lines; never on a sketch without ink to compare with."""
+    return user.length > 0 and int(lines.sum()) < IDLE_SHARE * user.length
 
 
 def proposed_lines(lines: np.ndarray, user: UserInk) -> np.ndarray:
@@ -227,8 +238,20 @@ def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool,
     if not soft:
         small = tensor_to_gray(out, out.shape[-1], out.shape[-1])
         return keep_user_strokes(sketch, _resize(small, w, h), user.near)
-    lines = proposed_lines(ridge_lines(out), user)
-    lines |= user_connectors(lines, user)
+    return drawn_outline(sketch, network_lines(out, user), user)
+
+
+def network_lines(out: torch.Tensor, user: UserInk) -> np.ndarray:
+    """A soft-outline network's output [S,S] -> bool (2S,2S) 1-px lines it adds to the sketch
+    (its ridges without its copies of the user's strokes)."""
+    return proposed_lines(ridge_lines(out), user)
+
+
+def drawn_outline(sketch: np.ndarray, lines: np.ndarray, user: UserInk) -> np.ndarray:
+    """network_lines joined to the user's strokes and drawn under them at the sketch's size
+    and the user's line width: (H,W) uint8, 255 = paper."""
+    h, w = sketch.shape
+    lines = lines | user_connectors(lines, user)
     # Cut at the line level (proposed_lines), so drawn lines are not masked again: they must
     # reach the user's stroke they continue.
     return np.minimum(sketch, stroke_lines(lines, w, h, line_width(sketch)))

@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from app.engine import Completion, Engine, resolve_device
+from app.engine import RESERVES, Completion, Engine, reserve_seeds, resolve_device
 from app.raster import blend_shadow
 from models.nets.appearance import AppearanceGenerator
+from models.nets import outline_code
 from models.nets.checkpoint import CheckpointError
+from models.nets.noise import noise_from_seeds
+from models.nets.shape import TINY_SHAPE
 
 
 def sketch(h: int = 200, w: int = 300) -> np.ndarray:
@@ -248,3 +251,82 @@ def test_a_soft_outline_network_gets_thinned_outlines(tmp_path) -> None:
     beside[14:82, 24:40] = True
     untouched = beside & (done.outlines == sketch).all(axis=0)
     assert untouched.any() and (done.shadow[untouched] == 255).all()
+
+
+class LineForSomeNoise(torch.nn.Module):
+    """A soft-outline shape network that draws one horizontal line for noise whose first
+    value is positive and nothing for the rest: which completions are idle is known."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cfg = dataclasses.replace(TINY_SHAPE, size=64, soft_output=True)
+        line = torch.ones(1, 1, 64, 64)
+        line[..., 48, 8:56] = -1.0
+        self.line = outline_code.encode(line, self.cfg.outline_sigma, self.cfg.outline_reach)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        blank = torch.ones(len(z), 1, 64, 64)
+        return torch.where(z[:, :1, None, None] > 0, self.line, blank)
+
+
+def _draws(seed: int) -> bool:
+    return bool(noise_from_seeds([seed], TINY_SHAPE.nz)[0, 0] > 0)
+
+
+def _line_engine(tiny_engine: Engine) -> Engine:
+    return Engine(LineForSomeNoise(), tiny_engine.appearance, tiny_engine.classes,
+                  tiny_engine.device, mirror_views=False)
+
+
+def _stroke() -> np.ndarray:
+    drawn = np.full((128, 128), 255, np.uint8)
+    drawn[10:60, 20:23] = 0  # a short vertical stroke, far from the line
+    return drawn
+
+
+def test_reserve_seeds_are_fixed_per_seed_and_keep_its_parity() -> None:
+    for seed in (0, 1, 6, 2**31 - 1):
+        reserves = reserve_seeds(seed)
+        assert reserves == reserve_seeds(seed) and len(reserves) == RESERVES
+        assert all(r % 2 == seed % 2 and r != seed for r in reserves)
+    assert reserve_seeds(0) != reserve_seeds(2)
+
+
+def test_an_idle_completion_takes_its_first_reserve_that_adds_lines(tiny_engine: Engine) -> None:
+    engine = _line_engine(tiny_engine)
+    seeds = range(2000)
+    busy = next(s for s in seeds if _draws(s))
+    second = next(s for s in seeds if not _draws(s) and [_draws(r) for r in reserve_seeds(s)]
+                  == [False, True])
+    stuck = next(s for s in seeds if not _draws(s) and not any(map(_draws, reserve_seeds(s))))
+    either = next(s for s in seeds if not _draws(s) and all(map(_draws, reserve_seeds(s))))
+    handed: list[np.ndarray] = []
+    drawn = _stroke()
+    seeds = [busy, second, stuck, either, busy, busy]  # K = 6: room for 3 idle x 2 reserves
+    done = engine.complete(drawn, "orange", seeds, first=1, on_first=handed.append)
+    assert done.seeds[:4] == (busy, reserve_seeds(second)[1], stuck, reserve_seeds(either)[0])
+    row = (done.outlines[:, 94:98] < 128).any(axis=(1, 2))  # the line, at 2x the net's size
+    assert row.tolist() == [True, True, False, True, True, True]
+    assert np.array_equal(done.outlines[2], drawn)  # nothing to take its place: left idle
+    assert len(handed) == 1 and np.array_equal(handed[0], done.outlines[1])
+    # A seed still names one completion whatever the batch around it.
+    alone = engine.complete(drawn, "orange", [second])
+    assert np.array_equal(alone.outlines[0], done.outlines[1])
+
+
+def test_reserves_run_only_for_idle_completions_in_one_batch(tiny_engine: Engine) -> None:
+    engine = _line_engine(tiny_engine)
+    batches: list[int] = []
+    engine.shape.register_forward_hook(lambda module, args, out: batches.append(len(out)))
+    busy = [s for s in range(50) if _draws(s)][:3]
+    idle = [s for s in range(50) if not _draws(s)][:2]
+    engine.complete(_stroke(), "orange", busy)
+    assert batches == [3]
+    engine.complete(_stroke(), "orange", busy + idle)
+    assert batches[1:] == [5, 2 * RESERVES]
+    # At most K reserves run, the chosen completion's first.
+    done = engine.complete(_stroke(), "orange", idle, first=1)
+    assert batches[3:] == [2, 2] and done.seeds[0] == idle[0]
+    # A blank sketch has nothing to compare a completion's lines with: none is idle.
+    engine.complete(np.full((64, 64), 255, np.uint8), "orange", idle)
+    assert batches[5:] == [2]
