@@ -6,7 +6,9 @@
 
 Stages: "complete" = K=8 completions as one batch from a 512x512 sketch (resizing and the
 shadow blend included); "render" = one image from a completed outline; "update" = both, which
-is what one sketch edit costs in the app. Weights are random (the network's own cost does not
+is what one sketch edit costs in the app; "idle" = the same update when every completion adds
+almost nothing, so the engine also runs K reserve seeds (Engine.complete): the most that
+replacing idle completions can cost. Weights are random (the network's own cost does not
 depend on them); the "shipped" config loads the trained checkpoints instead, so the thinning of
 a soft-outline network's real output is timed too.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ import numpy as np
 import torch
 
 from app.engine import Engine, resolve_device
+from app.ridges import IDLE_SHARE
 from models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, AppearanceConfig,
                                     AppearanceGenerator)
 from models.nets.checkpoint import CheckpointError
@@ -38,7 +42,7 @@ CONFIGS: dict[str, tuple[ShapeConfig, AppearanceConfig]] = {
 SHIPPED = "shipped"   # the trained checkpoints (--checkpoints), not a random-weight config
 CANVAS = 512          # the GUI's default canvas side in px
 SAMPLES = 8           # K completions per update (the paper's shadow uses several)
-STAGES = ("complete", "render", "update")
+STAGES = ("complete", "render", "update", "idle")
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,16 @@ def measure(engine: Engine, repeats: int, warmup: int) -> dict[str, StageStats]:
     def update() -> None:
         engine.render(engine.complete(sketch, label, seeds).outlines[0], label, 0)
 
+    def idle_update() -> None:
+        engine.idle_share = math.inf  # every completion idle: all K reserves run
+        try:
+            update()
+        finally:
+            engine.idle_share = IDLE_SHARE
+
     calls = {"complete": lambda: engine.complete(sketch, label, seeds),
              "render": lambda: engine.render(outline, label, 0),
-             "update": update}
+             "update": update, "idle": idle_update}
     return {stage: stats(time_ms(fn, repeats, warmup)) for stage, fn in calls.items()}
 
 

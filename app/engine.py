@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_rgb
-from app.ridges import UserInk, adds_little, drawn_outline, network_lines, \
+from app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
 from models.nets import outline_code
 from models.nets.checkpoint import CheckpointError, load_checkpoint
@@ -138,6 +138,7 @@ class Engine:
         self.provenance = dict(provenance or {})
         self.mirror_views = mirror_views
         self.shape_bf16 = device.type == "cpu" if shape_bf16 is None else shape_bf16
+        self.idle_share = IDLE_SHARE  # adds_little()'s share (the benchmark's worst case: inf)
         self._outline_pool = ThreadPoolExecutor(OUTLINE_THREADS, "outline")
 
     @classmethod
@@ -214,7 +215,7 @@ class Engine:
             if on_first is not None:
                 on_first(made[first])
 
-        if not soft or not adds_little(lines[first], user):
+        if not soft or not adds_little(lines[first], user, self.idle_share):
             hand_over_first()
         used = tuple(int(s) for s in seeds)
         if soft:
@@ -249,7 +250,7 @@ class Engine:
         At most RESERVE_SHARE of K reserves run, `first`'s before the others'."""
         used = [int(s) for s in seeds]
         order = [first] + [i for i in range(len(seeds)) if i != first]
-        idle = [i for i in order if adds_little(lines[i], user)]
+        idle = [i for i in order if adds_little(lines[i], user, self.idle_share)]
         budget = max(RESERVES, int(RESERVE_SHARE * len(seeds)))
         tries = [(i, r) for i in idle for r in reserve_seeds(seeds[i])][:budget]
         if not tries:
@@ -257,7 +258,7 @@ class Engine:
         out = self._outputs(x, label, [r for _, r in tries])
         found = self._outline_pool.map(lambda j: network_lines(out[j], user), range(len(tries)))
         for (i, r), candidate in zip(tries, found):
-            if used[i] == seeds[i] and not adds_little(candidate, user):
+            if used[i] == seeds[i] and not adds_little(candidate, user, self.idle_share):
                 lines[i], used[i] = candidate, r
         return tuple(used)
 

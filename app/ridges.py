@@ -178,10 +178,10 @@ IDLE_SHARE = 0.05  # a completion adding lines shorter than this share of the us
                    # (almost) nothing: on first strokes a fifth of them did
 
 
-def adds_little(lines: np.ndarray, user: UserInk) -> bool:
-    """Whether proposed `lines` (network_lines) are shorter than IDLE_SHARE of the user's own
+def adds_little(lines: np.ndarray, user: UserInk, share: float = IDLE_SHARE) -> bool:
+    """Whether proposed `lines` (network_lines) are shorter than `share` of the user's own
     lines; never on a sketch without ink to compare with."""
-    return user.length > 0 and int(lines.sum()) < IDLE_SHARE * user.length
+    return user.length > 0 and int(lines.sum()) < share * user.length
 
 
 def proposed_lines(lines: np.ndarray, user: UserInk) -> np.ndarray:

@@ -17,7 +17,7 @@ def test_json_has_the_documented_keys(capsys, tiny_checkpoint_dir) -> None:
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["device"] == "cpu" and out["threads"] == torch.get_num_threads()
-    assert set(out["shipped"]) == {"complete_ms", "render_ms", "update_ms"}
+    assert set(out["shipped"]) == {"complete_ms", "render_ms", "update_ms", "idle_ms"}
     assert all(v > 0 for v in out["shipped"].values())
     assert out["ratio"] is None                       # needs both paper and fast
 
@@ -41,7 +41,8 @@ def test_ratio_is_paper_over_fast_update() -> None:
         return {s: StageStats(update, update * 2) for s in bench.STAGES}
     out = bench.summary(torch.device("cpu"), 2, True, {"paper": run(1300.0), "fast": run(100.0)})
     assert out["ratio"] == pytest.approx(13.0)
-    assert out["paper"] == {"complete_ms": 1300.0, "render_ms": 1300.0, "update_ms": 1300.0}
+    assert out["paper"] == {"complete_ms": 1300.0, "render_ms": 1300.0, "update_ms": 1300.0,
+                            "idle_ms": 1300.0}
     assert out["p90"]["fast"]["update_ms"] == 200.0
 
 
