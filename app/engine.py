@@ -34,8 +34,8 @@ OUTLINE_THREADS = 2
 
 # Reserve seeds tried, in order, for a completion that adds (almost) nothing to the sketch.
 # On first strokes (held-out prefixes) a fifth of the completions added under 5% of the
-# sketch's length; replacing them raised best-of-8 recovery at 4 px 0.221 -> 0.247 with one
-# reserve run per idle completion on average, precision unchanged.
+# sketch's length; replacing them raised best-of-8 recovery at 4 px 0.221 -> 0.235 (square-
+# erased partials 0.597 -> 0.605), precision unchanged (docs/evaluation.md).
 RESERVES = 2
 RESERVE_SHARE = 1.0  # ... but at most this share of K reserves in one update (so an update
                      # costs at most one batch more, as when a finished drawing leaves all idle)
@@ -201,33 +201,45 @@ class Engine:
         out = self._outputs(x, label, seeds)
         user = user_ink(sketch, cfg.size)  # once for all K
         first = min(max(first, 0), len(seeds) - 1)
-        soft = cfg.soft_output
-        lines = {first: network_lines(out[first], user)} if soft else {}
         made: dict[int, np.ndarray] = {}
+        if not cfg.soft_output:  # the network draws the outline itself: nothing to thin
+            return self._assemble(sketch, seeds, first, on_first, made,
+                                  lambda i: outline_from_output(sketch, out[i], False, user))
 
-        def make(i: int) -> np.ndarray:
-            if not soft:  # the network draws the outline itself: nothing to thin or replace
-                return outline_from_output(sketch, out[i], False, user)
+        lines = {first: network_lines(out[first], user)}
+
+        def outline(i: int) -> np.ndarray:
             return drawn_outline(sketch, lines[i], user)
 
-        def hand_over_first() -> None:
-            made[first] = make(first)
-            if on_first is not None:
-                on_first(made[first])
+        if not adds_little(lines[first], user, self.idle_share):
+            self._hand_over(first, outline, on_first, made)  # colouring starts meanwhile
+        rest = [i for i in range(len(seeds)) if i != first]
+        lines.update(zip(rest, self._outline_pool.map(lambda i: network_lines(out[i], user),
+                                                      rest)))
+        used = self._replace_idle(x, label, seeds, first, lines, user)
+        return self._assemble(sketch, used, first, on_first, made, outline)
 
-        if not soft or not adds_little(lines[first], user, self.idle_share):
-            hand_over_first()
-        used = tuple(int(s) for s in seeds)
-        if soft:
-            rest = [i for i in range(len(seeds)) if i != first]
-            lines.update(zip(rest, self._outline_pool.map(
-                lambda i: network_lines(out[i], user), rest)))
-            used = self._replace_idle(x, label, seeds, first, lines, user)
+    @staticmethod
+    def _hand_over(first: int, outline: Callable[[int], np.ndarray],
+                   on_first: Callable[[np.ndarray], None] | None,
+                   made: dict[int, np.ndarray]) -> None:
+        made[first] = outline(first)
+        if on_first is not None:
+            on_first(made[first])
+
+    def _assemble(self, sketch: np.ndarray, seeds: Sequence[int], first: int,
+                  on_first: Callable[[np.ndarray], None] | None, made: dict[int, np.ndarray],
+                  outline: Callable[[int], np.ndarray]) -> Completion:
+        """The Completion of outlines `made` and the rest made now: `first` (handed over
+        first, unless it already was), then the others in the pool. `seeds`: the seed each
+        came from."""
         if first not in made:
-            hand_over_first()
+            self._hand_over(first, outline, on_first, made)
         todo = [i for i in range(len(seeds)) if i not in made]
-        made.update(zip(todo, self._outline_pool.map(make, todo)))
-        return self._completion(sketch, np.stack([made[i] for i in range(len(seeds))]), used)
+        made.update(zip(todo, self._outline_pool.map(outline, todo)))
+        outlines = np.stack([made[i] for i in range(len(seeds))])
+        return Completion(outlines=outlines, shadow=added_shadow(sketch, outlines),
+                          seeds=tuple(int(s) for s in seeds))
 
     def _outputs(self, x: torch.Tensor, label: int, seeds: Sequence[int]) -> torch.Tensor:
         """[K,S,S] shape-network outputs for the [1,1,S,S] sketch, one per seed, each seen
@@ -261,12 +273,6 @@ class Engine:
             if used[i] == seeds[i] and not adds_little(candidate, user, self.idle_share):
                 lines[i], used[i] = candidate, r
         return tuple(used)
-
-    @staticmethod
-    def _completion(sketch: np.ndarray, outlines: np.ndarray,
-                    seeds: Sequence[int]) -> Completion:
-        return Completion(outlines=outlines, shadow=added_shadow(sketch, outlines),
-                          seeds=tuple(int(s) for s in seeds))
 
     def perfect_completion(self, partial: np.ndarray, full: np.ndarray) -> np.ndarray:
         """perfect_completion() for this engine's shape network."""
