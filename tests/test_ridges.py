@@ -170,3 +170,19 @@ def test_a_continuation_meets_the_users_line_without_a_step():
     width = (user[:, 60] < 128).sum()                           # 5 px
     # The same width up to a pixel of anti-aliasing (the old pen drew 14 px lines).
     assert width - 1 <= widths.min() and widths.max() <= width + 2, widths.tolist()
+
+
+def test_a_completion_adds_little_when_its_lines_are_short_beside_the_users():
+    from app.ridges import IDLE_SHARE, adds_little, user_ink
+
+    drawn = np.full((128, 128), 255, np.uint8)
+    drawn[10:110, 60:63] = 0                       # a 100 px stroke at the canvas size
+    user = user_ink(drawn, 64)                     # lines live at 2 x 64 = 128 px
+    assert 90 <= user.length <= 110
+    lines = np.zeros((128, 128), bool)
+    assert adds_little(lines, user)
+    lines[100, 10:10 + int(IDLE_SHARE * user.length) + 1] = True
+    assert not adds_little(lines, user)
+    assert adds_little(lines, user, share=1.0)
+    blank = user_ink(np.full((128, 128), 255, np.uint8), 64)
+    assert not adds_little(np.zeros((128, 128), bool), blank)  # nothing to compare with
