@@ -28,7 +28,6 @@ import numpy as np
 import torch
 
 from app.engine import Engine, resolve_device
-from app.ridges import IDLE_SHARE
 from models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, AppearanceConfig,
                                     AppearanceGenerator)
 from models.nets.checkpoint import CheckpointError
@@ -96,11 +95,11 @@ def measure(engine: Engine, repeats: int, warmup: int) -> dict[str, StageStats]:
         engine.render(engine.complete(sketch, label, seeds).outlines[0], label, 0)
 
     def idle_update() -> None:
-        engine.idle_share = math.inf  # every completion idle: all K reserves run
+        share, engine.idle_share = engine.idle_share, math.inf  # every completion idle
         try:
             update()
         finally:
-            engine.idle_share = IDLE_SHARE
+            engine.idle_share = share
 
     calls = {"complete": lambda: engine.complete(sketch, label, seeds),
              "render": lambda: engine.render(outline, label, 0),
