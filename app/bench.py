@@ -6,11 +6,11 @@
 
 Stages: "complete" = K=8 completions as one batch from a 512x512 sketch (resizing and the
 shadow blend included); "render" = one image from a completed outline; "update" = both, which
-is what one sketch edit costs in the app; "idle" = the same update when every completion adds
-almost nothing, so the engine also runs K reserve seeds (Engine.complete): the most that
-replacing idle completions can cost. Weights are random (the network's own cost does not
-depend on them); the "shipped" config loads the trained checkpoints instead, so the thinning of
-a soft-outline network's real output is timed too.
+is what one sketch edit costs in the app; "idle" = the same update with K reserve seeds run as
+well (Engine.complete, as when most completions add almost nothing to a sketch the network does
+not take for finished): the most that replacing idle completions can cost. Weights are random
+(the network's own cost does not depend on them); the "shipped" config loads the trained
+checkpoints instead, so the thinning of a soft-outline network's real output is timed too.
 """
 from __future__ import annotations
 
@@ -95,11 +95,13 @@ def measure(engine: Engine, repeats: int, warmup: int) -> dict[str, StageStats]:
         engine.render(engine.complete(sketch, label, seeds).outlines[0], label, 0)
 
     def idle_update() -> None:
-        share, engine.idle_share = engine.idle_share, math.inf  # every completion idle
+        # Every completion idle, and not taken for a finished drawing: all K reserves run.
+        shares = engine.idle_share, engine.finished_share
+        engine.idle_share, engine.finished_share = math.inf, 1.0
         try:
             update()
         finally:
-            engine.idle_share = share
+            engine.idle_share, engine.finished_share = shares
 
     calls = {"complete": lambda: engine.complete(sketch, label, seeds),
              "render": lambda: engine.render(outline, label, 0),

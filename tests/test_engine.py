@@ -309,9 +309,9 @@ def test_an_idle_completion_takes_its_first_reserve_that_adds_lines(tiny_engine:
     assert row.tolist() == [True, True, False, True, True, True]
     assert np.array_equal(done.outlines[2], drawn)  # nothing to take its place: left idle
     assert len(handed) == 1 and np.array_equal(handed[0], done.outlines[1])
-    # A seed still names one completion whatever the batch around it.
-    alone = engine.complete(drawn, "orange", [second])
-    assert np.array_equal(alone.outlines[0], done.outlines[1])
+    # A seed still names one completion in another batch (not one that looks finished).
+    other = engine.complete(drawn, "orange", [second, busy])
+    assert np.array_equal(other.outlines[0], done.outlines[1])
 
 
 def test_reserves_run_only_for_idle_completions_in_one_batch(tiny_engine: Engine) -> None:
@@ -325,8 +325,11 @@ def test_reserves_run_only_for_idle_completions_in_one_batch(tiny_engine: Engine
     engine.complete(_stroke(), "orange", busy + idle)
     assert batches[1:] == [5, 2 * RESERVES]
     # At most K reserves run, the chosen completion's first.
-    done = engine.complete(_stroke(), "orange", idle, first=1)
-    assert batches[3:] == [2, 2] and done.seeds[0] == idle[0]
+    engine.complete(_stroke(), "orange", [idle[0], idle[1], busy[0]], first=1)
+    assert batches[3:] == [3, 3]
+    # More than 3/4 of the K idle: the drawing looks finished, no reserves run.
+    engine.complete(_stroke(), "orange", idle)
+    assert batches[5:] == [2]
     # A blank sketch has nothing to compare a completion's lines with: none is idle.
     engine.complete(np.full((64, 64), 255, np.uint8), "orange", idle)
-    assert batches[5:] == [2]
+    assert batches[6:] == [2]
