@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 """Crash recovery: each running copy writes its session to its own file in the user's data dir
 while editing and removes it on a clean exit, so a file still there whose owner is not running
 means that run did not end normally.
@@ -15,8 +16,9 @@ import secrets
 import sys
 from pathlib import Path
 
-from app import session
-from app.document import Sketch
+from sketchfill.app import session
+from sketchfill.app.document import Sketch
+from sketchfill.app.session import View
 
 PREFIX, SUFFIX = "autosave-", ".sketchfill.json"
 LEGACY_NAME = "autosave.sketchfill.json"  # the one shared file of older versions: never locked

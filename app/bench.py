@@ -27,12 +27,12 @@ import cv2
 import numpy as np
 import torch
 
-from app.engine import Engine, resolve_device
-from models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, AppearanceConfig,
+from sketchfill.app.engine import Engine, resolve_device
+from sketchfill.models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, AppearanceConfig,
                                     AppearanceGenerator)
-from models.nets.checkpoint import CheckpointError
-from models.nets.cpu_tuning import tune_for_inference
-from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, ShapeConfig, ShapeGenerator
+from sketchfill.models.nets.checkpoint import CheckpointError
+from sketchfill.models.nets.cpu_tuning import tune_for_inference
+from sketchfill.models.nets.shape import FAST_SHAPE, PAPER_SHAPE, ShapeConfig, ShapeGenerator
 
 CONFIGS: dict[str, tuple[ShapeConfig, AppearanceConfig]] = {
     "paper": (PAPER_SHAPE, PAPER_APPEARANCE),

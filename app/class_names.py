@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 CLASSES_FILE = Path(__file__).resolve().parent.parent / "resources" / "classes.json"
 

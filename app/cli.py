@@ -20,10 +20,10 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from app.engine import Engine
-from app.files import ImageFileError, read_gray, write_image
-from models.nets.checkpoint import CheckpointError
-from models.nets.cpu_tuning import tune_for_inference
+from sketchfill.app.engine import Engine
+from sketchfill.app.files import ImageFileError, read_gray, write_image
+from sketchfill.models.nets.checkpoint import CheckpointError
+from sketchfill.models.nets.cpu_tuning import tune_for_inference
 
 SUBCOMMANDS = ("complete", "render", "fill", "classes")
 # The one exit-code table of the commands and of the GUI's headless replay (gui/replay.py).

@@ -1,3 +1,15 @@
+    def shape_label(self, class_name: str) -> int:
+        """The shape network's embedding row of a class. Rows of classes added after the
+        checkpoints' own (taught classes) follow the "no listed class" row of an agnostic
+        network."""
+        i = self.class_index(class_name)
+        return i if i < self.n_shipped else i + int(self.shape.cfg.agnostic)
+
+    def look_label(self, class_name: str) -> int:
+        """The appearance network's gate-embedding row of a class (classes in engine order)."""
+        return self.class_index(class_name)
+
+        self.n_shipped = len(self.classes)  # the checkpoints' own classes come first
 """The inference engine: both generators behind a numpy-in, numpy-out API. No Qt here.
 
 engine = Engine.load()                       # shipped checkpoints, device "auto"
@@ -17,15 +29,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_rgb
-from app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
+from sketchfill.app.bundled import checkpoints_dir
+from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_rgb
+from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
-from models.nets import outline_code
-from models.nets.checkpoint import CheckpointError, load_checkpoint
-from models.nets.noise import noise_from_seeds
-from models.nets.shape import ShapeConfig
+from sketchfill.models.nets import outline_code
+from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
+from sketchfill.models.nets.noise import noise_from_seeds
+from sketchfill.models.nets.shape import ShapeConfig
 
-SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+SHIPPED_CHECKPOINTS = checkpoints_dir()  # installed or in a clone (app/bundled.py)
 DEFAULT_FILES = {"shape": "shape.pt", "appearance": "appearance.pt"}
 # Threads that turn network outputs into outlines. Most of that time is spent in OpenCV and
 # NumPy calls that release the GIL, so two outlines are made at once on two cores.
@@ -197,7 +210,7 @@ class Engine:
         check_gray(sketch, "sketch")
         if len(seeds) == 0:
             raise ValueError("complete() needs at least one seed")
-        label = self.class_index(class_name)
+        label = self.shape_label(class_name)
         cfg = self.shape.cfg
         x = sketch_to_tensor(sketch, cfg.size).to(self.device)
         out = self._outputs(x, label, seeds)
@@ -286,7 +299,7 @@ class Engine:
     def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray:
         """(H,W) uint8 outline -> (H,W,3) uint8 RGB image of `class_name`."""
         check_gray(outline, "outline")
-        label = self.class_index(class_name)
+        label = self.look_label(class_name)
         cfg = self.appearance.cfg
         x = sketch_to_tensor(outline, cfg.size).to(self.device)
         x = x.expand(-1, cfg.in_channels, -1, -1)  # the release takes gray x3

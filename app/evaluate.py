@@ -18,12 +18,12 @@ from typing import Sequence
 
 import torch
 
-from app.engine import Engine
-from models.data import sources
-from models.evaluation import report
-from models.evaluation.cases import CaseConfig
-from models.evaluation.evaluate import STAGES, EvalConfig, evaluate, json_default
-from models.nets.checkpoint import CheckpointError
+from sketchfill.app.engine import Engine
+from sketchfill.models.data import sources
+from sketchfill.models.evaluation import report
+from sketchfill.models.evaluation.cases import CaseConfig
+from sketchfill.models.evaluation.evaluate import STAGES, EvalConfig, evaluate, json_default
+from sketchfill.models.nets.checkpoint import CheckpointError
 
 
 def parser() -> argparse.ArgumentParser:

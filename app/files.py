@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from models.files import write_bytes, write_text
+from sketchfill.models.files import write_bytes, write_text
 
 __all__ = [
     "ImageFileError",

@@ -14,10 +14,11 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from app.raster import sketch_to_tensor, tensor_to_gray
-from app.smoothing import curve_piece
-from app.tracing import polylines
-from models.nets.skeleton import drop_small_components, neighbour_count, prune_spurs, thin
+from sketchfill.app.raster import sketch_to_tensor, tensor_to_gray
+from sketchfill.app.smoothing import curve_piece
+from sketchfill.app.tracing import polylines
+from sketchfill.models.nets.skeleton import (
+    drop_small_components, neighbour_count, prune_spurs, thin)
 
 
 # Ridge thinning of soft-outline generators (ShapeConfig.soft_output), see ridge_lines().

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.document import TOOLS, Sketch, Stroke
-from app.overlay import OverlayMode
-from app.files import write_text
+from sketchfill.app.document import TOOLS, Sketch, Stroke
+from sketchfill.app.overlay import OverlayMode
+from sketchfill.app.files import write_text
 
 FORMAT = "sketchfill-session"
 VERSION = 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from app.document import Point
+from sketchfill.app.document import Point
 
 STEP_PX = 2.0  # longest straight piece of a smoothed curve, in canvas pixels
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from app.document import Sketch, Stroke
-from app.files import write_text
+from sketchfill.app.document import Sketch, Stroke
+from sketchfill.app.files import write_text
 
 PAPER_COLOUR = "#ffffff"
 INK_COLOUR = "#000000"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.document import PAPER, Stroke
-from models.nets.skeleton import neighbour_count, thin  # shared with the engine's ridges
+from sketchfill.app.document import PAPER, Stroke
+from sketchfill.models.nets.skeleton import neighbour_count, thin  # shared with the engine's ridges
 
 INK_THRESHOLD = 128  # gray below this is ink (the engine's outlines are soft-edged)
 MIN_PIXELS = 6  # skeleton pieces shorter than this are specks, not lines

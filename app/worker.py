@@ -25,7 +25,7 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 from PyQt5.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
 
-from app.overlay import DisplayLayers, DisplaySizes, display_layers, with_image
+from sketchfill.app.overlay import DisplayLayers, DisplaySizes, display_layers, with_image
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class InferenceResult:
 
 def load_engine(request: LoadRequest) -> EngineLike:
     """Default engine factory; imported lazily so torch loads on the worker thread."""
-    from app.engine import Engine
+    from sketchfill.app.engine import Engine
 
     return Engine.load(request.checkpoint_dir, device=request.device)
 
@@ -105,7 +105,7 @@ def _use_threads(threads: int | None) -> None:
     """Set torch's intra-op threads from the worker thread itself (OpenMP's setting is per
     calling thread); imported lazily so torch never loads on the UI thread."""
     if threads is not None:
-        from models.nets.cpu_tuning import set_threads
+        from sketchfill.models.nets.cpu_tuning import set_threads
 
         set_threads(threads)
 

@@ -14,15 +14,15 @@ from typing import Callable, Iterator
 from PyQt5.QtCore import QCoreApplication, QStandardPaths, Qt
 from PyQt5.QtWidgets import QApplication
 
-from app import session
-from app.autosave import Autosave
-from app.session import SessionError
-from app.worker import EngineLike, InferenceThread, LoadRequest, load_engine
-from gui.controller import SketchController
-from gui.dialogs import Dialogs
-from gui.main_window import MainWindow
-from gui.preferences import APPLICATION, ORGANISATION, Preferences
-from gui.replay import EXIT_FAILED, HeadlessDialogs, Replay
+from sketchfill.app import session
+from sketchfill.app.autosave import Autosave
+from sketchfill.app.session import SessionError
+from sketchfill.app.worker import EngineLike, InferenceThread, LoadRequest, load_engine
+from sketchfill.gui.controller import SketchController
+from sketchfill.gui.dialogs import Dialogs
+from sketchfill.gui.main_window import MainWindow
+from sketchfill.gui.preferences import APPLICATION, ORGANISATION, Preferences
+from sketchfill.gui.replay import EXIT_FAILED, HeadlessDialogs, Replay
 
 DEFAULT_TIMEOUT_S = 300.0  # a replay on a busy 2-core CPU with the full networks stays well under
 

@@ -29,9 +29,9 @@ from PyQt5.QtGui import (
 )
 from PyQt5.QtWidgets import QAction, QSizePolicy, QWidget
 
-from app.document import Point, Sketch, Stroke
-from app.smoothing import Smoother
-from gui.ink_layer import InkLayer, move_layers
+from sketchfill.app.document import Point, Sketch, Stroke
+from sketchfill.app.smoothing import Smoother
+from sketchfill.gui.ink_layer import InkLayer, move_layers
 
 MARGIN = 8  # logical px of desk around the paper
 PAPER_COLOUR = QColor(255, 255, 255)

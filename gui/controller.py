@@ -16,11 +16,12 @@ import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QUndoCommand, QUndoStack
 
-from app.document import DEFAULT_K, Rasteriser, Sketch, Stroke
-from app.overlay import DisplaySizes, Overlay, OverlayMode, shadow_bgra, shadow_layer
-from app.session import View
-from app.tracing import strokes_from_image, strokes_from_outline
-from app.worker import EngineInfo, InferenceRequest, InferenceResult, InferenceThread, ResultGate
+from sketchfill.app.document import DEFAULT_K, Rasteriser, Sketch, Stroke
+from sketchfill.app.overlay import DisplaySizes, Overlay, OverlayMode, shadow_bgra, shadow_layer
+from sketchfill.app.session import View
+from sketchfill.app.tracing import strokes_from_image, strokes_from_outline
+from sketchfill.app.worker import (
+    EngineInfo, InferenceRequest, InferenceResult, InferenceThread, ResultGate)
 
 
 def worker_threads() -> int:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from PyQt5.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from app.worker import EngineInfo
+from sketchfill.app.worker import EngineInfo
 
 SESSION_FILTER = "Sketch & Fill session (*.json)"
 PNG_FILTER = "PNG image (*.png)"

@@ -14,14 +14,14 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from PyQt5.QtWidgets import QMainWindow
 
-from app import session
-from app.document import rasterise
-from app.files import save_png
-from app.session import SessionError
-from app.svg_export import save_svg
-from gui.actions import Actions
-from gui.controller import SketchController
-from gui.dialogs import IMAGE_FILTER, PNG_FILTER, SESSION_FILTER, SVG_FILTER, Dialogs
+from sketchfill.app import session
+from sketchfill.app.document import rasterise
+from sketchfill.app.files import save_png
+from sketchfill.app.session import SessionError
+from sketchfill.app.svg_export import save_svg
+from sketchfill.gui.actions import Actions
+from sketchfill.gui.controller import SketchController
+from sketchfill.gui.dialogs import IMAGE_FILTER, PNG_FILTER, SESSION_FILTER, SVG_FILTER, Dialogs
 
 
 def with_suffix(path: str | Path, suffix: str) -> Path:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from PyQt5.QtCore import QPointF, QSize, Qt
 from PyQt5.QtGui import QColor, QImage, QPainter, QPen
 
-from app.document import Stroke
+from sketchfill.app.document import Stroke
 
 INK_COLOUR = QColor(0, 0, 0)
 

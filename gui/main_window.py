@@ -21,20 +21,20 @@ from PyQt5.QtWidgets import (
     QToolBar,
 )
 
-from app.autosave import Autosave
-from app.document import Sketch
-from app.overlay import DisplaySizes, Overlay, OverlayMode
-from app.worker import EngineInfo, InferenceResult
-from gui.actions import create_actions
-from gui.canvas import Canvas
-from gui.controller import SketchController
-from gui.dialogs import Dialogs
-from gui.file_commands import FileCommands
-from gui.image_view import ImageView
-from gui.panel import MAX_BRUSH, ControlPanel
-from gui.preferences import Preferences
-from gui.qimage import bgra_to_qimage, rgb_to_qimage
-from gui.recovery import AutosaveBinding
+from sketchfill.app.autosave import Autosave
+from sketchfill.app.document import Sketch
+from sketchfill.app.overlay import DisplaySizes, Overlay, OverlayMode
+from sketchfill.app.worker import EngineInfo, InferenceResult
+from sketchfill.gui.actions import create_actions
+from sketchfill.gui.canvas import Canvas
+from sketchfill.gui.controller import SketchController
+from sketchfill.gui.dialogs import Dialogs
+from sketchfill.gui.file_commands import FileCommands
+from sketchfill.gui.image_view import ImageView
+from sketchfill.gui.panel import MAX_BRUSH, ControlPanel
+from sketchfill.gui.preferences import Preferences
+from sketchfill.gui.qimage import bgra_to_qimage, rgb_to_qimage
+from sketchfill.gui.recovery import AutosaveBinding
 
 STATUS_TIMEOUT_MS = 8000
 OPACITY_STEP = 0.1

@@ -15,9 +15,9 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from app.class_names import display_name
-from app.overlay import Overlay, OverlayMode
-from gui.actions import Actions
+from sketchfill.app.class_names import display_name
+from sketchfill.app.overlay import Overlay, OverlayMode
+from sketchfill.gui.actions import Actions
 
 MAX_BRUSH = 64  # px at pressure 1
 MODE_LABELS = {OverlayMode.BLEND: "All completions blended", OverlayMode.ONE: "One completion"}

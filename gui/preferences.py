@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PyQt5.QtCore import QByteArray, QSettings
 
-from app.document import DEFAULT_K
-from app.overlay import OverlayMode
+from sketchfill.app.document import DEFAULT_K
+from sketchfill.app.overlay import OverlayMode
 
 ORGANISATION = "SketchFill"
 APPLICATION = "Sketch & Fill"

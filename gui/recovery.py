@@ -6,10 +6,10 @@ from typing import Callable
 
 from PyQt5.QtCore import QObject, QTimer, pyqtSlot
 
-from app.autosave import Autosave
-from app.session import SessionError
-from gui.controller import SketchController
-from gui.dialogs import Dialogs
+from sketchfill.app.autosave import Autosave
+from sketchfill.app.session import SessionError
+from sketchfill.gui.controller import SketchController
+from sketchfill.gui.dialogs import Dialogs
 
 INTERVAL_MS = 5000  # at most this much drawing is lost in a crash
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
-from app.document import Sketch
-from app.files import save_png, write_bytes
-from app.session import View
-from app.worker import InferenceResult
-from gui.main_window import MainWindow
-from gui.qimage import png_bytes
+from sketchfill.app.document import Sketch
+from sketchfill.app.files import save_png, write_bytes
+from sketchfill.app.session import View
+from sketchfill.app.worker import InferenceResult
+from sketchfill.gui.main_window import MainWindow
+from sketchfill.gui.qimage import png_bytes
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # bad input or failure; the reason is one "error: ..." line on stderr

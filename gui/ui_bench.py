@@ -190,14 +190,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def engine_factory(args: argparse.Namespace):
     """Real checkpoints through the worker's loader, or random networks of a bench config."""
-    from app.worker import LoadRequest, load_engine
+    from sketchfill.app.worker import LoadRequest, load_engine
 
     if args.config is None:
         return load_engine
 
     def random_engine(request: LoadRequest):
-        from app.bench import build_engine
-        from app.engine import resolve_device
+        from sketchfill.app.bench import build_engine
+        from sketchfill.app.engine import resolve_device
 
         return build_engine(args.config, resolve_device(request.device))
 
@@ -207,8 +207,8 @@ def engine_factory(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> UiBenchReport:
     from PyQt5.QtCore import QSettings
 
-    from gui.application import application, build_window
-    from gui.preferences import Preferences
+    from sketchfill.gui.application import application, build_window
+    from sketchfill.gui.preferences import Preferences
 
     app = application()  # keep the reference: a collected QApplication takes Qt down with it
     with tempfile.TemporaryDirectory() as tmp:

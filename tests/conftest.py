@@ -22,9 +22,9 @@ os.environ.update({"HOME": str(TEST_HOME), "SKETCHFILL_CACHE": str(TEST_HOME / "
                    "XDG_CONFIG_HOME": str(TEST_HOME / ".config"),
                    "XDG_DATA_HOME": str(TEST_HOME / ".local" / "share")})
 
-from models.nets.appearance import TINY_APPEARANCE, AppearanceGenerator  # noqa: E402
-from models.nets.checkpoint import save_checkpoint  # noqa: E402
-from models.nets.shape import TINY_SHAPE, ShapeGenerator  # noqa: E402
+from sketchfill.models.nets.appearance import TINY_APPEARANCE, AppearanceGenerator  # noqa: E402
+from sketchfill.models.nets.checkpoint import save_checkpoint  # noqa: E402
+from sketchfill.models.nets.shape import TINY_SHAPE, ShapeGenerator  # noqa: E402
 
 # GUI fixtures (the `window` etc.) live beside the GUI tests.
 pytest_plugins = ("tests.gui_support",)
@@ -64,5 +64,5 @@ def tiny_checkpoint_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def tiny_engine(tiny_checkpoint_dir: Path):
-    from app.engine import Engine
+    from sketchfill.app.engine import Engine
     return Engine.load(tiny_checkpoint_dir, device="cpu")

@@ -11,12 +11,12 @@ from PyQt5.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
 from PyQt5.QtGui import QMouseEvent, QTabletEvent, QWheelEvent
 from PyQt5.QtWidgets import QApplication
 
-from app.autosave import Autosave
-from app.worker import load_engine
-from gui.application import build_window
-from gui.canvas import Canvas
-from gui.main_window import MainWindow
-from gui.preferences import Preferences
+from sketchfill.app.autosave import Autosave
+from sketchfill.app.worker import load_engine
+from sketchfill.gui.application import build_window
+from sketchfill.gui.canvas import Canvas
+from sketchfill.gui.main_window import MainWindow
+from sketchfill.gui.preferences import Preferences
 
 WAIT_MS = 30000
 
@@ -159,7 +159,7 @@ def crash_leaving_autosave(directory: Path, sketch) -> None:
     import subprocess
     import sys
 
-    from app import session
+    from sketchfill.app import session
 
     script = (
         "import os, sys\n"

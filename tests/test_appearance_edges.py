@@ -3,7 +3,7 @@ import math
 import cv2
 import numpy as np
 
-from models.evaluation.appearance_eval import edge_recall, image_edges
+from sketchfill.models.evaluation.appearance_eval import edge_recall, image_edges
 
 
 def _circle_outline(size: int = 64) -> np.ndarray:
@@ -49,7 +49,7 @@ def test_a_blank_outline_has_no_recall():
 
 
 def test_mean_edge_recall_scores_each_render_against_its_resized_outline():
-    from models.evaluation.appearance_eval import mean_edge_recall
+    from sketchfill.models.evaluation.appearance_eval import mean_edge_recall
     outline = _circle_outline(128)
     renders = {("c", "apple"): _render_following(64),
                ("c", "pear"): np.full((64, 64, 3), 90, np.uint8)}

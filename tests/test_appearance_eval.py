@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from models.evaluation import appearance_eval as ae
-from models.evaluation.cases import HeldOut
+from sketchfill.models.evaluation import appearance_eval as ae
+from sketchfill.models.evaluation.cases import HeldOut
 
 CLASSES = ("red", "green", "blue")
 COLOURS = {"red": (220, 20, 20), "green": (20, 200, 20), "blue": (20, 20, 220)}

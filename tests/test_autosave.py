@@ -1,8 +1,8 @@
 """Crash-recovery autosave (app/autosave.py): one file per running copy, locked while it runs."""
 
-from app.autosave import LEGACY_NAME, Autosave
-from app.document import Sketch, Stroke
-from app.session import save
+from sketchfill.app.autosave import LEGACY_NAME, Autosave
+from sketchfill.app.document import Sketch, Stroke
+from sketchfill.app.session import save
 from tests.gui_support import crash_leaving_autosave
 
 SKETCH = Sketch(class_name="moon", seed=5).with_stroke(Stroke("pen", 3.0, ((1, 1, 1.0),)))

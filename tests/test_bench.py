@@ -6,9 +6,9 @@ import json
 import pytest
 import torch
 
-from app import bench
-from models.nets import cpu_tuning
-from app.bench import StageStats
+from sketchfill.app import bench
+from sketchfill.models.nets import cpu_tuning
+from sketchfill.app.bench import StageStats
 
 
 def test_json_has_the_documented_keys(capsys, tiny_checkpoint_dir) -> None:

@@ -6,9 +6,9 @@ from dataclasses import replace
 import pytest
 import torch
 
-from models.nets.appearance import TINY_APPEARANCE, AppearanceGenerator
-from models.nets.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from models.nets.shape import TINY_SHAPE, ShapeGenerator
+from sketchfill.models.nets.appearance import TINY_APPEARANCE, AppearanceGenerator
+from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from sketchfill.models.nets.shape import TINY_SHAPE, ShapeGenerator
 
 CLASSES = ("a", "b", "c")
 
@@ -86,8 +86,8 @@ def test_save_refuses_class_count_mismatch(tmp_path):
 def test_a_retired_config_field_loads_only_with_its_one_kept_value(tmp_path):
     """ShapeConfig.refine_blocks is gone; a file that stores its one kept value (1) loads,
     one that stores another is refused by name."""
-    from models.nets.checkpoint import config_from_dict, config_to_dict
-    from models.nets.shape import ShapeConfig
+    from sketchfill.models.nets.checkpoint import config_from_dict, config_to_dict
+    from sketchfill.models.nets.shape import ShapeConfig
     data = config_to_dict(TINY_SHAPE)
     assert config_from_dict(ShapeConfig, {**data, "refine_blocks": 1}, tmp_path) == TINY_SHAPE
     with pytest.raises(CheckpointError, match="refine_blocks=3"):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.evaluation import classifier as cl
-from models.data import real_images as ri
+from sketchfill.models.evaluation import classifier as cl
+from sketchfill.models.data import real_images as ri
 
 
 def blob(colour, shape: str, size: int = 64) -> ri.RealImage:

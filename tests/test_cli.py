@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import main as entry
-from app import cli
-from app.files import ImageFileError, read_gray, write_image
+from sketchfill import main as entry
+from sketchfill.app import cli
+from sketchfill.app.files import ImageFileError, read_gray, write_image
 from tests.conftest import REPO, write_tiny_checkpoints
 
 
@@ -149,16 +149,16 @@ def test_help_exits_0(capsys) -> None:
 
 def test_no_command_starts_the_gui_with_all_flags(monkeypatch) -> None:
     seen: list[list[str]] = []
-    fake = types.ModuleType("gui.application")
+    fake = types.ModuleType("sketchfill.gui.application")
     fake.run_gui = lambda argv: seen.append(list(argv)) or 0
-    monkeypatch.setitem(sys.modules, "gui.application", fake)
+    monkeypatch.setitem(sys.modules, "sketchfill.gui.application", fake)
     assert entry.main([]) == 0
     assert entry.main(["--open", "s.json", "--screenshot", "o.png"]) == 0
     assert seen == [[], ["--open", "s.json", "--screenshot", "o.png"]]
 
 
 def test_gui_unavailable_is_a_clear_error(monkeypatch, capsys) -> None:
-    monkeypatch.setitem(sys.modules, "gui.application", None)     # import now fails
+    monkeypatch.setitem(sys.modules, "sketchfill.gui.application", None)     # import now fails
     code, _, err = run(["--open", "s.json"], capsys)
     assert code == 1
     assert_one_line_error(err, "GUI is not available", "complete")
@@ -300,5 +300,5 @@ def test_help_shows_the_exit_code_table(capsys) -> None:
 
 
 def cli_files_max() -> int:
-    from app.files import MAX_SIDE
+    from sketchfill.app.files import MAX_SIDE
     return MAX_SIDE

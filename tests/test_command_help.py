@@ -6,10 +6,10 @@ from typing import Callable
 
 import pytest
 
-from models.data import bench, preview
-from models.nets import isf_compat
-from models.options import help_with_default
-from models.training import release, train_appearance, train_shape
+from sketchfill.models.data import bench, preview
+from sketchfill.models.nets import isf_compat
+from sketchfill.models.options import help_with_default
+from sketchfill.models.training import release, train_appearance, train_shape
 
 
 class _Parsed(Exception):

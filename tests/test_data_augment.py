@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from models.data import augment as aug
-from models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT
+from sketchfill.models.data import augment as aug
+from sketchfill.models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT
 
 STRONG = aug.AugmentConfig(scale=(0.8, 1.1), shift=0.1, rotate_deg=15, warp_strength=0.04)
 

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from models.data import cache
-from models.data.outlines import DEFAULT_OUTLINE, SILHOUETTE_OUTLINE
+from sketchfill.models.data import cache
+from sketchfill.models.data.outlines import DEFAULT_OUTLINE, SILHOUETTE_OUTLINE
 
 SMALL = dataclasses.replace(DEFAULT_OUTLINE, size=96)
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 from PIL import Image
 
-from models.data import datasets as ds
-from models.data import sources
+from sketchfill.models.data import datasets as ds
+from sketchfill.models.data import sources
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
 needs_data = pytest.mark.skipif(not (DATA / "objects-v1").is_dir(), reason="no shared datasets")
@@ -105,7 +105,7 @@ def test_appearance_items(cache_dir, size):
 
 
 def _three_stroke_drawing():
-    from models.data.quickdraw import Drawing
+    from sketchfill.models.data.quickdraw import Drawing
     lines = [((0.1, 0.2), (0.9, 0.2)), ((0.1, 0.5), (0.9, 0.5)), ((0.1, 0.8), (0.9, 0.8))]
     return Drawing("x", "1", tuple(np.asarray(s, np.float32) for s in lines), True)
 
@@ -115,8 +115,8 @@ def test_drawings_get_square_erasing_or_a_stroke_prefix(square):
     """Quick Draw drawings are square-erased too (the evaluation's main recipe), or cut
     after their first k strokes: a prefix keeps whole strokes, a square cuts across them."""
     from dataclasses import replace
-    from models.data.augment import NO_AUGMENT
-    from models.data.partial import DEFAULT_PARTIAL
+    from sketchfill.models.data.augment import NO_AUGMENT
+    from sketchfill.models.data.partial import DEFAULT_PARTIAL
     cfg = replace(DEFAULT_PARTIAL, drawing_square_prob=1.0 if square else 0.0)
     drawing = _three_stroke_drawing()
     for seed in range(6):

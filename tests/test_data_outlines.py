@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.data import outlines
-from models.nets import skeleton as sk
+from sketchfill.models.data import outlines
+from sketchfill.models.nets import skeleton as sk
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
 IMAGES = DATA / "objects-v1" / "images"

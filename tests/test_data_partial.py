@@ -5,9 +5,9 @@ import cv2
 import numpy as np
 import pytest
 
-from models.data import partial as part
-from models.nets import skeleton as sk
-from models.data.partial import DEFAULT_PARTIAL
+from sketchfill.models.data import partial as part
+from sketchfill.models.nets import skeleton as sk
+from sketchfill.models.data.partial import DEFAULT_PARTIAL
 
 
 def _outline() -> np.ndarray:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.data import quickdraw as qd
+from sketchfill.models.data import quickdraw as qd
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
 needs_data = pytest.mark.skipif(not (DATA / "quickdraw-v1").is_dir(), reason="no shared datasets")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.data import sources
+from sketchfill.models.data import sources
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
 needs_data = pytest.mark.skipif(not (DATA / "objects-v1").is_dir(), reason="no shared datasets")

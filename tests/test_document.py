@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from app.document import INK, PAPER, Rasteriser, Sketch, Stroke, draw_stroke, rasterise
+from sketchfill.app.document import INK, PAPER, Rasteriser, Sketch, Stroke, draw_stroke, rasterise
 
 
 def line(tool="pen", width=8.0, pressure=1.0, y=50.0):

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from app.engine import RESERVES, Completion, Engine, reserve_seeds, resolve_device
-from app.raster import blend_shadow
-from models.nets.appearance import AppearanceGenerator
-from models.nets import outline_code
-from models.nets.checkpoint import CheckpointError
-from models.nets.noise import noise_from_seeds
-from models.nets.shape import TINY_SHAPE
+from sketchfill.app.engine import RESERVES, Completion, Engine, reserve_seeds, resolve_device
+from sketchfill.app.raster import blend_shadow
+from sketchfill.models.nets.appearance import AppearanceGenerator
+from sketchfill.models.nets import outline_code
+from sketchfill.models.nets.checkpoint import CheckpointError
+from sketchfill.models.nets.noise import noise_from_seeds
+from sketchfill.models.nets.shape import TINY_SHAPE
 
 
 def sketch(h: int = 200, w: int = 300) -> np.ndarray:
@@ -224,8 +224,8 @@ def test_completions_keep_the_users_strokes_as_drawn(tiny_engine: Engine) -> Non
 
 
 def test_a_soft_outline_network_gets_thinned_outlines(tmp_path) -> None:
-    from models.nets.checkpoint import save_checkpoint
-    from models.nets.shape import TINY_SHAPE, ShapeGenerator
+    from sketchfill.models.nets.checkpoint import save_checkpoint
+    from sketchfill.models.nets.shape import TINY_SHAPE, ShapeGenerator
     from tests.conftest import TINY_CLASSES, write_tiny_checkpoints
 
     directory = write_tiny_checkpoints(tmp_path / "ck")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.evaluation import cases as ec
-from models.data import quickdraw as qd
-from models.data import sources
+from sketchfill.models.evaluation import cases as ec
+from sketchfill.models.data import quickdraw as qd
+from sketchfill.models.data import sources
 from tests.conftest import SHARED
 
 DATA = SHARED / "datasets"

@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from models.evaluation import reference as ref
-from models.evaluation.cases import Case, CaseConfig, HeldOut, cases_of, held_out
+from sketchfill.models.evaluation import reference as ref
+from sketchfill.models.evaluation.cases import Case, CaseConfig, HeldOut, cases_of, held_out
 from tests.conftest import SHARED
 
 DATA = SHARED / "datasets"

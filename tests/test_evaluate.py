@@ -10,12 +10,12 @@ import cv2
 import numpy as np
 import pytest
 
-from app import evaluate as app_evaluate
-from app.engine import Completion, perfect_completion
-from app.raster import blend_shadow
-from models.evaluation import evaluate as ev
-from models.nets.shape import ShapeConfig
-from models.evaluation.cases import CaseConfig, cases_of, held_out
+from sketchfill.app import evaluate as app_evaluate
+from sketchfill.app.engine import Completion, perfect_completion
+from sketchfill.app.raster import blend_shadow
+from sketchfill.models.evaluation import evaluate as ev
+from sketchfill.models.nets.shape import ShapeConfig
+from sketchfill.models.evaluation.cases import CaseConfig, cases_of, held_out
 from tests.conftest import SHARED
 
 DATA = SHARED / "datasets"

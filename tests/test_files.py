@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.files import png_bytes, save_png, write_bytes
+from sketchfill.app.files import png_bytes, save_png, write_bytes
 
 
 def test_write_atomic_replaces(tmp_path):

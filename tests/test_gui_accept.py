@@ -5,7 +5,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
-import gui.controller
+from sketchfill.gui import controller
 from tests.gui_support import WAIT_MS, drag, wait_idle
 from tests.test_gui_main_window import CIRCLE
 
@@ -13,13 +13,13 @@ from tests.test_gui_main_window import CIRCLE
 def test_accept_while_a_newer_request_is_pending_waits_for_its_answer(qtbot, window, monkeypatch):
     c = window.controller
     merged = []  # (seq of the result merged, newest request sent) at merge time
-    real = gui.controller.strokes_from_outline
+    real = controller.strokes_from_outline
 
     def record(outline, ink):
         merged.append((c.result.seq, c.sent_seq))
         return real(outline, ink)
 
-    monkeypatch.setattr(gui.controller, "strokes_from_outline", record)
+    monkeypatch.setattr(controller, "strokes_from_outline", record)
     window.canvas.setFocus()
     drag(window.canvas, CIRCLE[:4])
     wait_idle(qtbot, window)
@@ -38,7 +38,7 @@ def test_accept_while_a_newer_request_is_pending_waits_for_its_answer(qtbot, win
 def test_new_drops_a_waiting_accept(qtbot, window, monkeypatch):
     c = window.controller
     merged = []
-    monkeypatch.setattr(gui.controller, "strokes_from_outline", lambda *a: merged.append(a) or ())
+    monkeypatch.setattr(controller, "strokes_from_outline", lambda *a: merged.append(a) or ())
     window.dialogs.confirm_answer = True
     drag(window.canvas, CIRCLE)
     window.actions.accept.trigger()

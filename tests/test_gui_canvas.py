@@ -6,8 +6,8 @@ import pytest
 from PyQt5.QtCore import QEvent, QPointF, Qt
 from PyQt5.QtGui import QTabletEvent
 
-from app.document import Sketch
-from gui.canvas import Canvas
+from sketchfill.app.document import Sketch
+from sketchfill.gui.canvas import Canvas
 from tests.gui_support import drag, tablet, tablet_stroke, wheel
 
 
@@ -313,8 +313,8 @@ def test_the_ink_layer_cuts_a_stroke_by_its_own_gaps_only(qapp):
     from PyQt5.QtCore import QSize
     from PyQt5.QtGui import QColor
 
-    from app.document import Stroke as S
-    from gui.ink_layer import InkLayer
+    from sketchfill.app.document import Stroke as S
+    from sketchfill.gui.ink_layer import InkLayer
 
     below = S("pen", 8.0, ((50.0, 10.0, 1.0), (50.0, 90.0, 1.0)))           # not cut
     eraser = S("eraser", 10.0, ((30.0, 50.0, 1.0), (70.0, 50.0, 1.0)))

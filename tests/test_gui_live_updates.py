@@ -9,8 +9,8 @@ import threading
 from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtWidgets import QApplication
 
-from app.worker import load_engine
-from gui.controller import LIVE_K, rest_threads, worker_threads
+from sketchfill.app.worker import load_engine
+from sketchfill.gui.controller import LIVE_K, rest_threads, worker_threads
 from tests.gui_support import WAIT_MS, make_window, mouse, wait_idle
 
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
 
-from app import session
-from app.overlay import OverlayMode
+from sketchfill.app import session
+from sketchfill.app.overlay import OverlayMode
 from tests.gui_support import (
     WAIT_MS,
     crash_leaving_autosave,
@@ -265,7 +265,7 @@ def test_brush_wheel_and_control(qtbot, window):
 def test_models_never_run_on_the_ui_thread(qtbot, tmp_path, tiny_checkpoint_dir):
     import threading
 
-    from app.engine import Engine
+    from sketchfill.app.engine import Engine
 
     threads = []
 
@@ -297,8 +297,8 @@ def test_models_never_run_on_the_ui_thread(qtbot, tmp_path, tiny_checkpoint_dir)
 def test_preferences_are_kept_between_runs(qtbot, tmp_path, tiny_checkpoint_dir):
     from PyQt5.QtCore import QSettings
 
-    from gui.application import build_window
-    from gui.preferences import Preferences
+    from sketchfill.gui.application import build_window
+    from sketchfill.gui.preferences import Preferences
     from tests.gui_support import ScriptedDialogs
 
     def run(brush=None, class_index=None, opacity=None):
@@ -323,7 +323,7 @@ def test_preferences_are_kept_between_runs(qtbot, tmp_path, tiny_checkpoint_dir)
 
 
 def test_the_autosave_folder_of_tests_is_not_the_users(qapp):
-    from gui.application import autosave_dir
+    from sketchfill.gui.application import autosave_dir
     from tests.conftest import TEST_HOME
 
     assert autosave_dir().is_relative_to(TEST_HOME)
@@ -334,7 +334,7 @@ def test_the_default_preferences_of_tests_are_not_the_users(qapp):
 
     from PyQt5.QtCore import QSettings
 
-    from gui.preferences import APPLICATION, ORGANISATION
+    from sketchfill.gui.preferences import APPLICATION, ORGANISATION
     from tests.conftest import TEST_HOME
 
     assert Path(QSettings(ORGANISATION, APPLICATION).fileName()).is_relative_to(TEST_HOME)
@@ -369,7 +369,7 @@ def test_an_old_answer_never_brings_the_shadow_back_to_an_empty_pad(qtbot, windo
 
 
 def test_a_session_of_an_unknown_class_is_a_visible_warning(qtbot, window):
-    from app.document import Sketch
+    from sketchfill.app.document import Sketch
 
     window.controller.reset(Sketch(class_name="zeppelin"))
     assert window.dialogs.errors and window.dialogs.errors[-1][0] == "Unknown class"

@@ -7,7 +7,7 @@ from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtGui import QColor
 from PyQt5.QtTest import QTest
 
-from app.document import Sketch, Stroke
+from sketchfill.app.document import Sketch, Stroke
 from tests.gui_support import drag, mouse, widget_pos
 
 

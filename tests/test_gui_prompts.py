@@ -1,7 +1,7 @@
 """New, Open and Quit ask Save / Discard / Cancel; names typed without an extension get one."""
 from __future__ import annotations
 
-from app import session
+from sketchfill.app import session
 from tests.gui_support import drag, wait_idle
 from tests.test_gui_main_window import CIRCLE
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app import session
-from app.document import Sketch, Stroke
-from gui.application import run_gui
+from sketchfill.app import session
+from sketchfill.app.document import Sketch, Stroke
+from sketchfill.gui.application import run_gui
 
 
 def write_session(path, class_name="moon"):

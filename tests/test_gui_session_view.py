@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from app import session
-from app.document import Sketch
-from app.overlay import OverlayMode
-from app.session import SessionError, View
+from sketchfill.app import session
+from sketchfill.app.document import Sketch
+from sketchfill.app.overlay import OverlayMode
+from sketchfill.app.session import SessionError, View
 from tests.gui_support import drag, wait_idle
 from tests.test_gui_main_window import CIRCLE
 

@@ -5,8 +5,8 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtTest import QTest
 
-from app.document import Stroke
-from gui.actions import key_sequences
+from sketchfill.app.document import Stroke
+from sketchfill.gui.actions import key_sequences
 from tests.gui_support import WAIT_MS, drag
 from tests.test_gui_main_window import CIRCLE
 

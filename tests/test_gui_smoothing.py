@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from PyQt5.QtCore import QSettings
 
-from gui.preferences import Preferences
+from sketchfill.gui.preferences import Preferences
 from tests.gui_support import ScriptedDialogs, drag
 
 
 def test_smoothing_is_on_by_default_and_kept_between_runs(qtbot, tmp_path, tiny_checkpoint_dir):
-    from gui.application import build_window
+    from sketchfill.gui.application import build_window
 
     def run(turn_off: bool) -> tuple[bool, int]:
         prefs = Preferences(QSettings(str(tmp_path / "prefs.ini"), QSettings.IniFormat))

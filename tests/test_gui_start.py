@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from app import session
-from app.autosave import Autosave
-from app.document import Sketch, Stroke
-from gui.application import show_first_sketch
+from sketchfill.app import session
+from sketchfill.app.autosave import Autosave
+from sketchfill.app.document import Sketch, Stroke
+from sketchfill.gui.application import show_first_sketch
 from tests.gui_support import crash_leaving_autosave, make_window
 
 LOST = Sketch().with_stroke(Stroke("pen", 4.0, ((10.0, 10.0, 1.0), (90.0, 90.0, 1.0))))

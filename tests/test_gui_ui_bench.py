@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from gui import ui_bench
+from sketchfill.gui import ui_bench
 
 
 def test_stroke_to_shadow_pairs_events_with_the_first_later_request():

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.nets.checkpoint import load_checkpoint
-from models.nets.isf_compat import build_from_isf, convert_state_dict, main
+from sketchfill.models.nets.checkpoint import load_checkpoint
+from sketchfill.models.nets.isf_compat import build_from_isf, convert_state_dict, main
 from tests.conftest import SHARED
 
 COMPAT = SHARED / "compat"

@@ -1,3 +1,11 @@
+    ("models/nets/layers.py", "from sketchfill.app import engine"),
+    ("app/engine.py", "import sketchfill.gui.qimage"),
+def unprefixed(module: str) -> str:
+    """The product's own modules are imported through the one top-level name `sketchfill`:
+    "sketchfill.app.engine" -> "app.engine"; any other module as it is."""
+    return module.removeprefix("sketchfill.")
+
+
 """Layers go one way, gui -> app -> models, checked by reading every module's imports with ast.
 
 - models/ imports no Qt, no app, no gui;
@@ -25,7 +33,8 @@ class Import:
 
 
 def imports_of(source: str) -> list[Import]:
-    """Every absolute import in `source`; `from X import a, b` yields X.a and X.b."""
+    """Every absolute import in `source`; `from X import a, b` yields X.a and X.b (the
+    product's own modules without their `sketchfill.` prefix)."""
     found: list[Import] = []
 
     def visit(node: ast.AST, top: bool) -> None:
@@ -33,9 +42,9 @@ def imports_of(source: str) -> list[Import]:
             nested = top and not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                     ast.ClassDef, ast.Lambda))
             if isinstance(child, ast.Import):
-                found.extend(Import(a.name, child.lineno, top) for a in child.names)
+                found.extend(Import(unprefixed(a.name), child.lineno, top) for a in child.names)
             elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
-                found.extend(Import(f"{child.module}.{a.name}", child.lineno, top)
+                found.extend(Import(unprefixed(f"{child.module}.{a.name}"), child.lineno, top)
                              for a in child.names)
             visit(child, nested)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models.nets.layers import ink_pool, resample_sketch, subsample
+from sketchfill.models.nets.layers import ink_pool, resample_sketch, subsample
 
 
 def _thin_stroke() -> torch.Tensor:

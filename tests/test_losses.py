@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from models.training import losses
+from sketchfill.models.training import losses
 
 
 def _line(row: int) -> torch.Tensor:

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from models.evaluation import metrics as m
+from sketchfill.models.evaluation import metrics as m
 
 SIZE = 128
 

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from models import files
+from sketchfill.models import files
 
 
 def mode(path) -> int:

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from models.nets.appearance import (
+from sketchfill.models.nets.appearance import (
     FAST_APPEARANCE,
     PAPER_APPEARANCE,
     TINY_APPEARANCE,
@@ -16,14 +16,14 @@ from models.nets.appearance import (
     AppearanceDiscriminator,
     AppearanceGenerator,
 )
-from models.nets.shape import (
+from sketchfill.models.nets.shape import (
     FAST_SHAPE,
     PAPER_SHAPE,
     TINY_SHAPE,
     ShapeDiscriminator,
     ShapeGenerator,
 )
-from models.training.widen import WidenError, load_widened
+from sketchfill.models.training.widen import WidenError, load_widened
 
 
 def _sketch(batch: int, size: int, seed: int = 0) -> torch.Tensor:
@@ -284,7 +284,7 @@ def test_noise_alpha_requires_z():
 
 def test_gated_block_applies_alpha_and_beta():
     """x + alpha * F(x) + beta: alpha = 0 leaves shortcut + beta exactly."""
-    from models.nets.gated_blocks import GatedResBlock
+    from sketchfill.models.nets.gated_blocks import GatedResBlock
 
     block = GatedResBlock("plain", 4, spectral=False)
     x = torch.randn(2, 4, 8, 8)

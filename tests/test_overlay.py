@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from app.overlay import Overlay, OverlayMode, shadow_layer
+from sketchfill.app.overlay import Overlay, OverlayMode, shadow_layer
 
 
 def test_shadow_layer_modes_and_cycling():
@@ -15,7 +15,7 @@ def test_shadow_layer_modes_and_cycling():
 
 
 def test_shadow_bgra_is_premultiplied_and_sized():
-    from app.overlay import SHADOW_RGB, shadow_bgra
+    from sketchfill.app.overlay import SHADOW_RGB, shadow_bgra
 
     gray = np.full((8, 8), 255, np.uint8)
     gray[:, :4] = 0
@@ -27,7 +27,7 @@ def test_shadow_bgra_is_premultiplied_and_sized():
 
 
 def test_display_layers_follow_the_chosen_completion():
-    from app.overlay import DisplaySizes, display_layers
+    from sketchfill.app.overlay import DisplaySizes, display_layers
 
     outlines = np.full((3, 10, 10), 255, np.uint8)
     outlines[1, 5] = 0

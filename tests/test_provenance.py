@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.nets.checkpoint import load_checkpoint, save_checkpoint
-from models.nets.shape import TINY_SHAPE, ShapeGenerator
-from models.training.legacy_commands import LegacyCommandError, translate
-from models.training.provenance import command_line, portable_args, portable_path, sha256_file
-from models.training.release import main as release_main
-from models.training.release import portable_record
+from sketchfill.models.nets.checkpoint import load_checkpoint, save_checkpoint
+from sketchfill.models.nets.shape import TINY_SHAPE, ShapeGenerator
+from sketchfill.models.training.legacy_commands import LegacyCommandError, translate
+from sketchfill.models.training.provenance import (
+    command_line, portable_args, portable_path, sha256_file)
+from sketchfill.models.training.release import main as release_main
+from sketchfill.models.training.release import portable_record
 
 REPO = Path(__file__).resolve().parents[1]
 MACHINE_PATH = re.compile(r"(?<![\w.])/(work|home|root|tmp|Users|mnt)/")
@@ -84,7 +85,7 @@ def test_a_run_records_its_command_as_a_list_of_relative_paths(tmp_path, monkeyp
 
 
 def test_run_meta_records_the_command_without_machine_paths(tmp_path, monkeypatch):
-    from models.training.cli import run_meta
+    from sketchfill.models.training.cli import run_meta
     monkeypatch.chdir(tmp_path)
     meta = run_meta("models.training.train_appearance",
                     ["--run", str(tmp_path / "runs" / "a"), "--data", str(tmp_path.parent)],

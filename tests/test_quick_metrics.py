@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from models.training.quick_metrics import classify, colour_histogram, completion_scores, \
-    pairwise_iou
+from sketchfill.models.training.quick_metrics import (
+    classify, colour_histogram, completion_scores, pairwise_iou)
 
 
 def _outline(cols: list[int], size: int = 16) -> torch.Tensor:
@@ -24,8 +24,8 @@ def test_perfect_completion_scores_one_and_empty_scores_zero():
 
 
 def test_the_scores_are_the_evaluations():
-    from models.evaluation import metrics
-    from models.training.quick_metrics import to_drawing
+    from sketchfill.models.evaluation import metrics
+    from sketchfill.models.training.quick_metrics import to_drawing
     partial, full, out = _outline([3]), _outline([3, 10]), _outline([3, 11])
     recall, precision = completion_scores(partial, full, out[None], tol=2)
     skel = [metrics.skeleton_of(to_drawing(x)) for x in (out, full, partial)]

@@ -6,13 +6,13 @@ import json
 import pytest
 import torch
 
-from models.nets.checkpoint import load_checkpoint
-from models.training.release import main as release_main
-from models.nets.shape import TINY_SHAPE
-from models.training.train_shape import ShapeTrainConfig, train
-from models.training.distributed import DistContext
-from models.training.loop import Schedule
-from models.training.provenance import sha256_file
+from sketchfill.models.nets.checkpoint import load_checkpoint
+from sketchfill.models.training.release import main as release_main
+from sketchfill.models.nets.shape import TINY_SHAPE
+from sketchfill.models.training.train_shape import ShapeTrainConfig, train
+from sketchfill.models.training.distributed import DistContext
+from sketchfill.models.training.loop import Schedule
+from sketchfill.models.training.provenance import sha256_file
 from tests.tiny_data import CLASSES, shape_tensors, write_data_root
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from app.ridges import RIDGE_UPSCALE, ridge_lines, ridge_mask
+from sketchfill.app.ridges import RIDGE_UPSCALE, ridge_lines, ridge_mask
 
 
 def _soft_ring(peak: float, radius: float = 20.0, sigma: float = 2.0) -> torch.Tensor:
@@ -45,7 +45,7 @@ def test_a_smooth_haze_leaves_at_most_its_crest():
 
 
 def test_keep_user_strokes_replaces_the_networks_copy_and_keeps_new_ink():
-    from app.ridges import keep_user_strokes, near_user_mask
+    from sketchfill.app.ridges import keep_user_strokes, near_user_mask
     user = np.full((64, 64), 255, np.uint8)
     user[10:50, 20] = 0                                     # the user's stroke
     out = np.full((64, 64), 255, np.uint8)
@@ -63,7 +63,7 @@ def test_a_proposed_line_that_continues_a_stroke_stays_attached_to_it():
     """The network's copy of the user's stroke is dropped near it, but where its line goes on
     past the stroke's end the completion must not start with a gap."""
     import cv2
-    from app.ridges import outline_from_output
+    from sketchfill.app.ridges import outline_from_output
     user = np.full((256, 256), 255, np.uint8)
     cv2.line(user, (20, 128), (120, 128), 0, 4)              # the user's stroke ...
     ink = np.zeros((64, 64), np.float32)
@@ -76,7 +76,7 @@ def test_a_proposed_line_that_continues_a_stroke_stays_attached_to_it():
 
 
 def test_only_line_ends_near_the_users_ink_are_joined_and_not_short_copies():
-    from app.ridges import user_connectors, user_ink
+    from sketchfill.app.ridges import user_connectors, user_ink
     user = np.full((256, 256), 255, np.uint8)
     user[100:160, 100:103] = 0                              # a vertical stroke at x 50 (128 px)
     lines = np.zeros((128, 128), bool)
@@ -116,7 +116,7 @@ def _network_copy(offset: float, doubled: float | None = None) -> torch.Tensor:
 def test_the_users_stroke_comes_back_exactly_with_nothing_beside_it():
     """The network redraws the user's stroke up to a network px or two off, sometimes twice;
     none of that may come back as gray lines beside the stroke (crisp or anti-aliased)."""
-    from app.ridges import outline_from_output
+    from sketchfill.app.ridges import outline_from_output
     for antialiased in (False, True):
         user = _user_stroke(antialiased)
         for offset, doubled in ((0.5, None), (1.5, None), (0.5, 3.0)):
@@ -142,7 +142,7 @@ def _user_bar(width: int) -> np.ndarray:
 
 
 def test_proposed_lines_are_smooth_antialiased_strokes_of_the_users_width():
-    from app.ridges import outline_from_output
+    from sketchfill.app.ridges import outline_from_output
     for thickness in (2, 6):
         user = _user_bar(thickness)
         width = (user[:, 200] < 128).sum()                      # cv2 draws 3 and 7 px
@@ -159,7 +159,7 @@ def test_proposed_lines_are_smooth_antialiased_strokes_of_the_users_width():
 def test_a_continuation_meets_the_users_line_without_a_step():
     """The proposed line that goes on past the stroke's end is as wide as the stroke."""
     import cv2
-    from app.ridges import outline_from_output
+    from sketchfill.app.ridges import outline_from_output
     user = np.full((256, 256), 255, np.uint8)
     cv2.line(user, (20, 128), (120, 128), 0, 4)
     ink = np.zeros((64, 64), np.float32)
@@ -173,7 +173,7 @@ def test_a_continuation_meets_the_users_line_without_a_step():
 
 
 def test_a_completion_adds_little_when_its_lines_are_short_beside_the_users():
-    from app.ridges import IDLE_SHARE, adds_little, user_ink
+    from sketchfill.app.ridges import IDLE_SHARE, adds_little, user_ink
 
     drawn = np.full((128, 128), 255, np.uint8)
     drawn[10:110, 60:63] = 0                       # a 100 px stroke at the canvas size

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from app import session
-from app.document import Sketch, Stroke
-from app.session import SessionError
+from sketchfill.app import session
+from sketchfill.app.document import Sketch, Stroke
+from sketchfill.app.session import SessionError
 
 EXAMPLE = {
     "format": "sketchfill-session",

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from app.engine import SHIPPED_CHECKPOINTS, Engine
-from models.training.provenance import sha256_file
+from sketchfill.app.engine import SHIPPED_CHECKPOINTS, Engine
+from sketchfill.models.training.provenance import sha256_file
 
 MANIFEST = SHIPPED_CHECKPOINTS / "manifest.json"
 
@@ -49,8 +49,8 @@ def test_total_size_stays_small():
 @pytest.mark.parametrize("kind", ["shape", "appearance"])
 def test_the_shipped_preset_is_the_shipped_architecture(kind):
     """`--preset shipped` (every trainer's default) builds exactly the shipped network."""
-    from models.nets.checkpoint import load_checkpoint
-    from models.training import train_appearance, train_shape
+    from sketchfill.models.nets.checkpoint import load_checkpoint
+    from sketchfill.models.training import train_appearance, train_shape
     ckpt = load_checkpoint(SHIPPED_CHECKPOINTS / f"{kind}.pt", kind=kind)
     if kind == "shape":
         args = train_shape.parse_args([])

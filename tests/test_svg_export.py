@@ -2,8 +2,8 @@
 
 import xml.etree.ElementTree as ET
 
-from app.document import Sketch, Stroke
-from app.svg_export import save_svg, to_svg
+from sketchfill.app.document import Sketch, Stroke
+from sketchfill.app.svg_export import save_svg, to_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -3,8 +3,8 @@
 import cv2
 import numpy as np
 
-from app.document import Sketch, blank, rasterise
-from app.tracing import strokes_from_image, strokes_from_outline, thin
+from sketchfill.app.document import Sketch, blank, rasterise
+from sketchfill.app.tracing import strokes_from_image, strokes_from_outline, thin
 
 
 def circle_outline(size=256, thickness=5):

@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.nets.appearance import TINY_APPEARANCE, TINY_FULL_SIZE_APPEARANCE
-from models.training.colour_classifier import object_mask, swap_shapes
-from models.training.texture_critic import TextureCritic
-from models.training import texture_critic
-from models.training.class_focus import other_labels, parse_focus, weighted_mean
-from models.training.train_appearance import AppearanceTrainConfig, build_nets, main, train
-from models.training.distributed import DistContext
-from models.training.loop import Schedule
-from models.training.run_log import read_log
-from models.training.run_state import load_run_state
+from sketchfill.models.nets.appearance import TINY_APPEARANCE, TINY_FULL_SIZE_APPEARANCE
+from sketchfill.models.training.colour_classifier import object_mask, swap_shapes
+from sketchfill.models.training.texture_critic import TextureCritic
+from sketchfill.models.training import texture_critic
+from sketchfill.models.training.class_focus import other_labels, parse_focus, weighted_mean
+from sketchfill.models.training.train_appearance import (
+    AppearanceTrainConfig, build_nets, main, train)
+from sketchfill.models.training.distributed import DistContext
+from sketchfill.models.training.loop import Schedule
+from sketchfill.models.training.run_log import read_log
+from sketchfill.models.training.run_state import load_run_state
 from tests.tiny_data import CLASSES, appearance_tensors, run_torchrun, write_data_root
 
 CFG = AppearanceTrainConfig(model=TINY_APPEARANCE, image_size=32, batch_size=2, mismatched=2)

@@ -10,13 +10,13 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from models.nets.shape import TINY_SHAPE
-from models.training.train_shape import ShapeTrainConfig, build_nets, critic_target, \
+from sketchfill.models.nets.shape import TINY_SHAPE
+from sketchfill.models.training.train_shape import ShapeTrainConfig, build_nets, critic_target, \
     empty_sketch_loss, train
-from models.training.distributed import DistContext
-from models.training.loop import Schedule
-from models.training.run_log import read_log
-from models.training.run_state import RunStateError, continue_run, load_run_state
+from sketchfill.models.training.distributed import DistContext
+from sketchfill.models.training.loop import Schedule
+from sketchfill.models.training.run_log import read_log
+from sketchfill.models.training.run_state import RunStateError, continue_run, load_run_state
 from tests.tiny_data import CLASSES, run_torchrun, shape_tensors, write_data_root
 
 CFG = ShapeTrainConfig(model=TINY_SHAPE, batch_size=2, k_best=2, penalty_every=1,
@@ -147,7 +147,7 @@ def test_fork_continues_another_runs_state_in_a_new_dir(tmp_path):
 
 
 def _ship(run: Path, out: Path, *extra: str) -> Path:
-    from models.training.release import release
+    from sketchfill.models.training.release import release
     release("shape", run, out, critic="--critic" in extra)
     return out / "shape.pt"
 
@@ -316,7 +316,7 @@ def test_two_ranks_with_gloo_under_torchrun(tmp_path):
 
 def test_a_fork_from_an_unusable_file_ends_with_a_message_not_a_traceback(tmp_path, capsys,
                                                                            monkeypatch):
-    from models.training.train_shape import main
+    from sketchfill.models.training.train_shape import main
     monkeypatch.setenv("SKETCHFILL_CACHE", str(tmp_path / "cache"))
     data = write_data_root(tmp_path / "data")
     broken = tmp_path / "shape.pt"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from models.nets.appearance import FULL_SIZE_APPEARANCE, TINY_APPEARANCE
-from models.nets.shape import SHIPPED_SHAPE
-from models.options import option_fields
-from models.training import cli, train_appearance, train_shape
+from sketchfill.models.nets.appearance import FULL_SIZE_APPEARANCE, TINY_APPEARANCE
+from sketchfill.models.nets.shape import SHIPPED_SHAPE
+from sketchfill.models.options import option_fields
+from sketchfill.models.training import cli, train_appearance, train_shape
 from tests.tiny_data import CLASSES, write_data_root
 
 

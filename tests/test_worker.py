@@ -8,8 +8,8 @@ import threading
 import numpy as np
 import pytest
 
-from app.overlay import DisplaySizes
-from app.worker import (
+from sketchfill.app.overlay import DisplaySizes
+from sketchfill.app.worker import (
     InferenceRequest,
     InferenceThread,
     JobSlot,

@@ -15,8 +15,8 @@ from typing import Sequence
 import cv2
 import torch
 
-from models.data import datasets, sources
-from models.options import DefaultsHelpFormatter
+from sketchfill.models.data import datasets, sources
+from sketchfill.models.options import DefaultsHelpFormatter
 
 CASES = (("shape", 64), ("shape", 128), ("appearance", 128), ("appearance", 256))
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.data import outlines
-from models.nets import skeleton as sk
-from models.data.outlines import OutlineConfig
-from models.files import atomic_write
+from sketchfill.models.data import outlines
+from sketchfill.models.nets import skeleton as sk
+from sketchfill.models.data.outlines import OutlineConfig
+from sketchfill.models.files import atomic_write
 
 # Bump when what is stored, or how it is derived, changes in a way the config does not show.
 FORMAT_VERSION = 1

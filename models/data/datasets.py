@@ -29,15 +29,15 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from models.data import augment as aug
-from models.data import cache, sources
-from models.data import quickdraw as qd
-from models.data import partial as part
-from models.nets import skeleton as sk
-from models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT, AugmentConfig
-from models.data.outlines import DEFAULT_OUTLINE, OutlineConfig
-from models.data.partial import DEFAULT_PARTIAL, PartialConfig
-from models.data.quickdraw import Drawing
+from sketchfill.models.data import augment as aug
+from sketchfill.models.data import cache, sources
+from sketchfill.models.data import quickdraw as qd
+from sketchfill.models.data import partial as part
+from sketchfill.models.nets import skeleton as sk
+from sketchfill.models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT, AugmentConfig
+from sketchfill.models.data.outlines import DEFAULT_OUTLINE, OutlineConfig
+from sketchfill.models.data.partial import DEFAULT_PARTIAL, PartialConfig
+from sketchfill.models.data.quickdraw import Drawing
 
 Split = Literal["train", "test", "all"]
 NO_LABEL = -1  # label of class-agnostic pretraining items

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from models.nets import skeleton as sk
+from sketchfill.models.nets import skeleton as sk
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from models.data import augment as aug
-from models.data import cache, datasets, quickdraw, sources
-from models.data.outlines import DEFAULT_OUTLINE, outline_image
-from models.data.partial import DEFAULT_PARTIAL
-from models.files import write_bytes
-from models.options import DefaultsHelpFormatter
+from sketchfill.models.data import augment as aug
+from sketchfill.models.data import cache, datasets, quickdraw, sources
+from sketchfill.models.data.outlines import DEFAULT_OUTLINE, outline_image
+from sketchfill.models.data.partial import DEFAULT_PARTIAL
+from sketchfill.models.files import write_bytes
+from sketchfill.models.options import DefaultsHelpFormatter
 
 GAP = 4  # px of grey between tiles
 

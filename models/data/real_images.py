@@ -17,10 +17,10 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from models.data import augment as aug
-from models.data import cache, sources
-from models.data.augment import AugmentConfig
-from models.data.outlines import DEFAULT_OUTLINE
+from sketchfill.models.data import augment as aug
+from sketchfill.models.data import cache, sources
+from sketchfill.models.data.augment import AugmentConfig
+from sketchfill.models.data.outlines import DEFAULT_OUTLINE
 
 # Geometry and mild colour change only: hue is the signal, so it barely moves.
 JUDGE_AUGMENT = AugmentConfig(scale=(0.75, 1.1), shift=0.08, rotate_deg=15.0, flip=True,

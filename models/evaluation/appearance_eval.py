@@ -19,10 +19,10 @@ from typing import Callable, Sequence
 import cv2
 import numpy as np
 
-from models.evaluation.classifier import Judge, resize
-from models.evaluation.cases import HeldOut
-from models.evaluation.metrics import near_share, skeleton_of
-from models.data.real_images import RealImage
+from sketchfill.models.evaluation.classifier import Judge, resize
+from sketchfill.models.evaluation.cases import HeldOut
+from sketchfill.models.evaluation.metrics import near_share, skeleton_of
+from sketchfill.models.data.real_images import RealImage
 
 Renderer = Callable[[np.ndarray, str, int], np.ndarray]  # (outline, class, seed) -> RGB
 

@@ -17,11 +17,11 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from models.data import cache, sources
-from models.data import partial as part
-from models.data import quickdraw as qd
-from models.nets import skeleton as sk
-from models.data.outlines import DEFAULT_OUTLINE
+from sketchfill.models.data import cache, sources
+from sketchfill.models.data import partial as part
+from sketchfill.models.data import quickdraw as qd
+from sketchfill.models.nets import skeleton as sk
+from sketchfill.models.data.outlines import DEFAULT_OUTLINE
 
 
 @dataclass(frozen=True)

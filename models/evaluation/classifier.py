@@ -28,9 +28,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.data import cache
-from models.data.real_images import RealImage, augmented, page_mask, swap_shape
-from models.files import atomic_write
+from sketchfill.models.data import cache
+from sketchfill.models.data.real_images import RealImage, augmented, page_mask, swap_shape
+from sketchfill.models.files import atomic_write
 
 FORMAT = "sketchfill-judge"
 FORMAT_VERSION = 1

@@ -27,9 +27,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from models.evaluation import metrics
-from models.evaluation.cases import Case
-from models.evaluation.metrics import Match
+from sketchfill.models.evaluation import metrics
+from sketchfill.models.evaluation.cases import Case
+from sketchfill.models.evaluation.metrics import Match
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from models.evaluation import metrics
-from models.files import write_bytes
+from sketchfill.models.evaluation import metrics
+from sketchfill.models.files import write_bytes
 
 CELL = 128  # px per cell side
 CAPTION = 16  # px of caption strip under each cell

@@ -18,16 +18,16 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-from models.evaluation import appearance_eval as ae
-from models.evaluation import classifier as cl
-from models.evaluation import completion_eval as ce
-from models.evaluation import contact_sheet as cs
-from models.evaluation import reference as ref
-from models.evaluation import report as report
-from models.data import sources
-from models.evaluation.cases import Case, CaseConfig, HeldOut, cases_of, held_out
-from models.data.real_images import load_real
-from models.files import write_text
+from sketchfill.models.evaluation import appearance_eval as ae
+from sketchfill.models.evaluation import classifier as cl
+from sketchfill.models.evaluation import completion_eval as ce
+from sketchfill.models.evaluation import contact_sheet as cs
+from sketchfill.models.evaluation import reference as ref
+from sketchfill.models.evaluation import report as report
+from sketchfill.models.data import sources
+from sketchfill.models.evaluation.cases import Case, CaseConfig, HeldOut, cases_of, held_out
+from sketchfill.models.data.real_images import load_real
+from sketchfill.models.files import write_text
 
 HEADLINE_JUDGE = "cnn-shapeswap"  # judges by colour and texture, not the silhouette
 SHEET_RECIPE = "square-0.5"

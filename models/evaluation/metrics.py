@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from models.nets import skeleton as sk
+from sketchfill.models.nets import skeleton as sk
 
 INK_THRESHOLD = 128  # uint8 drawings: a pixel darker than this is ink (half coverage)
 DEFAULT_TOLERANCE = 2.0  # px at the evaluation size (256): a match within 2 px

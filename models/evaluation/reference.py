@@ -20,10 +20,10 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from models.evaluation import completion_eval as ce
-from models.data import quickdraw as qd
-from models.data import sources
-from models.evaluation.cases import (Case, CaseConfig, HeldOut, cases_of, drawing_to_ink,
+from sketchfill.models.evaluation import completion_eval as ce
+from sketchfill.models.data import quickdraw as qd
+from sketchfill.models.data import sources
+from sketchfill.models.evaluation.cases import (Case, CaseConfig, HeldOut, cases_of, drawing_to_ink,
                                ink_to_drawing, item_rng, object_item)
 
 MAX_PER_CLASS = 60  # training drawings kept per (source, class); objects have about 10

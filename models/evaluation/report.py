@@ -6,8 +6,8 @@ import dataclasses
 import math
 from typing import Sequence
 
-from models.evaluation import appearance_eval as ae
-from models.evaluation import completion_eval as ce
+from sketchfill.models.evaluation import appearance_eval as ae
+from sketchfill.models.evaluation import completion_eval as ce
 
 # The release bars: (metrics path, comparison, threshold, what it means).
 BARS = (

@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from models.nets.appearance_full_size import FullSizeCritic, FullSizeStage, \
+from sketchfill.models.nets.appearance_full_size import FullSizeCritic, FullSizeStage, \
     half_size_image, half_size_outline
-from models.nets.gated_blocks import GatedResBlock, block_layout
-from models.nets.gating import AlphaSource, ChannelGate
-from models.nets.layers import maybe_spectral
+from sketchfill.models.nets.gated_blocks import GatedResBlock, block_layout
+from sketchfill.models.nets.gating import AlphaSource, ChannelGate
+from sketchfill.models.nets.layers import maybe_spectral
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.nets.gated_blocks import GatedResBlock
-from models.nets.layers import ink_pool, maybe_spectral
+from sketchfill.models.nets.gated_blocks import GatedResBlock
+from sketchfill.models.nets.layers import ink_pool, maybe_spectral
 
 
 def half_size_outline(outline: torch.Tensor) -> torch.Tensor:

@@ -17,9 +17,9 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from models.nets.appearance import AppearanceConfig, AppearanceGenerator
-from models.nets.shape import ShapeConfig, ShapeGenerator
-from models.files import atomic_write
+from sketchfill.models.nets.appearance import AppearanceConfig, AppearanceGenerator
+from sketchfill.models.nets.shape import ShapeConfig, ShapeGenerator
+from sketchfill.models.files import atomic_write
 
 FORMAT = "sketchfill-checkpoint"
 VERSION = 1

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.nets.layers import maybe_spectral
+from sketchfill.models.nets.layers import maybe_spectral
 
 BlockKind = Literal["plain", "down", "up"]
 

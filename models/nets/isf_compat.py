@@ -20,9 +20,10 @@ from typing import Callable
 import torch
 from torch import nn
 
-from models.nets.appearance import AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator
-from models.nets.shape import ShapeConfig, ShapeDiscriminator, ShapeGenerator
-from models.options import DefaultsHelpFormatter
+from sketchfill.models.nets.appearance import (
+    AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator)
+from sketchfill.models.nets.shape import ShapeConfig, ShapeDiscriminator, ShapeGenerator
+from sketchfill.models.options import DefaultsHelpFormatter
 
 # Class ids of the released models (the GUI's order).
 ISF_CLASSES = (

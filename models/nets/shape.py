@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.nets.layers import resample_sketch
-from models.options import option
-from models.nets.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext,
+from sketchfill.models.nets.layers import resample_sketch
+from sketchfill.models.options import option
+from sketchfill.models.nets.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext,
                                       context_injector, sketch_injector)
 
 

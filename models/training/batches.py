@@ -6,7 +6,7 @@ from typing import Iterator
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
-from models.training.distributed import DistContext
+from sketchfill.models.training.distributed import DistContext
 
 
 def endless_batches(dataset: Dataset, batch_size: int, ctx: DistContext, seed: int,

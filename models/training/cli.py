@@ -14,11 +14,11 @@ from typing import Callable, Mapping, Sequence
 
 import torch
 
-from models.data.sources import DATA_HELP
-from models.nets.cpu_tuning import tune_malloc
-from models.options import DefaultsHelpFormatter
-from models.training.distributed import DistContext, init_distributed, shutdown
-from models.training.run_state import RunStateError
+from sketchfill.models.data.sources import DATA_HELP
+from sketchfill.models.nets.cpu_tuning import tune_malloc
+from sketchfill.models.options import DefaultsHelpFormatter
+from sketchfill.models.training.distributed import DistContext, init_distributed, shutdown
+from sketchfill.models.training.run_state import RunStateError
 
 SHIPPED = "shipped"     # the preset of the shipped network, every trainer's default
 
@@ -69,7 +69,7 @@ def classes_match(n_data: int, preset: str, n_model: int) -> bool:
 def run_meta(module: str, argv: Sequence[str] | None, root: Path) -> dict:
     """What a run records about how it was made: the command (an argument list whose paths
     are relative to the working folder), the commit, the data's hash."""
-    from models.training.provenance import command_line, data_manifest_sha256, git_commit
+    from sketchfill.models.training.provenance import command_line, data_manifest_sha256, git_commit
     return {"commands": [command_line(module, argv)], "git_commit": git_commit(),
             "data_manifest_sha256": data_manifest_sha256(root)}
 

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.data.real_images import PAGE_THRESHOLD
+from sketchfill.models.data.real_images import PAGE_THRESHOLD
 
 INPUT_SIZE = 32  # default; 64 (the evaluation judges' size) lets it see texture too
 

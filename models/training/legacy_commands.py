@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from models.training.provenance import portable_args
+from sketchfill.models.training.provenance import portable_args
 
 MODULES = {"models.train_shape": "models.training.train_shape",
            "models.train_appearance": "models.training.train_appearance",

@@ -9,8 +9,8 @@ from typing import Callable, Iterator
 import torch
 from tqdm import tqdm
 
-from models.training.distributed import DistContext, mean_across_ranks
-from models.training.run_log import append_log
+from sketchfill.models.training.distributed import DistContext, mean_across_ranks
+from sketchfill.models.training.run_log import append_log
 
 
 @dataclass(frozen=True)

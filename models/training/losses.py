@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from models.nets.outline_code import ink, near, soft_outline
+from sketchfill.models.nets.outline_code import ink, near, soft_outline
 
 
 def wgan_d_loss(real_score: torch.Tensor, fake_score: torch.Tensor,

@@ -17,8 +17,8 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.evaluation import metrics
-from models.nets.noise import noise_from_seeds
+from sketchfill.models.evaluation import metrics
+from sketchfill.models.nets.noise import noise_from_seeds
 
 HIST_BINS = 6  # per RGB channel -> 216-bin colour histogram
 

@@ -19,16 +19,17 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
-from models.nets.appearance import AppearanceConfig
-from models.nets.checkpoint import CheckpointError, config_from_dict, load_checkpoint, \
+from sketchfill.models.nets.appearance import AppearanceConfig
+from sketchfill.models.nets.checkpoint import CheckpointError, config_from_dict, load_checkpoint, \
     save_checkpoint
-from models.nets.shape import ShapeConfig
-from models.options import DefaultsHelpFormatter
-from models.training.legacy_commands import is_legacy, translate
-from models.training.provenance import REPO_ROOT, git_commit, portable_args, portable_path, \
-    sha256_file
-from models.training.run_state import RunStateError, critic_path, load_run_state, save_critic
-from models.files import atomic_write, write_text
+from sketchfill.models.nets.shape import ShapeConfig
+from sketchfill.models.options import DefaultsHelpFormatter
+from sketchfill.models.training.legacy_commands import is_legacy, translate
+from sketchfill.models.training.provenance import (
+    REPO_ROOT, git_commit, portable_args, portable_path, sha256_file)
+from sketchfill.models.training.run_state import (
+    RunStateError, critic_path, load_run_state, save_critic)
+from sketchfill.models.files import atomic_write, write_text
 
 CONFIGS = {"shape": ShapeConfig, "appearance": AppearanceConfig}
 DEFAULT_OUT = REPO_ROOT / "checkpoints"
@@ -293,7 +294,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from models.data.sources import default_data_root
+    from sketchfill.models.data.sources import default_data_root
 
     args = parse_args(argv)
     if sum([args.run is not None, args.rescore, args.rewrite_provenance]) != 1 or (

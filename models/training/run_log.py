@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from models.files import write_bytes
+from sketchfill.models.files import write_bytes
 
 
 def append_log(run_dir: Path, step: int, values: dict[str, float], name: str = "log.jsonl") -> None:

@@ -14,10 +14,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from models.nets.checkpoint import FORMAT as CHECKPOINT_FORMAT
-from models.training.provenance import sha256_file
-from models.training.widen import WidenError, load_widened
-from models.files import atomic_write
+from sketchfill.models.nets.checkpoint import FORMAT as CHECKPOINT_FORMAT
+from sketchfill.models.training.provenance import sha256_file
+from sketchfill.models.training.widen import WidenError, load_widened
+from sketchfill.models.files import atomic_write
 
 FORMAT = "sketchfill-run-state"
 STATE_FILE = "state.pt"

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.training.colour_classifier import object_mask
+from sketchfill.models.training.colour_classifier import object_mask
 
 CRITIC_SIZE = 128  # px the critic looks at: seeds and seams are a few px here
 

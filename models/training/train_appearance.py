@@ -31,27 +31,27 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.nets.appearance import FAST_APPEARANCE, FULL_SIZE_APPEARANCE, PAPER_APPEARANCE, \
-    SHIPPED_APPEARANCE, TINY_APPEARANCE, TINY_FULL_SIZE_APPEARANCE, AppearanceConfig, \
-    AppearanceDiscriminator, AppearanceGenerator
-from models.options import add_options, option, option_values
-from models.training import losses
-from models.training.batches import endless_batches, fixed_items
-from models.training.cli import run_training, SHIPPED, classes_match, run_meta, set_up_process, \
-    training_parser
-from models.training import texture_critic
-from models.training.class_focus import other_labels, parse_focus, weighted_mean
-from models.training.colour_classifier import ColourClassifier, swap_shapes
-from models.training.texture_critic import TextureCritic
-from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
-    init_distributed
-from models.training.ema import ema_decay_at, make_ema, update_ema
-from models.training.loop import Schedule, autocast, run_steps
-from models.training.quick_metrics import class_centroids, render_metrics
-from models.training.run_log import save_grid
-from models.training.run_state import continue_run, load_run_state, net_states, \
+from sketchfill.models.nets.appearance import (
+    FAST_APPEARANCE, FULL_SIZE_APPEARANCE, PAPER_APPEARANCE, SHIPPED_APPEARANCE, TINY_APPEARANCE,
+    TINY_FULL_SIZE_APPEARANCE, AppearanceConfig, AppearanceDiscriminator, AppearanceGenerator)
+from sketchfill.models.options import add_options, option, option_values
+from sketchfill.models.training import losses
+from sketchfill.models.training.batches import endless_batches, fixed_items
+from sketchfill.models.training.cli import (
+    run_training, SHIPPED, classes_match, run_meta, set_up_process, training_parser)
+from sketchfill.models.training import texture_critic
+from sketchfill.models.training.class_focus import other_labels, parse_focus, weighted_mean
+from sketchfill.models.training.colour_classifier import ColourClassifier, swap_shapes
+from sketchfill.models.training.texture_critic import TextureCritic
+from sketchfill.models.training.distributed import (
+    DistContext, average_gradients, broadcast_weights, init_distributed)
+from sketchfill.models.training.ema import ema_decay_at, make_ema, update_ema
+from sketchfill.models.training.loop import Schedule, autocast, run_steps
+from sketchfill.models.training.quick_metrics import class_centroids, render_metrics
+from sketchfill.models.training.run_log import save_grid
+from sketchfill.models.training.run_state import continue_run, load_run_state, net_states, \
     save_run_state
-from models.files import write_text
+from sketchfill.models.files import write_text
 
 PRESETS = {"paper": PAPER_APPEARANCE, "fast": FAST_APPEARANCE, "full": FULL_SIZE_APPEARANCE,
            SHIPPED: SHIPPED_APPEARANCE, "tiny": TINY_APPEARANCE,
@@ -334,8 +334,8 @@ def train_config(args: argparse.Namespace) -> AppearanceTrainConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from models.data.datasets import AppearanceDataset
-    from models.data.sources import default_data_root
+    from sketchfill.models.data.datasets import AppearanceDataset
+    from sketchfill.models.data.sources import default_data_root
 
     args = parse_args(argv)
     set_up_process(args)

@@ -28,25 +28,26 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from models.data.partial import DEFAULT_PARTIAL
-from models.nets import outline_code
-from models.nets.checkpoint import config_from_dict
-from models.nets.shape import FAST_SHAPE, PAPER_SHAPE, SHIPPED_SHAPE, TINY_SHAPE, ShapeConfig, \
-    ShapeDiscriminator, ShapeGenerator
-from models.options import add_options, option, option_values
-from models.training import losses
-from models.training.batches import endless_batches, fixed_items
-from models.training.cli import run_training, SHIPPED, classes_match, run_meta, set_up_process, \
-    training_parser
-from models.training.distributed import DistContext, average_gradients, broadcast_weights, \
-    init_distributed
-from models.training.ema import ema_decay_at, make_ema, update_ema
-from models.training.loop import Schedule, autocast, run_steps
-from models.training.quick_metrics import completion_metrics
-from models.training.run_log import save_grid
-from models.training.run_state import continue_run, load_run_state, net_states, \
+from sketchfill.models.data.partial import DEFAULT_PARTIAL
+from sketchfill.models.nets import outline_code
+from sketchfill.models.nets.checkpoint import config_from_dict
+from sketchfill.models.nets.shape import (
+    FAST_SHAPE, PAPER_SHAPE, SHIPPED_SHAPE, TINY_SHAPE, ShapeConfig, ShapeDiscriminator,
+    ShapeGenerator)
+from sketchfill.models.options import add_options, option, option_values
+from sketchfill.models.training import losses
+from sketchfill.models.training.batches import endless_batches, fixed_items
+from sketchfill.models.training.cli import (
+    run_training, SHIPPED, classes_match, run_meta, set_up_process, training_parser)
+from sketchfill.models.training.distributed import (
+    DistContext, average_gradients, broadcast_weights, init_distributed)
+from sketchfill.models.training.ema import ema_decay_at, make_ema, update_ema
+from sketchfill.models.training.loop import Schedule, autocast, run_steps
+from sketchfill.models.training.quick_metrics import completion_metrics
+from sketchfill.models.training.run_log import save_grid
+from sketchfill.models.training.run_state import continue_run, load_run_state, net_states, \
     save_run_state
-from models.files import write_text
+from sketchfill.models.files import write_text
 
 PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, SHIPPED: SHIPPED_SHAPE, "tiny": TINY_SHAPE}
 KIND = "shape"
@@ -325,7 +326,7 @@ def training_set(args: argparse.Namespace, root: Path, size: int) -> Dataset:
     """The class data (outlines and the classes' Quick Draw drawings), with Quick Draw's
     other classes mixed in at --agnostic-share; Quick Draw items of either kind are stroke
     prefixes at --prefix-share."""
-    from models.data.datasets import AgnosticMix, QuickDrawPretrainDataset, ShapeDataset
+    from sketchfill.models.data.datasets import AgnosticMix, QuickDrawPretrainDataset, ShapeDataset
 
     partial = dataclasses.replace(DEFAULT_PARTIAL, drawing_square_prob=1.0 - args.prefix_share)
     classed = ShapeDataset(root, size=size, split="train", seed=args.seed,
@@ -338,8 +339,8 @@ def training_set(args: argparse.Namespace, root: Path, size: int) -> Dataset:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from models.data.datasets import ShapeDataset
-    from models.data.sources import default_data_root
+    from sketchfill.models.data.datasets import ShapeDataset
+    from sketchfill.models.data.sources import default_data_root
 
     args = parse_args(argv)
     set_up_process(args)

@@ -1,0 +1,35 @@
+"""Sketch & Fill: `python main.py` opens the GUI; `python main.py --help` lists the headless
+commands (complete, render, fill, classes), which live in app/cli.py.
+
+This module sits above app/ and gui/ and is the one place that chooses between them, so app/
+never imports gui/ (see tests/test_layering.py).
+"""
+from __future__ import annotations
+
+import sys
+
+from sketchfill.app import cli
+from sketchfill.models.nets.cpu_tuning import tune_for_inference
+
+
+def run_gui(argv: list[str]) -> int:
+    """Start the GUI, imported only now so the headless commands never need Qt."""
+    try:
+        from sketchfill.gui.application import run_gui as gui_main
+    except ImportError as err:
+        print(f"error: the GUI is not available ({err}); the headless commands still work: "
+              f"{', '.join(cli.SUBCOMMANDS)} (see --help)", file=sys.stderr)
+        return 1
+    return int(gui_main(argv) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not cli.wants_gui(argv):
+        return cli.main(argv)
+    tune_for_inference()
+    return run_gui(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
