@@ -1,4 +1,3 @@
-from dataclasses import dataclass
 """Crash recovery: each running copy writes its session to its own file in the user's data dir
 while editing and removes it on a clean exit, so a file still there whose owner is not running
 means that run did not end normally.
@@ -7,6 +6,9 @@ A copy owns `autosave-<pid>-<tag>.sketchfill.json` and holds an OS lock on the `
 beside it for as long as it runs; the OS drops the lock when the process dies, however it dies.
 An autosave whose lock can be taken is therefore a dead copy's (offered for recovery), one whose
 lock is held is a live copy's drawing (never offered, never removed).
+
+When to write is SaveSchedule's: a few seconds after the last change, and at the latest a fixed
+interval after the first unsaved one, so an artist who never pauses still loses little.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from sketchfill.app import session
@@ -87,6 +90,45 @@ def _unlock(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class SaveTiming:
+    """When the autosave is written, in seconds."""
+
+    idle_s: float = 2.0  # after the last change, once the artist pauses
+    max_s: float = 5.0  # after the first unsaved change at the latest, pauses or not
+
+
+class SaveSchedule:
+    """Decides when unsaved changes are due to be written, from times the caller passes (a
+    clock of its choice, so tests drive it without waiting)."""
+
+    def __init__(self, timing: SaveTiming = SaveTiming()) -> None:
+        self.timing = timing
+        self._first: float | None = None  # time of the oldest unsaved change
+        self._last: float | None = None  # time of the newest unsaved change
+
+    def changed(self, now: float) -> None:
+        self._first = now if self._first is None else self._first
+        self._last = now
+
+    def saved(self) -> None:
+        self._first = self._last = None
+
+    def pending(self) -> bool:
+        return self._first is not None
+
+    def deadline(self) -> float | None:
+        """When the pending changes are due: the idle pause or the maximum interval, whichever
+        comes first; None when nothing is pending."""
+        if self._first is None or self._last is None:
+            return None
+        return min(self._last + self.timing.idle_s, self._first + self.timing.max_s)
+
+    def due(self, now: float) -> bool:
+        deadline = self.deadline()
+        return deadline is not None and now >= deadline
+
+
 def lock_path(autosave: Path) -> Path:
     return autosave.with_name(autosave.name + ".lock")
 
@@ -101,12 +143,17 @@ class Autosave:
         self.path = self.directory / f"{PREFIX}{self.instance}{SUFFIX}"
         self._lock = InstanceLock(lock_path(self.path))
 
-    def write(self, sketch: Sketch) -> None:
+    def write(self, sketch: Sketch, view: View = View()) -> None:
         """Atomic write; raises OSError on failure (the previous autosave survives)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         if not self._lock.acquire():
             raise OSError(f"{self._lock.path}: locked by another process")
-        session.save(self.path, sketch)
+        session.save(self.path, sketch, view)
+
+    def clear(self) -> None:
+        """Remove this copy's autosave but keep running (a drawing saved or discarded: nothing
+        of it is left to recover)."""
+        self.path.unlink(missing_ok=True)
 
     def orphans(self) -> list[Path]:
         """Autosaves of copies that are not running, newest first."""
@@ -123,12 +170,17 @@ class Autosave:
 
     def recover(self, path: Path | None = None) -> Sketch:
         """An orphaned autosave (the newest by default); raises SessionError when unreadable."""
+        return self.recover_with_view(path)[0]
+
+    def recover_with_view(self, path: Path | None = None) -> tuple[Sketch, View]:
+        """An orphaned autosave and the view it was shown with (chosen completion, brush,
+        shadow); raises SessionError when unreadable."""
         if path is None:
             orphans = self.orphans()
             if not orphans:
                 raise session.SessionError(f"{self.directory}: no autosave to recover")
             path = orphans[0]
-        return session.load(path)
+        return session.load_with_view(path)
 
     def remove_orphan(self, path: Path) -> None:
         """Delete a dead copy's autosave; a live copy's (its lock held) is left alone."""

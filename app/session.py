@@ -5,9 +5,12 @@ Format (version 1; unknown extra fields are ignored on load):
      "class": "<name>", "seed": <int>,
      "strokes": [{"tool": "pen", "width": <px>, "points": [[x, y, pressure], ...],
                   "erased": [{"width": <px>, "points": [...]}, ...]}, ...],
-     "view": {"chosen": <completion index>, "overlay": "blend"|"one"}}
+     "view": {"chosen": <completion index>, "overlay": "blend"|"one",
+              "brush": <px>, "opacity": <0..1>}}
 Coordinates are canvas pixels. "view" is optional (absent: the first completion, blended), so a
-reopened or replayed session shows the same completion and image. "erased" (optional) holds the
+reopened, recovered or replayed session shows the same completion and image; its "brush" and
+"opacity" (the brush size and the shadow's opacity on screen) are optional too (absent: the
+preferences' values), so files written without them load unchanged. "erased" (optional) holds the
 eraser paths that cut that stroke. A stroke with "tool": "eraser" (as older files hold) cuts
 the strokes before it that it touches, as erasing does in the app.
 """
@@ -39,6 +42,8 @@ class View:
 
     chosen: int = 0  # index into the K completions; the one coloured and accepted
     mode: OverlayMode = OverlayMode.BLEND
+    brush: float | None = None  # brush size in canvas px; None: keep the one in use
+    opacity: float | None = None  # shadow opacity in [0, 1]; None: keep the one in use
 
 
 def to_dict(sketch: Sketch, view: View = View()) -> dict[str, Any]:
@@ -49,8 +54,15 @@ def to_dict(sketch: Sketch, view: View = View()) -> dict[str, Any]:
         "class": sketch.class_name,
         "seed": sketch.seed,
         "strokes": [_stroke_dict(s) for s in sketch.strokes],
-        "view": {"chosen": view.chosen, "overlay": view.mode.value},
+        "view": _view_dict(view),
     }
+
+
+def _view_dict(view: View) -> dict[str, Any]:
+    item: dict[str, Any] = {"chosen": view.chosen, "overlay": view.mode.value}
+    item.update({k: v for k, v in (("brush", view.brush), ("opacity", view.opacity))
+                 if v is not None})
+    return item
 
 
 def _stroke_dict(stroke: Stroke) -> dict[str, Any]:
@@ -116,7 +128,19 @@ def view_from_dict(data: dict[str, Any]) -> View:
     modes = [m.value for m in OverlayMode]
     if mode not in modes:
         raise SessionError(f'"view": "overlay" must be one of {modes}, got {mode!r}')
-    return View(chosen, OverlayMode(mode))
+    brush = _optional_number(view, "brush", 1.0, float(MAX_CANVAS))
+    opacity = _optional_number(view, "opacity", 0.0, 1.0)
+    return View(chosen, OverlayMode(mode), brush, opacity)
+
+
+def _optional_number(view: dict[str, Any], key: str, low: float, high: float) -> float | None:
+    value = view.get(key)
+    if value is None:
+        return None
+    if not (_is_number(value) and low <= value <= high):
+        raise SessionError(f'"view": "{key}" must be a number in [{low:g}, {high:g}], '
+                           f"got {value!r}")
+    return float(value)
 
 
 def from_dict(data: Any) -> Sketch:

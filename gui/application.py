@@ -208,7 +208,7 @@ def show_first_sketch(window: MainWindow, opened, path: Path | None) -> None:
             f"Showing the recovered sketch; {path.name} was not opened (File ▸ Open Session…)", 0
         )
         return
-    window.controller.reset(*opened)
+    window.show_document(*opened)
     window.files.set_path(path)
 
 

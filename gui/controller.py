@@ -76,6 +76,7 @@ class SketchController(QObject):
     update_failed = pyqtSignal(int, str)  # seq, message
     busy_changed = pyqtSignal(bool)
     accept_waiting = pyqtSignal(bool)  # Accept waits for the completion of the sketch as it is now
+    replaced = pyqtSignal()  # New, Open, recovery: the drawing shown before is saved or discarded
     message = pyqtSignal(str)  # for the status bar
 
     def __init__(
@@ -125,16 +126,20 @@ class SketchController(QObject):
         """Start over from `sketch` (New, Open, recovery): the undo history is cleared and the
         chosen completion and shadow mode are the view's (the first, blended, for New)."""
         self.undo_stack.clear()
-        self.overlay = replace(self.overlay, chosen=view.chosen % self.k, mode=view.mode)
+        opacity = self.overlay.opacity if view.opacity is None else view.opacity
+        self.overlay = replace(self.overlay, chosen=view.chosen % self.k, mode=view.mode,
+                               opacity=opacity)
         self.overlay_changed.emit(self.overlay)
         if self._accept_pending:  # an Accept asked of the old drawing does not apply to the new
             self._accept_pending = False
             self.accept_waiting.emit(False)
         self.show_sketch(self._with_known_class(sketch))
+        self.replaced.emit()
 
     def view(self) -> View:
-        """What a session file keeps of the overlay: the chosen completion and the mode."""
-        return View(self.overlay.chosen, self.overlay.mode)
+        """What a session file keeps of the overlay: the chosen completion, the mode and the
+        shadow's opacity (the window adds the brush)."""
+        return View(self.overlay.chosen, self.overlay.mode, opacity=self.overlay.opacity)
 
     def ink(self) -> np.ndarray:
         """(H, W) uint8 read-only raster of the current sketch."""

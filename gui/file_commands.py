@@ -86,7 +86,7 @@ class FileCommands:
         except SessionError as exc:
             self._dialogs.error("Cannot open session", str(exc))
             return False
-        self._controller.reset(sketch, view)
+        self._window.show_document(sketch, view)
         self.set_path(Path(path))
         return True
 
@@ -100,8 +100,8 @@ class FileCommands:
         return path is not None and self._save_session_to(with_suffix(path, ".json"))
 
     def _save_session_to(self, path: Path) -> bool:
-        c = self._controller
-        if not self._write("session", path, lambda: session.save(path, c.sketch, c.view())):
+        sketch, view = self._controller.sketch, self._window.current_view()
+        if not self._write("session", path, lambda: session.save(path, sketch, view)):
             return False
         self._controller.undo_stack.setClean()
         self.set_path(path)

@@ -7,6 +7,7 @@ controller, file handling in gui/file_commands.py.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QCloseEvent
@@ -24,6 +25,7 @@ from PyQt5.QtWidgets import (
 from sketchfill.app.autosave import Autosave
 from sketchfill.app.document import Sketch
 from sketchfill.app.overlay import DisplaySizes, Overlay, OverlayMode
+from sketchfill.app.session import View
 from sketchfill.app.worker import EngineInfo, InferenceResult
 from sketchfill.gui.actions import create_actions
 from sketchfill.gui.canvas import Canvas
@@ -64,8 +66,9 @@ class MainWindow(QMainWindow):
         self.panel = ControlPanel(self.actions)
         self.files = FileCommands(self, controller, self.dialogs)
         self.autosave = (
-            AutosaveBinding(controller, autosave, self.show_message) if autosave else None
-        )
+            AutosaveBinding(controller, autosave, self.show_message, self.current_view,
+                            self.show_document) if autosave else None
+        )  # fmt: skip
         self._build_layout()
         self._build_menus()
         self._build_toolbar()
@@ -316,11 +319,25 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str, timeout_ms: int = STATUS_TIMEOUT_MS) -> None:
         self.statusBar().showMessage(text, timeout_ms)
 
+    # ---- the document and how it is shown -------------------------------------------------------
+    def current_view(self) -> View:
+        """What a session or autosave keeps of the screen: completion, shadow and brush."""
+        return replace(self.controller.view(), brush=self.canvas.brush())
+
+    def show_document(self, sketch: Sketch, view: View = View()) -> None:
+        """Make `sketch` the document (Open, recovery), shown as `view` describes."""
+        self.controller.reset(sketch, view)
+        if view.brush is not None:
+            self.set_brush(view.brush)
+
     # ---- small actions ---------------------------------------------------------------------------
     def set_brush(self, width: float) -> None:
         width = float(min(max(width, 1.0), MAX_BRUSH))
+        changed = width != self.canvas.brush()
         self.canvas.set_brush(width)
         self.panel.show_brush(width)
+        if changed and self.autosave is not None:
+            self.autosave.mark_changed()
 
     def step_brush(self, steps: int) -> None:
         """Grow or shrink the brush by ~15% per step (at least 1 px), like most paint apps."""

@@ -156,7 +156,7 @@ def test_session_save_and_open_round_trip(qtbot, window, tmp_path):
     dialogs.confirm_answer = True
     assert files.open_session()
     assert window.controller.sketch == original
-    assert session.to_dict(window.controller.sketch) == saved
+    assert session.to_dict(window.controller.sketch, window.current_view()) == saved
 
 
 def test_exports_sketch_image_and_svg(qtbot, window, tmp_path):

@@ -7,6 +7,7 @@ import pytest
 
 from sketchfill.app import session
 from sketchfill.app.document import Sketch, Stroke
+from sketchfill.app.overlay import OverlayMode
 from sketchfill.app.session import SessionError
 
 EXAMPLE = {
@@ -118,3 +119,19 @@ def test_an_old_eraser_stroke_cuts_the_strokes_before_it_that_it_touches():
     sketch = session.from_dict(data)
     assert [len(s.erased) for s in sketch.strokes] == [1, 0, 0]   # drawn after: not cut
     assert all(s.tool == "pen" for s in sketch.strokes)
+
+
+def test_the_view_keeps_brush_and_shadow_and_older_files_load(tmp_path):
+    sketch = session.from_dict(EXAMPLE)
+    view = session.View(5, OverlayMode.ONE, brush=17.0, opacity=0.35)
+    session.save(tmp_path / "v.json", sketch, view)
+    assert session.load_with_view(tmp_path / "v.json") == (sketch, view)
+    old = session.view_from_dict(EXAMPLE)  # written before brush and opacity were kept
+    assert (old.brush, old.opacity) == (None, None)
+
+
+@pytest.mark.parametrize("bad", [{"brush": 0}, {"brush": "big"}, {"opacity": 1.5}])
+def test_a_bad_view_value_is_named(bad):
+    data = dict(EXAMPLE, view={"chosen": 0, "overlay": "blend", **bad})
+    with pytest.raises(SessionError, match=next(iter(bad))):
+        session.view_from_dict(data)
