@@ -4,13 +4,15 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-CLASSES_FILE = Path(__file__).resolve().parent.parent / "resources" / "classes.json"
+from sketchfill.app.bundled import resource
+
+CLASSES_FILE = "classes.json"  # under resources/
 
 
 @lru_cache(maxsize=1)
 def _labels() -> dict[str, str]:
     try:
-        entries = json.loads(CLASSES_FILE.read_text())["classes"]
+        entries = json.loads(resource(CLASSES_FILE).read_text())["classes"]
     except (OSError, ValueError, KeyError):
         return {}   # a missing file only costs the pretty names
     return {e["name"]: e["label"] for e in entries}
