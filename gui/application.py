@@ -12,10 +12,13 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from PyQt5.QtCore import QCoreApplication, QStandardPaths, Qt
+from PyQt5.QtGui import QIcon
 from PyQt5.QtWidgets import QApplication
 
 from sketchfill.app import session
 from sketchfill.app.autosave import Autosave
+from sketchfill.app.bundled import resource
+from sketchfill.app.desktop_entry import APP_ID
 from sketchfill.app.session import SessionError
 from sketchfill.app.worker import EngineLike, InferenceThread, LoadRequest, load_engine
 from sketchfill.gui.controller import SketchController
@@ -81,6 +84,8 @@ def application(argv: list[str] | None = None) -> QApplication:
     app = QApplication(list(argv or [sys.argv[0]]))
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
+    app.setDesktopFileName(APP_ID)  # Wayland: the launcher's entry (app/desktop_entry.py)
+    app.setWindowIcon(QIcon(str(resource("icon.png"))))
     return app
 
 

@@ -1,5 +1,6 @@
-"""Sketch & Fill: `python main.py` opens the GUI; `python main.py --help` lists the headless
-commands (complete, render, fill, classes), which live in app/cli.py.
+"""Sketch & Fill: `sketchfill` (or `python main.py` in a clone) opens the GUI; `--help` lists the
+headless commands (complete, render, fill, classes), which live in app/cli.py; `--version` and
+the desktop launcher's flags live in app/program_flags.py.
 
 This module sits above app/ and gui/ and is the one place that chooses between them, so app/
 never imports gui/ (see tests/test_layering.py).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from sketchfill.app import cli
+from sketchfill.app import cli, program_flags
 from sketchfill.models.nets.cpu_tuning import tune_for_inference
 
 
@@ -25,6 +26,8 @@ def run_gui(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if program_flags.wanted(argv):    # --version, --install-desktop, ...
+        return program_flags.main(argv)
     if not cli.wants_gui(argv):
         return cli.main(argv)
     tune_for_inference()
