@@ -1,12 +1,17 @@
 """Image and text files of the app and the command line: any Pillow image read as the app's
-gray uint8, arrays saved as images, all writes atomic (models.files.atomic_write)."""
+gray uint8 (at full size for the command line, reduced while decoding for tracing), arrays saved
+as images, all writes atomic (models.files.atomic_write)."""
 
 from __future__ import annotations
 
 import io
+import math
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -16,6 +21,7 @@ __all__ = [
     "ImageFileError",
     "png_bytes",
     "read_gray",
+    "read_gray_reduced",
     "save_png",
     "write_bytes",
     "write_image",
@@ -48,25 +54,138 @@ MAX_SIDE = 4096  # px: larger inputs are refused (a 100 MP image costs seconds a
 def read_gray(path: str | Path) -> np.ndarray:
     """(H,W) uint8, 255 = paper: any Pillow-readable image, transparency composited on white.
     Images above MAX_SIDE x MAX_SIDE are refused before their pixels are decoded."""
+    path = _existing(path)
+    with _reading(path, f"image too large (the limit is {MAX_SIDE} x {MAX_SIDE} pixels)"), \
+            _opened(path) as img:
+        _check_size(path, img.size)
+        img.load()
+        return np.asarray(_to_gray(img), dtype=np.uint8).copy()
+
+
+TRACE_SIDE = 2048  # px: tracing needs no more (it fits the image to the canvas, 512 px)
+# Decoding costs a byte a pixel for an opaque image and up to eight with transparency (OpenCV's
+# PNG decoder holds two copies of four bytes): beyond this many pixels (JPEG: after its 1/8
+# scaling) an image is refused from its header, before a byte is decoded.
+MAX_TRACE_PIXELS = 64_000_000
+REDUCED_GRAY = {2: cv2.IMREAD_REDUCED_GRAYSCALE_2, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
+                8: cv2.IMREAD_REDUCED_GRAYSCALE_8}  # fmt: skip
+
+
+def read_gray_reduced(path: str | Path, side: int = TRACE_SIDE,
+                      max_pixels: int = MAX_TRACE_PIXELS) -> np.ndarray:  # fmt: skip
+    """(h, w) uint8, 255 = paper, its longest side reduced towards `side` while decoding:
+    a JPEG is decoded at 1/2, 1/4 or 1/8 of its size, an opaque image straight to one gray
+    byte a pixel, then shrunk. Images whose decoding would exceed `max_pixels` are refused
+    from their header with an ImageFileError that states the limit."""
+    path = _existing(path)
+    too_large = f"image too large to trace (the limit is {_megapixels(max_pixels)})"
+    with _reading(path, too_large), _opened(path) as img:
+        w, h = img.size
+        if img.format == "JPEG":  # libjpeg scales by up to 1/8 while decoding
+            longest = max(w, h)
+            img.draft("L", (max(1, w * side // longest), max(1, h * side // longest)))
+        _check_pixels(path, img.size, max_pixels)
+        if img.format != "JPEG":
+            decode = _decode_on_white if _has_alpha(img) else _decode_gray
+            gray = decode(path, max(img.size) // side)
+            if gray is not None:
+                return _shrunk(gray, side)
+        return _shrunk(np.asarray(_to_gray(_reduced(img, side)), dtype=np.uint8), side)
+
+
+def _existing(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise ImageFileError(f"{path}: is a directory, not an image")
     if not path.is_file():
         raise ImageFileError(f"{path}: file not found")
+    return path
+
+
+@contextmanager
+def _reading(path: Path, too_large: str) -> Iterator[None]:
+    """Pillow's and the decoders' failures as one ImageFileError naming the file; an image
+    Pillow itself refuses to open for its size is `too_large`."""
     try:
-        with warnings.catch_warnings():
-            # Pillow warns of very large images at open(); the size check below says it better.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
-                _check_size(path, img.size)
-                img.load()
-                return np.asarray(_to_gray(img), dtype=np.uint8).copy()
+        yield
     except Image.DecompressionBombError as err:
-        raise ImageFileError(f"{path}: image too large (the limit is {MAX_SIDE} x {MAX_SIDE} "
-                             "pixels)") from err
+        raise ImageFileError(f"{path}: {too_large}") from err
     except (OSError, SyntaxError, ValueError) as err:
+        if isinstance(err, ImageFileError):
+            raise
         # UnidentifiedImageError (an OSError) for non-images; truncated files fail in load().
         raise ImageFileError(f"{path}: not a readable image ({_first_line(err)})") from err
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[Image.Image]:
+    """The image with only its header read."""
+    with warnings.catch_warnings():
+        # Pillow warns of very large images at open(); the size checks here say it better.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path) as img:
+            yield img
+
+
+def _megapixels(pixels: int) -> str:
+    side = math.isqrt(pixels)
+    return f"{pixels / 1e6:g} megapixels, e.g. {side} x {side}"
+
+
+def _check_pixels(path: Path, size: tuple[int, int], max_pixels: int) -> None:
+    if size[0] * size[1] > max_pixels:
+        raise ImageFileError(f"{path}: image too large to trace ({size[0]} x {size[1]} pixels; "
+                             f"the limit is {_megapixels(max_pixels)})")
+
+
+def _reduced(img: Image.Image, side: int) -> Image.Image:
+    """The decoded image shrunk by an integer factor before any conversion, so transparency
+    is composited on the small copy, not on three full-size ones."""
+    img.load()
+    factor = max(img.size) // side
+    if factor < 2:
+        return img
+    if img.mode not in ("L", "LA", "RGB", "RGBA"):
+        img = img.convert("RGBA" if _has_alpha(img) else "RGB")
+    return img.reduce(factor)
+
+
+def _has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
+
+
+def _decode_gray(path: Path, factor: int) -> np.ndarray | None:
+    """OpenCV decodes an opaque image to gray directly (a byte a pixel, not Pillow's four);
+    None for formats it does not read."""
+    flag = REDUCED_GRAY.get(min(8, 1 << (max(factor, 1).bit_length() - 1)), cv2.IMREAD_GRAYSCALE)
+    data = np.fromfile(path, dtype=np.uint8)  # compressed bytes; any path, any platform
+    gray = cv2.imdecode(data, flag)
+    return gray if gray is not None and gray.dtype == np.uint8 and gray.ndim == 2 else None
+
+
+def _decode_on_white(path: Path, factor: int) -> np.ndarray | None:
+    """An image with transparency: decoded by OpenCV (four bytes a pixel, once), shrunk, then
+    composited on white paper; None for what OpenCV does not read as 8-bit BGRA."""
+    bgra = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if bgra is None or bgra.dtype != np.uint8 or bgra.ndim != 3 or bgra.shape[2] != 4:
+        return None
+    if factor >= 2:
+        h, w = bgra.shape[:2]
+        bgra = cv2.resize(bgra, (max(1, w // factor), max(1, h // factor)),
+                          interpolation=cv2.INTER_AREA)
+    alpha = bgra[..., 3].astype(np.float32) / 255.0
+    gray = cv2.cvtColor(bgra, cv2.COLOR_BGRA2GRAY).astype(np.float32)
+    return np.round(gray * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+
+
+def _shrunk(gray: np.ndarray, side: int) -> np.ndarray:
+    """Longest side at most 2 x `side` (area-averaged), so tracing stays quick."""
+    h, w = gray.shape
+    factor = max(w, h) // side
+    if factor < 2:
+        return np.ascontiguousarray(gray)
+    return cv2.resize(gray, (max(1, w // factor), max(1, h // factor)),
+                      interpolation=cv2.INTER_AREA)
 
 
 def _check_size(path: Path, size: tuple[int, int]) -> None:

@@ -219,9 +219,10 @@ class SketchController(QObject):
         self.edit(self.sketch.with_strokes(strokes), "Accept completion")
         return True
 
-    def import_image(self, rgb: np.ndarray) -> int:
-        """Replace the strokes with ones traced from an image; returns the number of strokes."""
-        strokes = strokes_from_image(rgb, self.sketch.width, self.sketch.height)
+    def import_image(self, image: np.ndarray) -> int:
+        """Replace the strokes with ones traced from an (H, W) gray or (H, W, 3) RGB uint8
+        image; returns the number of strokes."""
+        strokes = strokes_from_image(image, self.sketch.width, self.sketch.height)
         self.edit(self.sketch.cleared().with_strokes(strokes), "Open image as sketch")
         return len(strokes)
 

@@ -10,13 +10,11 @@ import secrets
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-from PIL import Image, UnidentifiedImageError
 from PyQt5.QtWidgets import QMainWindow
 
 from sketchfill.app import session
 from sketchfill.app.document import rasterise
-from sketchfill.app.files import save_png
+from sketchfill.app.files import ImageFileError, read_gray_reduced, save_png
 from sketchfill.app.session import SessionError
 from sketchfill.app.svg_export import save_svg
 from sketchfill.gui.actions import Actions
@@ -151,12 +149,11 @@ class FileCommands:
         if path is None:
             return False
         try:
-            with Image.open(path) as image:
-                rgb = np.asarray(image.convert("RGB"))  # (H, W, 3) uint8
-        except (OSError, UnidentifiedImageError) as exc:
-            self._dialogs.error("Cannot open image", f"{path}: {exc}")
+            gray = read_gray_reduced(path)  # (h, w) uint8, reduced while decoding
+        except ImageFileError as exc:
+            self._dialogs.error("Cannot open image", str(exc))
             return False
-        count = self._controller.import_image(rgb)
+        count = self._controller.import_image(gray)
         self._window.statusBar().showMessage(f"Traced {count} strokes from {Path(path).name}", 5000)
         return True
 
