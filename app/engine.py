@@ -1,15 +1,3 @@
-    def shape_label(self, class_name: str) -> int:
-        """The shape network's embedding row of a class. Rows of classes added after the
-        checkpoints' own (taught classes) follow the "no listed class" row of an agnostic
-        network."""
-        i = self.class_index(class_name)
-        return i if i < self.n_shipped else i + int(self.shape.cfg.agnostic)
-
-    def look_label(self, class_name: str) -> int:
-        """The appearance network's gate-embedding row of a class (classes in engine order)."""
-        return self.class_index(class_name)
-
-        self.n_shipped = len(self.classes)  # the checkpoints' own classes come first
 """The inference engine: both generators behind a numpy-in, numpy-out API. No Qt here.
 
 engine = Engine.load()                       # shipped checkpoints, device "auto"
@@ -30,9 +18,12 @@ import torch
 from torch import nn
 
 from sketchfill.app.bundled import checkpoints_dir
+from sketchfill.app.outline_bank import OutlineBank
 from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_rgb
+from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, SilhouetteConfig, fade_outside
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
+from sketchfill.app.taught_classes import install_taught
 from sketchfill.models.nets import outline_code
 from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
 from sketchfill.models.nets.noise import noise_from_seeds
@@ -148,12 +139,16 @@ class Engine:
     ) -> None:
         self.shape, self.appearance = shape.to(device).eval(), appearance.to(device).eval()
         self.classes: tuple[str, ...] = tuple(classes)
+        self.n_shipped = len(self.classes)  # the checkpoints' own classes come first
+        self.skipped_classes: list[str] = []  # why taught classes were not installed
         self.device = device
         self.provenance = dict(provenance or {})
         self.mirror_views = mirror_views
         self.shape_bf16 = device.type == "cpu" if shape_bf16 is None else shape_bf16
         # adds_little()'s share and FINISHED_SHARE (the benchmark's worst case: inf and 1)
         self.idle_share, self.finished_share = IDLE_SHARE, FINISHED_SHARE
+        self.outline_bank: OutlineBank | None = None  # fills a shadow the K leave empty
+        self.silhouette: SilhouetteConfig | None = DEFAULT_SILHOUETTE  # paper around renders
         self._outline_pool = ThreadPoolExecutor(OUTLINE_THREADS, "outline")
 
     @classmethod
@@ -162,8 +157,11 @@ class Engine:
         checkpoint_dir: str | Path | None = None,
         device: str = "auto",
         mirror_views: bool = True,
+        taught: bool = True,
     ) -> "Engine":
-        """Load both networks; CheckpointError names the file for any missing/bad checkpoint."""
+        """Load both networks; CheckpointError names the file for any missing/bad checkpoint.
+        `taught`: also the classes the user taught (app.taught_classes; the ones that cannot
+        be used are listed in `skipped_classes`)."""
         directory = Path(checkpoint_dir) if checkpoint_dir is not None else SHIPPED_CHECKPOINTS
         manifest = read_manifest(directory)
         shape = load_checkpoint(directory / manifest["shape"]["file"], kind="shape")
@@ -174,7 +172,7 @@ class Engine:
             kind: {**manifest[kind], **ck.provenance}
             for kind, ck in (("shape", shape), ("appearance", look))
         }
-        return cls(
+        engine = cls(
             shape.build(),
             look.build(),
             shape.classes,
@@ -182,6 +180,11 @@ class Engine:
             provenance,
             mirror_views,
         )
+        if taught:
+            files = {kind: directory / manifest[kind]["file"] for kind in DEFAULT_FILES}
+            engine.skipped_classes = install_taught(engine, files)
+        engine.outline_bank = OutlineBank.load(directory, manifest)
+        return engine
 
     def class_index(self, class_name: str) -> int:
         if class_name not in self.classes:
@@ -189,6 +192,17 @@ class Engine:
                 f"unknown class {class_name!r}; known classes: {', '.join(self.classes)}"
             )
         return self.classes.index(class_name)
+
+    def shape_label(self, class_name: str) -> int:
+        """The shape network's embedding row of a class. Rows of classes added after the
+        checkpoints' own (taught classes) follow the "no listed class" row of an agnostic
+        network."""
+        i = self.class_index(class_name)
+        return i if i < self.n_shipped else i + int(self.shape.cfg.agnostic)
+
+    def look_label(self, class_name: str) -> int:
+        """The appearance network's gate-embedding row of a class (classes in engine order)."""
+        return self.class_index(class_name)
 
     def _mirrored(self, seeds: Sequence[int]) -> torch.Tensor:
         """bool [K]: the completions that see the sketch mirrored (none without mirror_views)."""
@@ -232,6 +246,8 @@ class Engine:
         lines.update(zip(rest, self._outline_pool.map(lambda i: network_lines(out[i], user),
                                                       rest)))
         used = self._replace_idle(x, label, seeds, first, lines, user)
+        if self.outline_bank is not None:  # the K add little: the class's outlines, fitted
+            self.outline_bank.fill(class_name, lines, user, keep=made)
         return self._assemble(sketch, used, first, on_first, made, outline)
 
     @staticmethod
@@ -307,4 +323,5 @@ class Engine:
         y = torch.tensor([label], dtype=torch.long, device=self.device)
         pixels = torch.Generator().manual_seed(int(seed))  # its pixel noise, if it takes any
         rgb = self.appearance(x, y, z, pixels)[0]  # [3, S, S]
-        return tensor_to_rgb(rgb, *outline.shape)
+        image = tensor_to_rgb(rgb, *outline.shape)
+        return image if self.silhouette is None else fade_outside(image, outline, self.silhouette)

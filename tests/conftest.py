@@ -27,7 +27,7 @@ from sketchfill.models.nets.checkpoint import save_checkpoint  # noqa: E402
 from sketchfill.models.nets.shape import TINY_SHAPE, ShapeGenerator  # noqa: E402
 
 # GUI fixtures (the `window` etc.) live beside the GUI tests.
-pytest_plugins = ("tests.gui_support",)
+pytest_plugins = ("tests.gui_support", "tests.teach_support")
 
 TINY_CLASSES = ("orange", "watermelon", "moon")
 REPO = Path(__file__).resolve().parent.parent

@@ -1,0 +1,130 @@
+"""A taught class as an add-on: its embedding rows for the shipped networks, in a small file.
+
+A class is one row of each class table of the networks: the shape network's `embedding` and
+the appearance network's two gates (`gate.embedding`, `full_gate.embedding`). Everything else
+is shared, so a class taught from a few pictures is these rows alone, and adding it appends
+rows without changing any existing one: shipped classes draw and colour exactly as before.
+
+File content (a plain dict, loadable with `torch.load(..., weights_only=True)`):
+    {"format": "sketchfill-class", "version": 1, "name": str, "display_name": str,
+     "rows": {"shape": [E], "gate": [n_salient], "full_gate": [n_salient] (if the network
+              has a full-size stage)},
+     "checkpoints": {"shape": sha256, "appearance": sha256},  # the files it was taught on
+     "provenance": {"command": [...], "pictures": [{"name", "sha256"}], "minutes", "steps"}}
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from sketchfill.models.files import atomic_write
+from sketchfill.models.nets.checkpoint import cause
+
+FORMAT = "sketchfill-class"
+VERSION = 1
+ROW_TABLES = ("shape", "gate", "full_gate")  # the class tables a taught class adds a row to
+
+
+class AddonError(ValueError):
+    """An add-on file cannot be used; the message names the file and the problem."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = Path(path), problem
+
+
+@dataclass(frozen=True)
+class ClassAddon:
+    name: str                         # the class name sessions and commands use
+    display_name: str                 # as the class picker shows it
+    rows: dict[str, torch.Tensor]     # table name (ROW_TABLES) -> float32 [width] row
+    checkpoints: dict[str, str]       # "shape" / "appearance" -> sha256 of the file taught on
+    provenance: dict = field(default_factory=dict)
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save_addon(path: str | Path, addon: ClassAddon) -> Path:
+    """Write atomically: an interrupted or failed save leaves no file (or the old one)."""
+    path = Path(path)
+    payload = {
+        "format": FORMAT, "version": VERSION, "name": addon.name,
+        "display_name": addon.display_name,
+        "rows": {k: v.detach().cpu().float().contiguous().clone() for k, v in addon.rows.items()},
+        "checkpoints": dict(addon.checkpoints), "provenance": dict(addon.provenance),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as f:
+        torch.save(payload, f)
+    return path
+
+
+def load_addon(path: str | Path) -> ClassAddon:
+    """Read and check an add-on file; AddonError names the file for any problem."""
+    path = Path(path)
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for truncated or foreign files
+        raise AddonError(path, f"not a readable class file ({cause(err)})") from err
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise AddonError(path, "not a Sketch & Fill class file")
+    if data.get("version") != VERSION:
+        raise AddonError(path, f"class file version {data.get('version')} is not supported")
+    rows = data.get("rows")
+    if not isinstance(rows, dict) or not {"shape", "gate"} <= set(rows) or not all(
+            isinstance(v, torch.Tensor) and v.dim() == 1 for v in rows.values()):
+        raise AddonError(path, "the class file holds no valid embedding rows")
+    name, shown = data.get("name"), data.get("display_name")
+    if not isinstance(name, str) or not isinstance(shown, str):
+        raise AddonError(path, "the class file names no class")
+    return ClassAddon(name, shown, {k: v.float() for k, v in rows.items()},
+                      dict(data.get("checkpoints") or {}), dict(data.get("provenance") or {}))
+
+
+def row_tables(shape: nn.Module, appearance: nn.Module) -> dict[str, nn.Module]:
+    """The modules whose `embedding` holds one row per class, by ROW_TABLES name (the
+    appearance network without a full-size stage has no "full_gate")."""
+    tables = {"shape": shape, "gate": appearance.gate}
+    if getattr(appearance, "full_gate", None) is not None:
+        tables["full_gate"] = appearance.full_gate
+    return tables
+
+
+def with_rows(table: nn.Embedding, rows: torch.Tensor) -> nn.Embedding:
+    """A new table: `table`'s rows unchanged, then `rows` [n, width]."""
+    old = table.weight.detach()
+    grown = nn.Embedding(old.shape[0] + rows.shape[0], old.shape[1]).to(old.device, old.dtype)
+    with torch.no_grad():
+        grown.weight.copy_(torch.cat([old, rows.to(old)], dim=0))
+    grown.weight.requires_grad_(table.weight.requires_grad)
+    return grown
+
+
+def check_fits(addon: ClassAddon, tables: dict[str, nn.Module], path: Path | str) -> None:
+    """AddonError unless the add-on has one row of the right width for every table."""
+    for name, owner in tables.items():
+        row = addon.rows.get(name)
+        width = owner.embedding.embedding_dim
+        if row is None or row.shape != (width,):
+            raise AddonError(path, f"its {name} row does not fit these networks "
+                                   f"({width} wide expected)")
+
+
+def append_rows(tables: dict[str, nn.Module], addons: list[ClassAddon]) -> None:
+    """Append the add-ons' rows, in order, to every class table (check_fits first)."""
+    if not addons:
+        return
+    for name, owner in tables.items():
+        rows = torch.stack([a.rows[name] for a in addons])             # [n, width]
+        owner.embedding = with_rows(owner.embedding, rows)

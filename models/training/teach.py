@@ -1,0 +1,283 @@
+"""Teaching a new class from a few pictures: one new row per class table, all else frozen.
+
+A class is one row of the shape network's class embedding and one of each appearance gate's
+embedding (class_addon). Teaching learns only these rows, through the shipped generators with
+every weight fixed, so shipped classes stay bit-identical and a class costs a few hundred
+numbers:
+
+* appearance rows (gate, full_gate): the generator renders the picture's own derived
+  outline (augmented, as in training: one warp for outline and picture) and the rows move to
+  bring the render to the picture: L1 plus the L1 of neighbour differences (edges as sharp
+  as the picture's, losses.gradient_l1);
+* shape row: the generator completes partials of the pictures' outlines (a square erased or
+  outline pieces dropped, datasets.shape_pair_from_outline) into K outlines; only the closest
+  of the K is pulled to the whole outline (losses.best_of_k_soft_l2), plus the best-of-K
+  tolerant match of the added strokes to the missing ones, which, unlike the squared error,
+  does not reward adding nothing (losses.best_of_k_tolerant_match).
+
+Each row starts from the shipped row that fits the pictures best (nearest class) and is
+trained with Adam for a share of a wall-clock budget. Float32 throughout (no autocast).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from sketchfill.models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT
+from sketchfill.models.data.datasets import (appearance_pair, ink_to_tensor, resized_rgba,
+                                             rgb_to_tensor, shape_pair_from_outline)
+from sketchfill.models.data.partial import DEFAULT_PARTIAL
+from sketchfill.models.data.user_pictures import Picture
+from sketchfill.models.nets.appearance import AppearanceGenerator
+from sketchfill.models.nets.shape import ShapeGenerator
+from sketchfill.models.training import losses
+
+
+@dataclass(frozen=True)
+class TeachConfig:
+    minutes: float = 8.0            # wall-clock budget of both stages (picture reading and
+                                    # the start-row search come on top: some seconds)
+    look_share: float = 0.6         # share of the budget for the appearance rows
+    max_steps: int = 0              # >0: at most this many steps per stage (tests, fixed runs)
+    look_batch: int = 4             # pictures per appearance step
+    shape_batch: int = 6            # partials per shape step
+    k_best: int = 4                 # completions per partial in the best-of-K terms
+    lr: float = 0.03                # Adam step, relative to the row's RMS value
+    edge_weight: float = 1.0        # weight of the neighbour-difference L1 in the look loss
+    rec_weight: float = 20.0        # best-of-K soft-outline squared error (train_shape's)
+    match_weight: float = 1.0       # best-of-K tolerant match of the added strokes
+    match_tolerance: int = 2        # px at the shape output size (4 px at 256)
+    search_items: int = 3           # pictures / partials scored per candidate start row
+    seed: int = 0                   # augmentation, noise and partials
+
+
+DEFAULT_TEACH = TeachConfig()
+
+
+@dataclass(frozen=True)
+class TeachProgress:
+    stage: str                      # "start rows", "appearance" or "shape"
+    fraction: float                 # of the whole run, 0..1
+    seconds_left: float             # expected, from the budget
+
+
+@dataclass(frozen=True)
+class TaughtRows:
+    rows: dict[str, torch.Tensor]   # "shape", "gate", "full_gate" -> float32 [width]
+    steps: dict[str, int]           # steps run per stage
+    start_rows: dict[str, int]      # the shipped row each started from
+    seconds: float                  # wall time of teach()
+
+
+class TeachCancelled(Exception):
+    """Teaching was stopped by its caller; nothing was produced."""
+
+
+class FixedRow(nn.Module):
+    """Stands in for a class table while teaching: every label reads the one trained row."""
+
+    def __init__(self, row: torch.Tensor) -> None:
+        super().__init__()
+        self.row = nn.Parameter(row.detach().clone().float())
+
+    def forward(self, label: torch.Tensor) -> torch.Tensor:
+        return self.row.expand(label.numel(), -1)                       # [B, width]
+
+
+class _Clock:
+    """Budget, progress reports and the cancel check of one run."""
+
+    def __init__(self, cfg: TeachConfig, progress: Callable[[TeachProgress], None] | None,
+                 cancelled: Callable[[], bool] | None) -> None:
+        self.start, self.budget = time.monotonic(), cfg.minutes * 60.0
+        self.progress, self.cancelled = progress, cancelled
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def tick(self, stage: str, fraction: float) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise TeachCancelled("teaching was cancelled")
+        if self.progress is not None:
+            fraction = min(max(fraction, 0.0), 1.0)
+            left = max(self.budget - self.elapsed(), 0.0) if fraction < 1.0 else 0.0
+            self.progress(TeachProgress(stage, fraction, left))
+
+
+def teach(pictures: Sequence[Picture], shape: ShapeGenerator, look: AppearanceGenerator,
+          cfg: TeachConfig = DEFAULT_TEACH,
+          progress: Callable[[TeachProgress], None] | None = None,
+          cancelled: Callable[[], bool] | None = None) -> TaughtRows:
+    """The new class's rows learned from `pictures` through the frozen `shape` and `look`
+    networks (theirs to give: their class tables are swapped while teaching and put back).
+    Raises TeachCancelled as soon as `cancelled()` is true."""
+    clock = _Clock(cfg, progress, cancelled)
+    for net in (shape, look):
+        net.eval().requires_grad_(False)
+    rng = np.random.default_rng(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    clock.tick("start rows", 0.0)
+    look_start, look_rows = nearest_look_rows(pictures, look, cfg)
+    clock.tick("start rows", 0.01)
+    shape_start = nearest_shape_row(pictures, shape, cfg, rng)
+    clock.tick("start rows", 0.02)
+    look_end = clock.elapsed() + cfg.look_share * (clock.budget - clock.elapsed())
+    gates, look_steps = train_look(pictures, look, look_rows, cfg, clock, rng, look_end)
+    shape_row, shape_steps = train_shape_row(
+        pictures, shape, shape.embedding.weight[shape_start], cfg, clock, rng)
+    clock.tick("shape", 1.0)
+    return TaughtRows({"shape": shape_row, **gates},
+                      {"appearance": look_steps, "shape": shape_steps},
+                      {"shape": shape_start, "appearance": look_start}, clock.elapsed())
+
+
+# --- appearance ---------------------------------------------------------------------------
+
+
+def gate_modules(look: AppearanceGenerator) -> dict[str, nn.Module]:
+    gates = {"gate": look.gate}
+    if look.full_gate is not None:
+        gates["full_gate"] = look.full_gate
+    return gates
+
+
+def look_batch(pictures: Sequence[Picture], size: int, n: int, rng: np.random.Generator,
+               augment=DEFAULT_AUGMENT) -> tuple[torch.Tensor, torch.Tensor]:
+    """n random (outline [n,1,S,S], picture [n,3,S,S]) pairs, both in [-1,1], one warp each."""
+    pairs = []
+    for i in rng.integers(len(pictures), size=n):
+        d = pictures[int(i)].derived
+        ink, rgb = appearance_pair(d, resized_rgba(d, size), size, rng, augment)
+        pairs.append((ink_to_tensor(ink), rgb_to_tensor(rgb)))
+    return torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
+
+
+def look_loss(look: AppearanceGenerator, outline: torch.Tensor, target: torch.Tensor,
+              cfg: TeachConfig, seed: int) -> torch.Tensor:
+    """L1 + edge_weight * neighbour-difference L1 of the renders to the pictures."""
+    b = outline.shape[0]
+    z = torch.randn(b, look.cfg.nz, generator=torch.Generator().manual_seed(seed))
+    x = outline.expand(-1, look.cfg.in_channels, -1, -1)
+    fake = look(x, torch.zeros(b, dtype=torch.long), z,
+                torch.Generator().manual_seed(seed))                    # [B, 3, S, S]
+    return (fake - target).abs().mean() + cfg.edge_weight * losses.gradient_l1(fake, target)
+
+
+class _SwappedTables:
+    """Within `with`, each module's `embedding` is the given FixedRow; the tables return."""
+
+    def __init__(self, owners: dict[str, nn.Module], rows: dict[str, FixedRow]) -> None:
+        self.owners, self.rows = owners, rows
+        self.saved = {k: m.embedding for k, m in owners.items()}
+
+    def __enter__(self) -> dict[str, FixedRow]:
+        for k, m in self.owners.items():
+            m.embedding = self.rows[k]
+        return self.rows
+
+    def __exit__(self, *exc: object) -> None:
+        for k, m in self.owners.items():
+            m.embedding = self.saved[k]
+
+
+def nearest_look_rows(pictures: Sequence[Picture], look: AppearanceGenerator,
+                      cfg: TeachConfig) -> tuple[int, dict[str, torch.Tensor]]:
+    """The shipped class whose gates render the pictures' own outlines closest to them."""
+    outline, target = look_batch(pictures, look.cfg.size, min(cfg.search_items, len(pictures)),
+                                 np.random.default_rng(cfg.seed), NO_AUGMENT)
+    gates = gate_modules(look)
+    scores = []
+    with torch.no_grad():
+        for c in range(look.gate.embedding.num_embeddings):
+            rows = {k: FixedRow(m.embedding.weight[c]) for k, m in gates.items()}
+            with _SwappedTables(gates, rows):
+                scores.append(float(look_loss(look, outline, target, cfg, cfg.seed)))
+    best = int(np.argmin(scores))
+    return best, {k: m.embedding.weight[best].detach().clone() for k, m in gates.items()}
+
+
+def train_look(pictures: Sequence[Picture], look: AppearanceGenerator,
+               start: dict[str, torch.Tensor], cfg: TeachConfig, clock: _Clock,
+               rng: np.random.Generator, until: float) -> tuple[dict[str, torch.Tensor], int]:
+    """Adam on the gate rows until `until` s of the run (or max_steps)."""
+    gates = gate_modules(look)
+    rows = {k: FixedRow(v) for k, v in start.items()}
+    opt = torch.optim.Adam([{"params": [r.row], "lr": cfg.lr * _rms(r.row)}
+                            for r in rows.values()])
+    steps = 0
+    with _SwappedTables(gates, rows):
+        while clock.elapsed() < until and not (cfg.max_steps and steps >= cfg.max_steps):
+            outline, target = look_batch(pictures, look.cfg.size, cfg.look_batch, rng)
+            loss = look_loss(look, outline, target, cfg, int(rng.integers(2**31)))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            steps += 1
+            clock.tick("appearance", 0.02 + 0.98 * clock.elapsed() / max(clock.budget, 1e-9))
+    return {k: r.row.detach().clone() for k, r in rows.items()}, steps
+
+
+# --- shape --------------------------------------------------------------------------------
+
+
+def shape_batch(pictures: Sequence[Picture], size: int, n: int, rng: np.random.Generator,
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """n random (partial, full) outlines [n,1,S,S] in [-1,1] from the pictures."""
+    pairs = [shape_pair_from_outline(pictures[int(i)].derived, size, rng, DEFAULT_AUGMENT,
+                                     DEFAULT_PARTIAL)
+             for i in rng.integers(len(pictures), size=n)]
+    return (torch.stack([ink_to_tensor(p) for p, _ in pairs]),
+            torch.stack([ink_to_tensor(f) for _, f in pairs]))
+
+
+def shape_loss(shape: ShapeGenerator, row: torch.Tensor, partial: torch.Tensor,
+               full: torch.Tensor, cfg: TeachConfig, seed: int) -> torch.Tensor:
+    """Best-of-K soft-outline error + match_weight * (1 - best-of-K tolerant match)."""
+    k, b, m = cfg.k_best, partial.shape[0], shape.cfg
+    sketch_k = partial.repeat(k, 1, 1, 1)                               # row k*B + b
+    z = torch.randn(k * b, m.nz, generator=torch.Generator().manual_seed(seed))
+    fakes = shape(sketch_k, row.expand(k * b, -1), z)                  # [K*B, 1, S, S]
+    rec = losses.best_of_k_soft_l2(fakes, full, k, m.outline_sigma, m.outline_reach)
+    match = losses.best_of_k_tolerant_match(fakes, full, partial, k, cfg.match_tolerance,
+                                            m.outline_reach)
+    return cfg.rec_weight * rec + cfg.match_weight * match
+
+
+def nearest_shape_row(pictures: Sequence[Picture], shape: ShapeGenerator, cfg: TeachConfig,
+                      rng: np.random.Generator) -> int:
+    """The shipped row (a class, or "no listed class") that completes the pictures' partials
+    best."""
+    partial, full = shape_batch(pictures, shape.cfg.size, cfg.search_items, rng)
+    table = shape.embedding.weight
+    with torch.no_grad():
+        scores = [float(shape_loss(shape, table[i], partial, full, cfg, cfg.seed))
+                  for i in range(table.shape[0])]
+    return int(np.argmin(scores))
+
+
+def train_shape_row(pictures: Sequence[Picture], shape: ShapeGenerator, start: torch.Tensor,
+                    cfg: TeachConfig, clock: _Clock, rng: np.random.Generator,
+                    ) -> tuple[torch.Tensor, int]:
+    """Adam on the shape row until the budget ends (or max_steps)."""
+    row = nn.Parameter(start.detach().clone().float())
+    opt = torch.optim.Adam([row], lr=cfg.lr * _rms(row))
+    steps = 0
+    while clock.elapsed() < clock.budget and not (cfg.max_steps and steps >= cfg.max_steps):
+        partial, full = shape_batch(pictures, shape.cfg.size, cfg.shape_batch, rng)
+        loss = shape_loss(shape, row, partial, full, cfg, int(rng.integers(2**31)))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        steps += 1
+        clock.tick("shape", 0.02 + 0.98 * clock.elapsed() / max(clock.budget, 1e-9))
+    return row.detach().clone(), steps
+
+
+def _rms(row: torch.Tensor) -> float:
+    return float(row.detach().square().mean().sqrt().clamp_min(1e-3))

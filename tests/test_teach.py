@@ -1,0 +1,101 @@
+"""Teaching a class's rows (models.training.teach) and its add-on file (models.nets.class_addon)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from sketchfill.models.data.user_pictures import (PictureError, enough, picture_files,
+                                                  read_pictures)
+from sketchfill.models.nets.checkpoint import load_checkpoint
+from sketchfill.models.nets.class_addon import (AddonError, ClassAddon, load_addon, save_addon,
+                                                with_rows)
+from sketchfill.models.training.teach import TeachCancelled, TeachConfig, teach
+from tests.teach_support import write_pictures
+
+QUICK = TeachConfig(minutes=60.0, max_steps=2, look_batch=2, shape_batch=2, k_best=2,
+                    search_items=2)
+
+
+def networks(directory: Path):
+    shape = load_checkpoint(directory / "shape.pt").build()
+    return shape, load_checkpoint(directory / "appearance.pt").build()
+
+
+def test_teach_moves_only_new_rows(teach_checkpoints, pictures_dir, one_thread):
+    shape, look = networks(teach_checkpoints)
+    before = {k: v.clone() for k, v in [*shape.state_dict().items(),
+                                         *(("look." + k, v) for k, v in
+                                           look.state_dict().items())]}
+    seen = []
+    pictures, skipped = read_pictures(picture_files([pictures_dir]))
+    taught = teach(pictures, shape, look, QUICK, progress=seen.append)
+    assert skipped == [] and len(pictures) == 3
+    assert taught.steps == {"appearance": 2, "shape": 2}
+    widths = {"shape": shape.cfg.embed_dim, "gate": look.cfg.n_salient,
+              "full_gate": look.cfg.n_salient}
+    for name, row in taught.rows.items():
+        assert row.dtype == torch.float32 and row.shape == (widths[name],)
+        assert torch.isfinite(row).all()
+    start = taught.start_rows
+    assert not torch.equal(taught.rows["shape"], shape.embedding.weight[start["shape"]])
+    assert not torch.equal(taught.rows["gate"], look.gate.embedding.weight[start["appearance"]])
+    after = {**shape.state_dict(), **{"look." + k: v for k, v in look.state_dict().items()}}
+    assert all(torch.equal(before[k], after[k]) for k in before)   # the networks are untouched
+    assert type(look.gate.embedding) is torch.nn.Embedding          # tables put back
+    assert all(0.0 <= p.fraction <= 1.0 for p in seen) and seen[-1].fraction == 1.0
+    assert {p.stage for p in seen} == {"start rows", "appearance", "shape"}
+
+
+def test_cancel_stops_teaching(teach_checkpoints, pictures_dir):
+    shape, look = networks(teach_checkpoints)
+    pictures, _ = read_pictures(picture_files([pictures_dir]))
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > 3
+
+    with pytest.raises(TeachCancelled):
+        teach(pictures, shape, look, QUICK, cancelled=cancelled)
+    assert type(look.gate.embedding) is torch.nn.Embedding
+
+
+def test_pictures_bad_inputs(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PictureError, match="no pictures"):
+        picture_files([tmp_path / "empty"])
+    with pytest.raises(PictureError, match="no such file"):
+        picture_files([tmp_path / "missing"])
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "a.png").write_bytes(b"not a picture")
+    pictures, skipped = read_pictures(picture_files([tmp_path / "junk"]))
+    assert pictures == [] and "a.png: not a readable picture" in skipped[0]
+    with pytest.raises(PictureError, match="no readable picture"):
+        enough(pictures, skipped)
+    two, _ = read_pictures(write_pictures(tmp_path / "two", n=2))
+    with pytest.raises(PictureError, match="2 readable pictures: teaching needs at least 3"):
+        enough(two, [])
+
+
+def test_addon_round_trip_and_corrupt_file(tmp_path):
+    rows = {"shape": torch.randn(8), "gate": torch.randn(4), "full_gate": torch.randn(4)}
+    addon = ClassAddon("mushroom", "Mushroom", rows, {"shape": "a", "appearance": "b"},
+                       {"steps": {"shape": 3}})
+    path = save_addon(tmp_path / "mushroom.class.pt", addon)
+    back = load_addon(path)
+    assert back.name == "mushroom" and back.checkpoints == addon.checkpoints
+    assert all(torch.equal(back.rows[k], rows[k]) for k in rows)
+    torch.load(path, weights_only=True)  # plain tensors and containers only
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(AddonError, match="mushroom.class.pt: not a readable class file"):
+        load_addon(path)
+
+
+def test_with_rows_keeps_old_rows():
+    table = torch.nn.Embedding(3, 4)
+    grown = with_rows(table, torch.ones(2, 4))
+    assert grown.num_embeddings == 5
+    assert torch.equal(grown.weight[:3], table.weight) and torch.equal(grown.weight[3:],
+                                                                       torch.ones(2, 4))
