@@ -45,6 +45,7 @@ class Actions:
     shadow_lighter: QAction
     next_class: QAction
     previous_class: QAction
+    help: QAction
     about: QAction
 
     def all(self) -> list[QAction]:
@@ -142,7 +143,8 @@ def create_actions(parent: QWidget) -> Actions:
         shadow_lighter=_action(parent, "Shadow &Lighter", "Ctrl+["),
         next_class=_action(parent, "Next &Class", "Ctrl+PgDown"),
         previous_class=_action(parent, "Pre&vious Class", "Ctrl+PgUp"),
-        about=_action(parent, "&About Sketch && Fill", S.HelpContents, "F1"),
+        help=_action(parent, "Shortcuts and &How-to", S.HelpContents, "F1"),
+        about=_action(parent, "&About Sketch && Fill"),
     )
     tools = QActionGroup(parent)
     for action in (actions.pen, actions.eraser, actions.move):

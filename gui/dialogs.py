@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
-import json
 from typing import Literal
 
 from PyQt5.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from sketchfill.app.worker import EngineInfo
+from sketchfill.gui.help import AboutDialog
 
 SESSION_FILTER = "Sketch & Fill session (*.json)"
 PNG_FILTER = "PNG image (*.png)"
@@ -16,12 +15,6 @@ SVG_FILTER = "SVG drawing (*.svg)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp)"
 
 Unsaved = Literal["save", "discard", "cancel"]  # the answer to "save the changes first?"
-
-PAPER = (
-    "Arnab Ghosh, Richard Zhang, Puneet K. Dokania, Oliver Wang, Alexei A. Efros, "
-    "Philip H. S. Torr, Eli Shechtman. <i>Interactive Sketch &amp; Fill: Multiclass "
-    "Sketch-to-Image Translation.</i> ICCV 2019."
-)
 
 
 class Dialogs:
@@ -57,27 +50,4 @@ class Dialogs:
         return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
 
     def about(self, info: EngineInfo | None) -> None:
-        QMessageBox.about(self._parent, "About Sketch & Fill", about_html(info))
-
-
-def about_html(info: EngineInfo | None) -> str:
-    """The About text: what the app is, the paper, and where the loaded models came from."""
-    parts = [
-        "<h3>Sketch &amp; Fill</h3>",
-        "<p>Draw a partial sketch; a shape network proposes complete outlines (the gray shadow) "
-        "and an appearance network colours the chosen one.</p>",
-        f"<p>Based on: {PAPER}</p>",
-    ]
-    if info is None:
-        parts.append("<p><b>Models:</b> not loaded.</p>")
-    else:
-        parts.append(
-            f"<p><b>Device:</b> {html.escape(info.device)} &nbsp; "
-            f"<b>Classes:</b> {html.escape(', '.join(info.classes))}</p>"
-        )
-        for network, manifest in info.provenance.items():
-            text = json.dumps(manifest, indent=1, sort_keys=True, default=str)
-            parts.append(
-                f"<p><b>{html.escape(str(network))} network</b></p><pre>{html.escape(text)}</pre>"
-            )
-    return "".join(parts)
+        AboutDialog(info, self._parent).exec_()

@@ -32,6 +32,7 @@ from sketchfill.gui.canvas import Canvas
 from sketchfill.gui.controller import SketchController
 from sketchfill.gui.dialogs import Dialogs
 from sketchfill.gui.file_commands import FileCommands
+from sketchfill.gui.help import HelpWindow
 from sketchfill.gui.image_view import ImageView
 from sketchfill.gui.panel import MAX_BRUSH, ControlPanel
 from sketchfill.gui.preferences import Preferences
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.image_view = ImageView()
         self.panel = ControlPanel(self.actions)
         self.files = FileCommands(self, controller, self.dialogs)
+        self.help_window: HelpWindow | None = None
         self.autosave = (
             AutosaveBinding(controller, autosave, self.show_message, self.current_view,
                             self.show_document) if autosave else None
@@ -105,7 +107,7 @@ class MainWindow(QMainWindow):
             "&Completions": [a.next_completion, a.previous_completion, a.one_completion, a.dice,
                              None, a.show_shadow, a.shadow_stronger, a.shadow_lighter, None,
                              a.next_class, a.previous_class],
-            "&Help": [a.about],
+            "&Help": [a.help, a.about],
         }  # fmt: skip
         for title, items in menus.items():
             menu = self.menuBar().addMenu(title)
@@ -224,6 +226,7 @@ class MainWindow(QMainWindow):
         a.delete_selection.triggered.connect(self._delete_selection)
         a.drop_selection.triggered.connect(lambda: self.canvas.select(()))
         a.about.triggered.connect(lambda: self.dialogs.about(c.info))
+        a.help.triggered.connect(self.show_help)
         a.quit.triggered.connect(self.close)
         self.files.connect_actions(a)
 
@@ -329,6 +332,14 @@ class MainWindow(QMainWindow):
         self.controller.reset(sketch, view)
         if view.brush is not None:
             self.set_brush(view.brush)
+
+    def show_help(self) -> None:
+        """The how-to and the shortcuts in a window beside the drawing (F1)."""
+        if self.help_window is None:
+            self.help_window = HelpWindow(self.menuBar(), self)
+        self.help_window.refresh()
+        self.help_window.show()
+        self.help_window.raise_()
 
     # ---- small actions ---------------------------------------------------------------------------
     def set_brush(self, width: float) -> None:
