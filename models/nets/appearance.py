@@ -82,11 +82,40 @@ class PixelNoise(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(n_blocks, channels))
 
-    def forward(self, h: torch.Tensor, block: int,
-                source: torch.Generator | None = None) -> torch.Tensor:
-        b, _, height, width = h.shape
-        maps = torch.randn(b, 1, height, width, generator=source)       # on the CPU: seeded
+    def forward(self, h: torch.Tensor, block: int, maps: torch.Tensor) -> torch.Tensor:
+        """h [B,C,H,W] plus block `block`'s noise `maps` [B,1,H,W] scaled per channel."""
         return h + self.weight[block][None, :, None, None] * maps.to(h)  # alike on any device
+
+
+def noise_sizes(cfg: AppearanceConfig) -> list[int]:
+    """Side of the feature map each trunk block takes in, in block order (pixel noise maps)."""
+    side = cfg.size // 2 if cfg.full_width else cfg.size
+    sizes = []
+    for kind in block_layout(cfg.n_pre, cfg.n_resample, cfg.n_mid, cfg.n_post):
+        sizes.append(side)
+        side = side // 2 if kind == "down" else side * 2 if kind == "up" else side
+    return sizes
+
+
+def draw_noise_maps(cfg: AppearanceConfig, batch: int,
+                    source: torch.Generator | None = None) -> list[torch.Tensor]:
+    """The pixel noise of one forward pass: a [batch,1,s,s] N(0,1) map per trunk block, drawn
+    in block order on the CPU from `source` (seeded: the same image on any device and in any
+    runtime that takes the maps as inputs); none without pixel noise."""
+    if not cfg.pixel_noise:
+        return []
+    return [torch.randn(batch, 1, s, s, generator=source) for s in noise_sizes(cfg)]
+
+
+@dataclass(frozen=True)
+class Gates:
+    """The class/noise gates of one forward pass: per-block scales and shifts of the trunk
+    [B,n_blocks,C] and of the full-size stage [B,W] (None without one)."""
+
+    alpha: torch.Tensor
+    beta: torch.Tensor
+    full_alpha: torch.Tensor | None = None
+    full_beta: torch.Tensor | None = None
 
 
 class AppearanceGenerator(nn.Module):
@@ -140,17 +169,31 @@ class AppearanceGenerator(nn.Module):
                 noise_source: torch.Generator | None = None) -> torch.Tensor:
         """`noise_source`: a CPU generator for the pixel noise (seeded: the same image every
         time); None draws it from torch's global generator."""
+        maps = draw_noise_maps(self.cfg, outline.shape[0], noise_source)
+        return self.decode(outline, self.gates(label, z), maps)
+
+    def gates(self, label: torch.Tensor, z: torch.Tensor | None = None) -> Gates:
+        """The gates of class `label` (int64 [B]) and noise z [B,nz]: cheap 1-D networks, kept
+        apart from decode() so a runtime that runs decode() alone takes any class's gates."""
         alpha, beta = self.gate(label, z)                               # [B, n_blocks, C] each
+        if self.full is None:
+            return Gates(alpha, beta)
+        a, b = self.full_gate(label, z)
+        return Gates(alpha, beta, a[:, 0], b[:, 0])
+
+    def decode(self, outline: torch.Tensor, gates: Gates,
+               maps: list[torch.Tensor]) -> torch.Tensor:
+        """outline [B,in,S,S] -> RGB [B,3,S,S] under `gates`, with the pixel noise `maps`
+        (draw_noise_maps; empty without pixel noise)."""
         trunk_in = outline if self.full is None else half_size_outline(outline)
         h = self.stem(trunk_in)                                         # [B, C, s, s]
         for i, block in enumerate(self.blocks):
             if self.noise is not None:
-                h = self.noise(h, i, noise_source)
-            h = block(h, alpha[:, i], beta[:, i])
+                h = self.noise(h, i, maps[i])
+            h = block(h, gates.alpha[:, i], gates.beta[:, i])
         logits = self.to_rgb(h)
         if self.full is not None:
-            a, b = self.full_gate(label, z)
-            logits = self.full(h, logits, outline, a[:, 0], b[:, 0])
+            logits = self.full(h, logits, outline, gates.full_alpha, gates.full_beta)
         return torch.tanh(logits)
 
 
