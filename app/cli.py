@@ -22,10 +22,11 @@ from typing import Callable
 
 from sketchfill.app.engine import Engine
 from sketchfill.app.files import ImageFileError, read_gray, write_image
+from sketchfill.app.teach_command import add_teach_commands
 from sketchfill.models.nets.checkpoint import CheckpointError
 from sketchfill.models.nets.cpu_tuning import tune_for_inference
 
-SUBCOMMANDS = ("complete", "render", "fill", "classes")
+SUBCOMMANDS = ("complete", "render", "fill", "classes", "teach", "forget")
 # The one exit-code table of the commands and of the GUI's headless replay (gui/replay.py).
 EXIT_CODES = ("Exit codes (the commands and a replay with --screenshot / --export-dir): 0 done; "
               "1 bad input or failure (missing, unreadable or bad file, bad session file, "
@@ -34,7 +35,10 @@ EXIT_CODES = ("Exit codes (the commands and a replay with --screenshot / --expor
 
 
 def load_engine(args: argparse.Namespace) -> Engine:
-    return Engine.load(args.checkpoints, device=args.device)
+    engine = Engine.load(args.checkpoints, device=args.device)
+    for line in engine.skipped_classes:  # a bad taught class must not stop the shipped ones
+        print(f"warning: {line}", file=sys.stderr)
+    return engine
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
@@ -128,8 +132,10 @@ def parser() -> argparse.ArgumentParser:
     add_command(sub, "render", cmd_render, "the image to write (.png)", what="outline")
     add_command(sub, "fill", cmd_fill, "the image to write (.png)")
     classes = sub.add_parser("classes", parents=[engine_options()], help="list class names",
-                             description="Print the checkpoints' class names, one per line.")
+                             description="Print the class names, one per line: the "
+                             "checkpoints' own, then those you taught.")
     classes.set_defaults(func=cmd_classes)
+    add_teach_commands(sub)
     return p
 
 
