@@ -548,17 +548,23 @@ class Canvas(QWidget):
             self._end_pan()
         return True
 
+    def hold_space(self, held: bool) -> None:
+        """Space down: the left button and the pen pan (also sent by the side panel when one
+        of its fields has the keyboard)."""
+        self._space = held
+        if held:
+            self.setCursor(Qt.OpenHandCursor)
+        elif self._pan_from is None:
+            self._update_cursor()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key_Space and not event.isAutoRepeat():
-            self._space = True
-            self.setCursor(Qt.OpenHandCursor)
+            self.hold_space(True)
             return
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key_Space and not event.isAutoRepeat():
-            self._space = False
-            if self._pan_from is None:
-                self._update_cursor()
+            self.hold_space(False)
             return
         super().keyReleaseEvent(event)

@@ -202,6 +202,8 @@ class MainWindow(QMainWindow):
         self.panel.brush_changed.connect(self.set_brush)
         self.panel.opacity_changed.connect(c.set_opacity)
         self.panel.mode_changed.connect(c.set_mode)
+        self.panel.leave.connect(self.canvas.setFocus)
+        self.panel.space_held.connect(self.canvas.hold_space)
         a.undo.triggered.connect(c.undo_stack.undo)
         a.redo.triggered.connect(c.undo_stack.redo)
         a.clear.triggered.connect(c.clear)

@@ -1,8 +1,14 @@
-"""The side panel: class picker, brush size, shadow opacity and mode, completion stepping."""
+"""The side panel: class picker, brush size, shadow opacity and mode, completion stepping.
+
+Its fields hand the keyboard back to the drawing: Return or Escape leaves a field, and keys a
+field has no use for (Ctrl+Z, [ and ], the tools' letters, Space to pan) reach the window's
+shortcuts and the pad even while a field has the focus.
+"""
 
 from __future__ import annotations
 
-from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
+from PyQt5.QtGui import QKeyEvent
 from PyQt5.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -21,6 +27,21 @@ from sketchfill.gui.actions import Actions
 
 MAX_BRUSH = 64  # px at pressure 1
 MODE_LABELS = {OverlayMode.BLEND: "All completions blended", OverlayMode.ONE: "One completion"}
+LEAVE_KEYS = (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape)
+# Keys a number field keeps for editing its text; every other key is the window's.
+EDIT_KEYS = (Qt.Key_Backspace, Qt.Key_Delete, Qt.Key_Left, Qt.Key_Right, Qt.Key_Home,
+             Qt.Key_End, Qt.Key_Up, Qt.Key_Down, Qt.Key_PageUp, Qt.Key_PageDown)  # fmt: skip
+
+
+def is_edit_key(event: QKeyEvent) -> bool:
+    """A key that edits a number field's text: digits, a sign, cursor keys, Ctrl+A / C / V."""
+    mods = event.modifiers() & ~Qt.KeypadModifier
+    if mods & Qt.ControlModifier:
+        return event.key() in (Qt.Key_A, Qt.Key_C, Qt.Key_V, Qt.Key_X) and not (
+            mods & (Qt.ShiftModifier | Qt.AltModifier))
+    if mods & Qt.AltModifier:
+        return False
+    return event.key() in EDIT_KEYS or event.text().isdigit()
 
 
 def _button(action) -> QToolButton:
@@ -35,6 +56,8 @@ class ControlPanel(QWidget):
     brush_changed = pyqtSignal(float)
     opacity_changed = pyqtSignal(float)
     mode_changed = pyqtSignal(object)  # OverlayMode
+    leave = pyqtSignal()  # Return or Escape in a field: the keyboard goes back to the drawing
+    space_held = pyqtSignal(bool)  # Space pressed / released while a field has the focus
 
     def __init__(self, actions: Actions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +78,8 @@ class ControlPanel(QWidget):
         self.completion.setAlignment(Qt.AlignCenter)
         self._layout(actions)
         self._connect()
+        for field in (self.classes, self.brush, self.opacity, self.mode):
+            field.installEventFilter(self)
 
     def _layout(self, actions: Actions) -> None:
         form = QFormLayout()
@@ -83,6 +108,30 @@ class ControlPanel(QWidget):
         self.brush.valueChanged.connect(lambda v: self.brush_changed.emit(float(v)))
         self.opacity.valueChanged.connect(lambda v: self.opacity_changed.emit(v / 100))
         self.mode.activated.connect(lambda i: self.mode_changed.emit(self.mode.itemData(i)))
+
+    # ---- keys in the fields -------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.ShortcutOverride:
+            return self._override(watched, event)
+        if kind in (QEvent.KeyPress, QEvent.KeyRelease) and event.key() == Qt.Key_Space:
+            if not event.isAutoRepeat():
+                self.space_held.emit(kind == QEvent.KeyPress)
+            return True  # Space pans the pad; it neither opens a list nor types a blank
+        if kind == QEvent.KeyPress and event.key() in LEAVE_KEYS:
+            self.leave.emit()  # the field loses the focus: a typed value is taken first
+            return True
+        return False
+
+    def _override(self, watched: QObject, event: QKeyEvent) -> bool:
+        """Before a shortcut fires: Escape and Return are the field's (they leave it); a number
+        field keeps its editing keys; anything else goes to the window's shortcuts."""
+        if event.key() in LEAVE_KEYS:
+            event.accept()
+            return True
+        if watched is self.brush and is_edit_key(event):
+            return False
+        return True  # not accepted: the shortcut fires
 
     # ---- binding: show state without echoing it back ----------------------------------------
     def set_classes(self, classes: tuple[str, ...]) -> None:
