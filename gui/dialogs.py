@@ -27,12 +27,12 @@ class Dialogs:
         path, _ = QFileDialog.getSaveFileName(self._parent, title, suggested, name_filter)
         return path or None
 
-    def open_path(self, title: str, name_filter: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self._parent, title, "", name_filter)
+    def open_path(self, title: str, name_filter: str, folder: str = "") -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self._parent, title, folder, name_filter)
         return path or None
 
-    def directory(self, title: str) -> str | None:
-        return QFileDialog.getExistingDirectory(self._parent, title) or None
+    def directory(self, title: str, folder: str = "") -> str | None:
+        return QFileDialog.getExistingDirectory(self._parent, title, folder) or None
 
     def error(self, title: str, text: str) -> None:
         QMessageBox.critical(self._parent, title, text)

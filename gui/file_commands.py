@@ -20,6 +20,8 @@ from sketchfill.app.svg_export import save_svg
 from sketchfill.gui.actions import Actions
 from sketchfill.gui.controller import SketchController
 from sketchfill.gui.dialogs import IMAGE_FILTER, PNG_FILTER, SESSION_FILTER, SVG_FILTER, Dialogs
+from sketchfill.gui.preferences import Preferences
+from sketchfill.gui.recent import RecentFiles, RecentMenu
 
 
 def with_suffix(path: str | Path, suffix: str) -> Path:
@@ -30,11 +32,14 @@ def with_suffix(path: str | Path, suffix: str) -> Path:
 
 
 class FileCommands:
-    def __init__(self, window: QMainWindow, controller: SketchController, dialogs: Dialogs) -> None:
+    def __init__(self, window: QMainWindow, controller: SketchController, dialogs: Dialogs,
+                 preferences: Preferences) -> None:  # fmt: skip
         self._window = window
         self._controller = controller
         self._dialogs = dialogs
         self.session_path: Path | None = None
+        self.recent = RecentFiles(preferences)
+        self.recent_menu = RecentMenu(self.recent, self.open_recent, window)
 
     def connect_actions(self, a: Actions) -> None:
         a.new.triggered.connect(self.new)
@@ -64,6 +69,36 @@ class FileCommands:
         name = path.name if path else "untitled"
         self._window.setWindowTitle(f"{name}[*] — Sketch & Fill")
 
+    # ---- file dialogs, starting in the last folder used -------------------------------------
+    def _ask_open(self, title: str, name_filter: str) -> str | None:
+        path = self._dialogs.open_path(title, name_filter, self.recent.folder())
+        if path is not None:
+            self.recent.used(path)
+        return path
+
+    def _ask_save(self, title: str, name_filter: str, name: str) -> str | None:
+        path = self._dialogs.save_path(title, name_filter, self.recent.in_folder(name))
+        if path is not None:
+            self.recent.used(path)
+        return path
+
+    def _remember(self, path: str | Path) -> None:
+        self.recent.add(path)
+        self.recent_menu.refresh()
+
+    def open_recent(self, path: Path) -> bool:
+        """File ▸ Open Recent: a session replaces the drawing (after Save / Discard / Cancel),
+        an image is traced; a file gone since is dropped from the list, with a word why."""
+        if not path.is_file():
+            self.recent.remove(path)
+            self.recent_menu.refresh()
+            self._dialogs.error("Open Recent", f"{path} no longer exists; it is removed from "
+                                "the list of recent files.")
+            return False
+        if path.suffix.lower() == ".json":
+            return self.may_close("Open session") and self.open_session(path)
+        return self.open_image(str(path))
+
     # ---- sessions --------------------------------------------------------------------------------
     def new(self) -> None:
         if not self.may_close("New sketch"):
@@ -76,7 +111,7 @@ class FileCommands:
         if path is None:
             if not self.may_close("Open session"):
                 return False
-            path = self._dialogs.open_path("Open Session", SESSION_FILTER)
+            path = self._ask_open("Open Session", SESSION_FILTER)
             if path is None:
                 return False
         try:
@@ -86,6 +121,7 @@ class FileCommands:
             return False
         self._window.show_document(sketch, view)
         self.set_path(Path(path))
+        self._remember(path)
         return True
 
     def save_session(self) -> bool:
@@ -94,7 +130,7 @@ class FileCommands:
         return self._save_session_to(self.session_path)
 
     def save_session_as(self) -> bool:
-        path = self._dialogs.save_path("Save Session", SESSION_FILTER, "sketch.json")
+        path = self._ask_save("Save Session", SESSION_FILTER, "sketch.json")
         return path is not None and self._save_session_to(with_suffix(path, ".json"))
 
     def _save_session_to(self, path: Path) -> bool:
@@ -103,11 +139,12 @@ class FileCommands:
             return False
         self._controller.undo_stack.setClean()
         self.set_path(path)
+        self._remember(path)
         return True
 
     # ---- exports ---------------------------------------------------------------------------------
     def save_sketch(self, path: str | None = None) -> bool:
-        path = path or self._dialogs.save_path("Save Sketch", PNG_FILTER, "sketch.png")
+        path = path or self._ask_save("Save Sketch", PNG_FILTER, "sketch.png")
         if path is None:
             return False
         path = with_suffix(path, ".png")
@@ -119,14 +156,14 @@ class FileCommands:
         if result is None:
             self._dialogs.error("Nothing to save", "There is no rendered image yet.")
             return False
-        path = path or self._dialogs.save_path("Save Rendered Image", PNG_FILTER, "image.png")
+        path = path or self._ask_save("Save Rendered Image", PNG_FILTER, "image.png")
         if path is None:
             return False
         path = with_suffix(path, ".png")
         return self._write("image", Path(path), lambda: save_png(path, result.image))
 
     def export_svg(self, path: str | None = None) -> bool:
-        path = path or self._dialogs.save_path("Export Strokes as SVG", SVG_FILTER, "sketch.svg")
+        path = path or self._ask_save("Export Strokes as SVG", SVG_FILTER, "sketch.svg")
         if path is None:
             return False
         path = with_suffix(path, ".svg")
@@ -145,7 +182,7 @@ class FileCommands:
 
     # ---- imports ---------------------------------------------------------------------------------
     def open_image(self, path: str | None = None) -> bool:
-        path = path or self._dialogs.open_path("Open Image as Sketch", IMAGE_FILTER)
+        path = path or self._ask_open("Open Image as Sketch", IMAGE_FILTER)
         if path is None:
             return False
         try:
@@ -154,11 +191,12 @@ class FileCommands:
             self._dialogs.error("Cannot open image", str(exc))
             return False
         count = self._controller.import_image(gray)
+        self._remember(path)
         self._window.statusBar().showMessage(f"Traced {count} strokes from {Path(path).name}", 5000)
         return True
 
     def load_models(self, directory: str | None = None) -> None:
-        directory = directory or self._dialogs.directory("Load Models From")
+        directory = directory or self._dialogs.directory("Load Models From", self.recent.folder())
         if directory:
             self._window.statusBar().showMessage(f"Loading models from {directory}…")
             self._controller.load_models(directory)

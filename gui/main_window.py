@@ -17,6 +17,7 @@ from PyQt5.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QSplitter,
     QToolBar,
@@ -65,7 +66,7 @@ class MainWindow(QMainWindow):
         self.smooth_strokes.toggled.connect(self.canvas.set_smoothing)
         self.image_view = ImageView()
         self.panel = ControlPanel(self.actions)
-        self.files = FileCommands(self, controller, self.dialogs)
+        self.files = FileCommands(self, controller, self.dialogs, preferences)
         self.help_window: HelpWindow | None = None
         self.autosave = (
             AutosaveBinding(controller, autosave, self.show_message, self.current_view,
@@ -98,7 +99,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.actions
         menus = {
-            "&File": [a.new, a.open_session, a.open_image, None, a.save_session, a.save_session_as,
+            "&File": [a.new, a.open_session, self.files.recent_menu, a.open_image, None,
+                      a.save_session, a.save_session_as,
                       a.save_sketch, a.save_image, a.export_svg, None, a.load_models, None, a.quit],
             "&Edit": [a.undo, a.redo, None, a.clear, a.accept, None, a.select_all,
                       a.delete_selection, a.drop_selection],
@@ -112,7 +114,12 @@ class MainWindow(QMainWindow):
         for title, items in menus.items():
             menu = self.menuBar().addMenu(title)
             for item in items:
-                menu.addSeparator() if item is None else menu.addAction(item)
+                if item is None:
+                    menu.addSeparator()
+                elif isinstance(item, QMenu):
+                    menu.addMenu(item)
+                else:
+                    menu.addAction(item)
 
     def _build_toolbar(self) -> None:
         a = self.actions

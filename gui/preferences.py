@@ -75,6 +75,27 @@ class Preferences:
         self._s.setValue("smoothing", bool(value))
 
     @property
+    def last_folder(self) -> str:
+        """The folder of the last file opened or saved: where the next file dialog starts."""
+        return self._get("last_folder", "", str)
+
+    @last_folder.setter
+    def last_folder(self, value: str) -> None:
+        self._s.setValue("last_folder", value)
+
+    @property
+    def recent_files(self) -> list[str]:
+        """Sessions and images opened or saved, newest first. (An ini file gives a one-item
+        list back as a plain string.)"""
+        value = self._s.value("recent_files", [])
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        return [str(v) for v in items if v]
+
+    @recent_files.setter
+    def recent_files(self, value: list[str]) -> None:
+        self._s.setValue("recent_files", list(value))
+
+    @property
     def completions(self) -> int:
         return min(max(self._get("completions", DEFAULT_K, int), 1), 32)
 

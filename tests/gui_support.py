@@ -31,11 +31,16 @@ class ScriptedDialogs:
         self.unsaved_asked: list[str] = []  # titles of the Save/Discard/Cancel prompts
         self.errors: list[tuple[str, str]] = []
         self.about_calls = 0
+        self.started_in: list[str] = []  # where each file dialog started (folder or path)
 
-    def save_path(self, *_) -> str | None:
+    def save_path(self, _title: str, _filter: str = "", start: str = "") -> str | None:
+        self.started_in.append(start)
         return self.paths.pop(0) if self.paths else None
 
-    open_path = directory = save_path
+    def directory(self, _title: str, start: str = "") -> str | None:
+        return self.save_path(_title, "", start)
+
+    open_path = save_path
 
     def error(self, title: str, text: str) -> None:
         self.errors.append((title, text))
