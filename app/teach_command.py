@@ -1,31 +1,25 @@
 """The `teach` and `forget` commands: a new class from the user's pictures, and its removal.
 
-    sketchfill teach NAME --images DIR|FILES... [--minutes M] [--replace]
+    sketchfill teach NAME --images DIR|FILES... [--minutes M] [--steps N] [--replace]
     sketchfill forget NAME
 
-`teach` checks everything it can before training (the name, an existing class, the pictures),
-trains with a progress bar and the time left on stderr, and only then writes the class's file
-(app.taught_classes), atomically: a failure, Ctrl+C or a full disk leaves nothing behind.
+`teach` checks everything it can before training (the name, an existing class, the pictures;
+app.teaching.prepare), trains with a progress bar and the time left on stderr, and only then
+writes the class's file, atomically: a failure, Ctrl+C or a full disk leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
 
-import torch
 from tqdm import tqdm
 
 from sketchfill.app import taught_classes as tc
-from sketchfill.app.class_names import display_name
-from sketchfill.app.engine import DEFAULT_FILES, SHIPPED_CHECKPOINTS, read_manifest
-from sketchfill.models.data.user_pictures import enough, picture_files, read_pictures
-from sketchfill.models.nets.checkpoint import load_checkpoint
-from sketchfill.models.nets.class_addon import ClassAddon
-from sketchfill.models.training.teach import DEFAULT_TEACH, TeachConfig, TeachProgress, teach
+from sketchfill.app import teaching
+from sketchfill.models.training.teach import DEFAULT_TEACH, TeachConfig, TeachProgress
 
 MAX_MINUTES = 240.0
 
@@ -37,11 +31,11 @@ def minutes_value(text: str) -> float:
     return value
 
 
-def checkpoint_files(directory: Path | None) -> dict[str, Path]:
-    """The shape and appearance checkpoint files of a folder (the shipped ones by default)."""
-    directory = Path(directory) if directory is not None else SHIPPED_CHECKPOINTS
-    manifest = read_manifest(directory)
-    return {kind: directory / manifest[kind]["file"] for kind in DEFAULT_FILES}
+def steps_value(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 class ProgressBar:
@@ -61,47 +55,31 @@ class ProgressBar:
         self.bar.close()
 
 
+def command_of(args: argparse.Namespace) -> list[str]:
+    """The command as an argument list, for the class's provenance."""
+    return ["sketchfill", "teach", args.name, "--images", *map(str, args.images),
+            "--minutes", f"{args.minutes:g}",
+            *(["--steps", str(args.steps)] if args.steps else []),
+            *(["--replace"] if args.replace else [])]
+
+
 def cmd_teach(args: argparse.Namespace) -> int:
     """Teach a new class from your own pictures (a folder or picture files)."""
-    files = checkpoint_files(args.checkpoints)
-    shape_ck = load_checkpoint(files["shape"], kind="shape")
-    name = tc.check_name(args.name, shape_ck.classes)
-    if not args.replace and tc.find(name) is not None:
-        raise tc.TaughtClassError(f"a class named {tc.find(name).name!r} is already taught; "
-                                  "use --replace to teach it again")
-    pictures, skipped = read_pictures(picture_files(args.images))
-    for line in skipped:
+    ready = teaching.prepare(args.name, args.images, args.checkpoints, args.replace)
+    for line in ready.skipped:
         print(f"warning: skipped {line}", file=sys.stderr)
-    enough(pictures, skipped)
-    look = load_checkpoint(files["appearance"], kind="appearance", classes=shape_ck.classes)
     cfg = TeachConfig(minutes=args.minutes, max_steps=args.steps or 0)
     bar = ProgressBar()
     try:
-        rows = teach(pictures, shape_ck.build(), look.build(), cfg, progress=bar)
+        path = teaching.run(ready, cfg, command_of(args), progress=bar)
     except KeyboardInterrupt:
         bar.close()
         print("stopped: the class was not taught, nothing was saved", file=sys.stderr)
         return 130
-    bar.close()
-    addon = ClassAddon(name, display_name(name), rows.rows, tc.checkpoint_hashes(files),
-                       provenance(args, pictures, rows, cfg))
-    path = tc.save(addon, replace=args.replace)
-    print(f"taught {name!r} from {len(pictures)} pictures in {rows.seconds / 60:.1f} min: {path}")
+    finally:
+        bar.close()  # before any error line
+    print(f"taught {ready.name!r} from {len(ready.pictures)} pictures: {path}")
     return 0
-
-
-def provenance(args: argparse.Namespace, pictures, rows, cfg: TeachConfig) -> dict:
-    """How the class was taught: the command, the pictures (names and hashes), the budget."""
-    command = ["sketchfill", "teach", args.name, "--images", *map(str, args.images),
-               "--minutes", f"{args.minutes:g}", *(["--steps", str(args.steps)] if args.steps
-                                                    else []),
-               *(["--replace"] if args.replace else [])]
-    return {"command": command,
-            "pictures": [{"name": p.name, "sha256": p.sha256} for p in pictures],
-            "minutes": cfg.minutes, "seconds": round(rows.seconds, 1), "steps": rows.steps,
-            "start_rows": rows.start_rows, "torch": str(torch.__version__),
-            "cpu": torch.backends.cpu.get_cpu_capability(), "machine": platform.machine(),
-            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
@@ -127,7 +105,7 @@ def add_teach_commands(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--minutes", type=minutes_value, default=DEFAULT_TEACH.minutes,
                    help=f"training time budget (default {DEFAULT_TEACH.minutes:g}; more "
                         "gives better results)")
-    t.add_argument("--steps", type=int, default=None, metavar="N",
+    t.add_argument("--steps", type=steps_value, default=None, metavar="N",
                    help="at most N training steps per stage, within the time budget (a fixed "
                         "amount of training on any CPU)")
     t.add_argument("--replace", action="store_true", help="replace a class of that name")

@@ -104,7 +104,7 @@ def test_ctrl_c_saves_nothing(data_home, teach_checkpoints, pictures_dir, capsys
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sketchfill.app.teach_command.teach", interrupted)
+    monkeypatch.setattr("sketchfill.app.teaching.teach", interrupted)
     code, _, err = run(capsys, *teach_args(teach_checkpoints, pictures_dir))
     assert code == 130 and "nothing was saved" in err
     assert not tc.addon_path("mushroom").exists()
