@@ -1,4 +1,5 @@
-"""Stroke smoothing while drawing: Catmull-Rom curves through the pen's samples.
+"""Stroke smoothing while drawing: a stabiliser that keeps the hand's tremor out of the line
+(Stabiliser, a lazy brush), and Catmull-Rom curves through the samples it lets through.
 
 A mouse reports 60-125 positions a second, so a quick circle arrives as a polygon of a dozen
 or two corners. The curve through the samples (centripetal Catmull-Rom would be safer on
@@ -11,6 +12,7 @@ points it has given out never change (the ink layer and the rasteriser only appe
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from sketchfill.app.document import Point
 
@@ -56,3 +58,55 @@ class Smoother:
             before = s[-3] if len(s) >= 3 else s[-2]
             self.points += curve_piece(before, s[-2], s[-1], s[-1])
         return self.points
+
+
+# ---- stabiliser ---------------------------------------------------------------------------------
+STRING_PX_PER_STEP = 1.5  # canvas px of string per step of the stabiliser's strength
+SAMPLES_PER_STEP = 2  # pen samples averaged per step of strength
+MAX_STRENGTH = 10
+
+
+def string_length(strength: int) -> float:
+    """The pulled string's length for a strength in 0..MAX_STRENGTH (0: no stabiliser)."""
+    return STRING_PX_PER_STEP * min(max(strength, 0), MAX_STRENGTH)
+
+
+class Stabiliser:
+    """Weighted smoothing and a lazy brush together, as paint programs stabilise a hand: the
+    ink is pulled on a string of fixed length towards the mean of the pen's last samples, so
+    it moves only once the pen has gone that far, and then along their average direction; the
+    hand's tremor, shorter than the string and averaged out, never reaches the line. When the
+    pen lifts, the ink is drawn on to where it lifted, so the line ends where the artist ended
+    it."""
+
+    def __init__(self, first: Point, strength: int) -> None:
+        self.length = string_length(strength)
+        self.brush: Point = first  # where the ink is
+        self.recent: deque[Point] = deque([first], maxlen=max(1, SAMPLES_PER_STEP * strength))
+
+    @property
+    def pen(self) -> Point:
+        """The newest sample of the pen."""
+        return self.recent[-1]
+
+    def add(self, sample: Point) -> Point | None:
+        """The pen's new sample; the ink's new point, or None while the string is slack."""
+        self.recent.append(sample)
+        n = len(self.recent)
+        tx, ty = sum(p[0] for p in self.recent) / n, sum(p[1] for p in self.recent) / n
+        dx, dy = tx - self.brush[0], ty - self.brush[1]
+        dist = math.hypot(dx, dy)
+        if dist <= self.length:
+            return None
+        pull = (dist - self.length) / dist
+        self.brush = (self.brush[0] + dx * pull, self.brush[1] + dy * pull, sample[2])
+        return self.brush
+
+    def finish(self) -> list[Point]:
+        """Points from the ink to where the pen lifted, at most STEP_PX apart, ending on it."""
+        (x0, y0, _), pen = self.brush, self.pen
+        n = math.ceil(math.dist((x0, y0), pen[:2]) / STEP_PX)
+        points = [(x0 + (pen[0] - x0) * i / n, y0 + (pen[1] - y0) * i / n, pen[2])
+                  for i in range(1, n + 1)]
+        self.brush = pen
+        return points

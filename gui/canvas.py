@@ -30,7 +30,7 @@ from PyQt5.QtGui import (
 from PyQt5.QtWidgets import QAction, QSizePolicy, QWidget
 
 from sketchfill.app.document import Point, Sketch, Stroke
-from sketchfill.app.smoothing import Smoother
+from sketchfill.app.smoothing import Smoother, Stabiliser
 from sketchfill.gui.ink_layer import InkLayer, move_layers
 
 MARGIN = 8  # logical px of desk around the paper
@@ -72,6 +72,8 @@ class Canvas(QWidget):
         self._live: Stroke | None = None  # stroke being drawn
         self._smoothing = True  # curves through the pen's samples (set_smoothing)
         self._smoother: Smoother | None = None  # of the live stroke, when smoothing
+        self._stabilising = 0  # the stabiliser's strength, 0 = off (set_stabiliser)
+        self._stabiliser: Stabiliser | None = None  # of the live stroke, when stabilising
         self._selection: tuple[int, ...] = ()
         self._band: tuple[QPointF, QPointF] | None = None  # rubber band, canvas coords
         self._drag: tuple[QPointF, QPointF] | None = None  # (press, current), canvas coords
@@ -353,19 +355,35 @@ class Canvas(QWidget):
     def smoothing(self) -> bool:
         return self._smoothing
 
+    def set_stabiliser(self, strength: int) -> None:
+        """How far the ink trails the pen (app.smoothing.Stabiliser); 0 turns it off. The
+        stroke keeps the stabilised path."""
+        self._stabilising = strength
+
+    def stabiliser(self) -> int:
+        return self._stabilising
+
     def _begin(self, tool: str, pos: QPointF, pressure: float) -> None:
         point: Point = (pos.x(), pos.y(), pressure)
         self._smoother = Smoother(point) if self._smoothing else None
+        strength = self._stabilising
+        self._stabiliser = Stabiliser(point, strength) if strength > 0 else None
         self._live = Stroke(tool, self._brush, (point,))  # type: ignore[arg-type]
         self._paint_live(0)
         self.stroke_changed.emit(self._live)
 
     def _extend(self, pos: QPointF, pressure: float) -> None:
+        point: Point | None = (pos.x(), pos.y(), pressure)
+        if self._stabiliser is not None:
+            point = self._stabiliser.add(point)  # None: the string is still slack
+        if point is not None:
+            self._add_point(point)
+
+    def _add_point(self, point: Point) -> None:
         assert self._live is not None
         last = self._smoother.samples[-1] if self._smoother else self._live.points[-1]
-        if (pos.x(), pos.y()) == (last[0], last[1]):
+        if point[:2] == last[:2]:
             return
-        point = (pos.x(), pos.y(), pressure)
         if self._smoother is None:
             self._grow_live(self._live.points + (point,))
         else:
@@ -383,9 +401,12 @@ class Canvas(QWidget):
         self.stroke_changed.emit(self._live)
 
     def _finish(self) -> None:
+        if self._live is not None and self._stabiliser is not None:
+            for point in self._stabiliser.finish():  # on to where the pen lifted
+                self._add_point(point)
         if self._live is not None and self._smoother is not None:
             self._grow_live(tuple(self._smoother.finish()))
-        stroke, self._live, self._smoother = self._live, None, None
+        stroke, self._live, self._smoother, self._stabiliser = self._live, None, None, None
         if stroke is None:
             return
         self._just_finished = stroke

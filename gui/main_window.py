@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         )
         self.latency.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.device = QLabel("loading models…")
+        self._runtime = "torch eager float32"  # what runs the networks (EngineInfo.runtime)
         self.device.setContentsMargins(12, 0, 4, 0)
         bar = self.statusBar()
         bar.addPermanentWidget(self.busy)
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
         self.image_view.resized.connect(self._update_display_sizes)
         self.panel.class_chosen.connect(c.set_class)
         self.panel.brush_changed.connect(self.set_brush)
+        self.panel.stabiliser_changed.connect(self.canvas.set_stabiliser)
         self.panel.opacity_changed.connect(c.set_opacity)
         self.panel.mode_changed.connect(c.set_mode)
         self.panel.leave.connect(self.canvas.setFocus)
@@ -243,6 +245,7 @@ class MainWindow(QMainWindow):
         p = self.preferences
         self.set_brush(p.brush)
         self.smooth_strokes.setChecked(p.smoothing)
+        self.panel.steady.setValue(p.stabiliser)
         overlay = Overlay(opacity=p.opacity, mode=p.mode)
         self.controller.set_overlay(overlay)
         if self.persist and not p.geometry.isEmpty():
@@ -293,13 +296,15 @@ class MainWindow(QMainWindow):
         self.latency.setText(f"update {result.latency_ms:.0f} ms")
         self.latency.setToolTip(
             f"Last update: {result.latency_ms:.0f} ms from edit to screen, "
-            f"{result.compute_ms:.0f} ms in the models"
+            f"{result.compute_ms:.0f} ms in the models ({self._runtime})"
         )
 
     def _on_loaded(self, info: EngineInfo) -> None:
         self.panel.set_classes(info.classes)
         self.panel.show_class(self.controller.sketch.class_name)
         self.device.setText(f"models on {info.device}")
+        self._runtime = getattr(info, "runtime", "torch eager float32")
+        self.device.setToolTip(f"Runtime: {self._runtime}")
         self.image_view.set_placeholder("Draw to see the image")
         self.show_message(f"Models loaded on {info.device} in {info.load_ms:.0f} ms")
 
@@ -391,6 +396,7 @@ class MainWindow(QMainWindow):
         p.class_name = c.sketch.class_name
         p.brush = self.canvas.brush()
         p.smoothing = self.canvas.smoothing()
+        p.stabiliser = self.canvas.stabiliser()
         p.opacity = c.overlay.opacity
         p.mode = c.overlay.mode
         p.geometry = self.saveGeometry()

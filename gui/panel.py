@@ -23,6 +23,7 @@ from PyQt5.QtWidgets import (
 
 from sketchfill.app.class_names import display_name
 from sketchfill.app.overlay import Overlay, OverlayMode
+from sketchfill.app.smoothing import MAX_STRENGTH
 from sketchfill.gui.actions import Actions
 
 MAX_BRUSH = 64  # px at pressure 1
@@ -56,6 +57,7 @@ class ControlPanel(QWidget):
     brush_changed = pyqtSignal(float)
     opacity_changed = pyqtSignal(float)
     mode_changed = pyqtSignal(object)  # OverlayMode
+    stabiliser_changed = pyqtSignal(int)  # 0 = off
     leave = pyqtSignal()  # Return or Escape in a field: the keyboard goes back to the drawing
     space_held = pyqtSignal(bool)  # Space pressed / released while a field has the focus
 
@@ -68,6 +70,11 @@ class ControlPanel(QWidget):
         self.brush = QSpinBox()
         self.brush.setRange(1, MAX_BRUSH)
         self.brush.setSuffix(" px")
+        self.steady = QSpinBox()
+        self.steady.setRange(0, MAX_STRENGTH)
+        self.steady.setSpecialValueText("off")
+        self.steady.setToolTip("Stabiliser: the line trails the pen and leaves out the hand's "
+                               "tremor (0 = off)")
         self.opacity = QSlider(Qt.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setToolTip("Opacity of the shadow under the strokes")
@@ -78,13 +85,14 @@ class ControlPanel(QWidget):
         self.completion.setAlignment(Qt.AlignCenter)
         self._layout(actions)
         self._connect()
-        for field in (self.classes, self.brush, self.opacity, self.mode):
+        for field in (self.classes, self.brush, self.steady, self.opacity, self.mode):
             field.installEventFilter(self)
 
     def _layout(self, actions: Actions) -> None:
         form = QFormLayout()
         form.addRow("Class", self.classes)
         form.addRow("Brush", self.brush)
+        form.addRow("Stabiliser", self.steady)
         form.addRow("Shadow", self.opacity)
         form.addRow("Show", self.mode)
         stepper = QHBoxLayout()
@@ -106,6 +114,7 @@ class ControlPanel(QWidget):
     def _connect(self) -> None:
         self.classes.activated.connect(lambda i: self.class_chosen.emit(self.classes.itemData(i)))
         self.brush.valueChanged.connect(lambda v: self.brush_changed.emit(float(v)))
+        self.steady.valueChanged.connect(self.stabiliser_changed)
         self.opacity.valueChanged.connect(lambda v: self.opacity_changed.emit(v / 100))
         self.mode.activated.connect(lambda i: self.mode_changed.emit(self.mode.itemData(i)))
 
@@ -129,7 +138,7 @@ class ControlPanel(QWidget):
         if event.key() in LEAVE_KEYS:
             event.accept()
             return True
-        if watched is self.brush and is_edit_key(event):
+        if watched in (self.brush, self.steady) and is_edit_key(event):
             return False
         return True  # not accepted: the shortcut fires
 

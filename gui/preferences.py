@@ -6,6 +6,7 @@ from PyQt5.QtCore import QByteArray, QSettings
 
 from sketchfill.app.document import DEFAULT_K
 from sketchfill.app.overlay import OverlayMode
+from sketchfill.app.smoothing import MAX_STRENGTH
 
 ORGANISATION = "SketchFill"
 APPLICATION = "Sketch & Fill"
@@ -94,6 +95,15 @@ class Preferences:
     @recent_files.setter
     def recent_files(self, value: list[str]) -> None:
         self._s.setValue("recent_files", list(value))
+
+    @property
+    def stabiliser(self) -> int:
+        """Strength of the stabiliser while drawing, 0 (off) to MAX_STRENGTH."""
+        return min(max(self._get("stabiliser", 0, int), 0), MAX_STRENGTH)
+
+    @stabiliser.setter
+    def stabiliser(self, value: int) -> None:
+        self._s.setValue("stabiliser", int(value))
 
     @property
     def completions(self) -> int:
