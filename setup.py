@@ -41,7 +41,7 @@ setup(
     package_dir={"sketchfill": "sketchfill",
                  **{f"sketchfill.{folder}": folder for folder in FOLDERS}},
     package_data={
-        "sketchfill.checkpoints": ["*.pt", "*.json", "*.md"],
+        "sketchfill.checkpoints": ["*.pt", "*.json", "*.md", "*.npz"],
         "sketchfill.resources": ["*.json", "*.png", "samples/*.png", "samples/*.json"],
     },
     # torch is pinned by the installer, not here: CI installs the local CPU build first and this

@@ -247,7 +247,7 @@ class Engine:
                                                       rest)))
         used = self._replace_idle(x, label, seeds, first, lines, user)
         if self.outline_bank is not None:  # the K add little: the class's outlines, fitted
-            self.outline_bank.fill(class_name, lines, user, keep=made)
+            self.outline_bank.fill(class_name, lines, user, keep={first, *made})
         return self._assemble(sketch, used, first, on_first, made, outline)
 
     @staticmethod
