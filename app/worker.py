@@ -63,6 +63,9 @@ class EngineInfo:
     device: str  # e.g. "cpu"
     provenance: dict  # per-network manifest, shown in the About dialog
     load_ms: float  # wall time of Engine.load
+    checkpoint_dir: str | None = None  # as loaded (None: the shipped checkpoints)
+    n_shipped: int = 0  # the checkpoints' own classes lead `classes`; the user's taught follow
+    skipped_classes: tuple[str, ...] = ()  # taught classes not installed, each with its file
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,9 @@ class InferenceWorker(QObject):
             device=str(getattr(engine, "device", "cpu")),
             provenance=dict(engine.provenance),
             load_ms=(time.perf_counter() - t0) * 1000,
+            checkpoint_dir=request.checkpoint_dir,
+            n_shipped=getattr(engine, "n_shipped", len(engine.classes)),
+            skipped_classes=tuple(getattr(engine, "skipped_classes", ())),
         )
         self.loaded.emit(info)
 

@@ -32,6 +32,7 @@ from sketchfill.gui.actions import create_actions
 from sketchfill.gui.canvas import Canvas
 from sketchfill.gui.controller import SketchController
 from sketchfill.gui.dialogs import Dialogs
+from sketchfill.gui.class_commands import ClassCommands
 from sketchfill.gui.file_commands import FileCommands
 from sketchfill.gui.help import HelpWindow
 from sketchfill.gui.image_view import ImageView
@@ -67,6 +68,8 @@ class MainWindow(QMainWindow):
         self.image_view = ImageView()
         self.panel = ControlPanel(self.actions)
         self.files = FileCommands(self, controller, self.dialogs, preferences)
+        self.class_commands = ClassCommands(self, controller, self.dialogs, self.panel.classes,
+                                            self.show_message)
         self.help_window: HelpWindow | None = None
         self.autosave = (
             AutosaveBinding(controller, autosave, self.show_message, self.current_view,
@@ -109,6 +112,7 @@ class MainWindow(QMainWindow):
             "&Completions": [a.next_completion, a.previous_completion, a.one_completion, a.dice,
                              None, a.show_shadow, a.shadow_stronger, a.shadow_lighter, None,
                              a.next_class, a.previous_class],
+            "C&lasses": [self.class_commands.teach, self.class_commands.remove],
             "&Help": [a.help, a.about],
         }  # fmt: skip
         for title, items in menus.items():
