@@ -52,6 +52,7 @@ class Canvas(QWidget):
     brush_step = pyqtSignal(int)  # wheel without modifier: +1 bigger / -1 smaller
     cycle_step = pyqtSignal(int)  # Alt + wheel: next / previous completion
     resized = pyqtSignal()  # the paper's device-pixel size may have changed
+    zoomed = pyqtSignal(int)  # the zoom in percent (zoom_percent) after a zoom or a resize
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,17 +89,21 @@ class Canvas(QWidget):
         self._update_cursor()
 
     def _add_zoom_actions(self) -> None:
-        """Ctrl+= / Ctrl++ zoom in, Ctrl+- out, Ctrl+0 fits, wherever the focus is in the window."""
-        for keys, slot in (
-            (("Ctrl+=", "Ctrl++"), lambda: self.zoom_by(ZOOM_STEP)),
-            (("Ctrl+-",), lambda: self.zoom_by(1 / ZOOM_STEP)),
-            (("Ctrl+0",), self.fit_view),
+        """Ctrl+= / Ctrl++ zoom in, Ctrl+- out, Ctrl+0 fits, Ctrl+1 shows one canvas pixel per
+        screen pixel, wherever the focus is in the window (the window's View menu lists them)."""
+        self.zoom_actions: list[QAction] = []
+        for text, keys, slot in (
+            ("Zoom &In", ("Ctrl+=", "Ctrl++"), lambda: self.zoom_by(ZOOM_STEP)),
+            ("Zoom &Out", ("Ctrl+-",), lambda: self.zoom_by(1 / ZOOM_STEP)),
+            ("&Fit to Window", ("Ctrl+0",), self.fit_view),
+            ("&Actual Size (100%)", ("Ctrl+1",), lambda: self.zoom_to_scale(1.0)),
         ):
-            action = QAction(self)
+            action = QAction(text, self)
             action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.WindowShortcut)
             action.triggered.connect(slot)
             self.addAction(action)
+            self.zoom_actions.append(action)
 
     # ---- what the canvas shows -------------------------------------------------------------
     def sketch(self) -> Sketch:
@@ -232,11 +237,21 @@ class Canvas(QWidget):
         self._zoom, self._pan = 1.0, QPointF()
         self._zoom_changed()
 
+    def zoom_to_scale(self, scale: float) -> None:
+        """Zoom about the widget's centre until a canvas pixel is `scale` widget pixels."""
+        fitted = self.fitted_rect().width() / self._sketch.width
+        self.zoom_by(scale / (fitted * self._zoom))
+
+    def zoom_percent(self) -> int:
+        """Widget pixels per 100 canvas pixels on screen: 100 at Actual Size."""
+        return round(self.scale() * 100)
+
     def _zoom_changed(self) -> None:
         if self._ink.image.size() != QSize(*self.layer_size()):
             self._render_layer()
         self._update_cursor()
         self.update()
+        self.zoomed.emit(self.zoom_percent())
 
     def pan_by(self, delta: QPointF) -> None:
         self._pan += delta
@@ -346,6 +361,7 @@ class Canvas(QWidget):
         self._update_cursor()
         super().resizeEvent(event)
         self.resized.emit()
+        self.zoomed.emit(self.zoom_percent())
 
     # ---- drawing input ---------------------------------------------------------------------------
     def set_smoothing(self, on: bool) -> None:

@@ -92,11 +92,12 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
-        dock = QDockWidget("Controls", self)
+        dock = self.dock = QDockWidget("Controls", self)
         dock.setObjectName("controls")
         dock.setWidget(self.panel)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(Qt.LeftDockWidgetArea, dock)
+        dock.toggleViewAction().setText("Show Side &Panel")
         self.resize(1280, 640)
 
     def _build_menus(self) -> None:
@@ -109,8 +110,10 @@ class MainWindow(QMainWindow):
                       a.delete_selection, a.drop_selection],
             "&Tools": [a.pen, a.eraser, a.move, None, a.brush_bigger, a.brush_smaller, None,
                        self.smooth_strokes],
+            "&View": [*self.canvas.zoom_actions, None, a.show_shadow,
+                      self.dock.toggleViewAction()],
             "&Completions": [a.next_completion, a.previous_completion, a.one_completion, a.dice,
-                             None, a.show_shadow, a.shadow_stronger, a.shadow_lighter, None,
+                             None, a.shadow_stronger, a.shadow_lighter, None,
                              a.next_class, a.previous_class],
             "C&lasses": [self.class_commands.teach, self.class_commands.remove],
             "&Help": [a.help, a.about],
@@ -165,12 +168,15 @@ class MainWindow(QMainWindow):
             self.latency.fontMetrics().horizontalAdvance("update 99999 ms")
         )
         self.latency.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.zoom = QLabel("100%")
+        self.zoom.setToolTip("Zoom: canvas pixels shown per 100 screen pixels (View menu)")
         self.device = QLabel("loading models…")
         self._runtime = "torch eager float32"  # what runs the networks (EngineInfo.runtime)
         self.device.setContentsMargins(12, 0, 4, 0)
         bar = self.statusBar()
         bar.addPermanentWidget(self.busy)
         bar.addPermanentWidget(self.latency)
+        bar.addPermanentWidget(self.zoom)
         bar.addPermanentWidget(self.device)
         bar.showMessage("Loading models…")
 
@@ -209,6 +215,7 @@ class MainWindow(QMainWindow):
         self.canvas.brush_step.connect(self.step_brush)
         self.canvas.cycle_step.connect(c.cycle)
         self.canvas.resized.connect(self._update_display_sizes)
+        self.canvas.zoomed.connect(lambda percent: self.zoom.setText(f"{percent}%"))
         self.image_view.resized.connect(self._update_display_sizes)
         self.panel.class_chosen.connect(c.set_class)
         self.panel.brush_changed.connect(self.set_brush)
@@ -377,7 +384,7 @@ class MainWindow(QMainWindow):
         info = self.controller.info
         if info is None or not info.classes:
             return
-        classes = info.classes
+        classes = self.panel.class_order() or info.classes  # as listed: by display name
         current = self.controller.sketch.class_name
         index = classes.index(current) if current in classes else 0
         self.controller.set_class(classes[(index + steps) % len(classes)])

@@ -144,12 +144,18 @@ class ControlPanel(QWidget):
 
     # ---- binding: show state without echoing it back ----------------------------------------
     def set_classes(self, classes: tuple[str, ...]) -> None:
+        """List the classes by display name (the engine's order, which the networks and the
+        session files use, is the order of the data, not of the alphabet)."""
         self.classes.blockSignals(True)
         self.classes.clear()
-        for name in classes:
+        for name in sorted(classes, key=lambda c: display_name(c).casefold()):
             self.classes.addItem(display_name(name), name)  # shown label, class name as data
         self.classes.setEnabled(bool(classes))
         self.classes.blockSignals(False)
+
+    def class_order(self) -> tuple[str, ...]:
+        """The class names in the order the list shows them."""
+        return tuple(self.classes.itemData(i) for i in range(self.classes.count()))
 
     def show_class(self, class_name: str) -> None:
         self.classes.blockSignals(True)

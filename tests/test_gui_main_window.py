@@ -97,7 +97,7 @@ def test_class_change_requests_at_once_and_undo_restores_class_and_seed(qtbot, w
     wait_idle(qtbot, window)
     seed = c.sketch.seed
     with qtbot.waitSignal(c.request_sent, timeout=WAIT_MS):
-        window.panel.classes.activated.emit(1)
+        window.panel.classes.activated.emit(window.panel.classes.findData("watermelon"))
     assert c.sketch.class_name == "watermelon"
     wait_idle(qtbot, window)
     assert c.result.class_name == "watermelon"
@@ -319,8 +319,8 @@ def test_preferences_are_kept_between_runs(qtbot, tmp_path, tiny_checkpoint_dir)
         win.close()  # unsaved changes: ScriptedDialogs confirms quitting
         return state
 
-    run(brush=17, class_index=2, opacity=35)
-    assert run() == (17.0, "moon", 0.35)
+    run(brush=17, class_index=2, opacity=35)  # listed by name: Moon, Orange, Watermelon
+    assert run() == (17.0, "watermelon", 0.35)
 
 
 def test_the_autosave_folder_of_tests_is_not_the_users(qapp):
