@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from sketchfill.app.engine import Engine
+from sketchfill.app.runtime.choice import AUTO, RUNTIMES
 from sketchfill.app.files import ImageFileError, read_gray, write_image
 from sketchfill.app.teach_command import add_teach_commands
 from sketchfill.models.nets.checkpoint import CheckpointError
@@ -35,7 +36,8 @@ EXIT_CODES = ("Exit codes (the commands and a replay with --screenshot / --expor
 
 
 def load_engine(args: argparse.Namespace) -> Engine:
-    engine = Engine.load(args.checkpoints, device=args.device)
+    engine = Engine.load(args.checkpoints, device=args.device,
+                         runtime=getattr(args, "runtime", AUTO))
     for line in engine.skipped_classes:  # a bad taught class must not stop the shipped ones
         print(f"warning: {line}", file=sys.stderr)
     return engine
@@ -100,6 +102,9 @@ def engine_options() -> argparse.ArgumentParser:
                    help="checkpoint directory (default: the shipped checkpoints/)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="where the networks run (default auto: CUDA if present, else CPU)")
+    p.add_argument("--runtime", choices=(AUTO, *RUNTIMES), default=AUTO,
+                   help="what runs the networks (default auto: the one the app measured "
+                        "fastest on this machine, else torch eager float32)")
     return p
 
 

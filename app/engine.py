@@ -8,6 +8,7 @@ rgb = engine.render(done.outlines[0], "orange", seed=0)
 from __future__ import annotations
 
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +20,21 @@ from torch import nn
 
 from sketchfill.app.bundled import checkpoints_dir
 from sketchfill.app.outline_bank import OutlineBank
+from sketchfill.app.runtime.choice import AUTO, RunnerFactory, RuntimeChoice, choose, label
+from sketchfill.app.runtime.runners import LookRunner, ShapeRunner, TorchLook, TorchShape
 from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_rgb
 from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, SilhouetteConfig, fade_outside
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
-from sketchfill.app.taught_classes import install_taught
+from sketchfill.app.taught_classes import data_folder, install_taught
 from sketchfill.models.nets import outline_code
 from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
+from sketchfill.models.nets.appearance import draw_noise_maps
 from sketchfill.models.nets.noise import noise_from_seeds
 from sketchfill.models.nets.shape import ShapeConfig
 
+log = logging.getLogger(__name__)
+RUNTIME_FOLDER = "runtime"  # in the user's data folder: the runtime choice and exported networks
 SHIPPED_CHECKPOINTS = checkpoints_dir()  # installed or in a clone (app/bundled.py)
 DEFAULT_FILES = {"shape": "shape.pt", "appearance": "appearance.pt"}
 # Threads that turn network outputs into outlines. Most of that time is spent in OpenCV and
@@ -80,6 +86,19 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def _started(build: Callable[[str], ShapeRunner | LookRunner], name: str,
+             eager: ShapeRunner | LookRunner) -> ShapeRunner | LookRunner:
+    """The runner of runtime `name`, or `eager` (with one log line) if it cannot start."""
+    if name == eager.name:
+        return eager
+    try:
+        return build(name)
+    except Exception as err:  # noqa: BLE001 - a missing or broken runtime, a failed export
+        log.warning("runtime %s unavailable (%s: %s); using torch eager float32",
+                    name, type(err).__name__, str(err).splitlines()[0] if str(err) else "")
+        return eager
+
+
 def read_manifest(directory: Path) -> dict:
     """manifest.json of a checkpoint dir; without one, the default file names are assumed."""
     if not directory.is_dir():
@@ -123,9 +142,8 @@ class Engine:
     """Holds the shape and appearance generators on one device, in eval mode.
 
     `mirror_views`: odd seeds complete the mirrored sketch (mirrored_view); False gives every
-    completion the sketch as drawn. `shape_bf16`: the shape network runs under bf16 autocast
-    (None: on the CPU only). Its soft outlines move by a few hundredths, which thinning into
-    lines absorbs, and a batch of K takes about a third less time on 2 cores."""
+    completion the sketch as drawn. Both networks start in torch eager float32;
+    `use_runtimes` hands either to a faster runtime (app.runtime.choice)."""
 
     def __init__(
         self,
@@ -135,7 +153,6 @@ class Engine:
         device: torch.device,
         provenance: dict | None = None,
         mirror_views: bool = True,
-        shape_bf16: bool | None = None,
     ) -> None:
         self.shape, self.appearance = shape.to(device).eval(), appearance.to(device).eval()
         self.classes: tuple[str, ...] = tuple(classes)
@@ -144,7 +161,9 @@ class Engine:
         self.device = device
         self.provenance = dict(provenance or {})
         self.mirror_views = mirror_views
-        self.shape_bf16 = device.type == "cpu" if shape_bf16 is None else shape_bf16
+        self.runtime_choice = RuntimeChoice()
+        self._shape_run: ShapeRunner = TorchShape(self.shape)
+        self._look_run: LookRunner = TorchLook(self.appearance)
         # adds_little()'s share and FINISHED_SHARE (the benchmark's worst case: inf and 1)
         self.idle_share, self.finished_share = IDLE_SHARE, FINISHED_SHARE
         self.outline_bank: OutlineBank | None = None  # fills a shadow the K leave empty
@@ -158,6 +177,8 @@ class Engine:
         device: str = "auto",
         mirror_views: bool = True,
         taught: bool = True,
+        runtime: str = AUTO,
+        measure_runtime: bool = False,
     ) -> "Engine":
         """Load both networks; CheckpointError names the file for any missing/bad checkpoint.
         `taught`: also the classes the user taught (app.taught_classes; the ones that cannot
@@ -184,7 +205,39 @@ class Engine:
             files = {kind: directory / manifest[kind]["file"] for kind in DEFAULT_FILES}
             engine.skipped_classes = install_taught(engine, files)
         engine.outline_bank = OutlineBank.load(directory, manifest)
+        engine.use_runtimes(runtime, measure_runtime)
         return engine
+
+    @property
+    def runtime(self) -> str:
+        """What runs each network, e.g. "shape openvino 2026.4 float32, appearance torch
+        eager float32" (the status bar, About and --version show it)."""
+        return f"shape {label(self._shape_run.name)}, appearance {label(self._look_run.name)}"
+
+    def use_runtimes(self, wanted: str = AUTO, measure: bool = False) -> RuntimeChoice:
+        """Run the networks in `wanted` (a runtime name, or auto: the one measured fastest on
+        this machine, stored or measured now if `measure`; else torch eager float32). A runtime
+        that fails to start leaves torch in its place, with one log line."""
+        factory = RunnerFactory(self.shape, self.appearance, data_folder() / RUNTIME_FOLDER)
+        choice = choose(factory, self.device, measure, wanted)
+        self._shape_run = _started(factory.shape, choice.shape, TorchShape(self.shape))
+        self._look_run = _started(factory.look, choice.look, TorchLook(self.appearance))
+        self.runtime_choice = choice
+        return choice
+
+    def _run(self, attr: str, eager: ShapeRunner | LookRunner, *inputs):
+        """Call the runner in `attr`; if a runtime other than torch fails, torch takes over
+        for good (one log line) and the call is made again."""
+        runner = getattr(self, attr)
+        try:
+            return runner(*inputs)
+        except Exception as err:  # noqa: BLE001 - any failure inside a third-party runtime
+            if runner.name == eager.name:
+                raise
+            log.warning("runtime %s failed (%s: %s); using torch eager float32 from now on",
+                        runner.name, type(err).__name__, err)
+            setattr(self, attr, eager)
+            return eager(*inputs)
 
     def class_index(self, class_name: str) -> int:
         if class_name not in self.classes:
@@ -278,11 +331,11 @@ class Engine:
         cfg = self.shape.cfg
         x = x.expand(len(seeds), -1, -1, -1)
         z = noise_from_seeds(seeds, cfg.nz).to(self.device)
-        y = torch.full((len(seeds),), label, dtype=torch.long, device=self.device)
+        rows = self.shape.embedding.weight[label].detach().expand(len(seeds), -1)  # [K, E]
         flip = self._mirrored(seeds)[:, None, None]  # [K, 1, 1]
         x = torch.where(flip[:, None], x.flip(-1), x)
-        with torch.autocast(self.device.type, torch.bfloat16, enabled=self.shape_bf16):
-            out = self.shape(x, y, z)[:, 0].float()  # [K, S, S]
+        out = self._run("_shape_run", TorchShape(self.shape), x, rows, z)
+        out = out[:, 0].to(self.device)  # [K, S, S]
         return torch.where(flip, out.flip(-1), out)  # back as drawn
 
     def _replace_idle(self, x: torch.Tensor, label: int, seeds: Sequence[int], first: int,
@@ -321,7 +374,9 @@ class Engine:
         x = x.expand(-1, cfg.in_channels, -1, -1)  # the release takes gray x3
         z = noise_from_seeds([seed], cfg.nz).to(self.device)
         y = torch.tensor([label], dtype=torch.long, device=self.device)
-        pixels = torch.Generator().manual_seed(int(seed))  # its pixel noise, if it takes any
-        rgb = self.appearance(x, y, z, pixels)[0]  # [3, S, S]
+        gates = self.appearance.gates(y, z)
+        # The pixel noise, if it takes any: drawn on the CPU from the seed, alike everywhere.
+        maps = draw_noise_maps(cfg, 1, torch.Generator().manual_seed(int(seed)))
+        rgb = self._run("_look_run", TorchLook(self.appearance), x, gates, maps)[0]  # [3, S, S]
         image = tensor_to_rgb(rgb, *outline.shape)
         return image if self.silhouette is None else fade_outside(image, outline, self.silhouette)

@@ -66,6 +66,7 @@ class EngineInfo:
     checkpoint_dir: str | None = None  # as loaded (None: the shipped checkpoints)
     n_shipped: int = 0  # the checkpoints' own classes lead `classes`; the user's taught follow
     skipped_classes: tuple[str, ...] = ()  # taught classes not installed, each with its file
+    runtime: str = "torch eager float32"  # what runs each network (Engine.runtime)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,9 @@ def load_engine(request: LoadRequest) -> EngineLike:
     """Default engine factory; imported lazily so torch loads on the worker thread."""
     from sketchfill.app.engine import Engine
 
-    return Engine.load(request.checkpoint_dir, device=request.device)
+    # The app measures once per machine which runtime runs each network fastest (stored in
+    # the user's data folder; a few seconds at the first start, none after).
+    return Engine.load(request.checkpoint_dir, device=request.device, measure_runtime=True)
 
 
 def _use_threads(threads: int | None) -> None:
@@ -206,6 +209,7 @@ class InferenceWorker(QObject):
             checkpoint_dir=request.checkpoint_dir,
             n_shipped=getattr(engine, "n_shipped", len(engine.classes)),
             skipped_classes=tuple(getattr(engine, "skipped_classes", ())),
+            runtime=str(getattr(engine, "runtime", "torch eager float32")),
         )
         self.loaded.emit(info)
 

@@ -21,6 +21,9 @@ os.environ.update({"HOME": str(TEST_HOME), "SKETCHFILL_CACHE": str(TEST_HOME / "
                    "XDG_CACHE_HOME": str(TEST_HOME / ".cache"),
                    "XDG_CONFIG_HOME": str(TEST_HOME / ".config"),
                    "XDG_DATA_HOME": str(TEST_HOME / ".local" / "share")})
+# The engine runs in torch eager unless a test asks for another runtime (tests/test_runtime.py):
+# the app's first-start measurement of the runtimes would otherwise run in every GUI test.
+os.environ["SKETCHFILL_RUNTIME"] = "eager"
 
 from sketchfill.models.nets.appearance import TINY_APPEARANCE, AppearanceGenerator  # noqa: E402
 from sketchfill.models.nets.checkpoint import save_checkpoint  # noqa: E402

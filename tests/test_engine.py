@@ -82,7 +82,7 @@ def test_the_first_outline_is_handed_over_before_the_others_are_made(tiny_engine
                                                                      monkeypatch) -> None:
     """complete(first=i, on_first=f): f gets outline i, equal to the one returned, while no
     other outline is made yet (so a caller can colour it meanwhile)."""
-    import app.engine as engine_module
+    import sketchfill.app.engine as engine_module
 
     made: list[int] = []
     real = engine_module.outline_from_output
@@ -141,13 +141,18 @@ def _conv_dtypes(engine: Engine) -> set[torch.dtype]:
     return seen
 
 
-def test_the_shape_network_runs_in_bf16_on_the_cpu_unless_told_not_to(tiny_engine: Engine
-                                                                      ) -> None:
-    assert tiny_engine.device.type == "cpu" and tiny_engine.shape_bf16
-    assert _conv_dtypes(tiny_engine) == {torch.bfloat16}
-    full = Engine(tiny_engine.shape, tiny_engine.appearance, tiny_engine.classes,
-                  tiny_engine.device, shape_bf16=False)
-    assert _conv_dtypes(full) == {torch.float32}
+def test_the_networks_compute_in_float32_where_the_cpu_has_no_native_bf16(
+        tiny_engine: Engine, monkeypatch) -> None:
+    import sketchfill.app.runtime.choice as choice
+
+    monkeypatch.setattr(choice, "native_bf16", lambda: False)
+    monkeypatch.delenv("SKETCHFILL_RUNTIME")
+    assert choice.EAGER_BF16 not in choice.candidates(tiny_engine.device)
+    measured = tiny_engine.use_runtimes(measure=True)
+    assert choice.EAGER_BF16 not in measured.timings["shape"]
+    assert "bf16" not in tiny_engine.runtime
+    tiny_engine.use_runtimes("eager")
+    assert _conv_dtypes(tiny_engine) == {torch.float32}
 
 
 def test_shadow_is_darkest_where_completions_agree() -> None:
@@ -263,6 +268,7 @@ class LineForSomeNoise(torch.nn.Module):
         line = torch.ones(1, 1, 64, 64)
         line[..., 48, 8:56] = -1.0
         self.line = outline_code.encode(line, self.cfg.outline_sigma, self.cfg.outline_reach)
+        self.embedding = torch.nn.Embedding(self.cfg.n_labels, self.cfg.embed_dim)  # unused
 
     def forward(self, x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         blank = torch.ones(len(z), 1, 64, 64)

@@ -39,7 +39,7 @@ def metrics_dict(engine, cfg, completion: dict | None, appearance: dict | None) 
         "engine": {
             "classes": list(engine.classes),
             "mirror_views": getattr(engine, "mirror_views", False),
-            "shape_bf16": getattr(engine, "shape_bf16", False),
+            "runtime": getattr(engine, "runtime", "torch eager float32"),
             "provenance": engine.provenance,
         },
         "config": dataclasses.asdict(cfg),

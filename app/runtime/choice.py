@@ -1,0 +1,236 @@
+"""Which runtime runs each network on this machine: measured once, kept, redone on change.
+
+Every candidate installed here (torch eager float32; bf16 autocast only where the CPU has bf16
+natively; ONNX Runtime; OpenVINO) runs both networks on a calibration sketch. A candidate whose
+outputs differ from eager float32 more than the engine can absorb (`accurate`) is rejected; of
+the rest the fastest wins, per network. The choice is stored in the user's data folder under a
+key of everything that could change it (torch and runtime versions, the CPU, the threads, the
+weights), so it is measured again only when one of them changes.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+import torch
+
+from sketchfill.app.runtime.cpu import cpu_facts, native_bf16
+from sketchfill.app.runtime.external import (ONNXRUNTIME, OPENVINO, ExternalLook, ExternalShape,
+                                             installed, onnxruntime_session, openvino_session,
+                                             version)
+from sketchfill.app.runtime.exportable import weights_hash
+from sketchfill.app.runtime.onnx_files import look_onnx, shape_onnx
+from sketchfill.app.runtime.runners import (EAGER, EAGER_BF16, LookRunner, ShapeRunner,
+                                            TorchLook, TorchShape)
+from sketchfill.models.nets.appearance import AppearanceGenerator, draw_noise_maps
+from sketchfill.models.nets.noise import noise_from_seeds
+
+log = logging.getLogger(__name__)
+
+AUTO = "auto"
+RUNTIMES = (EAGER, EAGER_BF16, ONNXRUNTIME, OPENVINO)
+ENV = "SKETCHFILL_RUNTIME"  # auto (default) or one runtime for both networks
+LINE_TOLERANCE = 0.005      # share of an output's ridge-line pixels that may differ from eager's
+RAW_TOLERANCE = 2e-3        # max |difference| of a hard-output shape network's pixels
+IMAGE_TOLERANCE = 3         # max difference of an image's uint8 channels (of 255)
+CALIBRATION_K = 8           # completions per shape call, as in the app
+KEEP_CHOICES = 8            # stored choices (one per machine state) kept in the file
+
+
+@dataclass(frozen=True)
+class RuntimeChoice:
+    shape: str = EAGER
+    look: str = EAGER
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # net -> name -> ms
+    rejected: dict[str, dict[str, str]] = field(default_factory=dict)  # net -> name -> why
+
+    def describe(self) -> str:
+        """e.g. "shape openvino 2026.4, appearance eager float32"."""
+        return f"shape {label(self.shape)}, appearance {label(self.look)}"
+
+
+def label(name: str) -> str:
+    if name == EAGER:
+        return "torch eager float32"
+    if name == EAGER_BF16:
+        return "torch eager bf16"
+    return f"{name} {version(name)} float32" if installed(name) else name
+
+
+def candidates(device: torch.device) -> list[str]:
+    """The runtimes worth measuring here: only torch off the CPU; bf16 only where native."""
+    if device.type != "cpu":
+        return [EAGER]
+    names = [EAGER] + ([EAGER_BF16] if native_bf16() else [])
+    return names + [r for r in (ONNXRUNTIME, OPENVINO) if installed(r)]
+
+
+class RunnerFactory:
+    """Builds any runtime's runner for one engine's two networks (exports on first need)."""
+
+    def __init__(self, shape: torch.nn.Module, look: AppearanceGenerator, folder: Path) -> None:
+        self.shape_net, self.look_net, self.folder = shape, look, folder
+        self.threads = torch.get_num_threads()
+
+    def shape(self, name: str) -> ShapeRunner:
+        if name in (EAGER, EAGER_BF16):
+            return TorchShape(self.shape_net, bf16=name == EAGER_BF16)
+        path = shape_onnx(self.shape_net, self.folder / "exports")
+        return ExternalShape(name, *self._session(name, path))
+
+    def look(self, name: str) -> LookRunner:
+        if name in (EAGER, EAGER_BF16):
+            return TorchLook(self.look_net, bf16=name == EAGER_BF16)
+        path = look_onnx(self.look_net, self.folder / "exports")
+        return ExternalLook(name, *self._session(name, path))
+
+    def _session(self, name: str, path: Path):
+        if name == ONNXRUNTIME:
+            return onnxruntime_session(path, self.threads)
+        if name == OPENVINO:
+            return openvino_session(path, self.threads, self.folder / "openvino-cache")
+        raise ValueError(f"unknown runtime {name!r}; choose from {', '.join(RUNTIMES)}")
+
+
+def calibration_inputs(shape: torch.nn.Module, look: AppearanceGenerator,
+                       ) -> tuple[tuple[torch.Tensor, ...], tuple]:
+    """A partial sketch (an open arc and a stroke) for K completions, and one outline with its
+    gates and noise for the appearance network."""
+    cfg = shape.cfg
+    size = cfg.size
+    img = np.full((size, size), 1.0, np.float32)
+    c, r = size // 2, size * 3 // 8
+    cv2.ellipse(img, (c, c), (r, r), 0, 200, 470, -1.0, max(1, size // 100), cv2.LINE_AA)
+    sketch = torch.from_numpy(img)[None, None].expand(CALIBRATION_K, -1, -1, -1).contiguous()
+    rows = shape.embedding.weight[:1].detach().expand(CALIBRATION_K, -1).contiguous()
+    z = noise_from_seeds(range(CALIBRATION_K), cfg.nz)
+    lc = look.cfg
+    outline = torch.nn.functional.interpolate(sketch[:1, :1], size=lc.size, mode="bilinear")
+    outline = outline.expand(-1, lc.in_channels, -1, -1).contiguous()
+    with torch.inference_mode():
+        gates = look.gates(torch.zeros(1, dtype=torch.long), noise_from_seeds([0], lc.nz))
+    maps = draw_noise_maps(lc, 1, torch.Generator().manual_seed(0))
+    return (sketch, rows, z), (outline, gates, maps)
+
+
+def accurate(kind: str, soft: bool, ref: torch.Tensor, out: torch.Tensor) -> str | None:
+    """Why `out` is not close enough to eager float32's `ref` for the app, or None."""
+    if out.shape != ref.shape:
+        return f"output shape {tuple(out.shape)} instead of {tuple(ref.shape)}"
+    if kind == "look":
+        err = int(((out - ref).abs().max() * 127.5).ceil())
+        return None if err <= IMAGE_TOLERANCE else f"image moves by up to {err}/255"
+    if not soft:
+        err = float((out - ref).abs().max())
+        return None if err <= RAW_TOLERANCE else f"outline moves by up to {err:.3g}"
+    from sketchfill.app.ridges import ridge_lines
+    moved = total = 0
+    for a, b in zip(ref[:, 0], out[:, 0]):
+        la, lb = ridge_lines(a), ridge_lines(b)
+        moved, total = moved + int((la ^ lb).sum()), total + int((la | lb).sum())
+    share = moved / max(total, 1)
+    return None if share <= LINE_TOLERANCE else f"moves {share:.1%} of the outline pixels"
+
+
+def median_ms(fn: Callable[[], object], repeats: int) -> float:
+    fn()  # warm-up: first calls allocate and pick kernels
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(times)
+
+
+def calibrate(factory: RunnerFactory, names: list[str], repeats: int = 5) -> RuntimeChoice:
+    """Measure every runtime in `names` on both networks; the fastest accurate one per net."""
+    shape_in, (outline, gates, maps) = calibration_inputs(factory.shape_net, factory.look_net)
+    soft = bool(getattr(factory.shape_net.cfg, "soft_output", False))
+    calls = {"shape": (factory.shape, lambda run: run(*shape_in)),
+             "look": (factory.look, lambda run: run(outline, gates, maps))}
+    picked, timings, rejected = {}, {}, {}
+    for kind, (build, call) in calls.items():
+        reference = call(build(EAGER))
+        timings[kind], rejected[kind] = {}, {}
+        for name in names:
+            try:
+                run = build(name)
+                why = accurate(kind, soft, reference, call(run))
+                if why is None:
+                    timings[kind][name] = round(median_ms(lambda: call(run), repeats), 1)
+            except Exception as err:  # noqa: BLE001 - any failure of a runtime: skip it
+                why = f"failed: {type(err).__name__}: {err}".splitlines()[0][:200]
+            if why is not None:
+                rejected[kind][name] = why
+                log.info("runtime %s for the %s network rejected: %s", name, kind, why)
+        picked[kind] = min(timings[kind], key=timings[kind].get, default=EAGER)
+    return RuntimeChoice(picked["shape"], picked["look"], timings, rejected)
+
+
+def machine_key(factory: RunnerFactory, names: list[str]) -> str:
+    """Everything a stored choice depends on, as one string."""
+    facts = cpu_facts()
+    versions = {n: version(n) for n in names if n in (ONNXRUNTIME, OPENVINO)}
+    return json.dumps({"torch": torch.__version__, "runtimes": versions, "cpu": facts.model,
+                       "capability": facts.capability, "bf16": facts.native_bf16,
+                       "threads": factory.threads, "candidates": names,
+                       "shape": weights_hash(factory.shape_net),
+                       "look": weights_hash(factory.look_net)}, sort_keys=True)
+
+
+def stored_choice(path: Path, key: str) -> RuntimeChoice | None:
+    try:
+        entry = json.loads(path.read_text()).get(key)
+        return RuntimeChoice(**entry) if isinstance(entry, dict) else None
+    except (OSError, ValueError, TypeError):  # none yet, or unreadable: measure again
+        return None
+
+
+def store_choice(path: Path, key: str, choice: RuntimeChoice) -> None:
+    """Add `choice` under `key` (the newest KEEP_CHOICES kept), atomically; a failure to write
+    is logged, never raised: the choice is then measured again at the next start."""
+    try:
+        entries = json.loads(path.read_text()) if path.exists() else {}
+        entries = entries if isinstance(entries, dict) else {}
+    except (OSError, ValueError):
+        entries = {}
+    entries.pop(key, None)
+    entries[key] = asdict(choice)
+    entries = dict(list(entries.items())[-KEEP_CHOICES:])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".part", dir=path.parent)
+        with os.fdopen(fd, "w") as f:
+            json.dump(entries, f, indent=1)
+        os.replace(tmp, path)
+    except OSError as err:
+        log.warning("could not store the runtime choice in %s: %s", path, err)
+
+
+def choose(factory: RunnerFactory, device: torch.device, measure: bool,
+           wanted: str = AUTO) -> RuntimeChoice:
+    """The runtimes to use: `wanted` for both networks if not auto; else the stored choice for
+    this machine, or one measured now (`measure`), or eager float32."""
+    wanted = os.environ.get(ENV, wanted) if wanted == AUTO else wanted
+    if wanted != AUTO:
+        if wanted not in RUNTIMES:
+            raise ValueError(f"unknown runtime {wanted!r}; choose from auto, {', '.join(RUNTIMES)}")
+        return RuntimeChoice(wanted, wanted)
+    names = candidates(device)
+    if names == [EAGER]:
+        return RuntimeChoice()
+    path, key = factory.folder / "choice.json", machine_key(factory, names)
+    choice = stored_choice(path, key)
+    if choice is None and measure:
+        choice = calibrate(factory, names)
+        store_choice(path, key, choice)
+    return choice or RuntimeChoice()

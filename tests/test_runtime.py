@@ -1,0 +1,189 @@
+"""app.runtime: the numeric path and runtime per network, chosen by measuring, stored, never
+stale; every runtime gives the engine's outlines; a broken runtime falls back to torch."""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+import sketchfill.app.runtime.choice as choice
+from sketchfill.app.engine import Engine
+from sketchfill.app.runtime import external
+from sketchfill.app.runtime.cpu import cpu_facts
+from sketchfill.app.runtime.onnx_files import onnx_path
+from sketchfill.app.runtime.runners import EAGER, EAGER_BF16
+from sketchfill.models.nets.appearance import TINY_FULL_SIZE_APPEARANCE, AppearanceGenerator
+from sketchfill.models.nets.shape import TINY_SHAPE, ShapeGenerator
+
+CLASSES = ("orange", "watermelon", "moon")
+INSTALLED = [r for r in (external.ONNXRUNTIME, external.OPENVINO) if external.installed(r)]
+
+
+@pytest.fixture(autouse=True)
+def auto_runtime(monkeypatch, tmp_path):
+    """The app's own choice (not the suite's eager), stored in a data folder of this test."""
+    monkeypatch.delenv(choice.ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def engine(one_thread) -> Engine:
+    """Tiny networks with every input a runtime must take: a soft-outline shape network (its
+    outlines are thinned ridges) and an appearance network with a full-size stage and pixel
+    noise; weights moved off their zero init so the noise and the stage matter."""
+    torch.manual_seed(0)
+    shape = ShapeGenerator(replace(TINY_SHAPE, soft_output=True))
+    look = AppearanceGenerator(replace(TINY_FULL_SIZE_APPEARANCE, pixel_noise=True))
+    with torch.no_grad():
+        for p in look.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    return Engine(shape, look, CLASSES, torch.device("cpu"))
+
+
+def sketch() -> np.ndarray:
+    img = np.full((64, 64), 255, np.uint8)
+    img[20:44, 30:33] = 0
+    img[20:23, 18:46] = 0
+    return img
+
+
+def results(engine: Engine) -> tuple[np.ndarray, np.ndarray]:
+    done = engine.complete(sketch(), "orange", seeds=range(4))
+    return done.outlines, engine.render(done.outlines[0], "watermelon", seed=3)
+
+
+@pytest.mark.parametrize("runtime", INSTALLED)
+def test_each_runtime_gives_the_outlines_and_images_of_eager(engine: Engine, runtime) -> None:
+    outlines, image = results(engine)
+    engine.use_runtimes(runtime)
+    assert runtime in engine.runtime and "eager" not in engine.runtime
+    other_outlines, other_image = results(engine)
+    assert np.array_equal(outlines, other_outlines)
+    assert np.abs(image.astype(int) - other_image).max() <= choice.IMAGE_TOLERANCE
+
+
+def test_without_native_bf16_nothing_runs_in_bf16(engine: Engine, monkeypatch) -> None:
+    monkeypatch.setattr(choice, "native_bf16", lambda: False)
+    assert EAGER_BF16 not in choice.candidates(engine.device)
+    picked = engine.use_runtimes(measure=True)
+    assert EAGER_BF16 not in picked.timings["shape"] and EAGER_BF16 not in picked.timings["look"]
+    assert "bf16" not in engine.runtime
+
+
+def test_native_bf16_is_used_only_if_measured_faster(engine: Engine, monkeypatch) -> None:
+    monkeypatch.setattr(choice, "native_bf16", lambda: True)
+    monkeypatch.setattr(choice, "candidates", lambda device: [EAGER, EAGER_BF16])
+    slower = {EAGER: 10.0, EAGER_BF16: 20.0}
+    names = iter([EAGER, EAGER_BF16] * 2)
+    monkeypatch.setattr(choice, "median_ms", lambda fn, repeats: slower[next(names)])
+    picked = engine.use_runtimes(measure=True)
+    assert (picked.shape, picked.look) == (EAGER, EAGER)
+
+
+def test_a_runtime_that_moves_the_outlines_is_rejected(engine: Engine, monkeypatch) -> None:
+    class Shifted:
+        name = "shifted"
+
+        def __call__(self, sketch, row, z):
+            return engine.shape(sketch, row, z).roll(3, dims=-1)
+
+    factory = choice.RunnerFactory(engine.shape, engine.appearance, engine_folder())
+    monkeypatch.setattr(factory, "shape", lambda name: Shifted() if name == "shifted"
+                        else choice.RunnerFactory.shape(factory, name))
+    picked = choice.calibrate(factory, [EAGER, "shifted"], repeats=1)
+    assert picked.shape == EAGER and "shifted" in picked.rejected["shape"]
+
+
+def engine_folder():
+    from sketchfill.app.taught_classes import data_folder
+    return data_folder() / "runtime"
+
+
+def test_the_choice_is_measured_once_then_read_and_redone_when_the_machine_changes(
+        engine: Engine, monkeypatch) -> None:
+    calls = []
+    real = choice.calibrate
+    monkeypatch.setattr(choice, "calibrate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    engine.use_runtimes(measure=True)
+    engine.use_runtimes(measure=True)
+    assert len(calls) == 1                                   # stored, read back
+    monkeypatch.setattr(torch, "__version__", torch.__version__ + ".other")
+    engine.use_runtimes(measure=True)
+    assert len(calls) == 2                                   # another torch: measured again
+    with torch.no_grad():
+        engine.shape.conv_img.bias.add_(0.01)
+    engine.use_runtimes(measure=True)
+    assert len(calls) == 3                                   # other weights: again
+    engine.use_runtimes(measure=False)
+    assert len(calls) == 3                                   # stored for these weights now
+
+
+def test_without_a_stored_choice_and_no_measuring_torch_runs(engine: Engine) -> None:
+    engine.use_runtimes(measure=False)
+    assert engine.runtime == "shape torch eager float32, appearance torch eager float32"
+
+
+def test_an_unreadable_stored_choice_is_measured_again(engine: Engine) -> None:
+    path = engine_folder() / "choice.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{not json")
+    picked = engine.use_runtimes(measure=True)
+    assert picked.timings["shape"]                           # measured, stored anew
+    assert choice.stored_choice(path, choice.machine_key(
+        choice.RunnerFactory(engine.shape, engine.appearance, engine_folder()),
+        choice.candidates(engine.device))) == picked
+
+
+def test_exports_are_named_by_the_weights_but_not_by_the_class_tables(engine: Engine,
+                                                                         tmp_path) -> None:
+    before = onnx_path(tmp_path, "shape", engine.shape)
+    with torch.no_grad():
+        engine.shape.embedding.weight.add_(1.0)              # a class taught or changed
+    assert onnx_path(tmp_path, "shape", engine.shape) == before
+    with torch.no_grad():
+        engine.shape.fc.bias.add_(1.0)
+    assert onnx_path(tmp_path, "shape", engine.shape) != before
+
+
+@pytest.mark.parametrize("runtime", INSTALLED)
+def test_a_runtime_that_cannot_start_leaves_torch_with_one_log_line(
+        engine: Engine, runtime, monkeypatch, caplog) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("no such library")
+    monkeypatch.setattr(choice, f"{runtime}_session", broken)
+    with caplog.at_level(logging.WARNING):
+        engine.use_runtimes(runtime)
+    assert engine.runtime == "shape torch eager float32, appearance torch eager float32"
+    assert sum("no such library" in r.getMessage() for r in caplog.records) == 2  # per network
+    assert np.array_equal(results(engine)[0], results(Engine(
+        engine.shape, engine.appearance, CLASSES, engine.device))[0])
+
+
+def test_a_runtime_failing_mid_session_hands_over_to_torch(engine: Engine, caplog) -> None:
+    outlines, image = results(engine)
+
+    class Failing:
+        name = external.ONNXRUNTIME
+
+        def __call__(self, *inputs):
+            raise RuntimeError("device lost")
+    engine._shape_run, engine._look_run = Failing(), Failing()
+    with caplog.at_level(logging.WARNING):
+        again = results(engine)
+    assert np.array_equal(again[0], outlines) and np.array_equal(again[1], image)
+    assert "device lost" in caplog.text and "eager" in engine.runtime
+
+
+def test_a_missing_runtime_is_not_a_candidate(monkeypatch) -> None:
+    monkeypatch.setattr(choice, "installed", lambda name: False)
+    monkeypatch.setattr(choice, "native_bf16", lambda: False)
+    assert choice.candidates(torch.device("cpu")) == [EAGER]
+    assert choice.candidates(torch.device("cuda")) == [EAGER]
+
+
+def test_cpu_facts_name_the_capability_and_bf16() -> None:
+    line = cpu_facts().line()
+    assert torch.backends.cpu.get_cpu_capability() in line and "native bf16" in line
