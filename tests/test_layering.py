@@ -1,11 +1,3 @@
-    ("models/nets/layers.py", "from sketchfill.app import engine"),
-    ("app/engine.py", "import sketchfill.gui.qimage"),
-def unprefixed(module: str) -> str:
-    """The product's own modules are imported through the one top-level name `sketchfill`:
-    "sketchfill.app.engine" -> "app.engine"; any other module as it is."""
-    return module.removeprefix("sketchfill.")
-
-
 """Layers go one way, gui -> app -> models, checked by reading every module's imports with ast.
 
 - models/ imports no Qt, no app, no gui;
@@ -30,6 +22,12 @@ class Import:
     module: str        # dotted name; `from X import a` gives "X.a", e.g. "PyQt5.QtCore.QObject"
     lineno: int
     top_level: bool    # False inside a function or class body
+
+
+def unprefixed(module: str) -> str:
+    """The product's own modules are imported through the one top-level name `sketchfill`:
+    "sketchfill.app.engine" -> "app.engine"; any other module as it is."""
+    return module.removeprefix("sketchfill.")
 
 
 def imports_of(source: str) -> list[Import]:
@@ -111,6 +109,8 @@ def test_every_module_respects_the_layers() -> None:
     ("app/worker.py", "from PyQt5 import QtWidgets"),
     ("app/worker.py", "import PyQt5"),
     ("main.py", "import PyQt5.QtWidgets"),
+    ("models/nets/layers.py", "from sketchfill.app import engine"),
+    ("app/engine.py", "import sketchfill.gui.qimage"),
 ])
 def test_the_checker_catches_breaches(rel: str, source: str) -> None:
     assert violations(rel, source)

@@ -263,7 +263,8 @@ def import_checkpoint(
     options: dict | None = None,
     classes: tuple[str, ...] = ISF_CLASSES,
 ) -> Path:
-    from models.nets.checkpoint import save_checkpoint  # here to keep this module's import light
+    # imported here to keep this module's import light
+    from sketchfill.models.nets.checkpoint import save_checkpoint
 
     options = options or _default_options(kind)
     sd = torch.load(pth, map_location="cpu", weights_only=True)
