@@ -54,6 +54,12 @@ class Stroke:
     def cut_by(self, eraser: "Stroke") -> "Stroke":
         return replace(self, erased=self.erased + (eraser,))
 
+    def scaled(self, factor: float) -> "Stroke":
+        """The stroke, its width and its erased gaps scaled by `factor` about the origin."""
+        return replace(self, width=self.width * factor,
+                       points=tuple((x * factor, y * factor, p) for x, y, p in self.points),
+                       erased=tuple(e.scaled(factor) for e in self.erased))
+
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, top, right, bottom) of the points, grown by half the width."""
         xy = np.asarray(self.points, dtype=np.float64)[:, :2]
@@ -165,14 +171,16 @@ def _overlap(a: tuple[float, float, float, float],
     return left, top, right - left, bottom - top
 
 
-def draw_stroke(raster: np.ndarray, stroke: Stroke, start: int = 0) -> None:
+def draw_stroke(raster: np.ndarray, stroke: Stroke, start: int = 0, narrower: int = 0) -> None:
     """Paint a stroke into a (H, W) uint8 raster in place: pen draws 0, eraser draws 255.
     A pen stroke's erased gaps cut only that stroke, not what lies below it.
 
     start > 0 paints only the segments ending at points start.. (the rest is already there).
+    narrower: px taken off OpenCV's line thickness (its anti-aliased lines come out about 1.6
+    px wider than asked); 0 for the networks' input, which they were trained on.
     """
     if stroke.erased and start == 0:
-        _draw_cut_stroke(raster, stroke)
+        _draw_cut_stroke(raster, stroke, narrower)
         return
     value = INK if stroke.tool == "pen" else PAPER
     scale = 1 << _SUBPIXEL_BITS
@@ -180,15 +188,15 @@ def draw_stroke(raster: np.ndarray, stroke: Stroke, start: int = 0) -> None:
     pts = [(round(x * scale), round(y * scale)) for x, y, _ in stroke.points[first:]]
     widths = stroke.segment_widths()[first:]
     if len(stroke.points) == 1:
-        radius = round(widths[0] / 2 * scale)
+        radius = max(1, round((widths[0] - narrower) / 2 * scale))
         cv2.circle(raster, pts[0], radius, value, -1, cv2.LINE_AA, _SUBPIXEL_BITS)
         return
     for a, b, w0, w1 in zip(pts, pts[1:], widths, widths[1:]):
-        thickness = max(1, round((w0 + w1) / 2))
+        thickness = max(1, round((w0 + w1) / 2) - narrower)
         cv2.line(raster, a, b, value, thickness, cv2.LINE_AA, _SUBPIXEL_BITS)
 
 
-def _draw_cut_stroke(raster: np.ndarray, stroke: Stroke) -> None:
+def _draw_cut_stroke(raster: np.ndarray, stroke: Stroke, narrower: int = 0) -> None:
     """The stroke drawn on its own paper, its gaps erased there, then laid on the raster."""
     box = _overlap(stroke.bounds(), (0, 0, raster.shape[1], raster.shape[0]))
     if box is None:
@@ -197,9 +205,9 @@ def _draw_cut_stroke(raster: np.ndarray, stroke: Stroke) -> None:
     left, top = max(left, 0), max(top, 0)
     w, h = min(w, raster.shape[1] - left), min(h, raster.shape[0] - top)
     own = np.full((h, w), PAPER, np.uint8)
-    draw_stroke(own, replace(stroke, erased=()).translated(-left, -top))
+    draw_stroke(own, replace(stroke, erased=()).translated(-left, -top), narrower=narrower)
     for eraser in stroke.erased:
-        draw_stroke(own, eraser.translated(-left, -top))
+        draw_stroke(own, eraser.translated(-left, -top), narrower=narrower)
     view = raster[top:top + h, left:left + w]
     np.minimum(view, own, out=view)
 
@@ -210,6 +218,20 @@ def rasterise(sketch: Sketch, extra: Sequence[Stroke] = ()) -> np.ndarray:
     for stroke in sketch.strokes + tuple(extra):
         draw_stroke(raster, stroke)
     return raster
+
+
+EXPORT_SUPERSAMPLE = 4  # the exported sketch is drawn this much larger, then area-averaged
+EXPORT_MAX_SIDE = 8192  # px of that larger drawing (a larger canvas is drawn less enlarged)
+
+
+def rasterise_as_drawn(sketch: Sketch) -> np.ndarray:
+    """(H, W) uint8 at canvas size whose lines are as wide as the artist drew them (the
+    exported sketch PNG): drawn enlarged with OpenCV's thickness corrected, then shrunk."""
+    factor = max(1, min(EXPORT_SUPERSAMPLE, EXPORT_MAX_SIDE // max(sketch.width, sketch.height)))
+    big = blank(sketch.width * factor, sketch.height * factor)
+    for stroke in sketch.strokes:
+        draw_stroke(big, stroke.scaled(factor), narrower=2)
+    return cv2.resize(big, (sketch.width, sketch.height), interpolation=cv2.INTER_AREA)
 
 
 class Rasteriser:

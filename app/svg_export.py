@@ -1,15 +1,21 @@
 """Strokes as SVG: one group per stroke, round-capped segments whose width follows pressure.
 
-A stroke's erased gaps are a mask of its own (white keeps, the eraser paths in black cut), so
-they cut that stroke only, as the raster does.
+A stroke with erased gaps is written as the outline of what is left of it: a filled path
+traced from the stroke drawn with its gaps cut (as the raster cuts them, that stroke only) at
+CUT_SUPERSAMPLE times the canvas resolution. Plain geometry, no mask: every renderer draws it
+the same.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from sketchfill.app.document import Sketch, Stroke
+import cv2
+import numpy as np
+
+from sketchfill.app.document import PAPER, Sketch, Stroke, draw_stroke
 from sketchfill.app.files import write_text
 
 PAPER_COLOUR = "#ffffff"
@@ -24,8 +30,7 @@ def to_svg(sketch: Sketch) -> str:
         f"<title>{_escape(sketch.class_name or 'sketch')}</title>",
         f'<rect x="0" y="0" width="{w}" height="{h}" fill="{PAPER_COLOUR}"/>',
     ]
-    lines += [_masked_svg(s, i) if s.erased else _stroke_svg(s)
-              for i, s in enumerate(sketch.strokes)]
+    lines += [_cut_svg(s) if s.erased else _stroke_svg(s) for s in sketch.strokes]
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
 
@@ -34,13 +39,26 @@ def save_svg(path: str | Path, sketch: Sketch) -> None:
     write_text(path, to_svg(sketch))
 
 
-def _masked_svg(stroke: Stroke, index: int) -> str:
-    """A pen stroke with its erased gaps: the stroke under a mask that the gaps cut."""
-    name = f"erased-{index}"
-    cuts = "".join(_stroke_svg(e, colour=INK_COLOUR) for e in stroke.erased)
-    mask = (f'<mask id="{name}" maskUnits="userSpaceOnUse"><rect x="-100%" y="-100%" '
-            f'width="300%" height="300%" fill="{PAPER_COLOUR}"/>{cuts}</mask>')
-    return f'{mask}<g mask="url(#{name})">{_stroke_svg(stroke)}</g>'
+CUT_SUPERSAMPLE = 4  # the cut stroke is traced at this many times the canvas resolution
+CUT_TOLERANCE_PX = 0.1  # canvas px the traced outline may stray from the drawn edge
+
+
+def _cut_svg(stroke: Stroke) -> str:
+    """A pen stroke with its erased gaps as a filled path: the outline of what is left."""
+    f = CUT_SUPERSAMPLE
+    left, top, right, bottom = stroke.bounds()
+    left, top = math.floor(left) - 2, math.floor(top) - 2
+    w, h = (math.ceil(right) + 2 - left) * f, (math.ceil(bottom) + 2 - top) * f
+    own = np.full((h, w), PAPER, np.uint8)
+    draw_stroke(own, stroke.translated(-left, -top).scaled(f), narrower=2)
+    ink = (own < 128).astype(np.uint8)
+    contours, _ = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    rings = [cv2.approxPolyDP(c, CUT_TOLERANCE_PX * f, True).reshape(-1, 2) for c in contours]
+    # A contour runs through pixel indices; pixel i's centre is at i + 0.5.
+    d = " ".join("M" + " L".join(f"{_n((x + 0.5) / f + left)},{_n((y + 0.5) / f + top)}"
+                                 for x, y in ring) + "Z" for ring in rings if len(ring) >= 3)
+    return (f'<g class="pen"><path d="{d}" fill="{INK_COLOUR}" fill-rule="evenodd" '
+            'stroke="none"/></g>')
 
 
 def _stroke_svg(stroke: Stroke, colour: str | None = None) -> str:

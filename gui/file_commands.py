@@ -13,7 +13,7 @@ from typing import Callable
 from PyQt5.QtWidgets import QMainWindow
 
 from sketchfill.app import session
-from sketchfill.app.document import rasterise
+from sketchfill.app.document import rasterise_as_drawn
 from sketchfill.app.files import ImageFileError, read_gray_reduced, save_png
 from sketchfill.app.session import SessionError
 from sketchfill.app.svg_export import save_svg
@@ -148,7 +148,7 @@ class FileCommands:
         if path is None:
             return False
         path = with_suffix(path, ".png")
-        raster = rasterise(self._controller.sketch)
+        raster = rasterise_as_drawn(self._controller.sketch)  # lines as wide as drawn
         return self._write("sketch", Path(path), lambda: save_png(path, raster))
 
     def save_image(self, path: str | None = None) -> bool:
