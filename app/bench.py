@@ -3,6 +3,7 @@
 
     python -m app.bench                  # table: median / p90 ms per stage and per update
     python -m app.bench --json           # one JSON object (medians) for scripts
+    python -m app.bench --configs shipped --paths eager,onnxruntime,openvino,auto
 
 Stages: "complete" = K=8 completions as one batch from a 512x512 sketch (resizing and the
 shadow blend included); "render" = one image from a completed outline; "update" = both, which
@@ -11,6 +12,8 @@ well (Engine.complete, as when most completions add almost nothing to a sketch t
 not take for finished): the most that replacing idle completions can cost. Weights are random
 (the network's own cost does not depend on them); the "shipped" config loads the trained
 checkpoints instead, so the thinning of a soft-outline network's real output is timed too.
+`--paths` runs each config in every listed runtime side by side (auto: the app's own choice,
+measured on this machine if none is stored yet); the first line names the CPU.
 """
 from __future__ import annotations
 
@@ -28,6 +31,8 @@ import numpy as np
 import torch
 
 from sketchfill.app.engine import Engine, resolve_device
+from sketchfill.app.runtime.choice import AUTO, RUNTIMES
+from sketchfill.app.runtime.cpu import cpu_facts
 from sketchfill.models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, AppearanceConfig,
                                     AppearanceGenerator)
 from sketchfill.models.nets.checkpoint import CheckpointError
@@ -110,9 +115,10 @@ def measure(engine: Engine, repeats: int, warmup: int) -> dict[str, StageStats]:
 
 
 def summary(device: torch.device, threads: int, malloc_tuned: bool,
-            results: dict[str, dict[str, StageStats]]) -> dict:
+            results: dict[str, dict[str, StageStats]], runtimes: dict[str, str]) -> dict:
     """The --json object: medians per config, p90s apart, and paper/fast update ratio."""
-    out: dict = {"device": str(device), "threads": threads}
+    out: dict = {"device": str(device), "threads": threads, "cpu": cpu_facts().line(),
+                 "runtimes": runtimes}
     for name, per_stage in results.items():
         out[name] = {f"{s}_ms": round(per_stage[s].median_ms, 1) for s in STAGES}
     out["ratio"] = None
@@ -126,8 +132,10 @@ def summary(device: torch.device, threads: int, malloc_tuned: bool,
 
 def table(summary_: dict, names: Sequence[str]) -> str:
     """Human-readable table, one row per stage, median / p90 per config."""
-    lines = [f"device {summary_['device']}, {summary_['threads']} threads, malloc tuned: "
+    lines = [summary_["cpu"],
+             f"device {summary_['device']}, {summary_['threads']} threads, malloc tuned: "
              f"{summary_['malloc_tuned']}, {CANVAS}x{CANVAS} sketch, K={SAMPLES}",
+             *[f"{name}: {runtime}" for name, runtime in summary_["runtimes"].items()],
              f"{'stage':<10}" + "".join(f"{n + ' median / p90 ms':>28}" for n in names)]
     for stage in STAGES:
         key = f"{stage}_ms"
@@ -148,6 +156,15 @@ def parse_configs(text: str) -> list[str]:
     return names
 
 
+def parse_paths(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in (AUTO, *RUNTIMES)]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown path(s) {unknown or text!r}; choose from {', '.join([AUTO, *RUNTIMES])}")
+    return names
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=int, default=20, help="timed calls per stage (default 20)")
@@ -157,6 +174,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--configs", type=parse_configs, default=["paper", "fast"],
                    help="comma-separated, from: " + ", ".join([*CONFIGS, SHIPPED])
                    + " (default paper,fast)")
+    p.add_argument("--paths", type=parse_paths, default=[AUTO],
+                   help="comma-separated runtimes to run each config in, from: "
+                   + ", ".join([AUTO, *RUNTIMES]) + " (default auto)")
     p.add_argument("--checkpoints", type=Path, default=None,
                    help="checkpoint dir for the 'shipped' config (default: the shipped one)")
     p.add_argument("--no-malloc-tuning", action="store_true",
@@ -180,10 +200,15 @@ def main(argv: list[str] | None = None) -> int:
     except CheckpointError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    results = {name: measure(engine, args.repeats, args.warmup)
-               for name, engine in engines.items()}
-    out = summary(device, tuning.threads, tuning.malloc_tuned, results)
-    print(json.dumps(out) if args.json else table(out, args.configs))
+    results, runtimes = {}, {}
+    for name, engine in engines.items():
+        for path in args.paths:
+            column = name if len(args.paths) == 1 else f"{name}/{path}"
+            engine.use_runtimes(path, measure=True)
+            runtimes[column] = engine.runtime
+            results[column] = measure(engine, args.repeats, args.warmup)
+    out = summary(device, tuning.threads, tuning.malloc_tuned, results, runtimes)
+    print(json.dumps(out) if args.json else table(out, list(results)))
     return 0
 
 

@@ -1,6 +1,7 @@
 """UI latency benchmark: a long synthetic drawing replayed through the real canvas and worker.
 
     python -m gui.ui_bench [--strokes 12] [--rate 120] [--config fast | --checkpoints DIR]
+                           [--paths auto,eager,onnxruntime,openvino]
 
 Pen events arrive from a precise timer at the tablet's report rate, each delivered with
 QApplication.sendEvent exactly like a real device. Reported:
@@ -40,6 +41,7 @@ class UiBenchReport:
     latency_p90_ms: float
     update_median_ms: float  # request → result on screen, as shown in the status bar
     pen_up_median_ms: float  # pen lift → final shadow and image of the finished sketch
+    runtime: str = ""  # what ran the networks (EngineInfo.runtime)
     target_ms: float = STALL_TARGET_MS
 
     @property
@@ -176,6 +178,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="random-weight networks of this size instead of checkpoints (speed only)",
     )
     p.add_argument("--device", default="auto")
+    p.add_argument("--paths", default="auto",
+                   help="comma-separated runtimes to measure one after the other: auto (the "
+                        "app's own choice), eager, eager-bf16, onnxruntime, openvino")
     p.add_argument("--strokes", type=int, default=12, help="strokes to draw (default 12)")
     p.add_argument("--points", type=int, default=90, help="pen events per stroke (default 90)")
     p.add_argument("--rate", type=float, default=120.0, help="pen report rate in Hz (default 120)")
@@ -188,23 +193,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def engine_factory(args: argparse.Namespace):
-    """Real checkpoints through the worker's loader, or random networks of a bench config."""
+def engine_factory(args: argparse.Namespace, path: str):
+    """Real checkpoints through the worker's loader, or random networks of a bench config,
+    run in runtime `path`."""
     from sketchfill.app.worker import LoadRequest, load_engine
 
-    if args.config is None:
-        return load_engine
-
-    def random_engine(request: LoadRequest):
+    def engine(request: LoadRequest):
         from sketchfill.app.bench import build_engine
         from sketchfill.app.engine import resolve_device
 
-        return build_engine(args.config, resolve_device(request.device))
+        built = (load_engine(request) if args.config is None
+                 else build_engine(args.config, resolve_device(request.device)))
+        built.use_runtimes(path, measure=True)
+        return built
 
-    return random_engine
+    return engine
 
 
-def run(args: argparse.Namespace) -> UiBenchReport:
+def run(args: argparse.Namespace, path: str = "auto") -> UiBenchReport:
     from PyQt5.QtCore import QSettings
 
     from sketchfill.gui.application import application, build_window
@@ -214,7 +220,7 @@ def run(args: argparse.Namespace) -> UiBenchReport:
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "bench.ini"), QSettings.IniFormat)
         window = build_window(args.checkpoints, args.device, Preferences(settings),
-                              factory=engine_factory(args), persist=False)  # fmt: skip
+                              factory=engine_factory(args, path), persist=False)  # fmt: skip
         window.resize(1280, 720)
         window.show()
         try:
@@ -238,6 +244,7 @@ def _measure(window, args: argparse.Namespace) -> UiBenchReport:
         latency_p90_ms=percentile(latencies, 90),
         update_median_ms=percentile(updates, 50),
         pen_up_median_ms=percentile(pen_up_to_final(driver.lifts, sent, finals), 50),
+        runtime=getattr(window.controller.info, "runtime", ""),
     )
 
 
@@ -291,15 +298,23 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    try:
-        report = run(args)
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    from sketchfill.app.runtime.cpu import cpu_facts
+
+    reports = {}
+    for path in [p.strip() for p in args.paths.split(",") if p.strip()]:
+        try:
+            reports[path] = run(args, path)
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    cpu = cpu_facts().line()
     if args.json:
-        print(json.dumps({**asdict(report), "passed": report.passed}))
+        print(json.dumps({"cpu": cpu, **{path: {**asdict(r), "passed": r.passed}
+                                          for path, r in reports.items()}}))
     else:
-        print(format_report(report))
+        print(cpu)
+        for path, report in reports.items():
+            print(f"\n== {path}: {report.runtime}\n{format_report(report)}")
     return 0
 
 

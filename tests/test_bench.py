@@ -39,7 +39,8 @@ def test_table_lists_every_stage(capsys, tiny_checkpoint_dir) -> None:
 def test_ratio_is_paper_over_fast_update() -> None:
     def run(update: float) -> dict[str, StageStats]:
         return {s: StageStats(update, update * 2) for s in bench.STAGES}
-    out = bench.summary(torch.device("cpu"), 2, True, {"paper": run(1300.0), "fast": run(100.0)})
+    out = bench.summary(torch.device("cpu"), 2, True, {"paper": run(1300.0), "fast": run(100.0)},
+                        {"paper": "torch eager float32"})
     assert out["ratio"] == pytest.approx(13.0)
     assert out["paper"] == {"complete_ms": 1300.0, "render_ms": 1300.0, "update_ms": 1300.0,
                             "idle_ms": 1300.0}

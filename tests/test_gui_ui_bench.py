@@ -47,7 +47,10 @@ def test_bench_runs_and_reports_json(qtbot, capsys, tiny_checkpoint_dir):
         ]
     )
     assert code == 0
-    report = json.loads(capsys.readouterr().out)
+    out = json.loads(capsys.readouterr().out)
+    assert "capability" in out["cpu"] and "native bf16" in out["cpu"]
+    report = out["auto"]
+    assert "torch eager float32" in report["runtime"]  # the suite runs torch (conftest)
     assert report["events"] == 24 and report["results"] >= 1
     assert report["max_stall_ms"] >= 0 and report["latency_median_ms"] > 0
     assert report["pen_up_median_ms"] > 0  # each lift is followed by a full result
