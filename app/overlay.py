@@ -112,3 +112,21 @@ def with_image(layers: DisplayLayers, image: np.ndarray, sizes: DisplaySizes) ->
     fitted = fitted_image(image, sizes.image)
     fitted.flags.writeable = False
     return replace(layers, image=fitted)
+
+
+HIGHLIGHT_RGB = (25, 105, 225)  # the chosen completion over the blend: a blue pencil
+HIGHLIGHT_STRENGTH = 0.85  # its opacity where the chosen outline is darkest
+
+
+def highlighted(blend: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """(h, w, 4) premultiplied BGRA: the blended shadow with the chosen completion drawn over
+    it in HIGHLIGHT_RGB, so the "2 / 8" counter has an outline to point at in the blend.
+
+    blend, chosen: (h, w, 4) premultiplied BGRA of the same size (shadow_bgra). OpenCV calls
+    only: this runs on the UI thread when the completion is stepped.
+    """
+    alpha = cv2.convertScaleAbs(chosen[..., 3], alpha=HIGHLIGHT_STRENGTH)  # (h, w) uint8
+    tint = [cv2.convertScaleAbs(alpha, alpha=c / 255) for c in HIGHLIGHT_RGB[::-1]]
+    keep = cv2.bitwise_not(alpha)  # 255 - alpha: how much of the blend shows through
+    under = cv2.multiply(blend, cv2.merge([keep] * 4), scale=1 / 255)
+    return cv2.add(under, cv2.merge([*tint, alpha]))

@@ -17,7 +17,7 @@ from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QUndoCommand, QUndoStack
 
 from sketchfill.app.document import DEFAULT_K, Rasteriser, Sketch, Stroke
-from sketchfill.app.overlay import DisplaySizes, Overlay, OverlayMode, shadow_bgra, shadow_layer
+from sketchfill.app.overlay import DisplaySizes, Overlay, OverlayMode, highlighted, shadow_bgra
 from sketchfill.app.session import View
 from sketchfill.app.tracing import strokes_from_image, strokes_from_outline
 from sketchfill.app.worker import (
@@ -255,17 +255,23 @@ class SketchController(QObject):
         self.shadow_changed.emit(self._shadow_pixels())
 
     def _shadow_pixels(self) -> np.ndarray | None:
-        """Screen-ready shadow: the worker's layer when it matches, else made here (rare)."""
+        """Screen-ready shadow: the worker's layers when they match, else made here (rare).
+        Blended, the chosen completion is drawn over the blend (once all K are there)."""
         r = self.result
         if r is None:
             return None
         layers, size = r.layers, self._shadow_size(r)
-        if layers is not None and layers.blend.shape[1::-1] == size:
-            if self.overlay.mode is OverlayMode.BLEND:
-                return layers.blend
-            if layers.chosen_index == self.overlay.chosen % len(r.outlines):
-                return layers.chosen
-        return shadow_bgra(shadow_layer(r.outlines, r.shadow, self.overlay), size)
+        index = self.overlay.chosen % len(r.outlines)
+        fits = layers is not None and layers.blend.shape[1::-1] == size
+        chosen = (layers.chosen if fits and layers.chosen_index == index
+                  else None)  # fmt: skip
+        if self.overlay.mode is OverlayMode.ONE:
+            return chosen if chosen is not None else shadow_bgra(r.outlines[index], size)
+        blend = layers.blend if fits else shadow_bgra(r.shadow, size)
+        if len(r.outlines) < self.k:  # the pen is down: a few completions, no choice shown yet
+            return blend
+        return highlighted(blend, chosen if chosen is not None
+                           else shadow_bgra(r.outlines[index], size))  # fmt: skip
 
     def _shadow_size(self, r: InferenceResult) -> tuple[int, int]:
         return self.display.shadow if self.display else (r.shadow.shape[1], r.shadow.shape[0])
