@@ -56,11 +56,10 @@ def evaluate(checkpoints: Path, addons: Path, data: Path, out: Path) -> dict:
         before, renders_before = score_class(engine, items[name], name + BEFORE, found, allowed)
         results[name] = {"after": after.__dict__, "before": before.__dict__}
         rows.append((items[name], renders_before, renders_after))
-        print(f"{name:10s} held out {after.held_out}: CNN judge {before.cnn_seeds}/4 -> "
-              f"{after.cnn_seeds}/4, colour judge {before.colour_seeds}/4 -> "
-              f"{after.colour_seeds}/4; half-erased recovery@4px {before.recovery:.3f} -> "
-              f"{after.recovery:.3f}, precision {before.precision:.3f} -> "
-              f"{after.precision:.3f}", flush=True)
+        named = ", ".join(f"{j} {before.seeds[j]}/4 -> {after.seeds[j]}/4" for j in after.seeds)
+        print(f"{name:10s} held out {after.held_out}: {named}; half-erased recovery@4px "
+              f"{before.recovery:.3f} -> {after.recovery:.3f}, precision "
+              f"{before.precision:.3f} -> {after.precision:.3f}", flush=True)
     Image.fromarray(sheet(rows)).save(out / "renders.png")
     write_text(out / "metrics.json", json.dumps(results, indent=1))
     return results

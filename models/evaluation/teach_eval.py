@@ -7,8 +7,8 @@ held-out style's picture (sources.split_records "test": one style per class) giv
 
 * renders: the outline rendered as the class with seeds 0-3, named by judges trained apart
   from the app on the real pictures of the shipped classes plus the taught ones (train
-  splits): a small CNN (it may also read the silhouette) and a shape-blind colour-histogram
-  model (classifier.py). A class passes when the CNN names it for at least 3 of 4 seeds;
+  splits; classifier.py, JUDGES). A class passes when the deciding judge names it for at
+  least 3 of 4 seeds;
 * completions: the outline with one half erased (left, right, top, bottom: four partials)
   completed K = 8 times; best-of-8 recovery of the missing outline within 4 px and the best
   completion's precision on what it added (completion_eval).
@@ -33,7 +33,11 @@ from sketchfill.models.nets.class_addon import ClassAddon
 
 TEACH_DATA = "teach-v1"
 RENDER_SEEDS = (0, 1, 2, 3)
-PASS_SEEDS = 3  # of the 4 render seeds the CNN judge must name the class for
+PASS_SEEDS = 3  # of the 4 render seeds the deciding judge must name the class for
+# The deciding judge first: a CNN that learned with half its views in another picture's
+# silhouette (so it names a class by colour and texture, as the app's own evaluation does),
+# then the plain CNN (silhouette too) and the shape-blind colour histogram.
+JUDGES = ("cnn-shapeswap", "cnn", "colour")
 K = 8
 HALVES = ("left", "right", "top", "bottom")
 BEFORE = "@start"  # suffix of the class holding the rows teaching started from
@@ -43,9 +47,8 @@ BEFORE = "@start"  # suffix of the class holding the rows teaching started from
 class ClassResult:
     name: str
     held_out: str                   # the held-out picture's file stem
-    cnn_seeds: int                  # render seeds the CNN judge named the class for
-    colour_seeds: int               # ... the colour judge
-    said: list[str]                 # what the CNN judge named each seed's render
+    seeds: dict[str, int]           # judge -> render seeds it named the class for
+    said: list[str]                 # what the deciding judge named each seed's render
     recovery: float                 # best-of-8 recovery within 4 px, mean over the 4 halves
     precision: float                # the best completion's added precision, same mean
 
@@ -81,11 +84,11 @@ def half_erased(item: HeldOut) -> list[Case]:
 
 
 def judges(data: Path, classes: Sequence[str], size: int = 64) -> list[classifier.Judge]:
-    """A CNN and a colour judge on the train-split pictures of every class of the engine."""
+    """The judges (JUDGES) trained on the train-split pictures of every class of the engine."""
     images = real_images.load_real(data, "train", size, classes)
     images += real_images.load_real(data / TEACH_DATA, "train", size, classes)
     return [classifier.load_or_train(f"teach-{name}", classifier.JUDGES[name], images, classes)
-            for name in ("cnn", "colour")]
+            for name in JUDGES]
 
 
 def score_class(engine, item: HeldOut, name: str, found: Sequence[classifier.Judge],
@@ -97,8 +100,8 @@ def score_class(engine, item: HeldOut, name: str, found: Sequence[classifier.Jud
     scores = _completions(engine, item, name)
     result = ClassResult(
         name, item.name.split("/")[-1],
-        sum(s == target for s in said["teach-cnn"]), sum(s == target for s in said["teach-colour"]),
-        said["teach-cnn"], float(np.nanmean([s.best_recovery for s in scores])),
+        {j.name: sum(s == target for s in said[j.name]) for j in found}, said[found[0].name],
+        float(np.nanmean([s.best_recovery for s in scores])),
         float(np.nanmean([s.best_added_precision for s in scores])))
     return result, renders
 
