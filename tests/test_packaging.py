@@ -101,6 +101,7 @@ def test_the_wheel_has_one_top_level_name_and_the_data(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"sketchfill", f"sketchfill-{__version__}.dist-info"}
     for data in ("checkpoints/shape.pt", "checkpoints/appearance.pt", "checkpoints/manifest.json",
+                 "checkpoints/outline_bank.npz",
                  "resources/classes.json", "resources/icon.png",
                  "resources/samples/orange.session.json", "app/engine.py",
                  "models/nets/shape.py", "gui/application.py", "main.py", "__main__.py"):
