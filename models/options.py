@@ -54,7 +54,7 @@ def add_options(parser: argparse.ArgumentParser, cls: type, names: Iterable[str]
     for f in option_fields(cls, names):
         help_text = f.metadata[HELP] + (f" (default: {unset})" if unset else "")
         default = None if unset else f.default
-        if isinstance(f.default, bool):
+        if isinstance(f.default, bool) or f.type == "bool | None":  # None: auto
             parser.add_argument(flag(f.name), action=argparse.BooleanOptionalAction,
                                 default=default, help=help_text)
         else:

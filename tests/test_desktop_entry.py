@@ -79,7 +79,7 @@ def test_the_launchers_command_starts_the_program(data_home: Path, tmp_path: Pat
 
 @pytest.mark.parametrize("command", [
     ["/opt/Sketch Apps/bin/sketchfill"],
-    ["/home/a$b/py`x`/python", "/src/100% \"fill\"/main.py"],
+    ["/opt/a$b/py`x`/python", "/src/100% \"fill\"/main.py"],
     ["/usr/bin/python3", "-m", "sketchfill"],
     ["C:\\odd\\path"],
 ])

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from sketchfill.models.nets.appearance import FULL_SIZE_APPEARANCE, TINY_APPEARANCE
 from sketchfill.models.nets.shape import SHIPPED_SHAPE
@@ -94,7 +95,7 @@ def test_the_defaults_are_the_shipped_recipe():
     cfg = train_shape.train_config(args, model)
     assert model == dataclasses.replace(SHIPPED_SHAPE, soft_output=True)
     assert (cfg.lr, cfg.adv_weight, cfg.penalty_every, cfg.rec_mean_share, cfg.cpu_bf16,
-            cfg.agnostic_share) == (3e-4, 1.0, 4, 0.0, True, 0.4)
+            cfg.agnostic_share) == (3e-4, 1.0, 4, 0.0, None, 0.4)  # bf16 auto: on where native
     look = train_appearance.train_config(train_appearance.parse_args([]))
     assert look.model == dataclasses.replace(FULL_SIZE_APPEARANCE, pixel_noise=True)
     assert look.image_size == 256
@@ -144,3 +145,20 @@ def test_shape_flags_for_a_fork_of_a_released_checkpoint_reach_the_config():
     model = train_shape.model_config(args)
     cfg = train_shape.train_config(args, model)
     assert (cfg.lr, cfg.critic_warmup, model.refine_width) == (1e-4, 400, 16)
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_cpu_bf16_by_default_only_where_the_cpu_has_it_natively(monkeypatch, native):
+    """Emulated bf16 (every AVX2-only CPU) is 15-30x slower: the trainers' default is auto."""
+    from sketchfill.models.training import loop
+
+    monkeypatch.setattr(loop, "native_bf16", lambda: native)
+    for module in (train_shape, train_appearance):
+        assert module.parse_args([]).cpu_bf16 is None                # auto
+    cpu = torch.device("cpu")
+    with loop.autocast(cpu, None):
+        assert torch.is_autocast_cpu_enabled() == native
+    with loop.autocast(cpu, False):
+        assert not torch.is_autocast_cpu_enabled()
+    with loop.autocast(cpu, True):
+        assert torch.is_autocast_cpu_enabled()

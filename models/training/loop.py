@@ -9,6 +9,8 @@ from typing import Callable, Iterator
 import torch
 from tqdm import tqdm
 
+from sketchfill.models.nets.cpu_tuning import native_bf16
+
 from sketchfill.models.training.distributed import DistContext, mean_across_ranks
 from sketchfill.models.training.run_log import append_log
 
@@ -21,11 +23,12 @@ class Schedule:
     save_every: int       # state.pt every n steps
 
 
-def autocast(device: torch.device, cpu_bf16: bool) -> contextlib.AbstractContextManager:
-    """bf16 autocast on CUDA (no loss scaler needed, unlike fp16) and optionally on CPU."""
+def autocast(device: torch.device, cpu_bf16: bool | None) -> contextlib.AbstractContextManager:
+    """bf16 autocast on CUDA (no loss scaler needed, unlike fp16) and, on the CPU, where asked
+    (True), never (False) or where the CPU has bf16 natively (None: auto)."""
     if device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
-    if cpu_bf16:
+    if native_bf16() if cpu_bf16 is None else cpu_bf16:
         return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 

@@ -94,8 +94,10 @@ class ShapeTrainConfig:
     ema_decay: float = 0.999
     ema_warmup: int = 500           # steps before the EMA reaches ema_decay
     seed: int = option(0, "seed of the initial weights, the data order and the noise")
-    cpu_bf16: bool = option(True, "bf16 autocast on CPU, float32 weights (about 30%% faster "
-                                  "a step; AMP is always on for CUDA)")
+    cpu_bf16: bool | None = option(None, "bf16 autocast on CPU, float32 weights; default: "
+                                         "only where the CPU has bf16 natively (AVX-512 BF16, "
+                                         "AMX), where it saves about 30%% a step; emulated "
+                                         "elsewhere, 15-30x slower (AMP is always on for CUDA)")
 
 
 @dataclass
