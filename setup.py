@@ -56,10 +56,11 @@ setup(
         "PyQt5>=5.15",
     ],
     extras_require={
-        # Faster CPU inference runtimes; the plain install runs the networks in torch.
-        "onnx": ["onnxruntime>=1.17"],
-        "openvino": ["openvino>=2024.0"],
-        "fast": ["onnxruntime>=1.17", "openvino>=2024.0"],
+        # Faster CPU inference runtimes; the plain install runs the networks in torch. Both run
+        # the networks exported with torch's ONNX exporter, which needs `onnx`.
+        "onnx": ["onnx>=1.15", "onnxruntime>=1.17"],
+        "openvino": ["onnx>=1.15", "openvino>=2024.0"],
+        "fast": ["onnx>=1.15", "onnxruntime>=1.17", "openvino>=2024.0"],
         "test": ["pytest>=7", "pytest-qt>=4.2"],
     },
     entry_points={"console_scripts": ["sketchfill = sketchfill.main:main"]},
