@@ -71,6 +71,8 @@ def candidates(device: torch.device) -> list[str]:
     if device.type != "cpu":
         return [EAGER]
     names = [EAGER] + ([EAGER_BF16] if native_bf16() else [])
+    if not installed("onnx"):  # torch's exporter needs it to write the graphs they run
+        return names
     return names + [r for r in (ONNXRUNTIME, OPENVINO) if installed(r)]
 
 
