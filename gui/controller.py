@@ -100,6 +100,7 @@ class SketchController(QObject):
         self._rasteriser = Rasteriser()
         self._live: Stroke | None = None
         self._accept_pending = False
+        self._shadow_stale = False  # an Accept merged the shown completion: hide it till the next
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._send)
@@ -217,6 +218,10 @@ class SketchController(QObject):
             self.message.emit("The completion adds nothing to the sketch")
             return False
         self.edit(self.sketch.with_strokes(strokes), "Accept completion")
+        # The old shadow is of the drawing before: what of it was not traced (specks, pieces
+        # beside the artist's own lines) must not linger as gray stubs until the next result.
+        self._shadow_stale = True
+        self._emit_shadow()
         return True
 
     def import_image(self, image: np.ndarray) -> int:
@@ -258,7 +263,7 @@ class SketchController(QObject):
         """Screen-ready shadow: the worker's layers when they match, else made here (rare).
         Blended, the chosen completion is drawn over the blend (once all K are there)."""
         r = self.result
-        if r is None:
+        if r is None or self._shadow_stale:
             return None
         layers, size = r.layers, self._shadow_size(r)
         index = self.overlay.chosen % len(r.outlines)
@@ -393,6 +398,7 @@ class SketchController(QObject):
                 layers = replace(layers, image=old.layers.image)
             result = replace(result, image=old.image, layers=layers)
         self.result = result
+        self._shadow_stale = False
         self._emit_shadow()
         self.shadow_shown.emit(result)
 

@@ -54,3 +54,25 @@ def test_closing_while_accept_waits_restores_the_cursor(qtbot, window):
     assert QApplication.overrideCursor() is not None
     window.close()
     assert QApplication.overrideCursor() is None
+
+
+def test_after_accept_no_stub_of_the_merged_completion_lingers(qtbot, window, monkeypatch):
+    from sketchfill.app.document import Stroke
+
+    traced = (Stroke("pen", 4.0, ((100.0, 400.0, 1.0), (300.0, 420.0, 1.0))),)
+    monkeypatch.setattr(controller, "strokes_from_outline", lambda outline, ink: traced)
+    c = window.controller
+    shown = []
+    c.shadow_changed.connect(lambda pixels: shown.append((pixels, c.result and c.result.seq)))
+    window.canvas.setFocus()
+    drag(window.canvas, CIRCLE[:4])
+    wait_idle(qtbot, window)
+    before = c.sent_seq
+    shown.clear()
+    QTest.keyClick(window.canvas, Qt.Key_A)
+    assert len(c.sketch.strokes) > 1  # merged
+    assert shown and shown[0][0] is None  # the old shadow goes at once
+    wait_idle(qtbot, window)
+    pixels, seq = shown[-1]
+    assert seq == c.sent_seq > before and pixels is not None  # the new sketch's shadow
+    assert all(p is None for p, s in shown if s == before)  # none of the old in between
