@@ -33,11 +33,13 @@ from sketchfill.models.nets.checkpoint import CheckpointError
 
 
 def sample_drawings(engine: Engine) -> list[tuple[str, str, np.ndarray]]:
-    """(name, class, outline) of each sample session: its first completion, as the app
-    colours it."""
+    """(name, class, outline) of each sample session of a class the engine knows: its first
+    completion, as the app colours it."""
     out = []
     for path in sorted(samples_dir().glob("*.session.json")):
         sketch = session.from_dict(json.loads(path.read_text()))
+        if sketch.class_name not in engine.classes:
+            continue
         done = engine.complete(rasterise(sketch), sketch.class_name, range(8))
         out.append((f"samples/{path.name}", sketch.class_name, done.outlines[0]))
     return out

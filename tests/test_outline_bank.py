@@ -55,14 +55,18 @@ def test_a_broken_bank_file_is_named_in_the_error(tmp_path: Path) -> None:
     assert OutlineBank.load(tmp_path, {}) is None  # a manifest without a bank: no fallback
 
 
-def _write_quickdraw(root: Path, class_name: str, n: int) -> list[qd.Drawing]:
+def _write_quickdraw(root: Path, class_name: str, n: int, sides: int = 0) -> list[qd.Drawing]:
     """n one-stroke drawings as a raw Quick Draw ndjson: drawing i a polygon of i + 3 sides,
-    so each is known by its number of points."""
+    so each is known by its number of points; with `sides`, each a polygon of that many sides
+    drawn in two strokes (two halves)."""
     lines = []
     for i in range(n):
-        pts = circle(n=i + 3) * 255
+        pts = circle(n=sides or i + 3) * 255
+        half = len(pts) // 2 + 1 if sides else len(pts)
+        strokes = [pts[:half], pts[half - 1:]] if sides else [pts]
         lines.append(json.dumps({"word": class_name, "key_id": str(1000 + i), "recognized": True,
-                                 "drawing": [[pts[:, 0].tolist(), pts[:, 1].tolist()]]}))
+                                 "drawing": [[p[:, 0].tolist(), p[:, 1].tolist()]
+                                             for p in strokes]}))
     path = qd.class_file(root, class_name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -176,3 +180,29 @@ def test_engine_fills_an_empty_shadow_from_the_bank(tmp_path: Path, one_thread) 
     # A class the bank lacks: the network's own completions, bit for bit.
     again = engine.complete(sketch, "watermelon", range(4))
     assert np.array_equal(again.outlines, plain.complete(sketch, "watermelon", range(4)).outlines)
+
+
+def test_the_shadow_measure_runs_through_an_engine_with_a_bank(tmp_path: Path, capsys) -> None:
+    from sketchfill.app import evaluate_shadow
+
+    directory = write_tiny_checkpoints(tmp_path / "ck")
+    net = _blank_soft_network()
+    save_checkpoint(directory / "shape.pt", "shape", net.cfg, TINY_CLASSES, net.state_dict(),
+                    {"note": "test"})
+    store.write(directory, tmp_path, rounds(), ["test"])
+    root = write_data_root(tmp_path / "data", per_style=1)
+    for c in ("orange", "moon"):  # circles in two halves; every fifth is held out: 2 each
+        _write_quickdraw(root, c, 10, sides=48)
+    out = tmp_path / "out"
+    assert evaluate_shadow.main(["--checkpoints", str(directory), "--data", str(root),
+                                 "--out", str(out), "--samples", "4", "--every-cut"]) == 0
+    result = json.loads((out / "shadow.json").read_text())
+    without, filled = result["without_bank"], result["with_bank"]
+    assert without["cases"] == filled["cases"] == 4  # each drawing cut after its first half
+    assert without["typical_adds_little"] == 1.0  # the blank network adds nothing anywhere
+    assert filled["typical_adds_little"] == 0.5 and filled["little_classes"] == ["moon"]
+    assert filled["shadow_ink"] > without["shadow_ink"] == 0.0
+    # Complete circles lie on the bank's circles: nothing is left to add, nothing changes.
+    assert result["finished"] == {"drawings": 4, "drawings_changed": 0,
+                                  "completions_changed": 0}
+    assert "typical adds little: moon" in capsys.readouterr().out

@@ -85,3 +85,26 @@ def test_stray_colour_counts_colour_well_outside_the_drawing() -> None:
     counts = sc.count_renders(lambda o, c, s: rgb, [("ring", outline)], ["orange"], [0, 1])
     assert sc.share_by_class(counts) == {"orange": 100 / coloured}
     assert sc.renders_with_stray(counts) == 1.0
+
+
+def test_the_colour_measure_runs_through_an_engine(tmp_path, tiny_checkpoint_dir, capsys,
+                                                    one_thread) -> None:
+    import json
+
+    from sketchfill.app import evaluate_colour
+    from tests.test_outline_bank import _write_quickdraw
+    from tests.tiny_data import write_data_root
+
+    root = write_data_root(tmp_path / "data", per_style=1)
+    _write_quickdraw(root, "moon", 10)  # two held-out drawings
+    out = tmp_path / "out"
+    assert evaluate_colour.main(["--checkpoints", str(tiny_checkpoint_dir), "--data", str(root),
+                                 "--out", str(out)]) == 0
+    result = json.loads((out / "colour.json").read_text())
+    assert result["drawings"] == 2 + 3  # and the samples of orange, watermelon and moon
+    net, faded = result["network"], result["faded"]
+    assert set(net["by_class"]) == {"orange", "watermelon", "moon"}
+    assert net["worst_class"][1] > 0.1  # an untrained network paints the whole canvas
+    assert faded["worst_class"][1] < 0.01
+    assert set(result["fade_ms"]) == {"256", "512"}
+    assert "fade_outside median ms" in capsys.readouterr().out
