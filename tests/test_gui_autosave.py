@@ -129,3 +129,11 @@ def test_an_empty_page_leaves_nothing_to_recover(qtbot, window, tmp_path, tiny_c
 def test_the_prompt_counts_strokes_in_words():
     assert (strokes_text(1), strokes_text(2), strokes_text(0)) == (
         "1 stroke", "2 strokes", "0 strokes")
+
+
+def test_the_timer_writes_without_being_asked(qtbot, window):
+    """The real event loop and clock: the autosave's timer fires on its own."""
+    window.autosave.schedule = SaveSchedule(SaveTiming(idle_s=0.05, max_s=0.1))
+    stroke(window, 0)
+    qtbot.waitUntil(window.autosave.autosave.path.is_file, timeout=10000)
+    assert not window.autosave.schedule.pending()
