@@ -99,3 +99,13 @@ def test_with_rows_keeps_old_rows():
     assert grown.num_embeddings == 5
     assert torch.equal(grown.weight[:3], table.weight) and torch.equal(grown.weight[3:],
                                                                        torch.ones(2, 4))
+
+
+def test_step_decays_over_the_stage_when_asked():
+    from sketchfill.models.training.teach import _decay
+    opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], lr=0.5)
+    for done, want in ((0.0, 0.5), (0.5, 0.25), (1.0, 0.0)):
+        _decay(opt, TeachConfig(lr_decay=True), done)
+        assert opt.param_groups[0]["lr"] == pytest.approx(want)
+    _decay(opt, TeachConfig(lr_decay=False), 1.0)
+    assert opt.param_groups[0]["lr"] == 0.5

@@ -21,6 +21,7 @@ trained with Adam for a share of a wall-clock budget. Float32 throughout (no aut
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -49,6 +50,7 @@ class TeachConfig:
     shape_batch: int = 6            # partials per shape step
     k_best: int = 4                 # completions per partial in the best-of-K terms
     lr: float = 0.03                # Adam step, relative to the row's RMS value
+    lr_decay: bool = False          # the step falls to 0 over each stage's time (cosine)
     edge_weight: float = 1.0        # weight of the neighbour-difference L1 in the look loss
     rec_weight: float = 20.0        # best-of-K soft-outline squared error (train_shape's)
     match_weight: float = 1.0       # best-of-K tolerant match of the added strokes
@@ -210,9 +212,10 @@ def train_look(pictures: Sequence[Picture], look: AppearanceGenerator,
     rows = {k: FixedRow(v) for k, v in start.items()}
     opt = torch.optim.Adam([{"params": [r.row], "lr": cfg.lr * _rms(r.row)}
                             for r in rows.values()])
-    steps = 0
+    steps, begin = 0, clock.elapsed()
     with _SwappedTables(gates, rows):
         while clock.elapsed() < until and not (cfg.max_steps and steps >= cfg.max_steps):
+            _decay(opt, cfg, (clock.elapsed() - begin) / max(until - begin, 1e-9))
             outline, target = look_batch(pictures, look.cfg.size, cfg.look_batch, rng)
             loss = look_loss(look, outline, target, cfg, int(rng.integers(2**31)))
             opt.zero_grad(set_to_none=True)
@@ -267,8 +270,9 @@ def train_shape_row(pictures: Sequence[Picture], shape: ShapeGenerator, start: t
     """Adam on the shape row until the budget ends (or max_steps)."""
     row = nn.Parameter(start.detach().clone().float())
     opt = torch.optim.Adam([row], lr=cfg.lr * _rms(row))
-    steps = 0
+    steps, begin = 0, clock.elapsed()
     while clock.elapsed() < clock.budget and not (cfg.max_steps and steps >= cfg.max_steps):
+        _decay(opt, cfg, (clock.elapsed() - begin) / max(clock.budget - begin, 1e-9))
         partial, full = shape_batch(pictures, shape.cfg.size, cfg.shape_batch, rng)
         loss = shape_loss(shape, row, partial, full, cfg, int(rng.integers(2**31)))
         opt.zero_grad(set_to_none=True)
@@ -277,6 +281,15 @@ def train_shape_row(pictures: Sequence[Picture], shape: ShapeGenerator, start: t
         steps += 1
         clock.tick("shape", 0.02 + 0.98 * clock.elapsed() / max(clock.budget, 1e-9))
     return row.detach().clone(), steps
+
+
+def _decay(opt: torch.optim.Optimizer, cfg: TeachConfig, done: float) -> None:
+    """With lr_decay, each group's step is its initial one times a cosine from 1 to 0 over
+    the share `done` of the stage's time (the last steps settle instead of jittering)."""
+    for group in opt.param_groups:
+        group.setdefault("initial_lr", group["lr"])
+        scale = 0.5 * (1.0 + math.cos(math.pi * min(max(done, 0.0), 1.0))) if cfg.lr_decay else 1.0
+        group["lr"] = group["initial_lr"] * scale
 
 
 def _rms(row: torch.Tensor) -> float:
