@@ -137,3 +137,16 @@ def test_the_timer_writes_without_being_asked(qtbot, window):
     stroke(window, 0)
     qtbot.waitUntil(window.autosave.autosave.path.is_file, timeout=10000)
     assert not window.autosave.schedule.pending()
+
+
+def test_open_after_discard_removes_the_autosave_too(qtbot, window, tmp_path):
+    from sketchfill.app import session
+    from sketchfill.app.document import Sketch
+
+    session.save(tmp_path / "other.json", Sketch(class_name="moon"))
+    stroke(window, 0)
+    window.autosave.write_now()
+    window.dialogs.unsaved_answer = "discard"
+    window.dialogs.paths = [str(tmp_path / "other.json")]
+    assert window.files.open_session()
+    assert not window.autosave.autosave.path.exists()
