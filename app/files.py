@@ -63,9 +63,9 @@ def read_gray(path: str | Path) -> np.ndarray:
 
 
 TRACE_SIDE = 2048  # px: tracing needs no more (it fits the image to the canvas, 512 px)
-# Decoding costs a byte a pixel for an opaque image and up to eight with transparency (OpenCV's
-# PNG decoder holds two copies of four bytes): beyond this many pixels (JPEG: after its 1/8
-# scaling) an image is refused from its header, before a byte is decoded.
+# Decoding costs a byte a pixel for an opaque image (OpenCV decodes it straight to gray) and
+# about five with transparency (Pillow decodes four): beyond this many pixels (a JPEG's after
+# its 1/8 scaling) an image is refused from its header, before a byte is decoded.
 MAX_TRACE_PIXELS = 64_000_000
 REDUCED_GRAY = {2: cv2.IMREAD_REDUCED_GRAYSCALE_2, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
                 8: cv2.IMREAD_REDUCED_GRAYSCALE_8}  # fmt: skip
@@ -85,9 +85,8 @@ def read_gray_reduced(path: str | Path, side: int = TRACE_SIDE,
             longest = max(w, h)
             img.draft("L", (max(1, w * side // longest), max(1, h * side // longest)))
         _check_pixels(path, img.size, max_pixels)
-        if img.format != "JPEG":
-            decode = _decode_on_white if _has_alpha(img) else _decode_gray
-            gray = decode(path, max(img.size) // side)
+        if img.format != "JPEG" and not _has_alpha(img):
+            gray = _decode_gray(path, max(img.size) // side)
             if gray is not None:
                 return _shrunk(gray, side)
         return _shrunk(np.asarray(_to_gray(_reduced(img, side)), dtype=np.uint8), side)
@@ -138,16 +137,27 @@ def _check_pixels(path: Path, size: tuple[int, int], max_pixels: int) -> None:
                              f"the limit is {_megapixels(max_pixels)})")
 
 
+REDUCE_BAND_ROWS = 64  # rows of the reduced image made at a time (see _reduced)
+
+
 def _reduced(img: Image.Image, side: int) -> Image.Image:
     """The decoded image shrunk by an integer factor before any conversion, so transparency
-    is composited on the small copy, not on three full-size ones."""
+    is composited on the small copy. Shrunk a band of rows at a time: Pillow reduces an image
+    with transparency through a premultiplied copy, which at full size would double the
+    memory the decoded image already takes."""
     img.load()
     factor = max(img.size) // side
     if factor < 2:
         return img
     if img.mode not in ("L", "LA", "RGB", "RGBA"):
         img = img.convert("RGBA" if _has_alpha(img) else "RGB")
-    return img.reduce(factor)
+    w, h = img.size
+    out = Image.new(img.mode, (-(-w // factor), -(-h // factor)))  # ceil, as reduce() does
+    rows = REDUCE_BAND_ROWS * factor
+    for top in range(0, h, rows):
+        band = img.crop((0, top, w, min(h, top + rows)))
+        out.paste(band.reduce(factor), (0, top // factor))
+    return out
 
 
 def _has_alpha(img: Image.Image) -> bool:
@@ -161,21 +171,6 @@ def _decode_gray(path: Path, factor: int) -> np.ndarray | None:
     data = np.fromfile(path, dtype=np.uint8)  # compressed bytes; any path, any platform
     gray = cv2.imdecode(data, flag)
     return gray if gray is not None and gray.dtype == np.uint8 and gray.ndim == 2 else None
-
-
-def _decode_on_white(path: Path, factor: int) -> np.ndarray | None:
-    """An image with transparency: decoded by OpenCV (four bytes a pixel, once), shrunk, then
-    composited on white paper; None for what OpenCV does not read as 8-bit BGRA."""
-    bgra = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
-    if bgra is None or bgra.dtype != np.uint8 or bgra.ndim != 3 or bgra.shape[2] != 4:
-        return None
-    if factor >= 2:
-        h, w = bgra.shape[:2]
-        bgra = cv2.resize(bgra, (max(1, w // factor), max(1, h // factor)),
-                          interpolation=cv2.INTER_AREA)
-    alpha = bgra[..., 3].astype(np.float32) / 255.0
-    gray = cv2.cvtColor(bgra, cv2.COLOR_BGRA2GRAY).astype(np.float32)
-    return np.round(gray * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
 
 
 def _shrunk(gray: np.ndarray, side: int) -> np.ndarray:
