@@ -75,6 +75,9 @@ class TeachDialog(QDialog):
         form.addRow("&Time:", self.minutes)
         self.preview = QListWidget(viewMode=QListWidget.IconMode, movement=QListWidget.Static)
         self.preview.setIconSize(QSize(THUMB, THUMB))
+        self.preview.setGridSize(QSize(THUMB + 12, THUMB + 12))  # names in the tooltips
+        self.preview.setResizeMode(QListWidget.Adjust)
+        self.preview.setWrapping(True)
         self.preview.setMinimumSize(5 * (THUMB + 12), THUMB + 40)
         self.message = QLabel("Choose at least 3 pictures of the object (PNG, JPEG or WebP, "
                               "on a transparent or plain light background).", wordWrap=True)
@@ -94,6 +97,7 @@ class TeachDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.bar)
         layout.addLayout(actions)
+        self._set_running(False)
 
     def _folder_dialog(self) -> list[str]:
         folder = QFileDialog.getExistingDirectory(self, "Folder of Pictures")
@@ -117,7 +121,9 @@ class TeachDialog(QDialog):
         self.preview.clear()
         for picture in self.pictures:
             icon = QIcon(QPixmap.fromImage(rgb_to_qimage(outline_thumb(picture))))
-            self.preview.addItem(QListWidgetItem(icon, picture.name))
+            item = QListWidgetItem(icon, "")
+            item.setToolTip(picture.name)
+            self.preview.addItem(item)
         skipped = f"; skipped: {'; '.join(self.skipped)}" if self.skipped else ""
         self.message.setText(f"{len(self.pictures)} pictures{skipped}")
 

@@ -63,6 +63,7 @@ def test_cancel_saves_nothing(qtbot, tmp_path, data_home, teach_checkpoints, pic
     dialog.name.setText("mushroom")
     qtbot.mouseClick(dialog.teach_button, Qt.LeftButton)
     assert dialog.thread is not None and dialog.cancel_button.text() == "Cancel"
+    assert dialog.bar.isVisible()
     thread = dialog.thread
     with qtbot.waitSignal(thread.stopped, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.cancel_button, Qt.LeftButton)
