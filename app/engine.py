@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +30,12 @@ from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outlin
 from sketchfill.app.taught_classes import data_folder, install_taught
 from sketchfill.models.nets import outline_code
 from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
-from sketchfill.models.nets.appearance import draw_noise_maps
+from sketchfill.models.nets.appearance import Gates, draw_noise_maps
 from sketchfill.models.nets.noise import noise_from_seeds
 from sketchfill.models.nets.shape import ShapeConfig
 
 log = logging.getLogger(__name__)
+LOOK_CACHE = 64  # (class, seed) gates and noise kept: Dice and class changes come back to some
 RUNTIME_FOLDER = "runtime"  # in the user's data folder: the runtime choice and exported networks
 SHIPPED_CHECKPOINTS = checkpoints_dir()  # installed or in a clone (app/bundled.py)
 DEFAULT_FILES = {"shape": "shape.pt", "appearance": "appearance.pt"}
@@ -164,6 +166,7 @@ class Engine:
         self.runtime_choice = RuntimeChoice()
         self._shape_run: ShapeRunner = TorchShape(self.shape)
         self._look_run: LookRunner = TorchLook(self.appearance)
+        self._look_cache: OrderedDict = OrderedDict()  # (class row, seed, tables) -> gates, noise
         # adds_little()'s share and FINISHED_SHARE (the benchmark's worst case: inf and 1)
         self.idle_share, self.finished_share = IDLE_SHARE, FINISHED_SHARE
         self.outline_bank: OutlineBank | None = None  # fills a shadow the K leave empty
@@ -364,6 +367,25 @@ class Engine:
         """perfect_completion() for this engine's shape network."""
         return perfect_completion(partial, full, self.shape.cfg)
 
+    def _look_inputs(self, label: int, seed: int) -> tuple[Gates, list[torch.Tensor]]:
+        """The gates and pixel noise of (class row, seed), made once and kept: they depend on
+        nothing else, and a class and seed stay the same over many pen events (the gates'
+        1-D convolutions cost more than the lines' thinning on 2 busy cores)."""
+        look = self.appearance
+        tables = (look.gate.embedding, getattr(look.full_gate, "embedding", None))  # a class
+        key = (label, seed, tables)   # taught or removed replaces a table: its entries go stale
+        if key not in self._look_cache:
+            cfg = look.cfg
+            z = noise_from_seeds([seed], cfg.nz).to(self.device)
+            y = torch.tensor([label], dtype=torch.long, device=self.device)
+            # The pixel noise, if it takes any: drawn on the CPU from the seed, alike everywhere.
+            maps = draw_noise_maps(cfg, 1, torch.Generator().manual_seed(seed))
+            self._look_cache[key] = (look.gates(y, z), [m.to(self.device) for m in maps])
+            while len(self._look_cache) > LOOK_CACHE:
+                self._look_cache.popitem(last=False)
+        self._look_cache.move_to_end(key)
+        return self._look_cache[key]
+
     @torch.inference_mode()
     def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray:
         """(H,W) uint8 outline -> (H,W,3) uint8 RGB image of `class_name`."""
@@ -372,11 +394,7 @@ class Engine:
         cfg = self.appearance.cfg
         x = sketch_to_tensor(outline, cfg.size).to(self.device)
         x = x.expand(-1, cfg.in_channels, -1, -1)  # the release takes gray x3
-        z = noise_from_seeds([seed], cfg.nz).to(self.device)
-        y = torch.tensor([label], dtype=torch.long, device=self.device)
-        gates = self.appearance.gates(y, z)
-        # The pixel noise, if it takes any: drawn on the CPU from the seed, alike everywhere.
-        maps = draw_noise_maps(cfg, 1, torch.Generator().manual_seed(int(seed)))
+        gates, maps = self._look_inputs(label, int(seed))
         rgb = self._run("_look_run", TorchLook(self.appearance), x, gates, maps)[0]  # [3, S, S]
         image = tensor_to_rgb(rgb, *outline.shape)
         return image if self.silhouette is None else fade_outside(image, outline, self.silhouette)

@@ -161,18 +161,20 @@ class UserInk:
     dist: np.ndarray | None = None
     nearest: tuple[np.ndarray, np.ndarray] | None = None
     length: int = 0  # px of the user's thinned ink at the thinning size (adds_little())
+    width: float | None = None  # line_width() of the sketch, once for all K outlines
 
 
 def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
     near = near_user_mask(sketch, net_size)
     if near is None:
-        return UserInk(None)
+        return UserInk(None, width=line_width(sketch))
     size = net_size * RIDGE_UPSCALE
     ink = sketch_to_tensor(sketch, size)[0, 0].numpy() < 0.0            # ink at least half
     if not ink.any():                                                   # faint specks only
-        return UserInk(near)
+        return UserInk(near, width=line_width(sketch))
     dist, nearest = ndimage.distance_transform_edt(~ink, return_indices=True)
-    return UserInk(near, dist, (nearest[0], nearest[1]), int(thin(ink).sum()))
+    return UserInk(near, dist, (nearest[0], nearest[1]), int(thin(ink).sum()),
+                   line_width(sketch))
 
 
 IDLE_SHARE = 0.05  # a completion adding lines shorter than this share of the user's adds
@@ -255,7 +257,8 @@ def drawn_outline(sketch: np.ndarray, lines: np.ndarray, user: UserInk) -> np.nd
     lines = lines | user_connectors(lines, user)
     # Cut at the line level (proposed_lines), so drawn lines are not masked again: they must
     # reach the user's stroke they continue.
-    return np.minimum(sketch, stroke_lines(lines, w, h, line_width(sketch)))
+    width = user.width if user.width is not None else line_width(sketch)
+    return np.minimum(sketch, stroke_lines(lines, w, h, width))
 
 
 def _resize(drawing: np.ndarray, width: int, height: int) -> np.ndarray:
