@@ -13,7 +13,7 @@ not take for finished): the most that replacing idle completions can cost. Weigh
 (the network's own cost does not depend on them); the "shipped" config loads the trained
 checkpoints instead, so the thinning of a soft-outline network's real output is timed too.
 `--paths` runs each config in every listed runtime side by side (auto: the app's own choice,
-measured on this machine if none is stored yet); the first line names the CPU.
+measured here if none is stored yet); the first line names the CPU.
 """
 from __future__ import annotations
 

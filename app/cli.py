@@ -104,7 +104,7 @@ def engine_options() -> argparse.ArgumentParser:
                    help="where the networks run (default auto: CUDA if present, else CPU)")
     p.add_argument("--runtime", choices=(AUTO, *RUNTIMES), default=AUTO,
                    help="what runs the networks (default auto: the one the app measured "
-                        "fastest on this machine, else torch eager float32)")
+                        "fastest on this computer, else torch eager float32)")
     return p
 
 

@@ -219,7 +219,7 @@ class Engine:
 
     def use_runtimes(self, wanted: str = AUTO, measure: bool = False) -> RuntimeChoice:
         """Run the networks in `wanted` (a runtime name, or auto: the one measured fastest on
-        this machine, stored or measured now if `measure`; else torch eager float32). A runtime
+        this computer, stored or measured now if `measure`; else torch eager float32). A runtime
         that fails to start leaves torch in its place, with one log line."""
         factory = RunnerFactory(self.shape, self.appearance, data_folder() / RUNTIME_FOLDER)
         choice = choose(factory, self.device, measure, wanted)

@@ -62,15 +62,16 @@ def test_readme_is_short() -> None:
     assert len(lines) <= README_MAX_LINES
 
 
-def test_readme_code_map_names_every_module() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_code_map_names_every_module() -> None:
+    """docs/code_map.md (the README points at it) has a row for every module."""
+    readme = (REPO / "docs" / "code_map.md").read_text(encoding="utf-8")
     modules = [name for name in tracked_files()
                if name.split("/")[0] in ("app", "gui", "models") and name.endswith(".py")
                and not name.endswith("__init__.py") and (REPO / name).is_file()]
     missing = [m for m in modules if f"`{m}`" not in readme]
-    assert not missing, f"README code map lacks: {missing}"
+    assert not missing, f"code map lacks: {missing}"
     rows = [line for line in readme.splitlines() if line.startswith("| `")]
     assert all(len(row) <= 100 for row in rows)
     mapped = [row.split("`")[1] for row in rows]
     gone = [m for m in mapped if m.endswith(".py") and not (REPO / m).is_file()]
-    assert not gone, f"README code map names modules that do not exist: {gone}"
+    assert not gone, f"code map names modules that do not exist: {gone}"

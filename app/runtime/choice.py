@@ -1,4 +1,4 @@
-"""Which runtime runs each network on this machine: measured once, kept, redone on change.
+"""Which runtime runs each network on this computer: measured once, kept, redone on change.
 
 Every candidate installed here (torch eager float32; bf16 autocast only where the CPU has bf16
 natively; ONNX Runtime; OpenVINO) runs both networks on a calibration sketch. A candidate whose
@@ -221,7 +221,7 @@ def store_choice(path: Path, key: str, choice: RuntimeChoice) -> None:
 def choose(factory: RunnerFactory, device: torch.device, measure: bool,
            wanted: str = AUTO) -> RuntimeChoice:
     """The runtimes to use: `wanted` for both networks if not auto; else the stored choice for
-    this machine, or one measured now (`measure`), or eager float32."""
+    this computer, or one measured now (`measure`), or eager float32."""
     wanted = os.environ.get(ENV, wanted) if wanted == AUTO else wanted
     if wanted != AUTO:
         if wanted not in RUNTIMES:
