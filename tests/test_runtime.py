@@ -187,3 +187,15 @@ def test_a_missing_runtime_is_not_a_candidate(monkeypatch) -> None:
 def test_cpu_facts_name_the_capability_and_bf16() -> None:
     line = cpu_facts().line()
     assert torch.backends.cpu.get_cpu_capability() in line and "native bf16" in line
+
+
+def test_exports_of_weights_no_longer_loaded_are_removed(engine: Engine, tmp_path) -> None:
+    from sketchfill.app.runtime.onnx_files import KEEP_EXPORTS, shape_onnx
+
+    made = []
+    for _ in range(KEEP_EXPORTS + 2):
+        with torch.no_grad():
+            engine.shape.fc.bias.add_(1.0)                  # new weights: a new export
+        made.append(shape_onnx(engine.shape, tmp_path))
+    left = sorted(tmp_path.glob("shape-*.onnx"))
+    assert len(left) == KEEP_EXPORTS and made[-1] in left and made[0] not in left

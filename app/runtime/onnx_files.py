@@ -19,6 +19,7 @@ from sketchfill.app.runtime.exportable import (AppearanceCore, ShapeCore, gate_i
 from sketchfill.models.nets.appearance import AppearanceGenerator, draw_noise_maps
 
 OPSET = 17
+KEEP_EXPORTS = 3  # files kept per network: the models in use and a few loaded before
 
 
 def onnx_path(folder: Path, kind: str, net: nn.Module) -> Path:
@@ -56,7 +57,19 @@ def _export(core: nn.Module, example: tuple[torch.Tensor, ...], names: list[str]
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+    drop_old_exports(path)
     return path
+
+
+def drop_old_exports(newest: Path) -> None:
+    """Remove all but the KEEP_EXPORTS most recent exports of the same network: each set of
+    weights loaded once would otherwise leave its files behind for good."""
+    kind = newest.name.split("-")[0]
+    files = sorted(newest.parent.glob(f"{kind}-*.onnx"), key=lambda f: f.stat().st_mtime,
+                   reverse=True)
+    for old in files[KEEP_EXPORTS:]:
+        if old != newest:
+            old.unlink(missing_ok=True)
 
 
 def shape_onnx(shape: nn.Module, folder: Path) -> Path:
