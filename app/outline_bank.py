@@ -137,11 +137,11 @@ class OutlineBank:
         if class_name not in self.bank.outlines or typical >= self.cfg.fill_share * \
                 self._class_rasters(class_name).length * size / self.cfg.work:
             return []  # a fifth of a typical outline of the class or more: not little
-        found = [proposed_lines(self.lines(class_name, f, size), user)
-                 for f in self.fits(class_name, user.dist == 0, len(lines))]
-        if not found:
+        fits = self.fits(class_name, user.dist == 0, len(lines))
+        if not fits:
             return []
-        enough = self.cfg.fill_share * found[0].sum()
+        best = proposed_lines(self.lines(class_name, fits[0], size), user)
+        enough = self.cfg.fill_share * best.sum()  # the best fit's estimate of what is missing
         if typical >= enough:
             return []
         little = sorted((i for i in lines if added[i] < enough), key=lambda i: added[i])
@@ -149,10 +149,13 @@ class OutlineBank:
         # the network's other completions stay, the user's own choice among them too.
         wanted = len(lines) // 2 + 1 - (len(lines) - len(little))
         todo = [i for i in little if i not in keep][:wanted]
-        candidates = [f for f in found if f.any()]
-        for i, candidate in zip(todo, candidates):
+        candidates = (best if k == 0 else proposed_lines(self.lines(class_name, f, size), user)
+                      for k, f in enumerate(fits))
+        replaced = []
+        for i, candidate in zip(todo, (c for c in candidates if c.any())):
             lines[i] = candidate
-        return todo[:len(candidates)]
+            replaced.append(i)
+        return replaced
 
     def _class_rasters(self, class_name: str) -> _ClassRasters:
         if class_name not in self._rasters:

@@ -32,10 +32,13 @@ def test_a_closed_outline_keeps_its_inside_and_fades_the_far_outside_to_paper() 
     assert np.array_equal(out[c, near], rgb[c, near])
 
 
-def test_a_small_gap_in_the_lines_is_bridged() -> None:
-    region = silhouette(_ring(gap=True))
-    assert region[128, 128]  # the inside is still the object's
-    assert not region[5, 5]
+def test_a_hollow_keeps_its_colour() -> None:
+    crescent = np.full((256, 256), 255, np.uint8)
+    cv2.ellipse(crescent, (128, 128), (80, 80), 0, 90, 270, 0, 6)  # the left half of a ring
+    cv2.ellipse(crescent, (150, 128), (50, 80), 0, 90, 270, 0, 6)  # its inner curve
+    region = silhouette(crescent)
+    assert region[128, 90] and region[60, 125]  # in the hollow, between the horns
+    assert not region[128, 200]
 
 
 def test_an_open_outline_takes_its_convex_hull() -> None:
@@ -104,7 +107,7 @@ def test_the_colour_measure_runs_through_an_engine(tmp_path, tiny_checkpoint_dir
     assert result["drawings"] == 2 + 3  # and the samples of orange, watermelon and moon
     net, faded = result["network"], result["faded"]
     assert set(net["by_class"]) == {"orange", "watermelon", "moon"}
-    assert net["worst_class"][1] > 0.1  # an untrained network paints the whole canvas
-    assert faded["worst_class"][1] < 0.01
+    assert net["worst_class"][1] > 0.3  # an untrained network paints the whole canvas ...
+    assert faded["worst_class"][1] < 0.5 * net["worst_class"][1]  # ... faded beyond the hull
     assert set(result["fade_ms"]) == {"256", "512"}
     assert "fade_outside median ms" in capsys.readouterr().out
