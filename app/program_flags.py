@@ -16,6 +16,7 @@ import torch
 
 from sketchfill.app import cli, desktop_entry
 from sketchfill.app.engine import Engine
+from sketchfill.app.runtime.cpu import cpu_facts
 from sketchfill.models.nets.checkpoint import CheckpointError
 from sketchfill.version import __version__
 
@@ -52,7 +53,10 @@ def show_version(args: argparse.Namespace) -> int:
     # The version lines come first, so that they show even when the networks fail to load.
     print(f"sketchfill {__version__}\ntorch {torch.__version__}, "
           f"Python {platform.python_version()}", flush=True)
-    print(runtime_line(cli.load_engine(args)))
+    engine = cli.load_engine(args)
+    print(runtime_line(engine))
+    if engine.device.type == "cpu":
+        print(cpu_facts().line())
     return 0
 
 

@@ -19,12 +19,13 @@ def test_version_names_program_torch_device_and_runtime(tmp_path: Path, capsys) 
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"sketchfill {__version__}"
     assert lines[1].startswith(f"torch {torch.__version__}, Python 3.")
-    assert lines[2].startswith("device cpu, runtime ") and len(lines) == 3
+    assert lines[2].startswith("device cpu, runtime ") and len(lines) == 4
+    assert "capability" in lines[3] and "native bf16" in lines[3]
 
 
 def test_the_engines_runtime_is_reported(tiny_engine) -> None:
-    tiny_engine.runtime = "openvino 2026.4 float32"
-    assert program_flags.runtime_line(tiny_engine) == "device cpu, runtime openvino 2026.4 float32"
+    assert program_flags.runtime_line(tiny_engine) == (
+        "device cpu, runtime shape torch eager float32, appearance torch eager float32")
 
 
 def test_version_with_missing_checkpoints_still_names_the_version(tmp_path: Path,
