@@ -59,10 +59,16 @@ def evaluate(checkpoints: Path, addons: Path, data: Path, out: Path) -> dict:
         named = ", ".join(f"{j} {before.seeds[j]}/4 -> {after.seeds[j]}/4" for j in after.seeds)
         print(f"{name:10s} held out {after.held_out}: {named}; half-erased recovery@4px "
               f"{before.recovery:.3f} -> {after.recovery:.3f}, precision "
-              f"{before.precision:.3f} -> {after.precision:.3f}", flush=True)
+              f"{before.precision:.3f} -> {after.precision:.3f}; square sides "
+              f"{_pairs(before.square_recovery, after.square_recovery)}", flush=True)
     Image.fromarray(sheet(rows)).save(out / "renders.png")
     write_text(out / "metrics.json", json.dumps(results, indent=1))
     return results
+
+
+def _pairs(before: dict[str, float], after: dict[str, float]) -> str:
+    return ", ".join(f"{k.removeprefix('square-')} {before[k]:.3f} -> {after[k]:.3f}"
+                     for k in after)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

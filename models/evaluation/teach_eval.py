@@ -9,9 +9,11 @@ held-out style's picture (sources.split_records "test": one style per class) giv
   from the app on the real pictures of the shipped classes plus the taught ones (train
   splits; classifier.py, JUDGES). A class passes when the deciding judge names it for at
   least 3 of 4 seeds;
-* completions: the outline with one half erased (left, right, top, bottom: four partials)
-  completed K = 8 times; best-of-8 recovery of the missing outline within 4 px and the best
-  completion's precision on what it added (completion_eval).
+* completions: the outline with one half erased (left, right, top, bottom: four partials),
+  and with the paper's erased squares (sides 1/4, 1/2, 3/4 of the image, as the app's own
+  evaluation: cases.cases_of), completed K = 8 times; best-of-8 recovery of the missing
+  outline within 4 px and the best completion's precision on what it added
+  (completion_eval).
 
 "Before" is the same with the rows teaching started from (the nearest shipped rows), so the
 gain of teaching shows apart from what the silhouette alone gives.
@@ -28,7 +30,7 @@ from PIL import Image
 
 from sketchfill.models.data import real_images, sources
 from sketchfill.models.evaluation import classifier, completion_eval
-from sketchfill.models.evaluation.cases import DEFAULT_CASES, Case, HeldOut, object_item
+from sketchfill.models.evaluation.cases import DEFAULT_CASES, Case, HeldOut, cases_of, object_item
 from sketchfill.models.nets.class_addon import ClassAddon
 
 TEACH_DATA = "teach-v1"
@@ -51,6 +53,8 @@ class ClassResult:
     said: list[str]                 # what the deciding judge named each seed's render
     recovery: float                 # best-of-8 recovery within 4 px, mean over the 4 halves
     precision: float                # the best completion's added precision, same mean
+    square_recovery: dict[str, float]   # the same for the paper's erased squares, per side
+    square_precision: dict[str, float]
 
 
 def start_addon(addon: ClassAddon, engine) -> ClassAddon:
@@ -97,18 +101,22 @@ def score_class(engine, item: HeldOut, name: str, found: Sequence[classifier.Jud
     renders = np.stack([engine.render(item.full, name, seed) for seed in RENDER_SEEDS])
     said = {j.name: j.predict(renders, allowed) for j in found}
     target = name.removesuffix(BEFORE)
-    scores = _completions(engine, item, name)
+    halves = _completions(engine, half_erased(item), name)
+    squares = _completions(engine, cases_of(item, DEFAULT_CASES), name)
     result = ClassResult(
         name, item.name.split("/")[-1],
         {j.name: sum(s == target for s in said[j.name]) for j in found}, said[found[0].name],
-        float(np.nanmean([s.best_recovery for s in scores])),
-        float(np.nanmean([s.best_added_precision for s in scores])))
+        float(np.nanmean([s.best_recovery for s in halves])),
+        float(np.nanmean([s.best_added_precision for s in halves])),
+        {s.recipe: s.best_recovery for s in squares},
+        {s.recipe: s.best_added_precision for s in squares})
     return result, renders
 
 
-def _completions(engine, item: HeldOut, name: str) -> list[completion_eval.CaseScore]:
+def _completions(engine, cases: Sequence[Case], name: str) -> list[completion_eval.CaseScore]:
+    """Each case completed K times as the class `name`, scored at 4 px."""
     scores = []
-    for case in half_erased(item):
+    for case in cases:
         done = engine.complete(case.partial, name, range(K))
         scores.append(completion_eval.score_completions(case, done.outlines))
     return scores
