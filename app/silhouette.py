@@ -8,8 +8,8 @@ its convex hull, grown by a margin, with a soft edge.
 Why the hull and not the outline's filled regions: held out (72 outlines x 21 classes), fading
 outside the filled outline with a 3% margin cost the class judge banana 0.875 -> 0.819 and
 strawberry 0.889 -> 0.847 (a crescent's hollow and a leaf's gaps hold the object's colour);
-the hull with a 6% margin and a 4% soft edge keeps both (0.875, 0.889) and clears the colour
-lying more than 10% of the side away (docs/evaluation.md).
+outside the hull, with a 4% margin and a 2% soft edge, banana keeps 0.875 (strawberry 0.875)
+and no colour is left more than 6% of the side away (docs/evaluation.md).
 
 rgb = fade_outside(rgb, outline)      # both at the canvas size
 """
@@ -28,8 +28,8 @@ class SilhouetteConfig:
     """How far around the drawing the rendered colour is kept. Lengths: share of the side."""
 
     work: int = 256  # the silhouette is made at most this big (its cost), the fade at full size
-    margin: float = 0.06  # colour kept whole this far outside the drawing's convex hull ...
-    feather: float = 0.04  # ... then faded to paper over this width
+    margin: float = 0.04  # colour kept whole this far outside the drawing's convex hull ...
+    feather: float = 0.02  # ... then faded to paper over this width (10 px at 512)
     ink: int = 160  # a darker outline pixel is ink
 
 
