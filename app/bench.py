@@ -136,14 +136,19 @@ def table(summary_: dict, names: Sequence[str]) -> str:
              f"device {summary_['device']}, {summary_['threads']} threads, malloc tuned: "
              f"{summary_['malloc_tuned']}, {CANVAS}x{CANVAS} sketch, K={SAMPLES}",
              *[f"{name}: {runtime}" for name, runtime in summary_["runtimes"].items()],
-             f"{'stage':<10}" + "".join(f"{n + ' median / p90 ms':>28}" for n in names)]
+             f"{'stage':<10}" + "".join(f"{n + ' median / p90 ms':>{_width(n)}}" for n in names)]
     for stage in STAGES:
         key = f"{stage}_ms"
         cells = [f"{summary_[n][key]:.1f} / {summary_['p90'][n][key]:.1f}" for n in names]
-        lines.append(f"{stage:<10}" + "".join(f"{c:>28}" for c in cells))
+        lines.append(f"{stage:<10}" + "".join(f"{c:>{_width(n)}}" for n, c in zip(names, cells)))
     if summary_["ratio"] is not None:
         lines.append(f"ratio paper/fast update: {summary_['ratio']:.2f}x")
     return "\n".join(lines)
+
+
+def _width(name: str) -> int:
+    """A table column's width: its header and a space before it."""
+    return max(24, len(name) + len(" median / p90 ms") + 2)
 
 
 def parse_configs(text: str) -> list[str]:
