@@ -103,10 +103,14 @@ class _Clock:
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
-    def tick(self, stage: str, fraction: float) -> None:
+    def tick(self, stage: str, fraction: float | None = None) -> None:
+        """Raise TeachCancelled if asked to stop, else report progress (by default the share
+        of the budget used)."""
         if self.cancelled is not None and self.cancelled():
             raise TeachCancelled("teaching was cancelled")
         if self.progress is not None:
+            if fraction is None:
+                fraction = min(self.elapsed() / max(self.budget, 1e-9), 0.999)
             fraction = min(max(fraction, 0.0), 1.0)
             left = max(self.budget - self.elapsed(), 0.0) if fraction < 1.0 else 0.0
             self.progress(TeachProgress(stage, fraction, left))
@@ -124,11 +128,12 @@ def teach(pictures: Sequence[Picture], shape: ShapeGenerator, look: AppearanceGe
         net.eval().requires_grad_(False)
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
-    clock.tick("start rows", 0.0)
-    look_start, look_rows = nearest_look_rows(pictures, look, cfg)
-    clock.tick("start rows", 0.01)
-    shape_start = nearest_shape_row(pictures, shape, cfg, rng)
-    clock.tick("start rows", 0.02)
+    def searching() -> None:
+        clock.tick("start rows")
+
+    searching()
+    look_start, look_rows = nearest_look_rows(pictures, look, cfg, searching)
+    shape_start = nearest_shape_row(pictures, shape, cfg, rng, searching)
     look_end = clock.elapsed() + cfg.look_share * (clock.budget - clock.elapsed())
     gates, look_steps = train_look(pictures, look, look_rows, cfg, clock, rng, look_end)
     shape_row, shape_steps = train_shape_row(
@@ -189,8 +194,10 @@ class _SwappedTables:
 
 
 def nearest_look_rows(pictures: Sequence[Picture], look: AppearanceGenerator,
-                      cfg: TeachConfig) -> tuple[int, dict[str, torch.Tensor]]:
-    """The shipped class whose gates render the pictures' own outlines closest to them."""
+                      cfg: TeachConfig, tick: Callable[[], None] = lambda: None,
+                      ) -> tuple[int, dict[str, torch.Tensor]]:
+    """The shipped class whose gates render the pictures' own outlines closest to them;
+    `tick` is called after each class tried (progress, cancel)."""
     outline, target = look_batch(pictures, look.cfg.size, min(cfg.search_items, len(pictures)),
                                  np.random.default_rng(cfg.seed), NO_AUGMENT)
     gates = gate_modules(look)
@@ -200,6 +207,7 @@ def nearest_look_rows(pictures: Sequence[Picture], look: AppearanceGenerator,
             rows = {k: FixedRow(m.embedding.weight[c]) for k, m in gates.items()}
             with _SwappedTables(gates, rows):
                 scores.append(float(look_loss(look, outline, target, cfg, cfg.seed)))
+            tick()
     best = int(np.argmin(scores))
     return best, {k: m.embedding.weight[best].detach().clone() for k, m in gates.items()}
 
@@ -222,7 +230,7 @@ def train_look(pictures: Sequence[Picture], look: AppearanceGenerator,
             loss.backward()
             opt.step()
             steps += 1
-            clock.tick("appearance", 0.02 + 0.98 * clock.elapsed() / max(clock.budget, 1e-9))
+            clock.tick("appearance")
     return {k: r.row.detach().clone() for k, r in rows.items()}, steps
 
 
@@ -253,14 +261,16 @@ def shape_loss(shape: ShapeGenerator, row: torch.Tensor, partial: torch.Tensor,
 
 
 def nearest_shape_row(pictures: Sequence[Picture], shape: ShapeGenerator, cfg: TeachConfig,
-                      rng: np.random.Generator) -> int:
+                      rng: np.random.Generator, tick: Callable[[], None] = lambda: None) -> int:
     """The shipped row (a class, or "no listed class") that completes the pictures' partials
-    best."""
+    best; `tick` is called after each row tried."""
     partial, full = shape_batch(pictures, shape.cfg.size, cfg.search_items, rng)
     table = shape.embedding.weight
+    scores = []
     with torch.no_grad():
-        scores = [float(shape_loss(shape, table[i], partial, full, cfg, cfg.seed))
-                  for i in range(table.shape[0])]
+        for i in range(table.shape[0]):
+            scores.append(float(shape_loss(shape, table[i], partial, full, cfg, cfg.seed)))
+            tick()
     return int(np.argmin(scores))
 
 
@@ -279,7 +289,7 @@ def train_shape_row(pictures: Sequence[Picture], shape: ShapeGenerator, start: t
         loss.backward()
         opt.step()
         steps += 1
-        clock.tick("shape", 0.02 + 0.98 * clock.elapsed() / max(clock.budget, 1e-9))
+        clock.tick("shape")
     return row.detach().clone(), steps
 
 
