@@ -336,10 +336,21 @@ class Engine:
         z = noise_from_seeds(seeds, cfg.nz).to(self.device)
         rows = self.shape.embedding.weight[label].detach().expand(len(seeds), -1)  # [K, E]
         flip = self._mirrored(seeds)[:, None, None]  # [K, 1, 1]
+        if self.device.type == "cpu":
+            return self._outputs_cpu(x, rows, z, flip.numpy())
         x = torch.where(flip[:, None], x.flip(-1), x)
         out = self._run("_shape_run", TorchShape(self.shape), x, rows, z)
         out = out[:, 0].to(self.device)  # [K, S, S]
         return torch.where(flip, out.flip(-1), out)  # back as drawn
+
+    def _outputs_cpu(self, x: torch.Tensor, rows: torch.Tensor, z: torch.Tensor,
+                     flip: np.ndarray) -> torch.Tensor:
+        """_outputs on the CPU, the views mirrored by NumPy: torch splits these small copies
+        over its threads, and on busy cores the hand-offs cost more than the copies."""
+        view = x[0, 0].numpy()                                          # (S, S)
+        batch = torch.from_numpy(np.where(flip, view[:, ::-1], view)[:, None])  # [K, 1, S, S]
+        out = self._run("_shape_run", TorchShape(self.shape), batch, rows, z)[:, 0].numpy()
+        return torch.from_numpy(np.where(flip, out[..., ::-1], out))   # back as drawn
 
     def _replace_idle(self, x: torch.Tensor, label: int, seeds: Sequence[int], first: int,
                       lines: dict[int, np.ndarray], user: UserInk) -> tuple[int, ...]:
