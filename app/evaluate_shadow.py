@@ -3,7 +3,8 @@
     python -m app.evaluate_shadow --out runs/shadow
 
 Held-out first strokes (the evaluation's stroke-prefix cases, and with --every-cut each cut of
-a held-out Quick, Draw! drawing in the same 30-70% range) are completed K = 8 times, without
+a held-out Quick, Draw! drawing in the same 30-70% range; with --square the evaluation's
+square-erased partials instead) are completed K = 8 times, without
 and with the outline bank (app/outline_bank.py). Reported for both: the share of cases whose
 typical completion adds less than a fifth of the missing outline (models/evaluation/
 typical_completion.py), best-of-8 recovery and precision at 4 px, the shadow's share of the
@@ -27,7 +28,8 @@ from sketchfill.app.outline_bank import OutlineBank
 from sketchfill.models.data import sources
 from sketchfill.models.evaluation import completion_eval as ce
 from sketchfill.models.evaluation import typical_completion as tc
-from sketchfill.models.evaluation.cases import Case, CaseConfig, cases_of, held_out_drawings
+from sketchfill.models.evaluation.cases import Case, CaseConfig, cases_of, held_out, \
+    held_out_drawings
 from sketchfill.models.files import write_text
 from sketchfill.models.nets.checkpoint import CheckpointError
 
@@ -40,6 +42,13 @@ def first_stroke_cases(engine: Engine, root: Path, every_cut: bool) -> list[Case
     if every_cut:
         return [c for it in items for c in tc.every_cut(it, cfg)]
     return [c for it in items for c in cases_of(it, cfg) if c.recipe == "prefix"]
+
+
+def square_cases(engine: Engine, root: Path) -> list[Case]:
+    """The evaluation's square-erased partials of every held-out drawing and outline."""
+    cfg = CaseConfig()
+    return [c for it in held_out(root, engine.classes, cfg) for c in cases_of(it, cfg)
+            if c.recipe.startswith("square")]
 
 
 def score(engine: Engine, cases: Sequence[Case], seeds: Sequence[int]) -> dict:
@@ -80,17 +89,18 @@ def changed_on_finished(engine: Engine, bank: OutlineBank, root: Path,
     return {"drawings": len(items), "drawings_changed": drawings, "completions_changed": changed}
 
 
-def measure(engine: Engine, root: Path, every_cut: bool, seeds: Sequence[int]) -> dict:
+def measure(engine: Engine, root: Path, every_cut: bool, seeds: Sequence[int],
+            square: bool = False) -> dict:
     bank = engine.outline_bank
     if bank is None:
         raise ValueError("these checkpoints have no outline bank (manifest 'outline_bank')")
-    cases = first_stroke_cases(engine, root, every_cut)
+    cases = square_cases(engine, root) if square else first_stroke_cases(engine, root, every_cut)
     engine.outline_bank = None
     without = score(engine, cases, seeds)
     engine.outline_bank = bank
     return {"without_bank": without, "with_bank": score(engine, cases, seeds),
             "finished": changed_on_finished(engine, bank, root, seeds),
-            "every_cut": every_cut, "seeds": list(seeds)}
+            "every_cut": every_cut, "square": square, "seeds": list(seeds)}
 
 
 def table(result: dict) -> str:
@@ -120,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="data root (default: $SKETCHFILL_DATA, else ../shared/datasets)")
     p.add_argument("--every-cut", action="store_true",
                    help="every 30-70%% cut of each held-out drawing, not one per drawing")
+    p.add_argument("--square", action="store_true",
+                   help="the square-erased partials instead (what the bank does to the others)")
     p.add_argument("--samples", type=int, default=8, help="K completions (default 8)")
     p.add_argument("--out", type=Path, default=Path("runs/shadow"),
                    help="where shadow.json goes (default runs/shadow)")
@@ -131,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = args.data if args.data is not None else sources.default_data_root()
     try:
         engine = Engine.load(args.checkpoints, device="cpu")
-        result = measure(engine, root, args.every_cut, range(args.samples))
+        result = measure(engine, root, args.every_cut, range(args.samples), args.square)
         args.out.mkdir(parents=True, exist_ok=True)
         write_text(args.out / "shadow.json", json.dumps(result, indent=1))
     except (CheckpointError, sources.DataSourceError, ValueError, OSError) as err:
