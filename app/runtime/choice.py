@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import statistics
 import tempfile
@@ -43,6 +44,7 @@ LINE_TOLERANCE = 0.005      # share of an output's ridge-line pixels that may di
 RAW_TOLERANCE = 2e-3        # max |difference| of a hard-output shape network's pixels
 IMAGE_TOLERANCE = 3         # max difference of an image's uint8 channels (of 255)
 CALIBRATION_K = 8           # completions per shape call, as in the app
+GIVE_UP = 1.5              # a runtime this many times slower than the best so far stops early
 KEEP_CHOICES = 8            # stored choices (one per machine state) kept in the file
 
 
@@ -143,32 +145,40 @@ def accurate(kind: str, soft: bool, ref: torch.Tensor, out: torch.Tensor) -> str
     return None if share <= LINE_TOLERANCE else f"moves {share:.1%} of the outline pixels"
 
 
-def median_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up: first calls allocate and pick kernels
+def timed_ms(fn: Callable[[], object], repeats: int, give_up: float = math.inf) -> float:
+    """Median ms of up to `repeats` calls of `fn` (warmed up by the caller), cut short by a
+    call slower than `give_up` ms: a runtime that slow has lost already."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1000.0)
+        if times[-1] > give_up:
+            break
     return statistics.median(times)
 
 
-def calibrate(factory: RunnerFactory, names: list[str], repeats: int = 5) -> RuntimeChoice:
-    """Measure every runtime in `names` on both networks; the fastest accurate one per net."""
+def calibrate(factory: RunnerFactory, names: list[str], repeats: int = 3) -> RuntimeChoice:
+    """Measure every runtime in `names` on both networks; the fastest accurate one per net.
+    The other runtimes go first, torch last: once a fast one is timed, a slow one gives up
+    after one call (the measurement runs while the user waits, at the app's first start)."""
     shape_in, (outline, gates, maps) = calibration_inputs(factory.shape_net, factory.look_net)
     soft = bool(getattr(factory.shape_net.cfg, "soft_output", False))
     calls = {"shape": (factory.shape, lambda run: run(*shape_in)),
              "look": (factory.look, lambda run: run(outline, gates, maps))}
+    order = sorted(names, key=lambda n: (n == EAGER_BF16) + 2 * (n == EAGER))
     picked, timings, rejected = {}, {}, {}
     for kind, (build, call) in calls.items():
-        reference = call(build(EAGER))
+        reference = call(build(EAGER))  # also eager's warm-up
         timings[kind], rejected[kind] = {}, {}
-        for name in names:
+        for name in order:
             try:
                 run = build(name)
-                why = accurate(kind, soft, reference, call(run))
+                why = None if name == EAGER else accurate(kind, soft, reference, call(run))
                 if why is None:
-                    timings[kind][name] = round(median_ms(lambda: call(run), repeats), 1)
+                    best = min(timings[kind].values(), default=math.inf)
+                    timings[kind][name] = round(timed_ms(lambda: call(run), repeats,
+                                                         GIVE_UP * best), 1)
             except Exception as err:  # noqa: BLE001 - any failure of a runtime: skip it
                 why = f"failed: {type(err).__name__}: {err}".splitlines()[0][:200]
             if why is not None:
