@@ -109,3 +109,16 @@ def test_step_decays_over_the_stage_when_asked():
         assert opt.param_groups[0]["lr"] == pytest.approx(want)
     _decay(opt, TeachConfig(lr_decay=False), 1.0)
     assert opt.param_groups[0]["lr"] == 0.5
+
+
+def test_race_of_start_rows_keeps_the_best(teach_checkpoints, pictures_dir):
+    from dataclasses import replace
+
+    from sketchfill.models.training.teach import ranked_look_starts
+    shape, look = networks(teach_checkpoints)
+    pictures, _ = read_pictures(picture_files([pictures_dir]))
+    cfg = replace(QUICK, look_starts=2)
+    taught = teach(pictures, shape, look, cfg)
+    assert taught.steps["appearance"] == 6  # 2 steps from each of the 2 starts, 2 from the best
+    assert taught.start_rows["appearance"] in ranked_look_starts(pictures, look, cfg)[:2]
+    assert type(look.gate.embedding) is torch.nn.Embedding

@@ -56,6 +56,10 @@ class TeachConfig:
     match_weight: float = 1.0       # best-of-K tolerant match of the added strokes
     match_tolerance: int = 2        # px at the shape output size (4 px at 256)
     search_items: int = 3           # pictures / partials scored per candidate start row
+    look_starts: int = 1            # the best this many shipped classes' gate rows each train
+                                    # for a share of the race; the one that fits the pictures
+                                    # best continues (1: the best start alone, no race)
+    race_share: float = 0.5         # share of the appearance time the race takes
     seed: int = 0                   # augmentation, noise and partials
 
 
@@ -128,14 +132,15 @@ def teach(pictures: Sequence[Picture], shape: ShapeGenerator, look: AppearanceGe
         net.eval().requires_grad_(False)
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
+
     def searching() -> None:
         clock.tick("start rows")
 
     searching()
-    look_start, look_rows = nearest_look_rows(pictures, look, cfg, searching)
+    starts = ranked_look_starts(pictures, look, cfg, searching)[:max(cfg.look_starts, 1)]
     shape_start = nearest_shape_row(pictures, shape, cfg, rng, searching)
     look_end = clock.elapsed() + cfg.look_share * (clock.budget - clock.elapsed())
-    gates, look_steps = train_look(pictures, look, look_rows, cfg, clock, rng, look_end)
+    look_start, gates, look_steps = race_look(pictures, look, starts, cfg, clock, rng, look_end)
     shape_row, shape_steps = train_shape_row(
         pictures, shape, shape.embedding.weight[shape_start], cfg, clock, rng)
     clock.tick("shape", 1.0)
@@ -193,23 +198,63 @@ class _SwappedTables:
             m.embedding = self.saved[k]
 
 
-def nearest_look_rows(pictures: Sequence[Picture], look: AppearanceGenerator,
-                      cfg: TeachConfig, tick: Callable[[], None] = lambda: None,
-                      ) -> tuple[int, dict[str, torch.Tensor]]:
-    """The shipped class whose gates render the pictures' own outlines closest to them;
-    `tick` is called after each class tried (progress, cancel)."""
-    outline, target = look_batch(pictures, look.cfg.size, min(cfg.search_items, len(pictures)),
-                                 np.random.default_rng(cfg.seed), NO_AUGMENT)
-    gates = gate_modules(look)
+def shipped_gate_rows(look: AppearanceGenerator, c: int) -> dict[str, torch.Tensor]:
+    return {k: m.embedding.weight[c].detach().clone() for k, m in gate_modules(look).items()}
+
+
+def fixed_look_batch(pictures: Sequence[Picture], look: AppearanceGenerator, n: int,
+                     seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first n pictures as they are (no augmentation): where start rows are compared."""
+    return look_batch(pictures, look.cfg.size, min(n, len(pictures)),
+                      np.random.default_rng(seed), NO_AUGMENT)
+
+
+def look_score(look: AppearanceGenerator, rows: dict[str, torch.Tensor],
+               batch: tuple[torch.Tensor, torch.Tensor], cfg: TeachConfig) -> float:
+    """look_loss of gate rows `rows` on a fixed batch, without gradients."""
+    with torch.no_grad(), _SwappedTables(gate_modules(look),
+                                         {k: FixedRow(v) for k, v in rows.items()}):
+        return float(look_loss(look, *batch, cfg, cfg.seed))
+
+
+def ranked_look_starts(pictures: Sequence[Picture], look: AppearanceGenerator,
+                       cfg: TeachConfig, tick: Callable[[], None] = lambda: None,
+                       ) -> list[int]:
+    """The shipped classes, those whose gates render the pictures' own outlines closest to
+    them first; `tick` is called after each class tried (progress, cancel)."""
+    batch = fixed_look_batch(pictures, look, cfg.search_items, cfg.seed)
     scores = []
-    with torch.no_grad():
-        for c in range(look.gate.embedding.num_embeddings):
-            rows = {k: FixedRow(m.embedding.weight[c]) for k, m in gates.items()}
-            with _SwappedTables(gates, rows):
-                scores.append(float(look_loss(look, outline, target, cfg, cfg.seed)))
-            tick()
-    best = int(np.argmin(scores))
-    return best, {k: m.embedding.weight[best].detach().clone() for k, m in gates.items()}
+    for c in range(look.gate.embedding.num_embeddings):
+        scores.append(look_score(look, shipped_gate_rows(look, c), batch, cfg))
+        tick()
+    return [int(c) for c in np.argsort(scores, kind="stable")]
+
+
+def race_look(pictures: Sequence[Picture], look: AppearanceGenerator, starts: Sequence[int],
+              cfg: TeachConfig, clock: _Clock, rng: np.random.Generator, until: float,
+              ) -> tuple[int, dict[str, torch.Tensor], int]:
+    """Gate rows trained from the start classes `starts` (best first): with several, each
+    trains for an equal share of race_share of the time, the one that then fits the pictures
+    best trains on until `until`. Returns its start class, the rows and the steps run.
+
+    Why: from the closest class by L1, which for many objects is a one-colour class, the
+    gradient finds one colour blend over the object; another start may lead to the pictures'
+    regions (a red cap on a white stem)."""
+    begin = clock.elapsed()
+    if len(starts) == 1:
+        rows, steps = train_look(pictures, look, shipped_gate_rows(look, starts[0]), cfg,
+                                 clock, rng, until)
+        return starts[0], rows, steps
+    batch = fixed_look_batch(pictures, look, len(pictures), cfg.seed + 1)
+    leg = cfg.race_share * (until - begin) / len(starts)
+    raced = []
+    for i, c in enumerate(starts):
+        rows, steps = train_look(pictures, look, shipped_gate_rows(look, c), cfg, clock, rng,
+                                 begin + (i + 1) * leg)
+        raced.append((look_score(look, rows, batch, cfg), i, c, rows, steps))
+    _, _, best, rows, _ = min(raced, key=lambda r: (r[0], r[1]))
+    rows, steps = train_look(pictures, look, rows, cfg, clock, rng, until)
+    return best, rows, steps + sum(r[4] for r in raced)
 
 
 def train_look(pictures: Sequence[Picture], look: AppearanceGenerator,
