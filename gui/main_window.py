@@ -178,7 +178,9 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.latency)
         bar.addPermanentWidget(self.zoom)
         bar.addPermanentWidget(self.device)
-        bar.showMessage("Loading models…")
+        # At the first start on a computer the worker also measures which runtime runs each
+        # network fastest (app.runtime.choice): a few seconds more, once.
+        bar.showMessage("Loading models… (the first start also finds the fastest way to run them)")
 
     # ---- bindings --------------------------------------------------------------------------------
     def _bind_controller(self) -> None:
