@@ -200,3 +200,34 @@ def test_exports_of_weights_no_longer_loaded_are_removed(engine: Engine, tmp_pat
         made.append(shape_onnx(engine.shape, tmp_path))
     left = sorted(tmp_path.glob("shape-*.onnx"))
     assert len(left) == KEEP_EXPORTS and made[-1] in left and made[0] not in left
+
+
+def _add_class(engine: Engine, name: str) -> None:
+    """Append a random row to every class table, as teaching a class does."""
+    def grown(table: torch.nn.Embedding) -> torch.nn.Embedding:
+        bigger = torch.nn.Embedding(table.num_embeddings + 1, table.embedding_dim)
+        with torch.no_grad():
+            bigger.weight[:-1] = table.weight
+        return bigger
+    engine.shape.embedding = grown(engine.shape.embedding)
+    look = engine.appearance
+    look.gate.embedding = grown(look.gate.embedding)
+    if look.full_gate is not None:
+        look.full_gate.embedding = grown(look.full_gate.embedding)
+    engine.classes = (*engine.classes, name)
+
+
+@pytest.mark.parametrize("runtime", INSTALLED)
+def test_a_class_added_after_the_export_runs_in_every_runtime(engine: Engine, runtime) -> None:
+    engine.use_runtimes(runtime)                            # exported before the class exists
+    shipped = results(engine)
+    _add_class(engine, "mushroom")
+    engine.use_runtimes(runtime)
+    assert np.array_equal(results(engine)[0], shipped[0])   # the other classes unchanged
+    done = engine.complete(sketch(), "mushroom", seeds=range(4))
+    image = engine.render(done.outlines[0], "mushroom", seed=1)
+    engine.use_runtimes(EAGER)
+    eager = engine.complete(sketch(), "mushroom", seeds=range(4))
+    assert np.array_equal(done.outlines, eager.outlines)
+    eager_image = engine.render(eager.outlines[0], "mushroom", seed=1)
+    assert np.abs(image.astype(int) - eager_image).max() <= choice.IMAGE_TOLERANCE
