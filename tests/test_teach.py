@@ -122,3 +122,14 @@ def test_race_of_start_rows_keeps_the_best(teach_checkpoints, pictures_dir):
     assert taught.steps["appearance"] == 6  # 2 steps from each of the 2 starts, 2 from the best
     assert taught.start_rows["appearance"] in ranked_look_starts(pictures, look, cfg)[:2]
     assert type(look.gate.embedding) is torch.nn.Embedding
+
+
+def test_palette_distance_ignores_where_colours_are():
+    from sketchfill.models.training.teach import palette_distance
+    red_top = torch.ones(1, 3, 8, 8)
+    red_top[:, 1:, :4] = -1.0                 # red upper half on white
+    red_bottom = red_top.flip(2)              # the same colours, elsewhere
+    pink = red_top.mean(dim=(2, 3), keepdim=True).expand_as(red_top)  # their blend
+    assert palette_distance(red_top, red_bottom, 8, 0) < 1e-6
+    assert palette_distance(pink, red_top, 8, 0) > 0.2
+    assert (pink - red_top).abs().mean() < (red_bottom - red_top).abs().mean()  # L1 prefers it
