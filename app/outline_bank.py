@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from scipy import fft
 
-from sketchfill.app.ridges import UserInk, proposed_lines
+from sketchfill.app.ridges import IDLE_SHARE, UserInk, proposed_lines
 from sketchfill.models.data import outline_bank as store
 from sketchfill.models.nets.checkpoint import CheckpointError
 
@@ -37,7 +37,8 @@ class FitConfig:
     band: float = 0.06  # outline ink this close to a user stroke but off it runs beside it ...
     band_weight: float = 1.0  # ... and costs this much per px relative to the chamfer term
     fill_share: float = 0.2  # a completion adding less than this share of what the best fit
-                             # adds (its estimate of the missing outline) adds little
+                             # adds (its estimate of the missing outline) adds little ...
+    idle_share: float = IDLE_SHARE  # ... if also under this share of the user's own lines
 
 
 DEFAULT_FIT = FitConfig()
@@ -64,7 +65,6 @@ class _ClassRasters:
     ink_f: np.ndarray  # complex (N, M, M//2+1): conj. spectrum of its ink / its ink px
     pad: int  # px of the fitting raster before it on each axis (the largest shift); M is at
               # least work + 2 pad
-    length: float  # px at the fitting size: the median length of the class's outlines
 
 
 @dataclass
@@ -128,20 +128,23 @@ class OutlineBank:
         the replaced indices.
 
         `lines`: index -> bool (S,S) network_lines of each completion; `user`: user_ink() at
-        that size. Little: under fill_share of what the best fit adds."""
-        if user.dist is None or not lines:
+        that size. Little: under fill_share of what the best fit adds, and (almost) nothing by
+        the engine's own measure (ridges.adds_little): a completion that adds a short piece may
+        be what the partial lacks (a square erased from a drawing)."""
+        if user.dist is None or not lines or class_name not in self.bank.outlines:
             return []
         size = next(iter(lines.values())).shape[0]
         added = {i: int(v.sum()) for i, v in lines.items()}
         typical = float(np.median(list(added.values())))
-        if class_name not in self.bank.outlines or typical >= self.cfg.fill_share * \
-                self._class_rasters(class_name).length * size / self.cfg.work:
-            return []  # a fifth of a typical outline of the class or more: not little
+        nothing = self.cfg.idle_share * user.length  # adds_little()'s bound
+        if typical >= nothing:
+            return []  # no fit needed: the typical completion proposes something
         fits = self.fits(class_name, user.dist == 0, len(lines))
         if not fits:
             return []
         best = proposed_lines(self.lines(class_name, fits[0], size), user)
-        enough = self.cfg.fill_share * best.sum()  # the best fit's estimate of what is missing
+        # The best fit's estimate of what is missing, or adds_little()'s bound if lower.
+        enough = min(self.cfg.fill_share * best.sum(), nothing)
         if typical >= enough:
             return []
         little = sorted((i for i in lines if added[i] < enough), key=lambda i: added[i])
@@ -219,9 +222,8 @@ def class_rasters(outlines: tuple[store.Outline, ...], cfg: FitConfig) -> _Class
         d = cv2.distanceTransform((~lines).astype(np.uint8), cv2.DIST_L2, 3)
         dist[k, pad:pad + r, pad:pad + r] = np.minimum(d, reach)
         ink[k, pad:pad + r, pad:pad + r] = lines / max(float(lines.sum()), 1.0)
-    length = float(np.median([lines.sum() for lines in inks]))
     return _ClassRasters(keys, np.conj(fft.rfft2(dist, workers=1)),
-                         np.conj(fft.rfft2(ink, workers=1)), pad, length)
+                         np.conj(fft.rfft2(ink, workers=1)), pad)
 
 
 def _max_pool(mask: np.ndarray, side: int) -> np.ndarray:
