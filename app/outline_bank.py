@@ -6,7 +6,8 @@ moment it matters most, is nearly empty. The shipped bank (models/data/outline_b
 dozen training outlines per class) is then fitted to the strokes: every outline, mirrored or
 not, at a few sizes and every shift, scored by the chamfer distance of the user's ink to it
 plus its own ink running beside (not on) the user's strokes. The best distinct fits replace
-the completions that add little, drawn like the network's proposed lines (app/ridges.py).
+the emptiest completions until most of the K propose an object, drawn like the network's
+proposed lines (app/ridges.py); where the network proposes anything, nothing changes.
 
 bank = OutlineBank.load(directory, manifest)      # None without a bank in the manifest
 bank.fill("watermelon", lines, user, keep=())     # in Engine.complete, on the lines dict
@@ -42,6 +43,7 @@ class FitConfig:
 
 
 DEFAULT_FIT = FitConfig()
+KEPT_CLASSES = 2  # classes whose placements stay in memory
 
 
 @dataclass(frozen=True)
@@ -161,9 +163,15 @@ class OutlineBank:
         return replaced
 
     def _class_rasters(self, class_name: str) -> _ClassRasters:
-        if class_name not in self._rasters:
-            self._rasters[class_name] = class_rasters(self.bank.outlines[class_name], self.cfg)
-        return self._rasters[class_name]
+        """The class's placements, kept for the KEPT_CLASSES classes fitted last (about 10 MB
+        each): a drawing is of one class at a time."""
+        found = self._rasters.pop(class_name, None)
+        if found is None:
+            found = class_rasters(self.bank.outlines[class_name], self.cfg)
+        self._rasters[class_name] = found  # the newest last
+        while len(self._rasters) > KEPT_CLASSES:
+            del self._rasters[next(iter(self._rasters))]
+        return found
 
     def _costs(self, rasters: _ClassRasters, user: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:

@@ -206,3 +206,11 @@ def test_the_shadow_measure_runs_through_an_engine_with_a_bank(tmp_path: Path, c
     assert result["finished"] == {"drawings": 4, "drawings_changed": 0,
                                   "completions_changed": 0}
     assert "typical adds little: moon" in capsys.readouterr().out
+
+
+def test_only_the_classes_fitted_last_keep_their_placements() -> None:
+    bank = OutlineBank(store.Bank({c: ((circle(),),) for c in ("orange", "moon", "egg")}))
+    user = user_ink(_arc_sketch(), 64).dist == 0
+    for c in ("orange", "moon", "orange", "egg"):
+        assert bank.fits(c, user, 1)
+    assert list(bank._rasters) == ["orange", "egg"]

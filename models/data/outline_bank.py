@@ -3,11 +3,12 @@
     python -m models.data.outline_bank --out checkpoints
 
 The app fits these outlines to the user's first strokes when the shape network's completions
-add almost nothing (app/outline_bank.py), so the shadow always proposes a whole object. The
-outlines come from the TRAINING split only (Quick, Draw! drawings and the outlines derived
-from objects-v1 images), simplified into polylines in the unit square and stored as 16-bit
-coordinates: a few hundred kB for every class. The file's provenance (command, data hash,
-date, commit, counts) goes into `<out>/manifest.json` under "outline_bank".
+add almost nothing (app/outline_bank.py), so that the shadow proposes a whole object. The
+outlines come from the TRAINING split only (Quick, Draw! drawings; for the classes Quick Draw
+lacks, the outlines derived from objects-v1 images), simplified into polylines in the unit
+square and stored as 16-bit coordinates: under 200 kB for all the classes. The file's
+provenance (command, data hash, date, commit, counts) goes into `<out>/manifest.json` under
+"outline_bank".
 """
 from __future__ import annotations
 
