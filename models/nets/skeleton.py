@@ -87,13 +87,15 @@ def fill_small_holes(mask: np.ndarray, max_area: int) -> np.ndarray:
     return mask | small[labels]
 
 
-def segments(skel: np.ndarray) -> np.ndarray:
+def segments(skel: np.ndarray, count: np.ndarray | None = None) -> np.ndarray:
     """Split a skeleton into stroke segments at junctions. bool (H,W) -> int32 (H,W) labels.
 
     0 = no ink; 1..n = segments. Junction pixels (>= 3 neighbours) join the segment of one
-    neighbour, so the labels cover exactly the skeleton.
+    neighbour, so the labels cover exactly the skeleton. `count`: neighbour_count(skel), if
+    the caller has it.
     """
-    junction = skel & (neighbour_count(skel) >= 3)
+    count = neighbour_count(skel) if count is None else count
+    junction = skel & (count >= 3)
     n, labels = cv2.connectedComponents((skel & ~junction).astype(np.uint8), connectivity=8)
     labels = labels.astype(np.int32)
     for _ in range(3):  # junction blobs are at most a few pixels wide
@@ -111,9 +113,10 @@ def prune_spurs(skel: np.ndarray, max_length: int) -> np.ndarray:
     """Remove short dangling branches (one free end) left by thinning noisy edges. bool -> bool."""
     if max_length <= 0:
         return skel
-    labels = segments(skel)
-    endpoint = skel & (neighbour_count(skel) == 1)
-    junction = skel & (neighbour_count(skel) >= 3)
+    count = neighbour_count(skel)
+    labels = segments(skel, count)
+    endpoint = skel & (count == 1)
+    junction = skel & (count >= 3)
     n = labels.max() + 1
     length = np.bincount(labels.ravel(), minlength=n)
     ends = np.bincount(labels[endpoint], minlength=n)
