@@ -15,7 +15,7 @@ from sketchfill.models.training.teach import TeachCancelled, TeachConfig, teach
 from tests.teach_support import write_pictures
 
 QUICK = TeachConfig(minutes=60.0, max_steps=2, look_batch=2, shape_batch=2, k_best=2,
-                    search_items=2)
+                    search_items=2, look_starts=1)
 
 
 def networks(directory: Path):

@@ -13,6 +13,7 @@ from PIL import Image
 from sketchfill.app import cli, session
 from sketchfill.app import taught_classes as tc
 from sketchfill.app.document import Sketch, Stroke
+from sketchfill.models.training.teach import DEFAULT_TEACH
 from tests.teach_support import CLASSES, write_pictures
 
 
@@ -42,7 +43,9 @@ def test_teach_then_use_then_forget(data_home, teach_checkpoints, pictures_dir, 
     assert addon["provenance"]["command"][:3] == ["sketchfill", "teach", "mushroom"]
     assert [p["name"] for p in addon["provenance"]["pictures"]] == [
         "blob_0.png", "blob_1.png", "blob_2.png"]
-    assert addon["provenance"]["steps"] == {"appearance": 1, "shape": 1}
+    # --steps 1: one step from each raced start class (3 here), one from the best; one shape
+    starts = min(DEFAULT_TEACH.look_starts, len(CLASSES))
+    assert addon["provenance"]["steps"] == {"appearance": starts + 1, "shape": 1}
     code, out, _ = run(capsys, "classes", "--checkpoints", str(teach_checkpoints))
     assert code == 0 and out.split("\n")[:-1] == [*CLASSES, "mushroom"]
     sketch = tmp_path / "sketch.png"

@@ -53,13 +53,13 @@ class TeachConfig:
     lr: float = 0.03                # Adam step, relative to the row's RMS value
     lr_decay: bool = False          # the step falls to 0 over each stage's time (cosine)
     edge_weight: float = 1.0        # weight of the neighbour-difference L1 in the look loss
-    palette_weight: float = 0.0     # weight of the colour-distribution distance in it
+    palette_weight: float = 1.0     # weight of the colour-distribution distance in it
     palette_directions: int = 16    # random colour directions of that (sliced) distance
     rec_weight: float = 20.0        # best-of-K soft-outline squared error (train_shape's)
     match_weight: float = 1.0       # best-of-K tolerant match of the added strokes
     match_tolerance: int = 2        # px at the shape output size (4 px at 256)
     search_items: int = 3           # pictures / partials scored per candidate start row
-    look_starts: int = 1            # the best this many shipped classes' gate rows each train
+    look_starts: int = 4            # the best this many shipped classes' gate rows each train
                                     # for a share of the race; the one that fits the pictures
                                     # best continues (1: the best start alone, no race)
     race_share: float = 0.5         # share of the appearance time the race takes
