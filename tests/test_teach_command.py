@@ -148,3 +148,16 @@ def test_session_of_a_class_not_taught_here_fails_in_one_line(data_home, teach_c
                     "--checkpoints", str(teach_checkpoints), "--device", "cpu"])
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
     assert code == 1 and len(errors) == 1 and "class 'mushroom'" in errors[0]
+
+
+def test_session_of_a_taught_class_replays(data_home, teach_checkpoints, pictures_dir, qtbot,
+                                           tmp_path, capsys):
+    from sketchfill.gui.application import run_gui
+    assert run(capsys, *teach_args(teach_checkpoints, pictures_dir))[0] == 0
+    line = tuple((100.0 + t, 100.0 + t, 0.8) for t in range(0, 200, 10))
+    session.save(tmp_path / "s.json", Sketch(class_name="mushroom").with_stroke(
+        Stroke("pen", 5.0, line)))
+    code = run_gui(["--open", str(tmp_path / "s.json"), "--export-dir", str(tmp_path / "out"),
+                    "--checkpoints", str(teach_checkpoints), "--device", "cpu"])
+    assert code == 0, capsys.readouterr().err
+    assert np.asarray(Image.open(tmp_path / "out" / "image.png")).shape[2] == 3
