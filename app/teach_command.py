@@ -43,12 +43,11 @@ class ProgressBar:
 
     def __init__(self) -> None:
         self.bar = tqdm(total=1000, file=sys.stderr, dynamic_ncols=True, leave=True,
-                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} left")
+                        bar_format="{desc} {percentage:3.0f}%|{bar}|")
 
     def __call__(self, p: TeachProgress) -> None:
-        self.bar.set_description_str(p.stage, refresh=False)
-        self.bar.set_postfix_str(time.strftime("%M:%S", time.gmtime(p.seconds_left)),
-                                 refresh=False)
+        left = time.strftime("%M:%S", time.gmtime(p.seconds_left))
+        self.bar.set_description_str(f"{p.stage}, {left} left:", refresh=False)
         self.bar.update(round(p.fraction * 1000) - self.bar.n)
 
     def close(self) -> None:
