@@ -61,7 +61,7 @@ def build_engine(name: str, device: torch.device, checkpoints: Path | None = Non
     """Random-init generators of config `name` behind the real Engine (seeded: repeatable),
     or the trained ones in `checkpoints` for "shipped"."""
     if name == SHIPPED:
-        return Engine.load(checkpoints, device=str(device))
+        return Engine.load(checkpoints, device=str(device), taught=False)
     shape_cfg, look_cfg = CONFIGS[name]
     torch.manual_seed(0)
     classes = [f"class{i}" for i in range(shape_cfg.n_classes)]

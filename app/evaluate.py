@@ -71,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                      cases=CaseConfig(limit=args.limit))
     root = args.data if args.data is not None else sources.default_data_root()
     try:
+        # The shipped classes only: a user's taught classes have no held-out data here.
         engine = Engine.load(args.checkpoints, device=args.device,
-                             mirror_views=not args.one_view)
+                             mirror_views=not args.one_view, taught=False)
         stages = STAGES if args.stage == "all" else (args.stage,)
         result = evaluate(engine, root, args.out, cfg, args.judge_cache, stages)
     except (CheckpointError, sources.DataSourceError, ValueError, OSError) as err:

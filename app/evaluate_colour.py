@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     root = args.data if args.data is not None else sources.default_data_root()
     try:
-        engine = Engine.load(args.checkpoints, device="cpu")
+        engine = Engine.load(args.checkpoints, device="cpu", taught=False)
         result = measure(engine, root, range(args.seeds), args.limit)
         args.out.mkdir(parents=True, exist_ok=True)
         write_text(args.out / "colour.json", json.dumps(result, indent=1))
