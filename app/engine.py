@@ -22,7 +22,8 @@ from torch import nn
 from sketchfill.app.bundled import checkpoints_dir
 from sketchfill.app.outline_bank import OutlineBank
 from sketchfill.app.runtime.choice import AUTO, RunnerFactory, RuntimeChoice, choose, label
-from sketchfill.app.runtime.runners import LookRunner, ShapeRunner, TorchLook, TorchShape
+from sketchfill.app.runtime.runners import (EAGER, EAGER_BF16, LookRunner, ShapeRunner,
+                                            TorchLook, TorchShape)
 from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_rgb
 from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, SilhouetteConfig, fade_outside
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
@@ -35,6 +36,7 @@ from sketchfill.models.nets.noise import noise_from_seeds
 from sketchfill.models.nets.shape import ShapeConfig
 
 log = logging.getLogger(__name__)
+WARM_BATCHES = 8  # completions per call at most: K, or up to K reserves
 LOOK_CACHE = 64  # (class, seed) gates and noise kept: Dice and class changes come back to some
 RUNTIME_FOLDER = "runtime"  # in the user's data folder: the runtime choice and exported networks
 SHIPPED_CHECKPOINTS = checkpoints_dir()  # installed or in a clone (app/bundled.py)
@@ -226,7 +228,21 @@ class Engine:
         self._shape_run = _started(factory.shape, choice.shape, TorchShape(self.shape))
         self._look_run = _started(factory.look, choice.look, TorchLook(self.appearance))
         self.runtime_choice = choice
+        if self._shape_run.name not in (EAGER, EAGER_BF16):
+            self._warm_up()
         return choice
+
+    @torch.inference_mode()
+    def _warm_up(self) -> None:
+        """One shape call per batch size the app uses (1 to WARM_BATCHES): a runtime that
+        compiles kernels per input shape (OpenVINO) then does it now, at load, not in the
+        middle of a stroke, where it took both cores for a seventh of a second."""
+        cfg = self.shape.cfg
+        for batch in range(1, WARM_BATCHES + 1):
+            self._run("_shape_run", TorchShape(self.shape),
+                      torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
+                      self.shape.embedding.weight[:1].detach().expand(batch, -1),
+                      torch.zeros(batch, cfg.nz))
 
     def _run(self, attr: str, eager: ShapeRunner | LookRunner, *inputs):
         """Call the runner in `attr`; if a runtime other than torch fails, torch takes over
