@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
-from sketchfill.app.document import Sketch
+from sketchfill.app.document import Sketch, rasterise_as_drawn
 from sketchfill.app.files import save_png, write_bytes
 from sketchfill.app.session import View
 from sketchfill.app.worker import InferenceResult
@@ -114,7 +114,10 @@ class Replay(QObject):
             write_bytes(self._screenshot, png_bytes(self._window.grab().toImage()))
         if self._export_dir is not None:
             self._export_dir.mkdir(parents=True, exist_ok=True)
-            save_png(self._export_dir / "sketch.png", sketch)
+            # The sketch as Save Sketch PNG writes it: its lines as wide as drawn (the
+            # networks' raster has them wider).
+            save_png(self._export_dir / "sketch.png",
+                     rasterise_as_drawn(self._window.controller.sketch))
             save_png(self._export_dir / "shadow.png", shadow)
             save_png(self._export_dir / "image.png", image)
 

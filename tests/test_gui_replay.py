@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from sketchfill.app import session
-from sketchfill.app.document import Sketch, Stroke
+from sketchfill.app.document import Sketch, Stroke, rasterise_as_drawn
 from sketchfill.gui.application import run_gui
 
 
@@ -39,6 +39,8 @@ def test_replay_writes_screenshot_and_exports(qtbot, tmp_path, tiny_checkpoint_d
     assert window.shape[0] >= 400 and window.shape[1] >= 800
     sketch = np.asarray(Image.open(out / "sketch.png"))
     assert sketch.shape == (512, 512) and sketch[256, 356] < 128
+    drawn = rasterise_as_drawn(session.load(tmp_path / "s.json"))
+    assert np.array_equal(sketch, drawn)            # as Save Sketch PNG: lines as drawn
     assert np.asarray(Image.open(out / "shadow.png")).shape == (512, 512)
     assert np.asarray(Image.open(out / "image.png")).shape == (512, 512, 3)
 
