@@ -157,8 +157,8 @@ def test_cpu_bf16_by_default_only_where_the_cpu_has_it_natively(monkeypatch, nat
         assert module.parse_args([]).cpu_bf16 is None                # auto
     cpu = torch.device("cpu")
     with loop.autocast(cpu, None):
-        assert torch.is_autocast_cpu_enabled() == native
+        assert torch.is_autocast_enabled("cpu") == native
     with loop.autocast(cpu, False):
-        assert not torch.is_autocast_cpu_enabled()
+        assert not torch.is_autocast_enabled("cpu")
     with loop.autocast(cpu, True):
-        assert torch.is_autocast_cpu_enabled()
+        assert torch.is_autocast_enabled("cpu")
