@@ -166,8 +166,11 @@ class Engine:
         self.provenance = dict(provenance or {})
         self.mirror_views = mirror_views
         self.runtime_choice = RuntimeChoice()
-        self._shape_run: ShapeRunner = TorchShape(self.shape)
-        self._look_run: LookRunner = TorchLook(self.appearance)
+        # torch's own runners: the start, and the fallback of any other runtime
+        self._eager: dict[str, ShapeRunner | LookRunner] = {
+            "_shape_run": TorchShape(self.shape), "_look_run": TorchLook(self.appearance)}
+        self._shape_run: ShapeRunner = self._eager["_shape_run"]
+        self._look_run: LookRunner = self._eager["_look_run"]
         self._look_cache: OrderedDict = OrderedDict()  # (class row, seed, tables) -> gates, noise
         # adds_little()'s share and FINISHED_SHARE (the benchmark's worst case: inf and 1)
         self.idle_share, self.finished_share = IDLE_SHARE, FINISHED_SHARE
@@ -225,8 +228,8 @@ class Engine:
         that fails to start leaves torch in its place, with one log line."""
         factory = RunnerFactory(self.shape, self.appearance, data_folder() / RUNTIME_FOLDER)
         choice = choose(factory, self.device, measure, wanted)
-        self._shape_run = _started(factory.shape, choice.shape, TorchShape(self.shape))
-        self._look_run = _started(factory.look, choice.look, TorchLook(self.appearance))
+        self._shape_run = _started(factory.shape, choice.shape, self._eager["_shape_run"])
+        self._look_run = _started(factory.look, choice.look, self._eager["_look_run"])
         self.runtime_choice = choice
         if self._shape_run.name not in (EAGER, EAGER_BF16):
             self._warm_up()
@@ -239,19 +242,19 @@ class Engine:
         middle of a stroke, where it took both cores for a seventh of a second."""
         cfg = self.shape.cfg
         for batch in range(1, WARM_BATCHES + 1):
-            self._run("_shape_run", TorchShape(self.shape),
+            self._run("_shape_run",
                       torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
                       self.shape.embedding.weight[:1].detach().expand(batch, -1),
                       torch.zeros(batch, cfg.nz))
 
-    def _run(self, attr: str, eager: ShapeRunner | LookRunner, *inputs):
+    def _run(self, attr: str, *inputs):
         """Call the runner in `attr`; if a runtime other than torch fails, torch takes over
         for good (one log line) and the call is made again."""
-        runner = getattr(self, attr)
+        runner, eager = getattr(self, attr), self._eager[attr]
         try:
             return runner(*inputs)
         except Exception as err:  # noqa: BLE001 - any failure inside a third-party runtime
-            if runner.name == eager.name:
+            if runner is eager:
                 raise
             log.warning("runtime %s failed (%s: %s); using torch eager float32 from now on",
                         runner.name, type(err).__name__, err)
@@ -355,7 +358,7 @@ class Engine:
         if self.device.type == "cpu":
             return self._outputs_cpu(x, rows, z, flip.numpy())
         x = torch.where(flip[:, None], x.flip(-1), x)
-        out = self._run("_shape_run", TorchShape(self.shape), x, rows, z)
+        out = self._run("_shape_run", x, rows, z)
         out = out[:, 0].to(self.device)  # [K, S, S]
         return torch.where(flip, out.flip(-1), out)  # back as drawn
 
@@ -365,7 +368,7 @@ class Engine:
         over its threads, and on busy cores the hand-offs cost more than the copies."""
         view = x[0, 0].numpy()                                          # (S, S)
         batch = torch.from_numpy(np.where(flip, view[:, ::-1], view)[:, None])  # [K, 1, S, S]
-        out = self._run("_shape_run", TorchShape(self.shape), batch, rows, z)[:, 0].numpy()
+        out = self._run("_shape_run", batch, rows, z)[:, 0].numpy()
         return torch.from_numpy(np.where(flip, out[..., ::-1], out))   # back as drawn
 
     def _replace_idle(self, x: torch.Tensor, label: int, seeds: Sequence[int], first: int,
@@ -422,6 +425,6 @@ class Engine:
         x = sketch_to_tensor(outline, cfg.size).to(self.device)
         x = x.expand(-1, cfg.in_channels, -1, -1)  # the release takes gray x3
         gates, maps = self._look_inputs(label, int(seed))
-        rgb = self._run("_look_run", TorchLook(self.appearance), x, gates, maps)[0]  # [3, S, S]
+        rgb = self._run("_look_run", x, gates, maps)[0]  # [3, S, S]
         image = tensor_to_rgb(rgb, *outline.shape)
         return image if self.silhouette is None else fade_outside(image, outline, self.silhouette)

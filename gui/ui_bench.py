@@ -202,6 +202,8 @@ def engine_factory(args: argparse.Namespace, path: str):
         from sketchfill.app.bench import build_engine
         from sketchfill.app.engine import resolve_device
 
+        if args.config is None and path == "auto":
+            return load_engine(request)                 # the app's own load and choice
         built = (load_engine(request) if args.config is None
                  else build_engine(args.config, resolve_device(request.device)))
         built.use_runtimes(path, measure=True)
