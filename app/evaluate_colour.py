@@ -10,7 +10,6 @@ silhouette (app/silhouette.py). Prints a table and writes ``colour.json`` to ``-
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -18,18 +17,15 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import torch
 
 from sketchfill.app import session
 from sketchfill.app.bundled import samples_dir
 from sketchfill.app.document import rasterise
 from sketchfill.app.engine import Engine
+from sketchfill.app.measure_cli import measure_parser, run_measure
 from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, fade_outside
-from sketchfill.models.data import sources
 from sketchfill.models.evaluation import stray_colour as sc
 from sketchfill.models.evaluation.cases import CaseConfig, held_out_drawings
-from sketchfill.models.files import write_text
-from sketchfill.models.nets.checkpoint import CheckpointError
 
 
 def sample_drawings(engine: Engine) -> list[tuple[str, str, np.ndarray]]:
@@ -106,33 +102,16 @@ def table(result: dict) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m app.evaluate_colour", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--checkpoints", type=Path, default=None,
-                   help="checkpoint dir (default: the shipped checkpoints/)")
-    p.add_argument("--data", type=Path, default=None,
-                   help="data root (default: $SKETCHFILL_DATA, else ../shared/datasets)")
+    p = measure_parser("colour", __doc__, "checkpoint dir (default: the shipped checkpoints/)")
     p.add_argument("--seeds", type=int, default=1, help="render seeds 0..N-1 (default 1)")
     p.add_argument("--limit", type=int, default=None,
                    help="at most N held-out drawings (default: all)")
-    p.add_argument("--out", type=Path, default=Path("runs/colour"),
-                   help="where colour.json goes (default runs/colour)")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     args = p.parse_args(argv)
     if args.seeds < 1 or (args.limit is not None and args.limit < 1):
         p.error("--seeds and --limit must be at least 1")
-    torch.set_num_threads(args.threads)
-    root = args.data if args.data is not None else sources.default_data_root()
-    try:
-        engine = Engine.load(args.checkpoints, device="cpu", taught=False)
-        result = measure(engine, root, range(args.seeds), args.limit)
-        args.out.mkdir(parents=True, exist_ok=True)
-        write_text(args.out / "colour.json", json.dumps(result, indent=1))
-    except (CheckpointError, sources.DataSourceError, ValueError, OSError) as err:
-        print(f"evaluate_colour: {err}", file=sys.stderr)
-        return 1
-    print(table(result))
-    return 0
+    return run_measure("colour", args,
+                       lambda engine, root: measure(engine, root, range(args.seeds), args.limit),
+                       table)
 
 
 if __name__ == "__main__":

@@ -13,25 +13,20 @@ finished drawing needs none). Writes ``shadow.json`` to ``--out``.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import torch
 
 from sketchfill.app.engine import Engine
+from sketchfill.app.measure_cli import measure_parser, run_measure
 from sketchfill.app.outline_bank import OutlineBank
-from sketchfill.models.data import sources
 from sketchfill.models.evaluation import completion_eval as ce
 from sketchfill.models.evaluation import typical_completion as tc
 from sketchfill.models.evaluation.cases import Case, CaseConfig, cases_of, held_out, \
     held_out_drawings
-from sketchfill.models.files import write_text
-from sketchfill.models.nets.checkpoint import CheckpointError
 
 TOLERANCE = 4.0  # px at 256: recovery and precision as in the README's table
 
@@ -122,35 +117,18 @@ def table(result: dict) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m app.evaluate_shadow", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--checkpoints", type=Path, default=None,
-                   help="checkpoint dir with an outline bank (default: the shipped one)")
-    p.add_argument("--data", type=Path, default=None,
-                   help="data root (default: $SKETCHFILL_DATA, else ../shared/datasets)")
+    p = measure_parser("shadow", __doc__,
+                       "checkpoint dir with an outline bank (default: the shipped one)")
     p.add_argument("--every-cut", action="store_true",
                    help="every 30-70%% cut of each held-out drawing, not one per drawing")
     p.add_argument("--square", action="store_true",
                    help="the square-erased partials instead (what the bank does to the others)")
     p.add_argument("--samples", type=int, default=8, help="K completions (default 8)")
-    p.add_argument("--out", type=Path, default=Path("runs/shadow"),
-                   help="where shadow.json goes (default runs/shadow)")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     args = p.parse_args(argv)
     if args.samples < 1:
         p.error("--samples must be at least 1")
-    torch.set_num_threads(args.threads)
-    root = args.data if args.data is not None else sources.default_data_root()
-    try:
-        engine = Engine.load(args.checkpoints, device="cpu", taught=False)
-        result = measure(engine, root, args.every_cut, range(args.samples), args.square)
-        args.out.mkdir(parents=True, exist_ok=True)
-        write_text(args.out / "shadow.json", json.dumps(result, indent=1))
-    except (CheckpointError, sources.DataSourceError, ValueError, OSError) as err:
-        print(f"evaluate_shadow: {err}", file=sys.stderr)
-        return 1
-    print(table(result))
-    return 0
+    return run_measure("shadow", args, lambda engine, root: measure(
+        engine, root, args.every_cut, range(args.samples), args.square), table)
 
 
 if __name__ == "__main__":
