@@ -24,10 +24,11 @@ import cv2
 import numpy as np
 import torch
 
+from sketchfill.app.ridges import ridge_lines
 from sketchfill.app.runtime.cpu import cpu_facts, native_bf16
 from sketchfill.app.runtime.external import (ONNXRUNTIME, OPENVINO, ExternalLook, ExternalShape,
-                                             installed, onnxruntime_session, openvino_session,
-                                             version)
+                                             Session, installed, onnxruntime_session,
+                                             openvino_session, version)
 from sketchfill.app.runtime.exportable import weights_hash
 from sketchfill.app.runtime.onnx_files import look_onnx, shape_onnx
 from sketchfill.app.runtime.runners import (EAGER, EAGER_BF16, LookRunner, ShapeRunner,
@@ -97,7 +98,7 @@ class RunnerFactory:
         path = look_onnx(self.look_net, self.folder / "exports")
         return ExternalLook(name, *self._session(name, path))
 
-    def _session(self, name: str, path: Path):
+    def _session(self, name: str, path: Path) -> tuple[Session, list[str]]:
         if name == ONNXRUNTIME:
             return onnxruntime_session(path, self.threads)
         if name == OPENVINO:
@@ -136,7 +137,6 @@ def accurate(kind: str, soft: bool, ref: torch.Tensor, out: torch.Tensor) -> str
     if not soft:
         err = float((out - ref).abs().max())
         return None if err <= RAW_TOLERANCE else f"outline moves by up to {err:.3g}"
-    from sketchfill.app.ridges import ridge_lines
     moved = total = 0
     for a, b in zip(ref[:, 0], out[:, 0]):
         la, lb = ridge_lines(a), ridge_lines(b)
