@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -231,21 +232,31 @@ class Engine:
         self._shape_run = _started(factory.shape, choice.shape, self._eager["_shape_run"])
         self._look_run = _started(factory.look, choice.look, self._eager["_look_run"])
         self.runtime_choice = choice
-        if self._shape_run.name not in (EAGER, EAGER_BF16):
+        if {self._shape_run.name, self._look_run.name} - {EAGER, EAGER_BF16}:
             self._warm_up()
         return choice
 
     @torch.inference_mode()
     def _warm_up(self) -> None:
-        """One shape call per batch size the app uses (1 to WARM_BATCHES): a runtime that
-        compiles kernels per input shape (OpenVINO) then does it now, at load, not in the
-        middle of a stroke, where it took both cores for a seventh of a second."""
-        cfg = self.shape.cfg
-        for batch in range(1, WARM_BATCHES + 1):
-            self._run("_shape_run",
-                      torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
-                      self.shape.embedding.weight[:1].detach().expand(batch, -1),
-                      torch.zeros(batch, cfg.nz))
+        """One shape call per batch size the app uses (1 to WARM_BATCHES) and one image, at
+        each thread count the app uses: a runtime that compiles kernels per input shape
+        (OpenVINO) then does it now, at load, not in the middle of a stroke, where it took
+        both cores for a seventh of a second."""
+        cfg, before = self.shape.cfg, torch.get_num_threads()
+        blank = np.full((self.appearance.cfg.size,) * 2, 255, np.uint8)
+        try:
+            # The thread counts the app runs at: one while the pen is down, every core after
+            # (each has its own session, app.runtime.external).
+            for threads in sorted({1, before, os.cpu_count() or before}):
+                torch.set_num_threads(threads)
+                for batch in range(1, WARM_BATCHES + 1):
+                    self._run("_shape_run",
+                              torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
+                              self.shape.embedding.weight[:1].detach().expand(batch, -1),
+                              torch.zeros(batch, cfg.nz))
+                self.render(blank, self.classes[0], 0)
+        finally:
+            torch.set_num_threads(before)
 
     def _run(self, attr: str, *inputs):
         """Call the runner in `attr`; if a runtime other than torch fails, torch takes over

@@ -3,6 +3,7 @@ stale; every runtime gives the engine's outlines; a broken runtime falls back to
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -231,3 +232,18 @@ def test_a_class_added_after_the_export_runs_in_every_runtime(engine: Engine, ru
     assert np.array_equal(done.outlines, eager.outlines)
     eager_image = engine.render(eager.outlines[0], "mushroom", seed=1)
     assert np.abs(image.astype(int) - eager_image).max() <= choice.IMAGE_TOLERANCE
+
+
+@pytest.mark.parametrize("runtime", INSTALLED)
+def test_a_runtime_runs_at_the_thread_count_of_each_call(engine: Engine, runtime) -> None:
+    """The app runs one thread while the pen is down and every core after: a runtime's
+    threads are fixed per session, so it keeps one per count, made at load."""
+    engine.use_runtimes(runtime)
+    counts = {1, torch.get_num_threads(), os.cpu_count()}
+    assert set(engine._shape_run._sessions) == counts == set(engine._look_run._sessions)
+    torch.set_num_threads(1)                                # the one_thread fixture restores
+    one = results(engine)
+    torch.set_num_threads(os.cpu_count())
+    every = results(engine)
+    assert np.array_equal(one[0], every[0])
+    assert np.abs(one[1].astype(int) - every[1]).max() <= choice.IMAGE_TOLERANCE

@@ -4,7 +4,7 @@ Every candidate installed here (torch eager float32; bf16 autocast only where th
 natively; ONNX Runtime; OpenVINO) runs both networks on a calibration sketch. A candidate whose
 outputs differ from eager float32 more than the engine can absorb (`accurate`) is rejected; of
 the rest the fastest wins, per network. The choice is stored in the user's data folder under a
-key of everything that could change it (torch and runtime versions, the CPU, the threads, the
+key of everything that could change it (torch and runtime versions, the CPU, its cores, the
 weights), so it is measured again only when one of them changes.
 """
 from __future__ import annotations
@@ -84,25 +84,24 @@ class RunnerFactory:
 
     def __init__(self, shape: torch.nn.Module, look: AppearanceGenerator, folder: Path) -> None:
         self.shape_net, self.look_net, self.folder = shape, look, folder
-        self.threads = torch.get_num_threads()
 
     def shape(self, name: str) -> ShapeRunner:
         if name in (EAGER, EAGER_BF16):
             return TorchShape(self.shape_net, bf16=name == EAGER_BF16)
         path = shape_onnx(self.shape_net, self.folder / "exports")
-        return ExternalShape(name, *self._session(name, path))
+        return ExternalShape(name, lambda threads: self._session(name, path, threads))
 
     def look(self, name: str) -> LookRunner:
         if name in (EAGER, EAGER_BF16):
             return TorchLook(self.look_net, bf16=name == EAGER_BF16)
         path = look_onnx(self.look_net, self.folder / "exports")
-        return ExternalLook(name, *self._session(name, path))
+        return ExternalLook(name, lambda threads: self._session(name, path, threads))
 
-    def _session(self, name: str, path: Path) -> tuple[Session, list[str]]:
+    def _session(self, name: str, path: Path, threads: int) -> tuple[Session, list[str]]:
         if name == ONNXRUNTIME:
-            return onnxruntime_session(path, self.threads)
+            return onnxruntime_session(path, threads)
         if name == OPENVINO:
-            return openvino_session(path, self.threads, self.folder / "openvino-cache")
+            return openvino_session(path, threads, self.folder / "openvino-cache")
         raise ValueError(f"unknown runtime {name!r}; choose from {', '.join(RUNTIMES)}")
 
 
@@ -194,7 +193,7 @@ def machine_key(factory: RunnerFactory, names: list[str]) -> str:
     versions = {n: version(n) for n in names if n in (ONNXRUNTIME, OPENVINO)}
     return json.dumps({"torch": torch.__version__, "runtimes": versions, "cpu": facts.model,
                        "capability": facts.capability, "bf16": facts.native_bf16,
-                       "threads": factory.threads, "candidates": names,
+                       "cores": os.cpu_count(), "candidates": names,
                        "shape": weights_hash(factory.shape_net),
                        "look": weights_hash(factory.look_net)}, sort_keys=True)
 

@@ -68,22 +68,38 @@ def _feed(names: list[str], values: dict[str, torch.Tensor]) -> dict[str, np.nda
     return {n: values[n].detach().float().cpu().contiguous().numpy() for n in names}
 
 
-class ExternalShape:
-    def __init__(self, name: str, session: Session, inputs: list[str]) -> None:
-        self.name, self.session, self.inputs = name, session, inputs
+Opener = Callable[[int], tuple[Session, list[str]]]  # threads -> session and its input names
 
+
+class _PerThreadCount:
+    """A runtime's sessions by thread count. Its threads are fixed when a session is made, and
+    the app asks for one thread while the pen is down (a core left to the UI) and every core
+    after it lifts (models.nets.cpu_tuning.set_threads on the worker thread): each call runs
+    in the session made for torch's thread count at that moment, made on first need."""
+
+    def __init__(self, name: str, opener: Opener) -> None:
+        self.name, self._open = name, opener
+        self._sessions: dict[int, tuple[Session, list[str]]] = {}
+        self._session()  # one now, so a runtime that cannot start fails at once
+
+    def _session(self) -> tuple[Session, list[str]]:
+        threads = torch.get_num_threads()
+        if threads not in self._sessions:
+            self._sessions[threads] = self._open(threads)
+        return self._sessions[threads]
+
+
+class ExternalShape(_PerThreadCount):
     def __call__(self, sketch: torch.Tensor, row: torch.Tensor,
                  z: torch.Tensor) -> torch.Tensor:
-        feed = _feed(self.inputs, {"sketch": sketch, "row": row, "z": z})
-        return torch.from_numpy(self.session(feed))
+        session, inputs = self._session()
+        return torch.from_numpy(session(_feed(inputs, {"sketch": sketch, "row": row, "z": z})))
 
 
-class ExternalLook:
-    def __init__(self, name: str, session: Session, inputs: list[str]) -> None:
-        self.name, self.session, self.inputs = name, session, inputs
-
+class ExternalLook(_PerThreadCount):
     def __call__(self, outline: torch.Tensor, gates: Gates,
                  maps: list[torch.Tensor]) -> torch.Tensor:
+        session, inputs = self._session()
         values = dict(zip(["alpha", "beta", "full_alpha", "full_beta"], gate_inputs(gates)))
         values.update({f"noise{i}": m for i, m in enumerate(maps)}, outline=outline)
-        return torch.from_numpy(self.session(_feed(self.inputs, values)))
+        return torch.from_numpy(session(_feed(inputs, values)))
