@@ -50,5 +50,8 @@ def tensor_to_rgb(x: torch.Tensor, height: int, width: int) -> np.ndarray:
 def blend_shadow(outlines: np.ndarray) -> np.ndarray:
     """(K,H,W) uint8 outlines -> (H,W) uint8 shadow: 255 minus the mean ink, so strokes all K
     completions agree on are darkest and a stroke only one proposes is faint."""
-    ink = 255.0 - outlines.astype(np.float32)
-    return (255.0 - ink.mean(axis=0)).round().astype(np.uint8)
+    # The K summed in integers (exact), then the float32 mean's own division and rounding:
+    # the same bytes as a float32 mean over (K,H,W), at an eighth of the memory traffic.
+    k = len(outlines)
+    ink = (255 * k - outlines.sum(axis=0, dtype=np.uint32)).astype(np.float32)  # (H,W)
+    return (255.0 - ink / np.float32(k)).round().astype(np.uint8)

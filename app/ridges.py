@@ -202,10 +202,10 @@ def proposed_lines(lines: np.ndarray, user: UserInk) -> np.ndarray:
     if count <= 1:
         return kept
     hugging = (user.dist <= HUG_REACH * RIDGE_UPSCALE) & kept
-    share = np.bincount(labels[hugging], minlength=count) / np.bincount(labels.ravel(),
-                                                                          minlength=count)
-    beside = share > HUG_SHARE
-    beside[0] = False                                                   # the background
+    size = np.bincount(labels[kept], minlength=count)                   # px per piece
+    size[0] = 1                                                         # the background
+    beside = np.bincount(labels[hugging], minlength=count) / size > HUG_SHARE
+    beside[0] = False
     return kept & ~beside[labels]
 
 

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from sketchfill.app.document import PAPER, Stroke
-from sketchfill.models.nets.skeleton import neighbour_count, thin  # shared with the engine's ridges
+from sketchfill.models.nets.skeleton import thin  # shared with the engine's ridges
 
 INK_THRESHOLD = 128  # gray below this is ink (the engine's outlines are soft-edged)
 MIN_PIXELS = 6  # skeleton pieces shorter than this are specks, not lines
@@ -20,58 +20,77 @@ _NEIGHBOURS = ((-1, 0), (0, 1), (1, 0), (0, -1), (-1, 1), (1, 1), (1, -1), (-1, 
 
 
 def polylines(skeleton: np.ndarray) -> list[np.ndarray]:
-    """Walk a 1-px skeleton into (N, 2) float arrays of (x, y) points, ends first, loops last."""
+    """Walk a 1-px skeleton into (N, 2) float arrays of (x, y) points, ends first, loops last.
+
+    Pixels are numbered in raster order and the walk runs on plain int lists: a Python set
+    and dict of (y, x) tuples cost four times as much per pixel. Line starts are taken in the
+    iteration order of a set of the pixels' (y, x) tuples (CPython's hash order: the same on
+    every run): which end a line is walked from moves its smoothed points, so any other order
+    would move outline pixels."""
     ys, xs = np.nonzero(skeleton)
-    remaining = set(zip(ys.tolist(), xs.tolist()))
-    pixels = frozenset(remaining)
-    # Each pixel's neighbours still to walk, kept up to date as pixels are taken: counting
-    # them afresh at every line start made the walk quadratic in the skeleton's length.
-    degree = dict(zip(zip(ys.tolist(), xs.tolist()),
-                      neighbour_count(skeleton > 0)[ys, xs].tolist()))
+    if ys.size == 0:
+        return []
+    index, table = _neighbour_table(skeleton.shape, ys, xs)
+    cells = np.array(list(set(zip(ys.tolist(), xs.tolist()))))           # (N, 2) set order
+    order = index[cells[:, 0] + 1, cells[:, 1] + 1]                     # (N,) pixel numbers
+    degree = (table < ys.size).sum(axis=1)                              # (N,) neighbours left
+    left = bytearray(b"\x01") * ys.size + b"\x00"                       # the sentinel: none
+    remaining = np.frombuffer(left, np.uint8)                           # a view, kept current
+    neighbours = table.tolist()
     lines: list[np.ndarray] = []
-    while remaining:
-        start = _pick_start(remaining, degree)
-        path = _walk(start, remaining, pixels, degree)
+    while (start := _pick_start(order, remaining, degree)) is not None:
+        path = _walk(start, neighbours, left)
+        degree -= np.bincount(table[path].ravel(), minlength=ys.size + 1)[:-1]
+        path += _tail(path, neighbours, sentinel=ys.size)
         if len(path) >= MIN_PIXELS:
-            lines.append(np.array([(x, y) for y, x in path], dtype=np.float32))
+            lines.append(np.stack([xs[path], ys[path]], axis=1).astype(np.float32))
     return lines
 
 
-def _take(px: tuple[int, int], remaining: set, degree: dict[tuple[int, int], int]) -> None:
-    remaining.discard(px)
-    y, x = px
-    for dy, dx in _NEIGHBOURS:
-        if (y + dy, x + dx) in degree:
-            degree[(y + dy, x + dx)] -= 1
+def _neighbour_table(shape: tuple[int, int], ys: np.ndarray,
+                     xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pixel number of each skeleton pixel in a 1-px padded (H+2, W+2) image (N, the
+    sentinel, elsewhere), and (N, 8) the number of each pixel's neighbours in _NEIGHBOURS
+    order (N where there is none)."""
+    index = np.full((shape[0] + 2, shape[1] + 2), ys.size, np.intp)
+    index[ys + 1, xs + 1] = np.arange(ys.size)
+    table = np.stack([index[ys + 1 + dy, xs + 1 + dx] for dy, dx in _NEIGHBOURS], axis=1)
+    return index, table
 
 
-def _pick_start(remaining: set, degree: dict[tuple[int, int], int]) -> tuple[int, int]:
-    """An end of a line if any is left (so lines are walked whole), else any loop pixel."""
-    for px in remaining:
-        if degree[px] <= 1:
-            return px
-    return next(iter(remaining))
+def _pick_start(order: np.ndarray, remaining: np.ndarray, degree: np.ndarray) -> int | None:
+    """An end of a line if any is left (so lines are walked whole), else any loop pixel;
+    None when every pixel is taken. `order`: the pixels in the order starts are looked for."""
+    left = remaining[order].view(bool)
+    ends = left & (degree[order] <= 1)
+    if ends.any():
+        return int(order[ends.argmax()])
+    return int(order[left.argmax()]) if left.any() else None
 
 
-def _walk(start: tuple[int, int], remaining: set, pixels: frozenset,
-          degree: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
-    path = [start]
-    _take(start, remaining, degree)
-    while (step := _next(path[-1], remaining)) is not None:
+def _walk(start: int, neighbours: list[list[int]], left: bytearray) -> list[int]:
+    """The line from `start` through pixels not yet taken, taking them as it goes,
+    4-neighbours first."""
+    path, here = [start], start
+    left[start] = 0
+    while True:
+        for step in neighbours[here]:
+            if left[step]:
+                break
+        else:
+            break
         path.append(step)
-        _take(step, remaining, degree)
-    tail = _next(path[-1], pixels - {path[-2]} if len(path) > 1 else pixels - {start})
-    if tail is not None and tail not in path[-3:]:
-        path.append(tail)  # join the junction or loop start we stopped next to: no gap
+        left[step] = 0
+        here = step
     return path
 
 
-def _next(px: tuple[int, int], candidates: set | frozenset) -> tuple[int, int] | None:
-    y, x = px
-    for dy, dx in _NEIGHBOURS:
-        if (y + dy, x + dx) in candidates:
-            return (y + dy, x + dx)
-    return None
+def _tail(path: list[int], neighbours: list[list[int]], sentinel: int) -> list[int]:
+    """The junction or loop start the walked `path` stopped next to (taken or not), if any
+    and not just walked: joined so the drawn line has no gap there."""
+    before = path[-2] if len(path) > 1 else path[-1]
+    tail = next((q for q in neighbours[path[-1]] if q != sentinel and q != before), None)
+    return [tail] if tail is not None and tail not in path[-3:] else []
 
 
 def strokes_from_mask(mask: np.ndarray, width: float) -> tuple[Stroke, ...]:

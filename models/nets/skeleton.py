@@ -72,8 +72,10 @@ def neighbour_count(skel: np.ndarray) -> np.ndarray:
 
 def drop_small_components(mask: np.ndarray, min_pixels: int) -> np.ndarray:
     """Remove 8-connected components with fewer than ``min_pixels`` pixels. bool -> bool."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_pixels
+    # Areas counted over the ink pixels only: OpenCV's own statistics (boxes, centroids)
+    # cost four times the labelling, and only the area is used.
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    keep = np.bincount(labels[labels > 0], minlength=n) >= min_pixels
     keep[0] = False
     return keep[labels]
 
