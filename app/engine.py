@@ -32,7 +32,7 @@ from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outlin
 from sketchfill.app.taught_classes import data_folder, install_taught
 from sketchfill.models.nets import outline_code
 from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
-from sketchfill.models.nets.appearance import Gates, draw_noise_maps
+from sketchfill.models.nets.appearance import Gates, ClassHead, draw_noise_maps
 from sketchfill.models.nets.noise import noise_from_seeds
 from sketchfill.models.nets.shape import ShapeConfig
 
@@ -173,11 +173,14 @@ class Engine:
         self._shape_run: ShapeRunner = self._eager["_shape_run"]
         self._look_run: LookRunner = self._eager["_look_run"]
         self._look_cache: OrderedDict = OrderedDict()  # (class row, seed, tables) -> gates, noise
+        self.class_heads: dict[int, ClassHead] = {}  # look label -> a taught class's head
+                                                      # (torch renders those classes)
         # adds_little()'s share and FINISHED_SHARE (the benchmark's worst case: inf and 1)
         self.idle_share, self.finished_share = IDLE_SHARE, FINISHED_SHARE
         self.outline_bank: OutlineBank | None = None  # fills a shadow the K leave empty
         self.silhouette: SilhouetteConfig | None = DEFAULT_SILHOUETTE  # paper around renders
         self._outline_pool = ThreadPoolExecutor(OUTLINE_THREADS, "outline")
+        self._last_ink: tuple[np.ndarray, int, UserInk] | None = None  # (sketch, size, its ink)
 
     @classmethod
     def load(
@@ -314,7 +317,7 @@ class Engine:
         cfg = self.shape.cfg
         x = sketch_to_tensor(sketch, cfg.size).to(self.device)
         out = self._outputs(x, label, seeds)
-        user = user_ink(sketch, cfg.size)  # once for all K
+        user = self._user_ink(sketch, cfg.size)  # once for all K
         first = min(max(first, 0), len(seeds) - 1)
         made: dict[int, np.ndarray] = {}
         if not cfg.soft_output:  # the network draws the outline itself: nothing to thin
@@ -335,6 +338,17 @@ class Engine:
         if self.outline_bank is not None:  # the K add little: the class's outlines, fitted
             self.outline_bank.fill(class_name, lines, user, keep={first, *made})
         return self._assemble(sketch, used, first, on_first, made, outline)
+
+    def _user_ink(self, sketch: np.ndarray, net_size: int) -> UserInk:
+        """user_ink() of the sketch, kept for the next request: the idle stage, Dice and a
+        class change complete the same sketch again, and its distance map costs more than
+        comparing the two sketches."""
+        last = self._last_ink
+        if last is not None and last[1] == net_size and np.array_equal(last[0], sketch):
+            return last[2]
+        user = user_ink(sketch, net_size)
+        self._last_ink = (sketch.copy(), net_size, user)
+        return user
 
     @staticmethod
     def _hand_over(first: int, outline: Callable[[int], np.ndarray],
@@ -436,6 +450,10 @@ class Engine:
         x = sketch_to_tensor(outline, cfg.size).to(self.device)
         x = x.expand(-1, cfg.in_channels, -1, -1)  # the release takes gray x3
         gates, maps = self._look_inputs(label, int(seed))
-        rgb = self._run("_look_run", x, gates, maps)[0]  # [3, S, S]
+        head = self.class_heads.get(label)
+        if head is None:
+            rgb = self._run("_look_run", x, gates, maps)[0]  # [3, S, S]
+        else:  # the exported networks hold the shipped output layers: torch runs a head
+            rgb = self._eager["_look_run"](x, gates, maps, head)[0]
         image = tensor_to_rgb(rgb, *outline.shape)
         return image if self.silhouette is None else fade_outside(image, outline, self.silhouette)

@@ -6,7 +6,8 @@ one the GUI uses for autosaves (Qt's AppDataLocation for the app's organisation 
 found here without Qt so the command line shares it: `$XDG_DATA_HOME` (else ~/.local/share)
 on Linux, Application Support on macOS, %APPDATA% on Windows.
 
-At load the engine appends every usable add-on's rows to its networks (install_taught); an
+At load the engine appends every usable add-on's rows to its networks, and keeps the output
+layers of those that bring their own for their renders (install_taught); an
 add-on that is unreadable, taught against other checkpoints or clashing with a class already
 there is skipped with a message naming the file, and the engine starts without it.
 """
@@ -22,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from sketchfill.models.nets.class_addon import (AddonError, ClassAddon, append_rows, check_fits,
-                                                file_sha256, load_addon, row_tables, save_addon)
+                                                class_head, file_sha256, load_addon, row_tables,
+                                                save_addon)
 
 if TYPE_CHECKING:
     from sketchfill.app.engine import Engine
@@ -154,24 +156,29 @@ def checkpoint_hashes(files: Mapping[str, Path]) -> dict[str, str]:
 
 def install_taught(engine: "Engine", files: Mapping[str, Path],
                    folder: Path | None = None) -> list[str]:
-    """Append every usable taught class to the engine (rows and names, in file-name order);
-    one message per add-on skipped. `files`: the engine's checkpoint files by kind."""
+    """Append every usable taught class to the engine (rows, names and class heads, in
+    file-name order); one message per add-on skipped. `files`: the engine's checkpoint files
+    by kind."""
     found = taught(folder)
     if not found:
         return []
     hashes = checkpoint_hashes(files)
     tables = row_tables(engine.shape, engine.appearance)
-    usable, skipped, names = [], [], list(engine.classes)
+    usable, skipped, names, heads = [], [], list(engine.classes), {}
     for item in found:
         try:
             addon = _usable(item, hashes, tables, names)
+            head = class_head(addon, engine.appearance, item.path)
         except AddonError as err:
             skipped.append(f"taught class skipped: {err}")
             continue
         usable.append(addon)
         names.append(addon.name)
+        if head is not None:
+            heads[addon.name] = head.to(engine.device)
     append_rows(tables, usable)
     engine.classes = tuple(names)
+    engine.class_heads.update({engine.look_label(n): h for n, h in heads.items()})
     return skipped
 
 

@@ -75,7 +75,8 @@ def run(ready: Prepared, cfg: TeachConfig, command: Sequence[str],
     look = load_checkpoint(ready.files["appearance"], kind="appearance", classes=shape.classes)
     rows = teach(ready.pictures, shape.build(), look.build(), cfg, progress, cancelled)
     addon = ClassAddon(ready.name, display_name(ready.name), rows.rows,
-                       tc.checkpoint_hashes(ready.files), provenance(command, ready, rows, cfg))
+                       tc.checkpoint_hashes(ready.files), provenance(command, ready, rows, cfg),
+                       rows.head)
     return tc.save(addon, replace=ready.replace)
 
 

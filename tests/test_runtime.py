@@ -66,6 +66,23 @@ def test_each_runtime_gives_the_outlines_and_images_of_eager(engine: Engine, run
     assert np.abs(image.astype(int) - other_image).max() <= choice.IMAGE_TOLERANCE
 
 
+@pytest.mark.parametrize("runtime", INSTALLED)
+def test_a_class_with_its_own_output_layers_renders_through_torch(engine: Engine,
+                                                                  runtime) -> None:
+    head = engine.appearance.head_copy()
+    with torch.no_grad():
+        for p in head.parameters():
+            p.mul_(-1.0)
+    engine.class_heads[engine.look_label("moon")] = head.eval()
+    own = engine.render(sketch(), "moon", seed=3)
+    shipped = engine.render(sketch(), "orange", seed=3)
+    engine.use_runtimes(runtime)
+    assert runtime in engine.runtime
+    assert np.array_equal(own, engine.render(sketch(), "moon", seed=3))  # torch, exactly
+    other = engine.render(sketch(), "orange", seed=3)
+    assert np.abs(shipped.astype(int) - other).max() <= choice.IMAGE_TOLERANCE
+
+
 def test_without_native_bf16_nothing_runs_in_bf16(engine: Engine, monkeypatch) -> None:
     monkeypatch.setattr(choice, "native_bf16", lambda: False)
     assert EAGER_BF16 not in choice.candidates(engine.device)

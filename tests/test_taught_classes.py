@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,44 @@ def test_shipped_classes_unchanged_by_teaching(data_home, teach_checkpoints):
     taught = after.render(sketch(), "mushroom", seed=2)
     assert taught.shape == (48, 48, 3)
     assert not np.array_equal(taught, after.render(sketch(), "orange", seed=2))
+
+
+def head_for(engine: Engine, seed: int = 3) -> dict[str, torch.Tensor]:
+    """The state of output layers moved off the network's own."""
+    head = engine.appearance.head_copy()
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in head.parameters():
+            p.add_(0.3 * torch.randn(p.shape, generator=g))
+    return head.state_dict()
+
+
+def test_a_class_with_its_own_output_layers(data_home, teach_checkpoints):
+    plain = Engine.load(teach_checkpoints, device="cpu")
+    reference = outputs(plain, CLASSES)
+    tc.save(addon_for(teach_checkpoints, "carrot", seed=2))
+    with_head = replace(addon_for(teach_checkpoints, "mushroom"), head=head_for(plain))
+    tc.save(with_head)
+    engine = Engine.load(teach_checkpoints, device="cpu")
+    assert engine.skipped_classes == [] and list(engine.class_heads) == [
+        engine.look_label("mushroom")]
+    assert all(np.array_equal(a, b) for a, b in zip(reference, outputs(engine, CLASSES)))
+    own = engine.render(sketch(), "mushroom", seed=2)
+    engine.class_heads.clear()  # the same rows through the network's own output layers
+    engine._look_cache.clear()
+    assert not np.array_equal(own, engine.render(sketch(), "mushroom", seed=2))
+    assert tc.load_addon(tc.addon_path("mushroom")).head.keys() == with_head.head.keys()
+
+
+def test_output_layers_that_do_not_fit_are_refused(data_home, teach_checkpoints):
+    plain = Engine.load(teach_checkpoints, device="cpu")
+    head = head_for(plain)
+    key = next(k for k, v in head.items() if v.dim() == 4)
+    head[key] = torch.zeros(1, 1, 1, 1)
+    tc.save(replace(addon_for(teach_checkpoints, "mushroom"), head=head))
+    engine = Engine.load(teach_checkpoints, device="cpu")
+    assert engine.classes == CLASSES and engine.class_heads == {}
+    assert "class head does not fit" in engine.skipped_classes[0]
 
 
 def test_without_taught_classes(data_home, teach_checkpoints):

@@ -1,8 +1,10 @@
 """Teaching a class's rows (models.training.teach) and its add-on file (models.nets.class_addon)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -11,7 +13,9 @@ from sketchfill.models.data.user_pictures import (PictureError, enough, picture_
 from sketchfill.models.nets.checkpoint import load_checkpoint
 from sketchfill.models.nets.class_addon import (AddonError, ClassAddon, load_addon, save_addon,
                                                 with_rows)
-from sketchfill.models.training.teach import TeachCancelled, TeachConfig, teach
+from sketchfill.models.training.teach import (TeachCancelled, TeachConfig, _Clock,
+                                              half_erased_batch, shape_loss, split_for_check,
+                                              teach, train_shape_row)
 from tests.teach_support import write_pictures
 
 QUICK = TeachConfig(minutes=60.0, max_steps=2, look_batch=2, shape_batch=2, k_best=2,
@@ -32,7 +36,7 @@ def test_teach_moves_only_new_rows(teach_checkpoints, pictures_dir, one_thread):
     pictures, skipped = read_pictures(picture_files([pictures_dir]))
     taught = teach(pictures, shape, look, QUICK, progress=seen.append)
     assert skipped == [] and len(pictures) == 3
-    assert taught.steps == {"appearance": 2, "shape": 2}
+    assert taught.steps == {"appearance": 2, "shape": 2, "shape_kept": 2}  # 3: none set aside
     widths = {"shape": shape.cfg.embed_dim, "gate": look.cfg.n_salient,
               "full_gate": look.cfg.n_salient}
     for name, row in taught.rows.items():
@@ -133,3 +137,30 @@ def test_palette_distance_ignores_where_colours_are():
     assert palette_distance(red_top, red_bottom, 8, 0) < 1e-6
     assert palette_distance(pink, red_top, 8, 0) > 0.2
     assert (pink - red_top).abs().mean() < (red_bottom - red_top).abs().mean()  # L1 prefers it
+
+
+def test_shape_row_is_the_best_on_pictures_set_aside(teach_checkpoints, tmp_path, one_thread):
+    shape, _ = networks(teach_checkpoints)
+    pictures, _ = read_pictures(write_pictures(tmp_path / "five", n=5))
+    cfg = replace(QUICK, max_steps=4, check_every=2, check_pictures=2)
+    train, check = split_for_check(pictures, cfg, np.random.default_rng(0))
+    assert len(train) == 3 and len(check) == 2 and not set(map(id, train)) & set(map(id, check))
+    start = shape.embedding.weight[0].detach().clone()
+    clock = _Clock(cfg, None, None)
+    row, steps, kept = train_shape_row(pictures, shape, start, cfg, clock,
+                                       np.random.default_rng(0))
+    assert steps == 4 and kept in (0, 2, 4)
+    batch = half_erased_batch(check, shape.cfg.size)
+    assert batch[0].shape == (8, 1, shape.cfg.size, shape.cfg.size)
+    with torch.no_grad():
+        loss = float(shape_loss(shape, row, *batch, cfg, cfg.seed))
+        at_start = float(shape_loss(shape, start, *batch, cfg, cfg.seed))
+    assert loss <= at_start
+    assert kept > 0 or torch.equal(row, start)
+    assert (batch[0] >= batch[1]).all()  # a partial's ink is a part of the outline's
+
+
+def test_too_few_pictures_set_none_aside():
+    cfg = TeachConfig(check_pictures=2)
+    train, check = split_for_check(list(range(4)), cfg, np.random.default_rng(0))
+    assert sorted(train) == [0, 1, 2, 3] and check == []

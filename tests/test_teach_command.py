@@ -45,7 +45,8 @@ def test_teach_then_use_then_forget(data_home, teach_checkpoints, pictures_dir, 
         "blob_0.png", "blob_1.png", "blob_2.png"]
     # --steps 1: one step from each raced start class (3 here), one from the best; one shape
     starts = min(DEFAULT_TEACH.look_starts, len(CLASSES))
-    assert addon["provenance"]["steps"] == {"appearance": starts + 1, "shape": 1}
+    assert addon["provenance"]["steps"] == {"appearance": starts + 1, "shape": 1, "shape_kept": 1}
+    assert addon["head"]  # its own output layers
     code, out, _ = run(capsys, "classes", "--checkpoints", str(teach_checkpoints))
     assert code == 0 and out.split("\n")[:-1] == [*CLASSES, "mushroom"]
     sketch = tmp_path / "sketch.png"

@@ -11,7 +11,7 @@ from typing import Protocol
 import torch
 from torch import nn
 
-from sketchfill.models.nets.appearance import AppearanceGenerator, Gates
+from sketchfill.models.nets.appearance import AppearanceGenerator, Gates, ClassHead
 
 EAGER = "eager"            # torch, float32
 EAGER_BF16 = "eager-bf16"  # torch under bf16 autocast: only where the CPU has it natively
@@ -48,8 +48,8 @@ class TorchLook:
         self.net, self.bf16 = net, bf16
         self.name = EAGER_BF16 if bf16 else EAGER
 
-    def __call__(self, outline: torch.Tensor, gates: Gates,
-                 maps: list[torch.Tensor]) -> torch.Tensor:
+    def __call__(self, outline: torch.Tensor, gates: Gates, maps: list[torch.Tensor],
+                 head: ClassHead | None = None) -> torch.Tensor:
         device = outline.device.type
         with torch.inference_mode(), torch.autocast(device, torch.bfloat16, enabled=self.bf16):
-            return self.net.decode(outline, gates, maps).float()
+            return self.net.decode(outline, gates, maps, head).float()

@@ -112,6 +112,11 @@ def _outline_ink(segments: np.ndarray, size: int, width: float, warp: aug.Warp) 
     return aug.apply_warp(warp, sk.render(segments, size, width))[0]
 
 
+def outline_ink(segments: np.ndarray, size: int, width: float) -> np.ndarray:
+    """float32 (S,S) ink of a derived outline's segments drawn `width` px wide, unwarped."""
+    return sk.render(segments, size, width)
+
+
 def _drawing_ink(strokes: Sequence[np.ndarray], size: int, width: float,
                  warp: aug.Warp) -> np.ndarray:
     warped = [aug.warp_points(warp, s.astype(np.float64) * size) / size for s in strokes]

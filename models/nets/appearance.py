@@ -6,6 +6,8 @@ instead of mixing them. The discriminator is gated the same way (alpha only, fro
 """
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass, replace
 
 import torch
@@ -118,6 +120,30 @@ class Gates:
     full_beta: torch.Tensor | None = None
 
 
+class ClassHead(nn.Module):
+    """A taught class's own end of the network: a copy of the output layers (`to_rgb`, the
+    full-size stage or None) and a shift of every gated block's beta (`beta_shift`
+    [n_blocks, C], `full_beta_shift` [W] or None). The few pictures a class is taught from
+    cannot move the shared trunk, but its colours, and where they go, are set here in a few
+    thousand numbers (class_addon)."""
+
+    def __init__(self, to_rgb: nn.Module, full: nn.Module | None, n_blocks: int,
+                 channels: int, full_width: int) -> None:
+        super().__init__()
+        self.to_rgb, self.full = to_rgb, full
+        self.beta_shift = nn.Parameter(torch.zeros(n_blocks, channels))
+        self.full_beta_shift = nn.Parameter(torch.zeros(full_width)) if full is not None \
+            else None
+
+    def shifted(self, gates: Gates) -> Gates:
+        """`gates` with the class's beta shifts (beta stays in [-1, 1], as the gate gives)."""
+        full_beta = gates.full_beta
+        if full_beta is not None and self.full_beta_shift is not None:
+            full_beta = torch.clamp(full_beta + self.full_beta_shift, -1.0, 1.0)
+        return Gates(gates.alpha, torch.clamp(gates.beta + self.beta_shift, -1.0, 1.0),
+                     gates.full_alpha, full_beta)
+
+
 class AppearanceGenerator(nn.Module):
     """net(outline [B,in,S,S] in [-1,1], label int64 [B] or [B,1], z [B,nz]) -> RGB [B,3,S,S]."""
 
@@ -166,11 +192,20 @@ class AppearanceGenerator(nn.Module):
 
     def forward(self, outline: torch.Tensor, label: torch.Tensor,
                 z: torch.Tensor | None = None,
-                noise_source: torch.Generator | None = None) -> torch.Tensor:
+                noise_source: torch.Generator | None = None,
+                head: ClassHead | None = None) -> torch.Tensor:
         """`noise_source`: a CPU generator for the pixel noise (seeded: the same image every
-        time); None draws it from torch's global generator."""
+        time); None draws it from torch's global generator. `head`: a class's own end of
+        the network (decode)."""
         maps = draw_noise_maps(self.cfg, outline.shape[0], noise_source)
-        return self.decode(outline, self.gates(label, z), maps)
+        return self.decode(outline, self.gates(label, z), maps, head)
+
+    def head_copy(self) -> ClassHead:
+        """A class head that changes nothing: a copy of the network's output layers (to_rgb
+        and the full-size stage) and zero beta shifts."""
+        cfg = self.cfg
+        return ClassHead(copy.deepcopy(self.to_rgb), copy.deepcopy(self.full), len(self.blocks),
+                         cfg.ngf, cfg.full_width).to(self.to_rgb.bias.device)
 
     def gates(self, label: torch.Tensor, z: torch.Tensor | None = None) -> Gates:
         """The gates of class `label` (int64 [B]) and noise z [B,nz]: cheap 1-D networks, kept
@@ -181,19 +216,23 @@ class AppearanceGenerator(nn.Module):
         a, b = self.full_gate(label, z)
         return Gates(alpha, beta, a[:, 0], b[:, 0])
 
-    def decode(self, outline: torch.Tensor, gates: Gates,
-               maps: list[torch.Tensor]) -> torch.Tensor:
+    def decode(self, outline: torch.Tensor, gates: Gates, maps: list[torch.Tensor],
+               head: ClassHead | None = None) -> torch.Tensor:
         """outline [B,in,S,S] -> RGB [B,3,S,S] under `gates`, with the pixel noise `maps`
-        (draw_noise_maps; empty without pixel noise)."""
+        (draw_noise_maps; empty without pixel noise); with a class `head`, its beta shifts
+        and output layers in place of the network's."""
+        if head is not None:
+            gates = head.shifted(gates)
         trunk_in = outline if self.full is None else half_size_outline(outline)
         h = self.stem(trunk_in)                                         # [B, C, s, s]
         for i, block in enumerate(self.blocks):
             if self.noise is not None:
                 h = self.noise(h, i, maps[i])
             h = block(h, gates.alpha[:, i], gates.beta[:, i])
-        logits = self.to_rgb(h)
-        if self.full is not None:
-            logits = self.full(h, logits, outline, gates.full_alpha, gates.full_beta)
+        out = self if head is None else head
+        logits = out.to_rgb(h)
+        if out.full is not None:
+            logits = out.full(h, logits, outline, gates.full_alpha, gates.full_beta)
         return torch.tanh(logits)
 
 

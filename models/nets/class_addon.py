@@ -2,13 +2,16 @@
 
 A class is one row of each class table of the networks: the shape network's `embedding` and
 the appearance network's two gates (`gate.embedding`, `full_gate.embedding`). Everything else
-is shared, so a class taught from a few pictures is these rows alone, and adding it appends
-rows without changing any existing one: shipped classes draw and colour exactly as before.
+is shared, so a class taught from a few pictures is these rows, and adding it appends rows
+without changing any existing one: shipped classes draw and colour exactly as before. A taught
+class may also bring a class head (appearance.ClassHead: its own copy of the appearance
+network's output layers and a shift of each gated block's beta), used for its renders only.
 
 File content (a plain dict, loadable with `torch.load(..., weights_only=True)`):
     {"format": "sketchfill-class", "version": 1, "name": str, "display_name": str,
      "rows": {"shape": [E], "gate": [n_salient], "full_gate": [n_salient] (if the network
               has a full-size stage)},
+     "head": {state dict of a ClassHead} (optional; {} or absent: none),
      "checkpoints": {"shape": sha256, "appearance": sha256},  # the files it was taught on
      "provenance": {"command": [...], "pictures": [{"name", "sha256"}], "minutes", "steps"}}
 """
@@ -23,6 +26,7 @@ import torch
 from torch import nn
 
 from sketchfill.models.files import atomic_write
+from sketchfill.models.nets.appearance import AppearanceGenerator, ClassHead
 from sketchfill.models.nets.checkpoint import cause
 
 FORMAT = "sketchfill-class"
@@ -45,6 +49,8 @@ class ClassAddon:
     rows: dict[str, torch.Tensor]     # table name (ROW_TABLES) -> float32 [width] row
     checkpoints: dict[str, str]       # "shape" / "appearance" -> sha256 of the file taught on
     provenance: dict = field(default_factory=dict)
+    head: dict[str, torch.Tensor] = field(default_factory=dict)  # its class head's state
+                                                                  # ({}: the network's own)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -63,6 +69,7 @@ def save_addon(path: str | Path, addon: ClassAddon) -> Path:
         "display_name": addon.display_name,
         "rows": {k: v.detach().cpu().float().contiguous().clone() for k, v in addon.rows.items()},
         "checkpoints": dict(addon.checkpoints), "provenance": dict(addon.provenance),
+        "head": {k: v.detach().cpu().contiguous().clone() for k, v in addon.head.items()},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as f:
@@ -88,8 +95,13 @@ def load_addon(path: str | Path) -> ClassAddon:
     name, shown = data.get("name"), data.get("display_name")
     if not isinstance(name, str) or not isinstance(shown, str):
         raise AddonError(path, "the class file names no class")
+    head = data.get("head") or {}
+    if not isinstance(head, dict) or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in head.items()):
+        raise AddonError(path, "the class file's class head is not valid")
     return ClassAddon(name, shown, {k: v.float() for k, v in rows.items()},
-                      dict(data.get("checkpoints") or {}), dict(data.get("provenance") or {}))
+                      dict(data.get("checkpoints") or {}), dict(data.get("provenance") or {}),
+                      dict(head))
 
 
 def row_tables(shape: nn.Module, appearance: nn.Module) -> dict[str, nn.Module]:
@@ -119,6 +131,20 @@ def check_fits(addon: ClassAddon, tables: dict[str, nn.Module], path: Path | str
         if row is None or row.shape != (width,):
             raise AddonError(path, f"its {name} row does not fit these networks "
                                    f"({width} wide expected)")
+
+
+def class_head(addon: ClassAddon, appearance: AppearanceGenerator,
+               path: Path | str) -> ClassHead | None:
+    """The add-on's class head for `appearance` (in eval mode, on its device), None
+    if it brings none; AddonError if it does not fit the network."""
+    if not addon.head:
+        return None
+    head = appearance.head_copy()
+    try:
+        head.load_state_dict(addon.head, strict=True)
+    except (RuntimeError, KeyError) as err:
+        raise AddonError(path, "its class head does not fit these networks") from err
+    return head.eval().requires_grad_(False)
 
 
 def append_rows(tables: dict[str, nn.Module], addons: list[ClassAddon]) -> None:

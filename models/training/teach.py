@@ -1,19 +1,22 @@
-"""Teaching a new class from a few pictures: one new row per class table, all else frozen.
+"""Teaching a new class from a few pictures: new rows of the class tables and the class's own
+output layers, everything shared frozen.
 
 A class is one row of the shape network's class embedding and one of each appearance gate's
-embedding (class_addon). Teaching learns only these rows, through the shipped generators with
-every weight fixed, so shipped classes stay bit-identical and a class costs a few hundred
-numbers:
+embedding (class_addon). Teaching learns these rows through the shipped generators with every
+shared weight fixed, so shipped classes stay bit-identical:
 
-* appearance rows (gate, full_gate): the generator renders the picture's own derived
-  outline (augmented, as in training: one warp for outline and picture) and the rows move to
-  bring the render to the picture: L1 plus the L1 of neighbour differences (edges as sharp
-  as the picture's, losses.gradient_l1);
+* appearance rows (gate, full_gate) and the class head (appearance.ClassHead: its own copy
+  of the output layers and a shift of each gated block's beta; head_lr 0: none): the
+  generator renders the picture's own derived outline (augmented, as in training: one warp
+  for outline and picture) and both move to bring the render to the picture: L1, the L1 of
+  neighbour differences (edges as sharp as the picture's, losses.gradient_l1) and a colour-
+  distribution distance (palette_distance);
 * shape row: the generator completes partials of the pictures' outlines (a square erased or
   outline pieces dropped, datasets.shape_pair_from_outline) into K outlines; only the closest
   of the K is pulled to the whole outline (losses.best_of_k_soft_l2), plus the best-of-K
   tolerant match of the added strokes to the missing ones, which, unlike the squared error,
-  does not reward adding nothing (losses.best_of_k_tolerant_match).
+  does not reward adding nothing (losses.best_of_k_tolerant_match). The row kept is the one
+  that completes pictures set aside (halves erased) best, the start row included.
 
 Each row starts from the shipped row that fits the pictures best (nearest class) and is
 trained with Adam for a share of a wall-clock budget. Float32 throughout (no autocast).
@@ -31,12 +34,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sketchfill.models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT
-from sketchfill.models.data.datasets import (appearance_pair, ink_to_tensor, resized_rgba,
-                                             rgb_to_tensor, shape_pair_from_outline)
+from sketchfill.models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT, sample_width
+from sketchfill.models.data.datasets import (appearance_pair, ink_to_tensor, outline_ink,
+                                             resized_rgba, rgb_to_tensor,
+                                             shape_pair_from_outline)
 from sketchfill.models.data.partial import DEFAULT_PARTIAL
 from sketchfill.models.data.user_pictures import Picture
-from sketchfill.models.nets.appearance import AppearanceGenerator
+from sketchfill.models.nets.appearance import AppearanceGenerator, ClassHead
 from sketchfill.models.nets.shape import ShapeGenerator
 from sketchfill.models.training import losses
 
@@ -51,6 +55,9 @@ class TeachConfig:
     shape_batch: int = 6            # partials per shape step
     k_best: int = 4                 # completions per partial in the best-of-K terms
     lr: float = 0.03                # Adam step, relative to the row's RMS value
+    head_lr: float = 2e-3           # Adam step of the class head's output layers (0: no
+                                    # class head: the rows alone)
+    shift_lr: float = 0.02          # ... and of its beta shifts (beta lies in [-1, 1])
     lr_decay: bool = False          # the step falls to 0 over each stage's time (cosine)
     edge_weight: float = 1.0        # weight of the neighbour-difference L1 in the look loss
     palette_weight: float = 1.0     # weight of the colour-distribution distance in it
@@ -63,6 +70,9 @@ class TeachConfig:
                                     # for a share of the race; the one that fits the pictures
                                     # best continues (1: the best start alone, no race)
     race_share: float = 0.5         # share of the appearance time the race takes
+    check_pictures: int = 2         # pictures the shape stage keeps aside to choose its row
+                                    # (only with at least check_pictures + 3 pictures)
+    check_every: int = 20           # shape steps between two checks of the row on them
     seed: int = 0                   # augmentation, noise and partials
 
 
@@ -79,7 +89,9 @@ class TeachProgress:
 @dataclass(frozen=True)
 class TaughtRows:
     rows: dict[str, torch.Tensor]   # "shape", "gate", "full_gate" -> float32 [width]
-    steps: dict[str, int]           # steps run per stage
+    head: dict[str, torch.Tensor]   # state of the class's own output layers ({}: none)
+    steps: dict[str, int]           # steps run per stage; "shape_kept": the shape step
+                                    # whose row was kept (0: the start row)
     start_rows: dict[str, int]      # the shipped row each started from
     seconds: float                  # wall time of teach()
 
@@ -143,12 +155,15 @@ def teach(pictures: Sequence[Picture], shape: ShapeGenerator, look: AppearanceGe
     starts = ranked_look_starts(pictures, look, cfg, searching)[:max(cfg.look_starts, 1)]
     shape_start = nearest_shape_row(pictures, shape, cfg, rng, searching)
     look_end = clock.elapsed() + cfg.look_share * (clock.budget - clock.elapsed())
-    look_start, gates, look_steps = race_look(pictures, look, starts, cfg, clock, rng, look_end)
-    shape_row, shape_steps = train_shape_row(
+    look_start, gates, head, look_steps = race_look(pictures, look, starts, cfg, clock, rng,
+                                                    look_end)
+    shape_row, shape_steps, kept = train_shape_row(
         pictures, shape, shape.embedding.weight[shape_start], cfg, clock, rng)
     clock.tick("shape", 1.0)
-    return TaughtRows({"shape": shape_row, **gates},
-                      {"appearance": look_steps, "shape": shape_steps},
+    head_state = {} if head is None else {k: v.detach().clone()
+                                          for k, v in head.state_dict().items()}
+    return TaughtRows({"shape": shape_row, **gates}, head_state,
+                      {"appearance": look_steps, "shape": shape_steps, "shape_kept": kept},
                       {"shape": shape_start, "appearance": look_start}, clock.elapsed())
 
 
@@ -174,14 +189,14 @@ def look_batch(pictures: Sequence[Picture], size: int, n: int, rng: np.random.Ge
 
 
 def look_loss(look: AppearanceGenerator, outline: torch.Tensor, target: torch.Tensor,
-              cfg: TeachConfig, seed: int) -> torch.Tensor:
+              cfg: TeachConfig, seed: int, head: ClassHead | None = None) -> torch.Tensor:
     """L1 + edge_weight * neighbour-difference L1 + palette_weight * colour-distribution
-    distance of the renders to the pictures."""
+    distance of the renders (through `head`, if given) to the pictures."""
     b = outline.shape[0]
     z = torch.randn(b, look.cfg.nz, generator=torch.Generator().manual_seed(seed))
     x = outline.expand(-1, look.cfg.in_channels, -1, -1)
     fake = look(x, torch.zeros(b, dtype=torch.long), z,
-                torch.Generator().manual_seed(seed))                    # [B, 3, S, S]
+                torch.Generator().manual_seed(seed), head)              # [B, 3, S, S]
     loss = (fake - target).abs().mean() + cfg.edge_weight * losses.gradient_l1(fake, target)
     if cfg.palette_weight > 0:
         loss = loss + cfg.palette_weight * palette_distance(fake, target, cfg.palette_directions,
@@ -235,11 +250,13 @@ def fixed_look_batch(pictures: Sequence[Picture], look: AppearanceGenerator, n: 
 
 
 def look_score(look: AppearanceGenerator, rows: dict[str, torch.Tensor],
-               batch: tuple[torch.Tensor, torch.Tensor], cfg: TeachConfig) -> float:
-    """look_loss of gate rows `rows` on a fixed batch, without gradients."""
+               batch: tuple[torch.Tensor, torch.Tensor], cfg: TeachConfig,
+               head: ClassHead | None = None) -> float:
+    """look_loss of gate rows `rows` (and output layers `head`) on a fixed batch, without
+    gradients."""
     with torch.no_grad(), _SwappedTables(gate_modules(look),
                                          {k: FixedRow(v) for k, v in rows.items()}):
-        return float(look_loss(look, *batch, cfg, cfg.seed))
+        return float(look_loss(look, *batch, cfg, cfg.seed, head))
 
 
 def ranked_look_starts(pictures: Sequence[Picture], look: AppearanceGenerator,
@@ -257,51 +274,60 @@ def ranked_look_starts(pictures: Sequence[Picture], look: AppearanceGenerator,
 
 def race_look(pictures: Sequence[Picture], look: AppearanceGenerator, starts: Sequence[int],
               cfg: TeachConfig, clock: _Clock, rng: np.random.Generator, until: float,
-              ) -> tuple[int, dict[str, torch.Tensor], int]:
-    """Gate rows trained from the start classes `starts` (best first): with several, each
-    trains for an equal share of race_share of the time, the one that then fits the pictures
-    best trains on until `until`. Returns its start class, the rows and the steps run.
+              ) -> tuple[int, dict[str, torch.Tensor], ClassHead | None, int]:
+    """Gate rows (and output layers) trained from the start classes `starts` (best first):
+    with several, each trains for an equal share of race_share of the time, the one that then
+    fits the pictures best trains on until `until`. Returns its start class, the rows, the
+    output layers (None with head_lr 0) and the steps run.
 
     Why: from the closest class by L1, which for many objects is a one-colour class, the
     gradient finds one colour blend over the object; another start may lead to the pictures'
     regions (a red cap on a white stem)."""
     begin = clock.elapsed()
     if len(starts) == 1:
-        rows, steps = train_look(pictures, look, shipped_gate_rows(look, starts[0]), cfg,
-                                 clock, rng, until)
-        return starts[0], rows, steps
+        rows, head, steps = train_look(pictures, look, shipped_gate_rows(look, starts[0]), cfg,
+                                       clock, rng, until)
+        return starts[0], rows, head, steps
     batch = fixed_look_batch(pictures, look, len(pictures), cfg.seed + 1)
     leg = cfg.race_share * (until - begin) / len(starts)
     raced = []
     for i, c in enumerate(starts):
-        rows, steps = train_look(pictures, look, shipped_gate_rows(look, c), cfg, clock, rng,
-                                 begin + (i + 1) * leg)
-        raced.append((look_score(look, rows, batch, cfg), i, c, rows, steps))
-    _, _, best, rows, _ = min(raced, key=lambda r: (r[0], r[1]))
-    rows, steps = train_look(pictures, look, rows, cfg, clock, rng, until)
-    return best, rows, steps + sum(r[4] for r in raced)
+        rows, head, steps = train_look(pictures, look, shipped_gate_rows(look, c), cfg, clock,
+                                       rng, begin + (i + 1) * leg)
+        raced.append((look_score(look, rows, batch, cfg, head), i, c, rows, head, steps))
+    _, _, best, rows, head, _ = min(raced, key=lambda r: (r[0], r[1]))
+    rows, head, steps = train_look(pictures, look, rows, cfg, clock, rng, until, head)
+    return best, rows, head, steps + sum(r[5] for r in raced)
 
 
 def train_look(pictures: Sequence[Picture], look: AppearanceGenerator,
                start: dict[str, torch.Tensor], cfg: TeachConfig, clock: _Clock,
-               rng: np.random.Generator, until: float) -> tuple[dict[str, torch.Tensor], int]:
-    """Adam on the gate rows until `until` s of the run (or max_steps)."""
+               rng: np.random.Generator, until: float, head: ClassHead | None = None,
+               ) -> tuple[dict[str, torch.Tensor], ClassHead | None, int]:
+    """Adam on the gate rows and, with head_lr, on the class head (`head`, or one that starts
+    as the network's own end), until `until` s of the run (or max_steps)."""
     gates = gate_modules(look)
     rows = {k: FixedRow(v) for k, v in start.items()}
-    opt = torch.optim.Adam([{"params": [r.row], "lr": cfg.lr * _rms(r.row)}
-                            for r in rows.values()])
+    groups = [{"params": [r.row], "lr": cfg.lr * _rms(r.row)} for r in rows.values()]
+    if cfg.head_lr > 0:
+        head = (head or look.head_copy()).eval().requires_grad_(True)
+        shifts = [p for n, p in head.named_parameters() if n.endswith("beta_shift")]
+        layers = [p for n, p in head.named_parameters() if not n.endswith("beta_shift")]
+        groups += [{"params": layers, "lr": cfg.head_lr},
+                   {"params": shifts, "lr": cfg.shift_lr}]
+    opt = torch.optim.Adam(groups)
     steps, begin = 0, clock.elapsed()
     with _SwappedTables(gates, rows):
         while clock.elapsed() < until and not (cfg.max_steps and steps >= cfg.max_steps):
             _decay(opt, cfg, (clock.elapsed() - begin) / max(until - begin, 1e-9))
             outline, target = look_batch(pictures, look.cfg.size, cfg.look_batch, rng)
-            loss = look_loss(look, outline, target, cfg, int(rng.integers(2**31)))
+            loss = look_loss(look, outline, target, cfg, int(rng.integers(2**31)), head)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             steps += 1
             clock.tick("appearance")
-    return {k: r.row.detach().clone() for k, r in rows.items()}, steps
+    return {k: r.row.detach().clone() for k, r in rows.items()}, head, steps
 
 
 # --- shape --------------------------------------------------------------------------------
@@ -344,23 +370,86 @@ def nearest_shape_row(pictures: Sequence[Picture], shape: ShapeGenerator, cfg: T
     return int(np.argmin(scores))
 
 
+def half_erased_batch(pictures: Sequence[Picture], size: int,
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each picture's outline (no augmentation) with its left, right, top or bottom half
+    erased: (partial, full) [4n,1,S,S] in [-1,1]. The gaps an artist leaves mid-drawing,
+    larger than training's squares."""
+    width = sample_width(np.random.default_rng(0), NO_AUGMENT, size)
+    halves = (np.s_[:, : size // 2], np.s_[:, size // 2:], np.s_[: size // 2, :],
+              np.s_[size // 2:, :])
+    partials, fulls = [], []
+    for picture in pictures:
+        full = outline_ink(picture.derived.segments, size, width)
+        for half in halves:
+            partial = full.copy()
+            partial[half] = 0.0
+            partials.append(ink_to_tensor(partial))
+            fulls.append(ink_to_tensor(full))
+    return torch.stack(partials), torch.stack(fulls)
+
+
+@dataclass
+class _RowCheck:
+    """The best row so far on pictures the shape stage does not train on."""
+
+    batch: tuple[torch.Tensor, torch.Tensor]
+    row: torch.Tensor
+    loss: float
+    step: int = 0
+
+    def offer(self, shape: ShapeGenerator, row: torch.Tensor, cfg: TeachConfig,
+              step: int) -> None:
+        with torch.no_grad():
+            loss = float(shape_loss(shape, row, *self.batch, cfg, cfg.seed))
+        if loss < self.loss:
+            self.row, self.loss, self.step = row.detach().clone(), loss, step
+
+
+def split_for_check(pictures: Sequence[Picture], cfg: TeachConfig, rng: np.random.Generator,
+                    ) -> tuple[list[Picture], list[Picture]]:
+    """(pictures to train on, pictures to check on): check_pictures of them set aside at
+    random when enough remain to train on, else none."""
+    n = cfg.check_pictures if len(pictures) >= cfg.check_pictures + 3 else 0
+    order = rng.permutation(len(pictures))
+    return [pictures[i] for i in order[n:]], [pictures[i] for i in order[:n]]
+
+
 def train_shape_row(pictures: Sequence[Picture], shape: ShapeGenerator, start: torch.Tensor,
                     cfg: TeachConfig, clock: _Clock, rng: np.random.Generator,
-                    ) -> tuple[torch.Tensor, int]:
-    """Adam on the shape row until the budget ends (or max_steps)."""
+                    ) -> tuple[torch.Tensor, int, int]:
+    """Adam on the shape row until the budget ends (or max_steps). Returns the row, the
+    steps run and the step whose row is returned.
+
+    The row returned is the one (the start row included, step 0) that completes the pictures
+    kept aside best, with halves erased: trained on a few outlines the row soon fits those
+    outlines more than the object, and on another style's larger gaps completes worse than
+    the shipped row it started from."""
+    train, check = split_for_check(pictures, cfg, rng)
     row = nn.Parameter(start.detach().clone().float())
+    best = None
+    if check:
+        best = _RowCheck(half_erased_batch(check, shape.cfg.size), row.detach().clone(),
+                         float("inf"))
+        best.offer(shape, row, cfg, 0)
     opt = torch.optim.Adam([row], lr=cfg.lr * _rms(row))
     steps, begin = 0, clock.elapsed()
     while clock.elapsed() < clock.budget and not (cfg.max_steps and steps >= cfg.max_steps):
         _decay(opt, cfg, (clock.elapsed() - begin) / max(clock.budget - begin, 1e-9))
-        partial, full = shape_batch(pictures, shape.cfg.size, cfg.shape_batch, rng)
+        partial, full = shape_batch(train, shape.cfg.size, cfg.shape_batch, rng)
         loss = shape_loss(shape, row, partial, full, cfg, int(rng.integers(2**31)))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         steps += 1
+        if best is not None and steps % cfg.check_every == 0:
+            best.offer(shape, row, cfg, steps)
         clock.tick("shape")
-    return row.detach().clone(), steps
+    if best is None:
+        return row.detach().clone(), steps, steps
+    if steps % cfg.check_every:
+        best.offer(shape, row, cfg, steps)
+    return best.row, steps, best.step
 
 
 def _decay(opt: torch.optim.Optimizer, cfg: TeachConfig, done: float) -> None:
