@@ -32,7 +32,7 @@ from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outlin
 from sketchfill.app.taught_classes import data_folder, install_taught
 from sketchfill.models.nets import outline_code
 from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
-from sketchfill.models.nets.appearance import Gates, draw_noise_maps
+from sketchfill.models.nets.appearance import Gates, ClassHead, draw_noise_maps
 from sketchfill.models.nets.noise import noise_from_seeds
 from sketchfill.models.nets.shape import ShapeConfig
 
@@ -173,6 +173,8 @@ class Engine:
         self._shape_run: ShapeRunner = self._eager["_shape_run"]
         self._look_run: LookRunner = self._eager["_look_run"]
         self._look_cache: OrderedDict = OrderedDict()  # (class row, seed, tables) -> gates, noise
+        self.class_heads: dict[int, ClassHead] = {}  # look label -> a taught class's head
+                                                      # (torch renders those classes)
         # adds_little()'s share and FINISHED_SHARE (the benchmark's worst case: inf and 1)
         self.idle_share, self.finished_share = IDLE_SHARE, FINISHED_SHARE
         self.outline_bank: OutlineBank | None = None  # fills a shadow the K leave empty
@@ -448,6 +450,10 @@ class Engine:
         x = sketch_to_tensor(outline, cfg.size).to(self.device)
         x = x.expand(-1, cfg.in_channels, -1, -1)  # the release takes gray x3
         gates, maps = self._look_inputs(label, int(seed))
-        rgb = self._run("_look_run", x, gates, maps)[0]  # [3, S, S]
+        head = self.class_heads.get(label)
+        if head is None:
+            rgb = self._run("_look_run", x, gates, maps)[0]  # [3, S, S]
+        else:  # the exported networks hold the shipped output layers: torch runs a head
+            rgb = self._eager["_look_run"](x, gates, maps, head)[0]
         image = tensor_to_rgb(rgb, *outline.shape)
         return image if self.silhouette is None else fade_outside(image, outline, self.silhouette)
