@@ -37,7 +37,7 @@ def ridge_mask(ink: np.ndarray) -> np.ndarray:
     its neighbours and clearly above the ink RIDGE_SPAN px away on both sides. Confident ink
     (the user's own strokes, however wide) passes whole; a haze has no clear crest."""
     r = RIDGE_SPAN
-    pad = np.pad(ink, r, mode="edge")
+    pad = cv2.copyMakeBorder(ink, r, r, r, r, cv2.BORDER_REPLICATE)  # np.pad "edge", faster
     h, w = ink.shape
 
     def at(dy: int, dx: int) -> np.ndarray:

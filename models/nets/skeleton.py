@@ -100,14 +100,15 @@ def segments(skel: np.ndarray, count: np.ndarray | None = None) -> np.ndarray:
     count = neighbour_count(skel) if count is None else count
     junction = skel & (count >= 3)
     n, labels = cv2.connectedComponents((skel & ~junction).astype(np.uint8), connectivity=8)
-    labels = labels.astype(np.int32)
+    labels = labels.astype(np.int32, copy=False)
+    todo = junction & (labels == 0)
     for _ in range(3):  # junction blobs are at most a few pixels wide
-        todo = junction & (labels == 0)
         if not todo.any():
-            break
+            return labels  # no isolated junction clusters either
         grown = cv2.dilate(labels.astype(np.float32), _RING).astype(np.int32)
         labels[todo] = grown[todo]
-    n_blobs, blobs = cv2.connectedComponents((junction & (labels == 0)).astype(np.uint8), 8)
+        todo = junction & (labels == 0)
+    n_blobs, blobs = cv2.connectedComponents(todo.astype(np.uint8), 8)
     labels[blobs > 0] = blobs[blobs > 0] + labels.max()  # isolated junction clusters
     return labels
 
