@@ -32,7 +32,7 @@ from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outlin
 from sketchfill.app.taught_classes import data_folder, install_taught
 from sketchfill.models.nets import outline_code
 from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
-from sketchfill.models.nets.appearance import Gates, ClassHead, draw_noise_maps
+from sketchfill.models.nets.appearance import ClassHead, Gates, draw_noise_maps
 from sketchfill.models.nets.noise import noise_from_seeds
 from sketchfill.models.nets.shape import ShapeConfig
 

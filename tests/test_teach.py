@@ -164,3 +164,16 @@ def test_too_few_pictures_set_none_aside():
     cfg = TeachConfig(check_pictures=2)
     train, check = split_for_check(list(range(4)), cfg, np.random.default_rng(0))
     assert sorted(train) == [0, 1, 2, 3] and check == []
+
+
+def test_half_erased_pairs_blank_one_half(pictures_dir):
+    from sketchfill.models.data.augment import DEFAULT_AUGMENT
+    from sketchfill.models.data.datasets import half_pair_from_outline
+    pictures, _ = read_pictures(picture_files([pictures_dir]))
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        partial, full = half_pair_from_outline(pictures[0].derived, 64, rng, DEFAULT_AUGMENT)
+        assert (partial <= full).all() and partial.sum() < full.sum()
+        blank = [not partial[:, :32].any(), not partial[:, 32:].any(),
+                 not partial[:32].any(), not partial[32:].any()]
+        assert any(blank)

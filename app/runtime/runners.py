@@ -11,7 +11,7 @@ from typing import Protocol
 import torch
 from torch import nn
 
-from sketchfill.models.nets.appearance import AppearanceGenerator, Gates, ClassHead
+from sketchfill.models.nets.appearance import AppearanceGenerator, ClassHead, Gates
 
 EAGER = "eager"            # torch, float32
 EAGER_BF16 = "eager-bf16"  # torch under bf16 autocast: only where the CPU has it natively

@@ -11,8 +11,9 @@ shared weight fixed, so shipped classes stay bit-identical:
   for outline and picture) and both move to bring the render to the picture: L1, the L1 of
   neighbour differences (edges as sharp as the picture's, losses.gradient_l1) and a colour-
   distribution distance (palette_distance);
-* shape row: the generator completes partials of the pictures' outlines (a square erased or
-  outline pieces dropped, datasets.shape_pair_from_outline) into K outlines; only the closest
+* shape row: the generator completes partials of the pictures' outlines (half of them with a
+  half erased, the others as in training: a square erased or outline pieces dropped) into K
+  outlines; only the closest
   of the K is pulled to the whole outline (losses.best_of_k_soft_l2), plus the best-of-K
   tolerant match of the added strokes to the missing ones, which, unlike the squared error,
   does not reward adding nothing (losses.best_of_k_tolerant_match). The row kept is the one
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -35,8 +36,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from sketchfill.models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT, sample_width
-from sketchfill.models.data.datasets import (appearance_pair, ink_to_tensor, outline_ink,
-                                             resized_rgba, rgb_to_tensor,
+from sketchfill.models.data.datasets import (HALVES, appearance_pair, erase_half,
+                                             half_pair_from_outline, ink_to_tensor,
+                                             outline_ink, resized_rgba, rgb_to_tensor,
                                              shape_pair_from_outline)
 from sketchfill.models.data.partial import DEFAULT_PARTIAL
 from sketchfill.models.data.user_pictures import Picture
@@ -70,6 +72,8 @@ class TeachConfig:
                                     # for a share of the race; the one that fits the pictures
                                     # best continues (1: the best start alone, no race)
     race_share: float = 0.5         # share of the appearance time the race takes
+    half_share: float = 0.5         # share of each shape batch with a half erased, the rest
+                                    # as training makes partials
     check_pictures: int = 2         # pictures the shape stage keeps aside to choose its row
                                     # (only with at least check_pictures + 3 pictures)
     check_every: int = 20           # shape steps between two checks of the row on them
@@ -334,11 +338,16 @@ def train_look(pictures: Sequence[Picture], look: AppearanceGenerator,
 
 
 def shape_batch(pictures: Sequence[Picture], size: int, n: int, rng: np.random.Generator,
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-    """n random (partial, full) outlines [n,1,S,S] in [-1,1] from the pictures."""
-    pairs = [shape_pair_from_outline(pictures[int(i)].derived, size, rng, DEFAULT_AUGMENT,
+                half_share: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """n random (partial, full) outlines [n,1,S,S] in [-1,1] from the pictures (augmented):
+    a half erased for a share half_share of them, the others as in training (a square erased
+    or outline pieces dropped)."""
+    halves = round(half_share * n)
+    pairs = [half_pair_from_outline(pictures[int(i)].derived, size, rng, DEFAULT_AUGMENT)
+             if k < halves else
+             shape_pair_from_outline(pictures[int(i)].derived, size, rng, DEFAULT_AUGMENT,
                                      DEFAULT_PARTIAL)
-             for i in rng.integers(len(pictures), size=n)]
+             for k, i in enumerate(rng.integers(len(pictures), size=n))]
     return (torch.stack([ink_to_tensor(p) for p, _ in pairs]),
             torch.stack([ink_to_tensor(f) for _, f in pairs]))
 
@@ -376,15 +385,11 @@ def half_erased_batch(pictures: Sequence[Picture], size: int,
     erased: (partial, full) [4n,1,S,S] in [-1,1]. The gaps an artist leaves mid-drawing,
     larger than training's squares."""
     width = sample_width(np.random.default_rng(0), NO_AUGMENT, size)
-    halves = (np.s_[:, : size // 2], np.s_[:, size // 2:], np.s_[: size // 2, :],
-              np.s_[size // 2:, :])
     partials, fulls = [], []
     for picture in pictures:
         full = outline_ink(picture.derived.segments, size, width)
-        for half in halves:
-            partial = full.copy()
-            partial[half] = 0.0
-            partials.append(ink_to_tensor(partial))
+        for half in HALVES:
+            partials.append(ink_to_tensor(erase_half(full, half)))
             fulls.append(ink_to_tensor(full))
     return torch.stack(partials), torch.stack(fulls)
 
@@ -400,8 +405,11 @@ class _RowCheck:
 
     def offer(self, shape: ShapeGenerator, row: torch.Tensor, cfg: TeachConfig,
               step: int) -> None:
+        """Keep `row` if its completions match the missing halves better than the best so far
+        (the tolerant match alone: what the evaluation's recovery measures)."""
         with torch.no_grad():
-            loss = float(shape_loss(shape, row, *self.batch, cfg, cfg.seed))
+            loss = float(shape_loss(shape, row, *self.batch, replace(cfg, rec_weight=0.0),
+                                    cfg.seed))
         if loss < self.loss:
             self.row, self.loss, self.step = row.detach().clone(), loss, step
 
@@ -436,7 +444,8 @@ def train_shape_row(pictures: Sequence[Picture], shape: ShapeGenerator, start: t
     steps, begin = 0, clock.elapsed()
     while clock.elapsed() < clock.budget and not (cfg.max_steps and steps >= cfg.max_steps):
         _decay(opt, cfg, (clock.elapsed() - begin) / max(clock.budget - begin, 1e-9))
-        partial, full = shape_batch(train, shape.cfg.size, cfg.shape_batch, rng)
+        partial, full = shape_batch(train, shape.cfg.size, cfg.shape_batch, rng,
+                                    cfg.half_share)
         loss = shape_loss(shape, row, partial, full, cfg, int(rng.integers(2**31)))
         opt.zero_grad(set_to_none=True)
         loss.backward()
