@@ -1,11 +1,13 @@
 """`python -m app.evaluate_teach`: taught classes scored on held-out styles, through the engine.
 
     python -m app.evaluate_teach --addons DIR --out DIR [--data ROOT] [--checkpoints DIR]
+    python -m app.evaluate_teach --shipped-halves --out DIR    # the shipped classes' measure
 
 DIR holds class files taught on the train split of teach-v1 (`sketchfill teach NAME --images
 ...`, copied from the data folder); models/evaluation/teach_eval.py says what is measured.
 Writes metrics.json and renders.png (per class: the held-out picture, its outline, four renders
-from the rows teaching started from, four from the taught rows) to --out.
+from the rows teaching started from, four from the taught rows) to --out. --shipped-halves
+scores the shipped classes' own held-out pictures with halves erased instead (halves.json).
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 from PIL import Image
 
 from sketchfill.app.engine import DEFAULT_FILES, SHIPPED_CHECKPOINTS, Engine, read_manifest
 from sketchfill.app.taught_classes import SUFFIX, install_taught
 from sketchfill.models.data import sources
 from sketchfill.models.evaluation.teach_eval import (BEFORE, TEACH_DATA, held_out_items, judges,
-                                                     score_class, sheet, start_addon)
+                                                     score_class, sheet, shipped_halves,
+                                                     start_addon)
 from sketchfill.models.files import write_text
 from sketchfill.models.nets.class_addon import load_addon, save_addon
 
@@ -66,6 +70,21 @@ def evaluate(checkpoints: Path, addons: Path, data: Path, out: Path) -> dict:
     return results
 
 
+def evaluate_shipped(checkpoints: Path, data: Path, out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    engine = Engine.load(checkpoints, device="cpu", taught=False)
+    found = shipped_halves(engine, data)
+    for name, (recovery, precision) in found.items():
+        print(f"{name:48s} half-erased recovery@4px {recovery:.3f}, precision {precision:.3f}",
+              flush=True)
+    recoveries = [r for r, _ in found.values()]
+    print(f"mean of {len(found)}: recovery {np.mean(recoveries):.3f}, precision "
+          f"{np.nanmean([p for _, p in found.values()]):.3f}; at least 0.45: "
+          f"{sum(r >= 0.45 for r in recoveries)}")
+    write_text(out / "halves.json", json.dumps(found, indent=1))
+    return found
+
+
 def _pairs(before: dict[str, float], after: dict[str, float]) -> str:
     return ", ".join(f"{k.removeprefix('square-')} {before[k]:.3f} -> {after[k]:.3f}"
                      for k in after)
@@ -73,14 +92,21 @@ def _pairs(before: dict[str, float], after: dict[str, float]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--addons", type=Path, required=True, help="folder of taught class files")
+    p.add_argument("--addons", type=Path, help="folder of taught class files")
+    p.add_argument("--shipped-halves", action="store_true",
+                   help="score the shipped classes' held-out pictures with halves erased")
     p.add_argument("--out", type=Path, required=True, help="folder for metrics and the sheet")
     p.add_argument("--data", type=Path, default=None, help=sources.DATA_HELP)
     p.add_argument("--checkpoints", type=Path, default=SHIPPED_CHECKPOINTS)
     args = p.parse_args(argv)
+    if args.addons is None and not args.shipped_halves:
+        p.error("give --addons DIR or --shipped-halves")
+    data = args.data or sources.default_data_root()
     try:
-        evaluate(args.checkpoints, args.addons, args.data or sources.default_data_root(),
-                 args.out)
+        if args.shipped_halves:
+            evaluate_shipped(args.checkpoints, data, args.out)
+        else:
+            evaluate(args.checkpoints, args.addons, data, args.out)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from sketchfill.app.engine import Engine
 from sketchfill.models.evaluation.cases import HeldOut
 from sketchfill.models.evaluation.teach_eval import BEFORE, half_erased, sheet, start_addon
 from sketchfill.models.nets.class_addon import ClassAddon
+from tests.conftest import SHARED
+
+DATA = SHARED / "datasets"
+needs_data = pytest.mark.skipif(not (DATA / "objects-v1").is_dir(), reason="no shared data")
 
 
 def item() -> HeldOut:
@@ -38,3 +43,13 @@ def test_start_addon_holds_the_rows_teaching_started_from(tiny_engine: Engine):
 def test_sheet_lays_out_picture_outline_and_renders():
     renders = np.zeros((4, 64, 64, 3), np.uint8)
     assert sheet([(item(), renders, renders)] * 2, size=16).shape == (32, 160, 3)
+
+
+@needs_data
+def test_shipped_halves_scores_each_held_out_picture(tiny_engine: Engine):
+    from sketchfill.models.evaluation.teach_eval import shipped_halves
+    found = shipped_halves(tiny_engine, DATA)
+    classes = {name.split("/")[0] for name in found}
+    assert classes and classes <= set(tiny_engine.classes[:tiny_engine.n_shipped])
+    for recovery, precision in found.values():
+        assert 0.0 <= recovery <= 1.0 and (np.isnan(precision) or 0.0 <= precision <= 1.0)

@@ -30,7 +30,8 @@ from PIL import Image
 
 from sketchfill.models.data import real_images, sources
 from sketchfill.models.evaluation import classifier, completion_eval
-from sketchfill.models.evaluation.cases import DEFAULT_CASES, Case, HeldOut, cases_of, object_item
+from sketchfill.models.evaluation.cases import (DEFAULT_CASES, Case, HeldOut, cases_of,
+                                                held_out_objects, object_item)
 from sketchfill.models.nets.class_addon import ClassAddon
 
 TEACH_DATA = "teach-v1"
@@ -120,6 +121,20 @@ def _completions(engine, cases: Sequence[Case], name: str) -> list[completion_ev
         done = engine.complete(case.partial, name, range(K))
         scores.append(completion_eval.score_completions(case, done.outlines))
     return scores
+
+
+def shipped_halves(engine, data: Path) -> dict[str, tuple[float, float]]:
+    """The same half-erased measure for the shipped classes, on their own held-out pictures
+    (objects-v1, the app's evaluation split): "class/picture" -> (recovery, precision), means
+    over the 4 halves. What a taught class's numbers compare with."""
+    shipped = list(engine.classes[:engine.n_shipped])
+    found = {}
+    for item in held_out_objects(data, shipped, DEFAULT_CASES):
+        scores = _completions(engine, half_erased(item), item.class_name)
+        name = f"{item.class_name}/{item.name.split('/')[-1]}"
+        found[name] = (float(np.nanmean([s.best_recovery for s in scores])),
+                       float(np.nanmean([s.best_added_precision for s in scores])))
+    return found
 
 
 def tile(rgb: np.ndarray, size: int) -> np.ndarray:
