@@ -213,10 +213,10 @@ class Engine:
             provenance,
             mirror_views,
         )
-        if taught:
+        engine.outline_bank = OutlineBank.load(directory, manifest)
+        if taught:  # after the bank: taught classes add their outlines to it
             files = {kind: directory / manifest[kind]["file"] for kind in DEFAULT_FILES}
             engine.skipped_classes = install_taught(engine, files)
-        engine.outline_bank = OutlineBank.load(directory, manifest)
         engine.use_runtimes(runtime, measure_runtime)
         return engine
 

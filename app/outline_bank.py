@@ -95,6 +95,10 @@ class OutlineBank:
     def classes(self) -> tuple[str, ...]:
         return self.bank.classes
 
+    def with_classes(self, extra: dict[str, tuple[store.Outline, ...]]) -> "OutlineBank":
+        """This bank and the outlines of more classes (taught ones)."""
+        return OutlineBank(store.Bank({**self.bank.outlines, **extra}), self.cfg)
+
     def fits(self, class_name: str, user_ink: np.ndarray, n: int) -> list[Fit]:
         """The n best distinct outlines of the class (at most one placement each) for the
         bool (S,S) user ink, best first; [] for a class the bank lacks or no ink."""

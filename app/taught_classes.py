@@ -26,6 +26,9 @@ from sketchfill.models.nets.class_addon import (AddonError, ClassAddon, append_r
                                                 class_head, file_sha256, load_addon, row_tables,
                                                 save_addon)
 
+from sketchfill.app.outline_bank import OutlineBank
+from sketchfill.models.data.outline_bank import Bank
+
 if TYPE_CHECKING:
     from sketchfill.app.engine import Engine
 
@@ -179,6 +182,10 @@ def install_taught(engine: "Engine", files: Mapping[str, Path],
     append_rows(tables, usable)
     engine.classes = tuple(names)
     engine.class_heads.update({engine.look_label(n): h for n, h in heads.items()})
+    outlines = {a.name: a.outlines for a in usable if a.outlines}
+    if outlines:  # fitted where the shape network proposes nothing, as for shipped classes
+        bank = engine.outline_bank or OutlineBank(Bank({}))
+        engine.outline_bank = bank.with_classes(outlines)
     return skipped
 
 

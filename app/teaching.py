@@ -18,6 +18,7 @@ import torch
 from sketchfill.app import taught_classes as tc
 from sketchfill.app.class_names import display_name
 from sketchfill.app.engine import DEFAULT_FILES, SHIPPED_CHECKPOINTS, read_manifest
+from sketchfill.models.data.outline_bank import DEFAULT_BANK, Outline, skeleton_outline
 from sketchfill.models.data.user_pictures import Picture, enough, picture_files, read_pictures
 from sketchfill.models.nets.checkpoint import load_checkpoint
 from sketchfill.models.nets.class_addon import ClassAddon
@@ -76,8 +77,14 @@ def run(ready: Prepared, cfg: TeachConfig, command: Sequence[str],
     rows = teach(ready.pictures, shape.build(), look.build(), cfg, progress, cancelled)
     addon = ClassAddon(ready.name, display_name(ready.name), rows.rows,
                        tc.checkpoint_hashes(ready.files), provenance(command, ready, rows, cfg),
-                       rows.head)
+                       rows.head, picture_outlines(ready.pictures))
     return tc.save(addon, replace=ready.replace)
+
+
+def picture_outlines(pictures: Sequence[Picture]) -> tuple[Outline, ...]:
+    """The pictures' derived outlines as polylines, as the shipped outline bank holds them."""
+    found = (skeleton_outline(p.derived.skeleton, DEFAULT_BANK) for p in pictures)
+    return tuple(o for o in found if o)
 
 
 def provenance(command: Sequence[str], ready: Prepared, rows: TaughtRows,

@@ -214,3 +214,32 @@ def test_only_the_classes_fitted_last_keep_their_placements() -> None:
     for c in ("orange", "moon", "orange", "egg"):
         assert bank.fits(c, user, 1)
     assert list(bank._rasters) == ["orange", "egg"]
+
+
+def test_a_taught_class_fills_an_empty_shadow_from_its_pictures_outlines(
+        tmp_path: Path, data_home, one_thread) -> None:
+    from sketchfill.app import taught_classes as tc
+    from sketchfill.models.nets.class_addon import ClassAddon
+
+    directory = write_tiny_checkpoints(tmp_path / "ck")
+    net = _blank_soft_network()
+    save_checkpoint(directory / "shape.pt", "shape", net.cfg, TINY_CLASSES, net.state_dict(),
+                    {"note": "test"})
+    plain = Engine.load(directory, device="cpu", taught=False)
+    rows = {"shape": plain.shape.embedding.weight[0].clone(),
+            "gate": plain.appearance.gate.embedding.weight[0].clone()}
+    if plain.appearance.full_gate is not None:
+        rows["full_gate"] = plain.appearance.full_gate.embedding.weight[0].clone()
+    hashes = tc.checkpoint_hashes({k: directory / f"{k}.pt" for k in ("shape", "appearance")})
+    outlines = tuple((circle(r=r),) for r in (0.4, 0.38, 0.42))
+    tc.save(ClassAddon("coin", "Coin", rows, hashes, {}, {}, outlines))
+    tc.save(ClassAddon("token", "Token", rows, hashes, {}, {}, ()))
+    engine = Engine.load(directory, device="cpu")
+    assert engine.skipped_classes == [] and engine.outline_bank is not None
+    assert engine.outline_bank.classes == ("coin",)  # no shipped bank here; no outlines taught
+    sketch = _arc_sketch(96)
+    assert (engine.complete(sketch, "token", range(4)).shadow == 255).all()
+    done = engine.complete(sketch, "coin", range(4))
+    assert (done.shadow < 255).mean() > 0.01  # the circle's missing half in gray
+    read = tc.load_addon(tc.addon_path("coin")).outlines
+    assert len(read) == 3 and all(np.abs(a[0] - b[0]).max() < 1e-4 for a, b in zip(read, outlines))

@@ -177,3 +177,17 @@ def test_half_erased_pairs_blank_one_half(pictures_dir):
         blank = [not partial[:, :32].any(), not partial[:, 32:].any(),
                  not partial[:32].any(), not partial[32:].any()]
         assert any(blank)
+
+
+def test_inconsistent_outlines_make_the_addon_unusable(tmp_path):
+    rows = {"shape": torch.zeros(8), "gate": torch.zeros(4)}
+    line = np.array([[0.1, 0.2], [0.5, 0.9], [0.9, 0.2]], np.float32)
+    path = save_addon(tmp_path / "a.class.pt", ClassAddon("a", "A", rows, {}, {}, {},
+                                                          ((line,), (line, line[:2]))))
+    back = load_addon(path).outlines
+    assert [len(o) for o in back] == [1, 2] and np.abs(back[1][1] - line[:2]).max() < 1e-4
+    data = torch.load(path, weights_only=True)
+    data["outlines"]["line_ends"][-1] += 5
+    torch.save(data, path)
+    with pytest.raises(AddonError, match="outlines are not valid"):
+        load_addon(path)

@@ -46,7 +46,7 @@ def test_teach_then_use_then_forget(data_home, teach_checkpoints, pictures_dir, 
     # --steps 1: one step from each raced start class (3 here), one from the best; one shape
     starts = min(DEFAULT_TEACH.look_starts, len(CLASSES))
     assert addon["provenance"]["steps"] == {"appearance": starts + 1, "shape": 1, "shape_kept": 1}
-    assert addon["head"]  # its own output layers
+    assert addon["head"] and addon["outlines"]["outline_ends"].numel() == 3  # one per picture
     code, out, _ = run(capsys, "classes", "--checkpoints", str(teach_checkpoints))
     assert code == 0 and out.split("\n")[:-1] == [*CLASSES, "mushroom"]
     sketch = tmp_path / "sketch.png"

@@ -5,13 +5,17 @@ the appearance network's two gates (`gate.embedding`, `full_gate.embedding`). Ev
 is shared, so a class taught from a few pictures is these rows, and adding it appends rows
 without changing any existing one: shipped classes draw and colour exactly as before. A taught
 class may also bring a class head (appearance.ClassHead: its own copy of the appearance
-network's output layers and a shift of each gated block's beta), used for its renders only.
+network's output layers and a shift of each gated block's beta), used for its renders only,
+and the outlines of the pictures it was taught from, which the app fits to the strokes where
+the shape network proposes nothing (app/outline_bank.py), as it does for shipped classes.
 
 File content (a plain dict, loadable with `torch.load(..., weights_only=True)`):
     {"format": "sketchfill-class", "version": 1, "name": str, "display_name": str,
      "rows": {"shape": [E], "gate": [n_salient], "full_gate": [n_salient] (if the network
               has a full-size stage)},
      "head": {state dict of a ClassHead} (optional; {} or absent: none),
+     "outlines": {"points": int32 [N,2] (x, y in 1/65535 of the unit square),
+                  "line_ends": int64 [L], "outline_ends": int64 [O]} (optional),
      "checkpoints": {"shape": sha256, "appearance": sha256},  # the files it was taught on
      "provenance": {"command": [...], "pictures": [{"name", "sha256"}], "minutes", "steps"}}
 """
@@ -22,9 +26,11 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
+from sketchfill.models.data.outline_bank import Outline
 from sketchfill.models.files import atomic_write
 from sketchfill.models.nets.appearance import AppearanceGenerator, ClassHead
 from sketchfill.models.nets.checkpoint import cause
@@ -51,6 +57,8 @@ class ClassAddon:
     provenance: dict = field(default_factory=dict)
     head: dict[str, torch.Tensor] = field(default_factory=dict)  # its class head's state
                                                                   # ({}: the network's own)
+    outlines: tuple[Outline, ...] = ()  # its pictures' outlines: polylines, each float32
+                                        # (n,2) of (x, y) in the unit square
 
 
 def file_sha256(path: str | Path) -> str:
@@ -70,6 +78,7 @@ def save_addon(path: str | Path, addon: ClassAddon) -> Path:
         "rows": {k: v.detach().cpu().float().contiguous().clone() for k, v in addon.rows.items()},
         "checkpoints": dict(addon.checkpoints), "provenance": dict(addon.provenance),
         "head": {k: v.detach().cpu().contiguous().clone() for k, v in addon.head.items()},
+        "outlines": packed_outlines(addon.outlines),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as f:
@@ -99,9 +108,42 @@ def load_addon(path: str | Path) -> ClassAddon:
     if not isinstance(head, dict) or not all(
             isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in head.items()):
         raise AddonError(path, "the class file's class head is not valid")
+    try:
+        outlines = unpacked_outlines(data.get("outlines") or {})
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        raise AddonError(path, "the class file's outlines are not valid") from err
     return ClassAddon(name, shown, {k: v.float() for k, v in rows.items()},
                       dict(data.get("checkpoints") or {}), dict(data.get("provenance") or {}),
-                      dict(head))
+                      dict(head), outlines)
+
+
+_FULL = 65535  # a coordinate of 1.0 in the file
+
+
+def packed_outlines(outlines: tuple[Outline, ...]) -> dict[str, torch.Tensor]:
+    """Outlines as three tensors: every point, where each polyline ends, where each outline
+    ends ({} for none)."""
+    lines = [line for outline in outlines for line in outline]
+    if not lines:
+        return {}
+    points = np.concatenate([np.round(np.clip(line, 0.0, 1.0) * _FULL) for line in lines])
+    return {"points": torch.from_numpy(points.astype(np.int32)),
+            "line_ends": torch.tensor(np.cumsum([len(line) for line in lines]), dtype=torch.int64),
+            "outline_ends": torch.tensor(np.cumsum([len(o) for o in outlines]), dtype=torch.int64)}
+
+
+def unpacked_outlines(packed: dict[str, torch.Tensor]) -> tuple[Outline, ...]:
+    """packed_outlines() back to outlines; ValueError for anything inconsistent."""
+    if not packed:
+        return ()
+    xy = packed["points"].numpy().astype(np.float32) / _FULL
+    line_ends, outline_ends = packed["line_ends"].numpy(), packed["outline_ends"].numpy()
+    if xy.ndim != 2 or xy.shape[1] != 2 or not len(line_ends) or line_ends[-1] != len(xy) \
+            or not len(outline_ends) or outline_ends[-1] != len(line_ends) \
+            or (np.diff(line_ends) <= 0).any() or (np.diff(outline_ends) <= 0).any():
+        raise ValueError("inconsistent outline tensors")
+    lines = np.split(xy, line_ends[:-1])
+    return tuple(tuple(lines[a:b]) for a, b in zip(np.r_[0, outline_ends[:-1]], outline_ends))
 
 
 def row_tables(shape: nn.Module, appearance: nn.Module) -> dict[str, nn.Module]:
