@@ -19,6 +19,8 @@ PAPER = 255  # raster value of blank paper (the engine's convention)
 INK = 0  # raster value of ink
 DEFAULT_SIZE = 512  # logical canvas side in canvas pixels; the engine resizes to its own size
 DEFAULT_K = 8  # completions per update, as in the paper's interface
+LIVE_K = 2  # completions while the pen is down (the first of the K seeds, so they stay put):
+# the shadow keeps up with the pen; all K and the image follow when it lifts
 MIN_WIDTH = 1.0  # the thinnest line a pressure-scaled segment may draw, in canvas pixels
 _SUBPIXEL_BITS = 4  # cv2 fixed-point shift: coordinates carry 1/16 px precision
 

@@ -29,6 +29,7 @@ from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_tensor, te
 from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, SilhouetteConfig, fade_outside
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
+from sketchfill.app.document import LIVE_K
 from sketchfill.app.taught_classes import data_folder, install_taught
 from sketchfill.models.nets import outline_code
 from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
@@ -241,23 +242,27 @@ class Engine:
 
     @torch.inference_mode()
     def _warm_up(self) -> None:
-        """One shape call per batch size the app uses (1 to WARM_BATCHES) and one image, at
-        each thread count the app uses: a runtime that compiles kernels per input shape
-        (OpenVINO) then does it now, at load, not in the middle of a stroke, where it took
-        both cores for a seventh of a second."""
+        """Each call the app makes, once, at the thread count it makes it at: a runtime that
+        compiles kernels per input shape (OpenVINO) then does it now, at load, not in the
+        middle of a stroke, where it took both cores for a seventh of a second.
+
+        While the pen is down the app runs one core fewer than the computer has and asks for
+        LIVE_K completions (up to as many reserves), no image; after, every core: up to
+        WARM_BATCHES completions and the image (gui.controller)."""
         cfg, before = self.shape.cfg, torch.get_num_threads()
+        every = os.cpu_count() or before
         blank = np.full((self.appearance.cfg.size,) * 2, 255, np.uint8)
         try:
-            # The thread counts the app runs at: one while the pen is down, every core after
-            # (each has its own session, app.runtime.external).
-            for threads in sorted({1, before, os.cpu_count() or before}):
+            for threads, batches, image in ((max(every - 1, 1), LIVE_K, False),
+                                            (every, WARM_BATCHES, True)):
                 torch.set_num_threads(threads)
-                for batch in range(1, WARM_BATCHES + 1):
+                for batch in range(1, batches + 1):
                     self._run("_shape_run",
                               torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
                               self.shape.embedding.weight[:1].detach().expand(batch, -1),
                               torch.zeros(batch, cfg.nz))
-                self.render(blank, self.classes[0], 0)
+                if image:
+                    self.render(blank, self.classes[0], 0)
         finally:
             torch.set_num_threads(before)
 

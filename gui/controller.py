@@ -16,7 +16,7 @@ import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QUndoCommand, QUndoStack
 
-from sketchfill.app.document import DEFAULT_K, Rasteriser, Sketch, Stroke
+from sketchfill.app.document import DEFAULT_K, LIVE_K, Rasteriser, Sketch, Stroke
 from sketchfill.app.overlay import DisplaySizes, Overlay, OverlayMode, highlighted, shadow_bgra
 from sketchfill.app.session import View
 from sketchfill.app.tracing import strokes_from_image, strokes_from_outline
@@ -35,8 +35,6 @@ def rest_threads() -> int:
     return os.cpu_count() or 1
 
 
-LIVE_K = 2  # completions while the pen is down (the first of the K seeds, so they stay put):
-# the shadow keeps up with the pen; all K and the image follow when it lifts
 
 BLANK_LEVEL = 250  # uint8: paper lighter than this everywhere holds no stroke
 

@@ -264,3 +264,20 @@ def test_a_runtime_runs_at_the_thread_count_of_each_call(engine: Engine, runtime
     every = results(engine)
     assert np.array_equal(one[0], every[0])
     assert np.abs(one[1].astype(int) - every[1]).max() <= choice.IMAGE_TOLERANCE
+
+
+@pytest.mark.parametrize("runtime", INSTALLED[:1])
+def test_warm_up_makes_each_call_the_app_makes(engine: Engine, runtime, monkeypatch) -> None:
+    calls = []
+    run = Engine._run
+
+    def recorded(self, attr, *inputs):
+        calls.append((attr, torch.get_num_threads(), inputs[0].shape[0]))
+        return run(self, attr, *inputs)
+
+    monkeypatch.setattr(Engine, "_run", recorded)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    engine.use_runtimes(runtime)
+    shape = {(t, b) for a, t, b in calls if a == "_shape_run"}
+    assert shape == {(2, 1), (2, 2), *((3, b) for b in range(1, 9))}  # pen down, then after
+    assert [t for a, t, _ in calls if a == "_look_run"] == [3]  # the image after the pen lifts
