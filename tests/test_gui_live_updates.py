@@ -77,3 +77,18 @@ def test_the_shadow_is_on_screen_before_the_image(qtbot, tmp_path, tiny_checkpoi
     engines[0].release.set()
     wait_idle(qtbot, window)
     assert len(images) == 1 and images[0] is not None
+
+
+def test_long_lived_objects_are_frozen_out_of_collections_once_loaded(window):
+    import gc
+
+    # A full collection over the imports' and networks' objects held the UI thread for over
+    # 100 ms mid-stroke; once loaded they are frozen (only new objects are collected).
+    assert gc.get_freeze_count() > 10_000
+    before = gc.get_freeze_count()
+    gc.unfreeze()
+    try:
+        window.controller._on_loaded(window.controller.info)
+        assert gc.get_freeze_count() >= before
+    finally:
+        gc.freeze()
