@@ -38,7 +38,7 @@ from sketchfill.models.nets.noise import noise_from_seeds
 from sketchfill.models.nets.shape import ShapeConfig
 
 log = logging.getLogger(__name__)
-WARM_BATCHES = 8  # completions per call at most: K, or up to K reserves
+WARM_BATCHES = 8  # completions per call once the pen lifts: K
 LOOK_CACHE = 64  # (class, seed) gates and noise kept: Dice and class changes come back to some
 RUNTIME_FOLDER = "runtime"  # in the user's data folder: the runtime choice and exported networks
 SHIPPED_CHECKPOINTS = checkpoints_dir()  # installed or in a clone (app/bundled.py)
@@ -242,25 +242,26 @@ class Engine:
 
     @torch.inference_mode()
     def _warm_up(self) -> None:
-        """Each call the app makes, once, at the thread count it makes it at: a runtime that
-        compiles kernels per input shape (OpenVINO) then does it now, at load, not in the
-        middle of a stroke, where it took both cores for a seventh of a second.
+        """The first stroke's calls, once, at the thread counts the app makes them at: a
+        runtime that compiles kernels per input shape (OpenVINO) does it for those now, at
+        load, where the first shadow and image would otherwise wait for it.
 
         While the pen is down the app runs one core fewer than the computer has and asks for
-        LIVE_K completions (up to as many reserves), no image; after, every core: up to
-        WARM_BATCHES completions and the image (gui.controller)."""
+        LIVE_K completions, no image; after, every core, K completions and the image
+        (gui.controller). Other batch sizes (reserve seeds) compile at their first use, once,
+        in the worker: 20-100 ms more for that update, no stall of the UI thread
+        (docs/runtime.md); warming them all took 0.6 s more of every start."""
         cfg, before = self.shape.cfg, torch.get_num_threads()
         every = os.cpu_count() or before
         blank = np.full((self.appearance.cfg.size,) * 2, 255, np.uint8)
         try:
-            for threads, batches, image in ((max(every - 1, 1), LIVE_K, False),
-                                            (every, WARM_BATCHES, True)):
+            for threads, batch, image in ((max(every - 1, 1), LIVE_K, False),
+                                          (every, WARM_BATCHES, True)):
                 torch.set_num_threads(threads)
-                for batch in range(1, batches + 1):
-                    self._run("_shape_run",
-                              torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
-                              self.shape.embedding.weight[:1].detach().expand(batch, -1),
-                              torch.zeros(batch, cfg.nz))
+                self._run("_shape_run",
+                          torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
+                          self.shape.embedding.weight[:1].detach().expand(batch, -1),
+                          torch.zeros(batch, cfg.nz))
                 if image:
                     self.render(blank, self.classes[0], 0)
         finally:
