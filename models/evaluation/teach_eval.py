@@ -132,8 +132,10 @@ def shipped_halves(engine, data: Path) -> dict[str, tuple[float, float]]:
     for item in held_out_objects(data, shipped, DEFAULT_CASES):
         scores = _completions(engine, half_erased(item), item.class_name)
         name = f"{item.class_name}/{item.name.split('/')[-1]}"
+        # NaN where a completion added nothing: left out, and NaN if none added anything
+        precisions = [p for p in (s.best_added_precision for s in scores) if not np.isnan(p)]
         found[name] = (float(np.nanmean([s.best_recovery for s in scores])),
-                       float(np.nanmean([s.best_added_precision for s in scores])))
+                       float(np.mean(precisions)) if precisions else float("nan"))
     return found
 
 
