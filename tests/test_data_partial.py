@@ -61,3 +61,15 @@ def test_prefix_share_length_keeps_the_first_30_to_70_percent():
     assert {part.prefix_share_length(2, rng, (0.3, 0.7)) for _ in range(50)} == {1}
     assert {part.prefix_share_length(20, rng, (0.9, 1.0)) for _ in range(50)} <= {18, 19}
     assert part.prefix_share_length(1, rng, (0.3, 0.7)) == 1
+
+
+def test_erase_half_blanks_one_half_and_keeps_the_other():
+    import numpy as np
+
+    from sketchfill.models.data.partial import HALVES, erase_half
+    image = np.arange(24, dtype=np.float32).reshape(4, 6) + 1
+    for half in HALVES:
+        out = erase_half(image, half, 255)
+        blank = out == 255
+        assert blank.sum() == image.size // 2 and (out[~blank] == image[~blank]).all()
+    assert (erase_half(image, "left")[:, :3] == 0).all() and (image != 0).all()  # a copy

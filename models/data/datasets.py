@@ -151,26 +151,13 @@ def shape_pair_from_outline(image: cache.DerivedImage, size: int, rng: np.random
         part.drop_segments(image.segments, rng, cfg), size, width, warp)), full
 
 
-HALVES = ("left", "right", "top", "bottom")
-
-
-def erase_half(ink: np.ndarray, half: str) -> np.ndarray:
-    """A copy of (S,S) ink with its left, right, top or bottom half blank."""
-    size = ink.shape[0]
-    cut = {"left": np.s_[:, : size // 2], "right": np.s_[:, size // 2:],
-           "top": np.s_[: size // 2, :], "bottom": np.s_[size // 2:, :]}[half]
-    out = ink.copy()
-    out[cut] = 0.0
-    return out
-
-
 def half_pair_from_outline(image: cache.DerivedImage, size: int, rng: np.random.Generator,
                            augment: AugmentConfig) -> tuple[np.ndarray, np.ndarray]:
     """(partial, full) float32 (S,S) ink maps: one derived outline, augmented, with a random
     half erased (the gap of a drawing half done, larger than the training squares)."""
     warp = aug.sample_warp(rng, augment, size)
     full = _outline_ink(image.segments, size, aug.sample_width(rng, augment, size), warp)
-    return erase_half(full, HALVES[int(rng.integers(len(HALVES)))]), full
+    return part.erase_half(full, part.HALVES[int(rng.integers(len(part.HALVES)))]), full
 
 
 def shape_pair_from_drawing(drawing: Drawing, size: int, rng: np.random.Generator,

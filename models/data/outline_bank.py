@@ -107,22 +107,53 @@ def build(root: Path, classes: Sequence[str], cfg: BankConfig = DEFAULT_BANK) ->
     return Bank({c: class_outlines(root, c, records, cfg) for c in classes})
 
 
+@dataclass(frozen=True)
+class PackedOutlines:
+    """Outlines as three arrays: every point (uint16, 1.0 = _FULL), where each polyline ends
+    and where each outline ends (cumulative counts, int64)."""
+
+    points: np.ndarray
+    line_ends: np.ndarray
+    outline_ends: np.ndarray
+
+
+def pack(outlines: Sequence[Outline]) -> PackedOutlines:
+    lines = [line for outline in outlines for line in outline]
+    points = [np.round(np.clip(line, 0.0, 1.0) * _FULL) for line in lines]
+    return PackedOutlines(np.concatenate(points or [np.zeros((0, 2))]).astype(np.uint16),
+                          np.cumsum([len(p) for p in points], dtype=np.int64),
+                          np.cumsum([len(o) for o in outlines], dtype=np.int64))
+
+
+def unpack(packed: PackedOutlines) -> tuple[Outline, ...]:
+    """pack() undone; ValueError for arrays that do not describe outlines."""
+    xy = np.asarray(packed.points).astype(np.float32) / _FULL
+    line_ends, outline_ends = np.asarray(packed.line_ends), np.asarray(packed.outline_ends)
+    if xy.ndim != 2 or xy.shape[1] != 2 or _bad_ends(line_ends, len(xy)) \
+            or _bad_ends(outline_ends, len(line_ends)):
+        raise ValueError("inconsistent outline arrays")
+    lines = np.split(xy, line_ends[:-1]) if len(line_ends) else []
+    starts = np.r_[0, outline_ends[:-1]].astype(np.int64)
+    return tuple(tuple(lines[a:b]) for a, b in zip(starts, outline_ends))
+
+
+def _bad_ends(ends: np.ndarray, total: int) -> bool:
+    """Cumulative ends that do not rise strictly and finish at `total`."""
+    if not len(ends):
+        return total != 0
+    return ends.ndim != 1 or ends[-1] != total or (np.diff(np.r_[0, ends]) <= 0).any()
+
+
 def to_bytes(bank: Bank) -> bytes:
-    """The bank as one .npz: every point as uint16, with the ends of lines and outlines."""
-    points, line_ends, outline_ends, owner = [], [], [], []
-    for k, c in enumerate(bank.classes):
-        for outline in bank.outlines[c]:
-            for line in outline:
-                points.append(np.round(np.clip(line, 0.0, 1.0) * _FULL).astype(np.uint16))
-                line_ends.append(sum(len(p) for p in points))
-            outline_ends.append(len(line_ends))
-            owner.append(k)
+    """The bank as one .npz: pack() of every class's outlines, and the class of each."""
+    every = [o for c in bank.classes for o in bank.outlines[c]]
+    owner = [k for k, c in enumerate(bank.classes) for _ in bank.outlines[c]]
+    packed = pack(every)
     buf = io.BytesIO()
     np.savez_compressed(
         buf, format=np.array(FORMAT), version=np.array(VERSION),
-        classes=np.array(bank.classes), points=np.concatenate(points or [np.zeros((0, 2))])
-        .astype(np.uint16), line_ends=np.array(line_ends, np.int64),
-        outline_ends=np.array(outline_ends, np.int64), outline_class=np.array(owner, np.int64))
+        classes=np.array(bank.classes), points=packed.points, line_ends=packed.line_ends,
+        outline_ends=packed.outline_ends, outline_class=np.array(owner, np.int64))
     return buf.getvalue()
 
 
@@ -141,12 +172,9 @@ def read(path: Path) -> Bank:
 
 
 def _unpack(classes, points, line_ends, outline_ends, owner) -> Bank:
-    xy = points.astype(np.float32) / _FULL
-    lines = np.split(xy, line_ends[:-1]) if len(line_ends) else []
-    outlines = np.split(np.arange(len(lines)), outline_ends[:-1]) if len(outline_ends) else []
     found: dict[str, list[Outline]] = {str(c): [] for c in classes}
-    for k, idx in zip(owner, outlines):
-        found[str(classes[k])].append(tuple(lines[i] for i in idx))
+    for k, outline in zip(owner, unpack(PackedOutlines(points, line_ends, outline_ends))):
+        found[str(classes[k])].append(outline)
     return Bank({c: tuple(v) for c, v in found.items()})
 
 

@@ -53,6 +53,20 @@ def erase_square(ink: np.ndarray, rng: np.random.Generator, cfg: PartialConfig) 
     return best.astype(np.float32)
 
 
+HALVES = ("left", "right", "top", "bottom")  # a half erased: the gap of a drawing half done
+
+
+def erase_half(image: np.ndarray, half: str, blank: float = 0.0) -> np.ndarray:
+    """A copy of the (H,W) image with its left, right, top or bottom half set to `blank`
+    (0 for ink maps, 255 for drawings on paper)."""
+    h, w = image.shape[:2]
+    cut = {"left": np.s_[:, : w // 2], "right": np.s_[:, w // 2:],
+           "top": np.s_[: h // 2, :], "bottom": np.s_[h // 2:, :]}[half]
+    out = image.copy()
+    out[cut] = blank
+    return out
+
+
 def drop_segments(segments: np.ndarray, rng: np.random.Generator,
                   cfg: PartialConfig) -> np.ndarray:
     """Keep the stroke segments on one side of a random line. int (H,W) labels -> bool (H,W).

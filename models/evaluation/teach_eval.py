@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 from sketchfill.models.data import real_images, sources
+from sketchfill.models.data.partial import HALVES, erase_half
 from sketchfill.models.evaluation import classifier, completion_eval
 from sketchfill.models.evaluation.cases import (DEFAULT_CASES, Case, HeldOut, cases_of,
                                                 held_out_objects, object_item)
@@ -42,7 +43,6 @@ PASS_SEEDS = 3  # of the 4 render seeds the deciding judge must name the class f
 # then the plain CNN (silhouette too) and the shape-blind colour histogram.
 JUDGES = ("cnn-shapeswap", "cnn", "colour")
 K = 8
-HALVES = ("left", "right", "top", "bottom")
 BEFORE = "@start"  # suffix of the class holding the rows teaching started from
 
 
@@ -77,15 +77,7 @@ def held_out_items(root: Path, classes: Sequence[str]) -> list[HeldOut]:
 
 def half_erased(item: HeldOut) -> list[Case]:
     """The outline with its left, right, top or bottom half erased."""
-    cases = []
-    size = item.full.shape[0]
-    for half in HALVES:
-        partial = item.full.copy()
-        cut = {"left": np.s_[:, : size // 2], "right": np.s_[:, size // 2:],
-               "top": np.s_[: size // 2, :], "bottom": np.s_[size // 2:, :]}[half]
-        partial[cut] = 255
-        cases.append(Case(item, f"half-{half}", partial))
-    return cases
+    return [Case(item, f"half-{half}", erase_half(item.full, half, 255)) for half in HALVES]
 
 
 def judges(data: Path, classes: Sequence[str], size: int = 64) -> list[classifier.Judge]:

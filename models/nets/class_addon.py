@@ -14,8 +14,8 @@ File content (a plain dict, loadable with `torch.load(..., weights_only=True)`):
      "rows": {"shape": [E], "gate": [n_salient], "full_gate": [n_salient] (if the network
               has a full-size stage)},
      "head": {state dict of a ClassHead} (optional; {} or absent: none),
-     "outlines": {"points": int32 [N,2] (x, y in 1/65535 of the unit square),
-                  "line_ends": int64 [L], "outline_ends": int64 [O]} (optional),
+     "outlines": {"points": int32 [N,2], "line_ends": int64 [L], "outline_ends": int64 [O]}
+                 (optional; outline_bank.pack: x, y in 1/65535 of the unit square),
      "checkpoints": {"shape": sha256, "appearance": sha256},  # the files it was taught on
      "provenance": {"command": [...], "pictures": [{"name", "sha256"}], "minutes", "steps"}}
 """
@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sketchfill.models.data import outline_bank
 from sketchfill.models.data.outline_bank import Outline
 from sketchfill.models.files import atomic_write
 from sketchfill.models.nets.appearance import AppearanceGenerator, ClassHead
@@ -117,33 +118,25 @@ def load_addon(path: str | Path) -> ClassAddon:
                       dict(head), outlines)
 
 
-_FULL = 65535  # a coordinate of 1.0 in the file
-
-
 def packed_outlines(outlines: tuple[Outline, ...]) -> dict[str, torch.Tensor]:
-    """Outlines as three tensors: every point, where each polyline ends, where each outline
-    ends ({} for none)."""
-    lines = [line for outline in outlines for line in outline]
-    if not lines:
+    """Outlines as the file holds them (outline_bank.pack as int32 tensors; {} for none)."""
+    if not outlines:
         return {}
-    points = np.concatenate([np.round(np.clip(line, 0.0, 1.0) * _FULL) for line in lines])
-    return {"points": torch.from_numpy(points.astype(np.int32)),
-            "line_ends": torch.tensor(np.cumsum([len(line) for line in lines]), dtype=torch.int64),
-            "outline_ends": torch.tensor(np.cumsum([len(o) for o in outlines]), dtype=torch.int64)}
+    packed = outline_bank.pack(outlines)
+    return {"points": torch.from_numpy(packed.points.astype(np.int32)),
+            "line_ends": torch.from_numpy(packed.line_ends),
+            "outline_ends": torch.from_numpy(packed.outline_ends)}
 
 
 def unpacked_outlines(packed: dict[str, torch.Tensor]) -> tuple[Outline, ...]:
-    """packed_outlines() back to outlines; ValueError for anything inconsistent."""
+    """packed_outlines() undone; ValueError for anything inconsistent."""
     if not packed:
         return ()
-    xy = packed["points"].numpy().astype(np.float32) / _FULL
-    line_ends, outline_ends = packed["line_ends"].numpy(), packed["outline_ends"].numpy()
-    if xy.ndim != 2 or xy.shape[1] != 2 or not len(line_ends) or line_ends[-1] != len(xy) \
-            or not len(outline_ends) or outline_ends[-1] != len(line_ends) \
-            or (np.diff(line_ends) <= 0).any() or (np.diff(outline_ends) <= 0).any():
-        raise ValueError("inconsistent outline tensors")
-    lines = np.split(xy, line_ends[:-1])
-    return tuple(tuple(lines[a:b]) for a, b in zip(np.r_[0, outline_ends[:-1]], outline_ends))
+    points = packed["points"].numpy()
+    if points.size and (points.min() < 0 or points.max() > np.iinfo(np.uint16).max):
+        raise ValueError("outline points out of range")
+    return outline_bank.unpack(outline_bank.PackedOutlines(
+        points, packed["line_ends"].numpy(), packed["outline_ends"].numpy()))
 
 
 def row_tables(shape: nn.Module, appearance: nn.Module) -> dict[str, nn.Module]:

@@ -36,11 +36,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from sketchfill.models.data.augment import DEFAULT_AUGMENT, NO_AUGMENT, sample_width
-from sketchfill.models.data.datasets import (HALVES, appearance_pair, erase_half,
-                                             half_pair_from_outline, ink_to_tensor,
-                                             outline_ink, resized_rgba, rgb_to_tensor,
-                                             shape_pair_from_outline)
-from sketchfill.models.data.partial import DEFAULT_PARTIAL
+from sketchfill.models.data.datasets import (appearance_pair, half_pair_from_outline,
+                                             ink_to_tensor, outline_ink, resized_rgba,
+                                             rgb_to_tensor, shape_pair_from_outline)
+from sketchfill.models.data.partial import DEFAULT_PARTIAL, HALVES, erase_half
 from sketchfill.models.data.user_pictures import Picture
 from sketchfill.models.nets.appearance import AppearanceGenerator, ClassHead
 from sketchfill.models.nets.shape import ShapeGenerator
