@@ -6,6 +6,7 @@ the worker thread can be handed copies without locks. No Qt.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from typing import Literal, Sequence
 
@@ -21,6 +22,20 @@ DEFAULT_SIZE = 512  # logical canvas side in canvas pixels; the engine resizes t
 DEFAULT_K = 8  # completions per update, as in the paper's interface
 LIVE_K = 2  # completions while the pen is down (the first of the K seeds, so they stay put):
 # the shadow keeps up with the pen; all K and the image follow when it lifts
+
+
+def worker_threads() -> int:
+    """Torch threads for the worker while the pen is down (and for loading): one core left to
+    the UI thread, so the pen never waits."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def rest_threads() -> int:
+    """Torch threads once the pen has lifted: every core, since the UI thread then has
+    little to do and the final shadow and image are what the artist waits for."""
+    return os.cpu_count() or 1
+
+
 MIN_WIDTH = 1.0  # the thinnest line a pressure-scaled segment may draw, in canvas pixels
 _SUBPIXEL_BITS = 4  # cv2 fixed-point shift: coordinates carry 1/16 px precision
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_tensor, te
 from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, SilhouetteConfig, fade_outside
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
-from sketchfill.app.document import LIVE_K
+from sketchfill.app.document import LIVE_K, rest_threads, worker_threads
 from sketchfill.app.taught_classes import data_folder, install_taught
 from sketchfill.models.nets import outline_code
 from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
@@ -242,30 +241,38 @@ class Engine:
 
     @torch.inference_mode()
     def _warm_up(self) -> None:
-        """The first stroke's calls, once, at the thread counts the app makes them at: a
-        runtime that compiles kernels per input shape (OpenVINO) does it for those now, at
-        load, where the first shadow and image would otherwise wait for it.
-
-        While the pen is down the app runs one core fewer than the computer has and asks for
-        LIVE_K completions, no image; after, every core, K completions and the image
-        (gui.controller). Other batch sizes (reserve seeds) compile at their first use, once,
-        in the worker: 20-100 ms more for that update, no stall of the UI thread
-        (docs/runtime.md); warming them all took 0.6 s more of every start."""
-        cfg, before = self.shape.cfg, torch.get_num_threads()
-        every = os.cpu_count() or before
-        blank = np.full((self.appearance.cfg.size,) * 2, 255, np.uint8)
+        """Ready the runtimes for the first stroke's calls, at load: every session the app will
+        use (one per thread count: while the pen is down the app runs one core fewer than the
+        computer has and asks for LIVE_K completions, no image; after, every core, K
+        completions and the image: gui.controller), made at once; and for a runtime that
+        compiles kernels per input shape (OpenVINO) those calls made once, where the first
+        shadow and image would otherwise wait for them. Other batch sizes (reserve seeds)
+        compile at their first use, once, in the worker: 20-100 ms more for that update, no
+        stall of the UI thread (docs/runtime.md)."""
+        live, every = worker_threads(), rest_threads()
+        runners = {"_shape_run": (live, every), "_look_run": (every,)}
+        opens = [(getattr(self, attr), n) for attr, counts in runners.items() for n in counts]
+        opens = [(r, n) for r, n in opens if hasattr(r, "open")]
+        with ThreadPoolExecutor(max(len(opens), 1), "session") as pool:
+            list(pool.map(lambda job: job[0].open(job[1]), opens))
+        compiling = {a for a in runners if getattr(getattr(self, a), "compiles_per_shape", False)}
+        before = torch.get_num_threads()
         try:
-            for threads, batch, image in ((max(every - 1, 1), LIVE_K, False),
-                                          (every, WARM_BATCHES, True)):
-                torch.set_num_threads(threads)
-                self._run("_shape_run",
-                          torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
-                          self.shape.embedding.weight[:1].detach().expand(batch, -1),
-                          torch.zeros(batch, cfg.nz))
-                if image:
-                    self.render(blank, self.classes[0], 0)
+            for threads, batch, image in ((live, LIVE_K, False), (every, WARM_BATCHES, True)):
+                torch.set_num_threads(threads)  # the session of that thread count
+                if "_shape_run" in compiling:
+                    self._warm_shape(batch)
+                if image and "_look_run" in compiling:
+                    self.render(np.full((self.appearance.cfg.size,) * 2, 255, np.uint8),
+                                self.classes[0], 0)
         finally:
             torch.set_num_threads(before)
+
+    def _warm_shape(self, batch: int) -> None:
+        cfg = self.shape.cfg
+        self._run("_shape_run", torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
+                  self.shape.embedding.weight[:1].detach().expand(batch, -1),
+                  torch.zeros(batch, cfg.nz))
 
     def _run(self, attr: str, *inputs):
         """Call the runner in `attr`; if a runtime other than torch fails, torch takes over

@@ -98,6 +98,9 @@ class InferenceResult:
     final: bool = True  # False: the shadow-only result sent before the image is coloured
 
 
+Factory = Callable[[LoadRequest], EngineLike]  # what loads the worker's engine
+
+
 def load_engine(request: LoadRequest) -> EngineLike:
     """Default engine factory; imported lazily so torch loads on the worker thread."""
     from sketchfill.app.engine import Engine
@@ -107,7 +110,7 @@ def load_engine(request: LoadRequest) -> EngineLike:
     return Engine.load(request.checkpoint_dir, device=request.device, measure_runtime=True)
 
 
-def _use_threads(threads: int | None) -> None:
+def use_threads(threads: int | None) -> None:
     """Set torch's intra-op threads from the worker thread itself (OpenMP's setting is per
     calling thread); imported lazily so torch never loads on the UI thread."""
     if threads is not None:
@@ -193,7 +196,7 @@ class InferenceWorker(QObject):
     def _load(self, request: LoadRequest) -> None:
         t0 = time.perf_counter()
         try:
-            _use_threads(request.threads)
+            use_threads(request.threads)
             engine = self._factory(request)
         except Exception as exc:  # boundary: any load problem is told to the artist
             log.error("loading the engine failed: %s", _describe(exc))
@@ -220,7 +223,7 @@ class InferenceWorker(QObject):
         self.running.emit(request.seq)
         t0 = time.perf_counter()
         try:
-            _use_threads(request.threads)
+            use_threads(request.threads)
             result = self._compute(self._engine, request, t0)
         except Exception as exc:  # boundary: the thread lives on, the artist is told
             log.exception("inference failed for request %d", request.seq)

@@ -20,59 +20,13 @@ from sketchfill.app.autosave import Autosave
 from sketchfill.app.bundled import resource
 from sketchfill.app.desktop_entry import APP_ID
 from sketchfill.app.session import SessionError
-from sketchfill.app.worker import EngineLike, InferenceThread, LoadRequest, load_engine
+from sketchfill.app.worker import Factory, InferenceThread, load_engine
+from sketchfill.gui.arguments import parse_args
 from sketchfill.gui.controller import SketchController
 from sketchfill.gui.dialogs import Dialogs
 from sketchfill.gui.main_window import MainWindow
 from sketchfill.gui.preferences import APPLICATION, ORGANISATION, Preferences
 from sketchfill.gui.replay import EXIT_FAILED, HeadlessDialogs, Replay
-
-DEFAULT_TIMEOUT_S = 300.0  # a replay on a busy 2-core CPU with the full networks stays well under
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="main.py",
-        description="Sketch & Fill: draw, and see it completed and coloured.",
-        epilog="Exit codes of a replay (--screenshot / --export-dir): 0 done; 1 bad input or "
-        "failure (bad session file, unknown class, models that cannot be loaded, no CUDA, "
-        "an output that cannot be written); 2 usage errors.",
-    )
-    parser.add_argument("--open", metavar="SESSION.json", type=Path, help="open a saved session")
-    parser.add_argument(
-        "--screenshot",
-        metavar="OUT.png",
-        type=Path,
-        help="replay --open headless: wait for the final shadow and image, "
-        "save a screenshot of the window, exit",
-    )
-    parser.add_argument(
-        "--export-dir",
-        metavar="DIR",
-        type=Path,
-        help="with a replay, also write sketch.png, shadow.png and image.png to DIR",
-    )
-    parser.add_argument(
-        "--checkpoints",
-        metavar="DIR",
-        help="checkpoint directory (default: the shipped checkpoints/)",
-    )
-    parser.add_argument(
-        "--device",
-        choices=("auto", "cpu", "cuda", "mps"),
-        help="where the models run (default: last used, else auto)",
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="replay time limit in seconds"
-    )
-    parser.add_argument(
-        "--no-autosave", action="store_true", help="do not autosave or offer recovery"
-    )
-    args = parser.parse_args(argv)
-    if (args.screenshot or args.export_dir) and args.open is None:
-        parser.error("--screenshot and --export-dir replay a session: give --open SESSION.json")
-    return args
-
 
 def application(argv: list[str] | None = None) -> QApplication:
     """The process's QApplication, created with HiDPI scaling on if it does not exist yet."""
@@ -99,7 +53,7 @@ def build_window(
     device: str,
     preferences: Preferences,
     autosave: Autosave | None = None,
-    factory: Callable[[LoadRequest], EngineLike] = load_engine,
+    factory: Factory = load_engine,
     persist: bool = True,
     dialogs: Dialogs | None = None,
 ) -> MainWindow:
@@ -119,8 +73,10 @@ def _headless_default(args: argparse.Namespace) -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def run_gui(argv: list[str] | None = None) -> int:
-    """Start the app (or a headless replay with --screenshot / --export-dir); the exit code."""
+def run_gui(argv: list[str] | None = None, factory: Factory = load_engine) -> int:
+    """Start the app (or a headless replay with --screenshot / --export-dir); the exit code.
+    `factory` loads the models in the worker (a HeadStart's, when they started loading
+    before the window was made)."""
     args = parse_args(argv)
     _headless_default(args)
     app = application()
@@ -129,10 +85,11 @@ def run_gui(argv: list[str] | None = None) -> int:
         opened = session.load_with_view(args.open) if args.open else None
     except SessionError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED if replaying else _start_interactive(app, args, None, str(exc))
+        return (EXIT_FAILED if replaying
+                else _start_interactive(app, args, None, str(exc), factory))
     if replaying:
-        return _replay(app, args, opened)
-    return _start_interactive(app, args, opened, None)
+        return _replay(app, args, opened, factory)
+    return _start_interactive(app, args, opened, None, factory)
 
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], None]
@@ -167,11 +124,11 @@ def _device(args: argparse.Namespace, preferences: Preferences) -> str:
     return preferences.device
 
 
-def _replay(app: QApplication, args: argparse.Namespace, opened) -> int:
+def _replay(app: QApplication, args: argparse.Namespace, opened, factory: Factory) -> int:
     preferences = Preferences()
     window = build_window(
-        args.checkpoints, args.device or preferences.device, preferences, persist=False,
-        dialogs=HeadlessDialogs(),
+        args.checkpoints, args.device or preferences.device, preferences, factory=factory,
+        persist=False, dialogs=HeadlessDialogs(),
     )
     replay = Replay(window, args.screenshot, args.export_dir, args.timeout)
     replay.finished.connect(app.exit)
@@ -189,11 +146,12 @@ def _replay(app: QApplication, args: argparse.Namespace, opened) -> int:
 
 
 def _start_interactive(
-    app: QApplication, args: argparse.Namespace, opened, error: str | None
+    app: QApplication, args: argparse.Namespace, opened, error: str | None, factory: Factory
 ) -> int:
     preferences = Preferences()
     autosave = None if args.no_autosave else Autosave(autosave_dir())
-    window = build_window(args.checkpoints, _device(args, preferences), preferences, autosave)
+    window = build_window(args.checkpoints, _device(args, preferences), preferences, autosave,
+                          factory)
     window.show()
     if error is not None:
         window.dialogs.error("Cannot open session", error)

@@ -9,7 +9,6 @@ single request; the worker keeps only the newest one anyway.
 from __future__ import annotations
 
 import gc
-import os
 import secrets
 from dataclasses import replace
 
@@ -17,24 +16,13 @@ import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QUndoCommand, QUndoStack
 
-from sketchfill.app.document import DEFAULT_K, LIVE_K, Rasteriser, Sketch, Stroke
+from sketchfill.app.document import (DEFAULT_K, LIVE_K, Rasteriser, Sketch, Stroke, rest_threads,
+                                     worker_threads)
 from sketchfill.app.overlay import DisplaySizes, Overlay, OverlayMode, highlighted, shadow_bgra
 from sketchfill.app.session import View
 from sketchfill.app.tracing import strokes_from_image, strokes_from_outline
 from sketchfill.app.worker import (
     EngineInfo, InferenceRequest, InferenceResult, InferenceThread, ResultGate)
-
-
-def worker_threads() -> int:
-    """Torch threads for the worker: leave one core to the UI thread so the pen never waits."""
-    return max(1, (os.cpu_count() or 2) - 1)
-
-
-def rest_threads() -> int:
-    """Torch threads once the pen has lifted: every core, since the UI thread then has
-    little to do and the final shadow and image are what the artist waits for."""
-    return os.cpu_count() or 1
-
 
 
 BLANK_LEVEL = 250  # uint8: paper lighter than this everywhere holds no stroke

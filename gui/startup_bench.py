@@ -42,15 +42,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def child(launched: float, checkpoints: str | None) -> StartTimes:
-    """In the started process: build the window, wait for the models, report."""
+    """In the started process: the `sketchfill` command's start (its imports, the models'
+    head start, Qt, the window), then wait for the models and report."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from sketchfill.app import cli  # noqa: F401 - imported first by the command, as here
+    from sketchfill.app.head_start import HeadStart
+    from sketchfill.gui.arguments import models_request, parse_args
+    from sketchfill.models.nets.cpu_tuning import tune_for_inference
+
+    tune_for_inference()
+    args = parse_args(["--no-autosave"] + (["--checkpoints", checkpoints] if checkpoints else []))
+    request = models_request(args)
+    head = HeadStart(request)
     from PyQt5.QtCore import QEventLoop
 
     from sketchfill.gui.application import application, build_window
     from sketchfill.gui.preferences import Preferences
 
     app = application()
-    window = build_window(checkpoints, "auto", Preferences(), None, persist=False)
+    window = build_window(args.checkpoints, request.device, Preferences(), None, head.factory,
+                          persist=False)
     window.show()
     app.processEvents()
     shown = time.time() - launched

@@ -14,14 +14,29 @@ from sketchfill.models.nets.cpu_tuning import tune_for_inference
 
 
 def run_gui(argv: list[str]) -> int:
-    """Start the GUI, imported only now so the headless commands never need Qt."""
+    """Start the GUI, imported only now so the headless commands never need Qt. The models
+    start loading first, on a thread of their own, while Qt and the window are made
+    (app/head_start.py)."""
     try:
-        from sketchfill.gui.application import run_gui as gui_main
+        from sketchfill.app.head_start import HeadStart
+        from sketchfill.gui.arguments import models_request, parse_args
     except ImportError as err:
-        print(f"error: the GUI is not available ({err}); the headless commands still work: "
-              f"{', '.join(cli.SUBCOMMANDS)} (see --help)", file=sys.stderr)
-        return 1
-    return int(gui_main(argv) or 0)
+        return _no_gui(err)
+    head = HeadStart(models_request(parse_args(argv)))  # usage errors exit before any load
+    try:
+        try:
+            from sketchfill.gui.application import run_gui as gui_main
+        except ImportError as err:
+            return _no_gui(err)
+        return int(gui_main(argv, head.factory) or 0)
+    finally:
+        head.settle()
+
+
+def _no_gui(err: ImportError) -> int:
+    print(f"error: the GUI is not available ({err}); the headless commands still work: "
+          f"{', '.join(cli.SUBCOMMANDS)} (see --help)", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from sketchfill import main as entry
-from sketchfill.app import cli
+from sketchfill.app import cli, head_start
 from sketchfill.app.files import ImageFileError, read_gray, write_image
 from tests.conftest import REPO, write_tiny_checkpoints
 
@@ -150,8 +150,9 @@ def test_help_exits_0(capsys) -> None:
 def test_no_command_starts_the_gui_with_all_flags(monkeypatch) -> None:
     seen: list[list[str]] = []
     fake = types.ModuleType("sketchfill.gui.application")
-    fake.run_gui = lambda argv: seen.append(list(argv)) or 0
+    fake.run_gui = lambda argv, factory: seen.append(list(argv)) or 0
     monkeypatch.setitem(sys.modules, "sketchfill.gui.application", fake)
+    monkeypatch.setattr(head_start, "load_engine", lambda request: None)  # no models needed
     assert entry.main([]) == 0
     assert entry.main(["--open", "s.json", "--screenshot", "o.png"]) == 0
     assert seen == [[], ["--open", "s.json", "--screenshot", "o.png"]]

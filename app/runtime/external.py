@@ -52,7 +52,9 @@ def openvino_session(path: Path, threads: int, cache: Path | None) -> tuple[Sess
               "INFERENCE_NUM_THREADS": str(threads)}
     if cache is not None:
         config["CACHE_DIR"] = str(cache)
-    compiled = core.compile_model(core.read_model(str(path)), "CPU", config)
+    # Given the file's path (not a model read from it), a compiled model in the cache is
+    # loaded without reading the ONNX graph at all (about 40 ms per network).
+    compiled = core.compile_model(str(path), "CPU", config)
     request = compiled.create_infer_request()
     # A port may carry several tensor names (the converter adds its own): take the graph's.
     names = [min(port.get_names(), key=lambda n: ("/" in n, len(n))) for port in compiled.inputs]
@@ -75,17 +77,31 @@ class _PerThreadCount:
     """A runtime's sessions by thread count. Its threads are fixed when a session is made, and
     the app asks for one thread while the pen is down (a core left to the UI) and every core
     after it lifts (models.nets.cpu_tuning.set_threads on the worker thread): each call runs
-    in the session made for torch's thread count at that moment, made on first need."""
+    in the session made for torch's thread count at that moment, made on first need or
+    beforehand (`open`)."""
 
     def __init__(self, name: str, opener: Opener) -> None:
         self.name, self._open = name, opener
+        # OpenVINO compiles its kernels for each new input shape at its first call (a stall
+        # of that call); ONNX Runtime plans for any shape when the session is made.
+        self.compiles_per_shape = name == OPENVINO
         self._sessions: dict[int, tuple[Session, list[str]]] = {}
         self._session()  # one now, so a runtime that cannot start fails at once
 
-    def _session(self) -> tuple[Session, list[str]]:
-        threads = torch.get_num_threads()
+    @property
+    def thread_counts(self) -> tuple[int, ...]:
+        """The thread counts it has sessions for."""
+        return tuple(sorted(self._sessions))
+
+    def open(self, threads: int) -> None:
+        """Make the session for `threads` now (callable from any thread: both runtimes make
+        sessions outside the GIL, so several can be made at once)."""
         if threads not in self._sessions:
             self._sessions[threads] = self._open(threads)
+
+    def _session(self) -> tuple[Session, list[str]]:
+        threads = torch.get_num_threads()
+        self.open(threads)
         return self._sessions[threads]
 
 
