@@ -51,7 +51,9 @@ OUTLINE_THREADS = 2
 # On first strokes (held-out prefixes) a fifth of the completions added under 5% of the
 # sketch's length; replacing them raised best-of-8 recovery at 4 px 0.221 -> 0.235 (square-
 # erased partials 0.597 -> 0.605), precision unchanged (docs/evaluation.md).
-RESERVES = 2  # ... but at most K reserves in one update: one batch more at worst
+RESERVES = 2  # ... but at most RESERVE_SHARE of K in one update: a batch half the size at worst
+RESERVE_SHARE = 0.5  # (a batch of K cost an all-idle update 70 ms more on 2 cores; on first
+                     # strokes one or two of the 8 are idle, and all their reserves still run)
 FINISHED_SHARE = 0.75  # more of the K idle than this: the network sees a finished drawing, and
                        # no reserves run (held out: 19 of 47 finished Quick Draw drawings and 16
                        # of 25 object outlines leave 7 or 8 of 8 idle; partials lose nothing)
@@ -414,14 +416,19 @@ class Engine:
         """Swap the lines of each idle completion for those of its first reserve seed that
         adds more (in place, all reserves in one batch); the seed each completion now has.
 
-        At most K reserves run, `first`'s before the others', and none when more than
-        `finished_share` of the K are idle."""
+        Each idle completion's first reserve is tried before any second one (`first`'s
+        before the others'), at most RESERVE_SHARE of K in all (or RESERVES), and none when
+        more than `finished_share` of the K are idle."""
         used = [int(s) for s in seeds]
         order = [first] + [i for i in range(len(seeds)) if i != first]
         idle = [i for i in order if adds_little(lines[i], user, self.idle_share)]
         if len(idle) > self.finished_share * len(seeds):
             return tuple(used)
-        tries = [(i, r) for i in idle for r in reserve_seeds(seeds[i])][:len(seeds)]
+        ranked = [(i, reserve_seeds(seeds[i])) for i in idle]
+        tries = [(i, reserves[rank]) for rank in range(RESERVES) for i, reserves in ranked]
+        # Room for every reserve of one completion whatever K: in the LIVE_K batch while the
+        # pen is down an idle seed takes the reserve it takes in the K after (up to 4 idle).
+        tries = tries[:max(RESERVES, int(RESERVE_SHARE * len(seeds)))]
         if not tries:
             return tuple(used)
         out = self._outputs(x, label, [r for _, r in tries])

@@ -308,11 +308,12 @@ def test_an_idle_completion_takes_its_first_reserve_that_adds_lines(tiny_engine:
     either = next(s for s in seeds if not _draws(s) and all(map(_draws, reserve_seeds(s))))
     handed: list[np.ndarray] = []
     drawn = _stroke()
-    seeds = [busy, second, stuck, either, busy, busy]  # K = 6: room for 3 idle x 2 reserves
+    # K = 8: room for 4 reserves, each idle one's first, then `second`'s second (first = 1).
+    seeds = [busy, second, stuck, either, busy, busy, busy, busy]
     done = engine.complete(drawn, "orange", seeds, first=1, on_first=handed.append)
     assert done.seeds[:4] == (busy, reserve_seeds(second)[1], stuck, reserve_seeds(either)[0])
     row = (done.outlines[:, 94:98] < 128).any(axis=(1, 2))  # the line, at 2x the net's size
-    assert row.tolist() == [True, True, False, True, True, True]
+    assert row.tolist() == [True, True, False, True, True, True, True, True]
     assert np.array_equal(done.outlines[2], drawn)  # nothing to take its place: left idle
     assert len(handed) == 1 and np.array_equal(handed[0], done.outlines[1])
     # A seed still names one completion in another batch (not one that looks finished).
@@ -328,11 +329,16 @@ def test_reserves_run_only_for_idle_completions_in_one_batch(tiny_engine: Engine
     idle = [s for s in range(50) if not _draws(s)][:2]
     engine.complete(_stroke(), "orange", busy)
     assert batches == [3]
-    engine.complete(_stroke(), "orange", busy + idle)
-    assert batches[1:] == [5, 2 * RESERVES]
-    # At most K reserves run, the chosen completion's first.
-    engine.complete(_stroke(), "orange", [idle[0], idle[1], busy[0]], first=1)
-    assert batches[3:] == [3, 3]
+    engine.complete(_stroke(), "orange", busy + busy + idle)
+    assert batches[1:] == [8, 2 * RESERVES]  # every reserve of the 2 idle: 4 of at most 4
+    # At most half of K reserves run, each idle completion's first before any second one.
+    tried: list[list[int]] = []
+    outputs = engine._outputs
+    engine._outputs = lambda x, label, seeds: tried.append(list(seeds)) or outputs(x, label, seeds)
+    engine.complete(_stroke(), "orange", [idle[0], idle[1], busy[0], busy[1]], first=1)
+    del engine._outputs
+    assert batches[3:] == [4, 2]
+    assert tried[1] == [reserve_seeds(idle[1])[0], reserve_seeds(idle[0])[0]]
     # More than 3/4 of the K idle: the drawing looks finished, no reserves run.
     engine.complete(_stroke(), "orange", idle)
     assert batches[5:] == [2]
