@@ -349,7 +349,11 @@ class Engine:
         rest = [i for i in range(len(seeds)) if i != first]
         lines.update(zip(rest, self._outline_pool.map(lambda i: network_lines(out[i], user),
                                                       rest)))
-        used = self._replace_idle(x, label, seeds, first, lines, user)
+        def settled() -> None:  # `first`'s lines are final: colouring can start
+            if first not in made:
+                self._hand_over(first, outline, on_first, made)
+
+        used = self._replace_idle(x, label, seeds, first, lines, user, settled)
         if self.outline_bank is not None:  # the K add little: the class's outlines, fitted
             self.outline_bank.fill(class_name, lines, user, keep={first, *made})
         return self._assemble(sketch, used, first, on_first, made, outline)
@@ -412,9 +416,12 @@ class Engine:
         return torch.from_numpy(np.where(flip, out[..., ::-1], out))   # back as drawn
 
     def _replace_idle(self, x: torch.Tensor, label: int, seeds: Sequence[int], first: int,
-                      lines: dict[int, np.ndarray], user: UserInk) -> tuple[int, ...]:
+                      lines: dict[int, np.ndarray], user: UserInk,
+                      settled: Callable[[], None]) -> tuple[int, ...]:
         """Swap the lines of each idle completion for those of its first reserve seed that
         adds more (in place, all reserves in one batch); the seed each completion now has.
+        `settled()` is called once `first`'s lines are final, before the others' reserves are
+        thinned, when reserves run.
 
         Each idle completion's first reserve is tried before any second one (`first`'s
         before the others'), at most RESERVE_SHARE of K in all (or RESERVES), and none when
@@ -432,10 +439,16 @@ class Engine:
         if not tries:
             return tuple(used)
         out = self._outputs(x, label, [r for _, r in tries])
-        found = self._outline_pool.map(lambda j: network_lines(out[j], user), range(len(tries)))
-        for (i, r), candidate in zip(tries, found):
-            if used[i] == seeds[i] and not adds_little(candidate, user, self.idle_share):
-                lines[i], used[i] = candidate, r
+
+        def take(picks: list[int]) -> None:
+            found = self._outline_pool.map(lambda j: network_lines(out[j], user), picks)
+            for (i, r), candidate in zip((tries[j] for j in picks), found):
+                if used[i] == seeds[i] and not adds_little(candidate, user, self.idle_share):
+                    lines[i], used[i] = candidate, r
+
+        take([j for j, (i, _) in enumerate(tries) if i == first])
+        settled()
+        take([j for j, (i, _) in enumerate(tries) if i != first])
         return tuple(used)
 
     def perfect_completion(self, partial: np.ndarray, full: np.ndarray) -> np.ndarray:
