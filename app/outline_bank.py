@@ -20,7 +20,7 @@ from typing import Collection
 
 import cv2
 import numpy as np
-from scipy import fft
+from numpy import fft  # SciPy's is no faster here, and importing SciPy slows the start
 
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, proposed_lines
 from sketchfill.models.data import outline_bank as store
@@ -195,7 +195,7 @@ class OutlineBank:
         # placement's maps, whose conjugate spectra are kept per class.
         spectrum = rasters.dist_f * fft.rfft2(ink) + cfg.band_weight * rasters.ink_f * \
             fft.rfft2(beside)
-        total = fft.irfft2(spectrum, s=(m, m), workers=1)  # (N, m, m), index t mod m
+        total = fft.irfft2(spectrum, s=(m, m))  # (N, m, m), index t mod m
         span = np.r_[m - pad:m, 0:pad + 1]  # t = -pad .. pad
         total = total[:, span][:, :, span].reshape(len(total), -1)
         best = np.argmin(total, axis=1)
@@ -226,7 +226,7 @@ def class_rasters(outlines: tuple[store.Outline, ...], cfg: FitConfig) -> _Class
                 inks.append(bank.lines("_", Fit(index, mirror, scale, (0.0, 0.0), 0.0),
                                        cfg.work))
     r, pad = cfg.work, round(cfg.shift * cfg.work)
-    m = fft.next_fast_len(r + 2 * pad, real=True)  # room for every shift without wrapping
+    m = fast_length(r + 2 * pad)  # room for every shift without wrapping
     reach = cfg.reach * r
     dist = np.full((len(inks), m, m), reach, np.float32)
     ink = np.zeros_like(dist)
@@ -234,8 +234,19 @@ def class_rasters(outlines: tuple[store.Outline, ...], cfg: FitConfig) -> _Class
         d = cv2.distanceTransform((~lines).astype(np.uint8), cv2.DIST_L2, 3)
         dist[k, pad:pad + r, pad:pad + r] = np.minimum(d, reach)
         ink[k, pad:pad + r, pad:pad + r] = lines / max(float(lines.sum()), 1.0)
-    return _ClassRasters(keys, np.conj(fft.rfft2(dist, workers=1)),
-                         np.conj(fft.rfft2(ink, workers=1)), pad)
+    return _ClassRasters(keys, np.conj(fft.rfft2(dist)), np.conj(fft.rfft2(ink)), pad)
+
+
+def fast_length(n: int) -> int:
+    """The smallest length >= n with no prime factor above 5: the FFT's fast sizes."""
+    while True:
+        k = n
+        for p in (2, 3, 5):
+            while k % p == 0:
+                k //= p
+        if k == 1:
+            return n
+        n += 1
 
 
 def _max_pool(mask: np.ndarray, side: int) -> np.ndarray:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import torch
-from scipy import ndimage
 
 from sketchfill.app.raster import sketch_to_tensor, tensor_to_gray
 from sketchfill.app.smoothing import curve_piece
@@ -154,14 +153,21 @@ def stroke_lines(lines: np.ndarray, width: int, height: int, line_px: float) -> 
 class UserInk:
     """Where the user's ink is, computed once per completion request and shared by its K
     outlines: `near`, near_user_mask() at the canvas size, and at the thinning size each
-    pixel's distance to the nearest user ink and that pixel's (row, column) arrays. All None
-    on a blank sketch."""
+    pixel's distance to the nearest user ink and the ink pixels themselves. All None on a
+    blank sketch."""
 
     near: np.ndarray | None
     dist: np.ndarray | None = None
-    nearest: tuple[np.ndarray, np.ndarray] | None = None
+    points: np.ndarray | None = None  # int (N,2) (row, column) of the ink, by column then row
     length: int = 0  # px of the user's thinned ink at the thinning size (adds_little())
     width: float | None = None  # line_width() of the sketch, once for all K outlines
+
+    def nearest(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """int (E,2) (row, column) of the ink pixel nearest each of the E pixels (ys, xs); of
+        equally near ones the leftmost, then topmost (as SciPy's distance transform picks)."""
+        d2 = (self.points[None, :, 0] - ys[:, None]) ** 2 + \
+            (self.points[None, :, 1] - xs[:, None]) ** 2
+        return self.points[np.argmin(d2, axis=1)]
 
 
 def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
@@ -172,8 +178,10 @@ def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
     ink = sketch_to_tensor(sketch, size)[0, 0].numpy() < 0.0            # ink at least half
     if not ink.any():                                                   # faint specks only
         return UserInk(near, width=line_width(sketch))
-    dist, nearest = ndimage.distance_transform_edt(~ink, return_indices=True)
-    return UserInk(near, dist, (nearest[0], nearest[1]), int(thin(ink).sum()),
+    # Exact Euclidean distances (Felzenszwalb's algorithm), as SciPy's transform gives them.
+    dist = cv2.distanceTransform((~ink).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    xs, ys = np.nonzero(ink.T)                                          # by column, then row
+    return UserInk(near, dist, np.stack([ys, xs], axis=1), int(thin(ink).sum()),
                    line_width(sketch))
 
 
@@ -223,10 +231,10 @@ def user_connectors(lines: np.ndarray, user: UserInk) -> np.ndarray:
     kept = lines & (user.dist > reach)
     ends = kept & (neighbour_count(kept) == 1) & (
         user.dist <= reach + CONNECT_REACH * RIDGE_UPSCALE)
-    ny, nx = user.nearest
     canvas = np.zeros(lines.shape, np.uint8)
-    for y, x in zip(*np.nonzero(ends)):
-        cv2.line(canvas, (int(x), int(y)), (int(nx[y, x]), int(ny[y, x])), 1, 1)
+    ys, xs = np.nonzero(ends)
+    for y, x, (ny, nx) in zip(ys, xs, user.nearest(ys, xs)):
+        cv2.line(canvas, (int(x), int(y)), (int(nx), int(ny)), 1, 1)
     return canvas > 0
 
 

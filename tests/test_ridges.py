@@ -186,3 +186,26 @@ def test_a_completion_adds_little_when_its_lines_are_short_beside_the_users():
     assert adds_little(lines, user, share=1.0)
     blank = user_ink(np.full((128, 128), 255, np.uint8), 64)
     assert not adds_little(np.zeros((128, 128), bool), blank)  # nothing to compare with
+
+
+def test_user_ink_distances_and_nearest_points_are_scipys() -> None:
+    # The app computes them without SciPy (which slows its start); the values, and of
+    # equally near ink pixels the one picked, must stay those of SciPy's transform.
+    import cv2
+    from scipy import ndimage
+
+    from sketchfill.app.ridges import user_ink
+
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        sketch = np.full((256, 256), 255, np.uint8)
+        for _ in range(3):
+            a, b = rng.integers(20, 236, 2), rng.integers(20, 236, 2)
+            cv2.line(sketch, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 0, 5)
+        user = user_ink(sketch, 64)
+        ink = user.dist == 0
+        dist, (ny, nx) = ndimage.distance_transform_edt(~ink, return_indices=True)
+        assert np.abs(user.dist - dist).max() < 1e-4
+        ys, xs = np.nonzero((dist > 0) & (dist < 12))
+        found = user.nearest(ys, xs)
+        assert np.array_equal(found[:, 0], ny[ys, xs]) and np.array_equal(found[:, 1], nx[ys, xs])

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 
 @dataclass(frozen=True)
@@ -109,6 +108,8 @@ def warp_points(warp: Warp, pts: np.ndarray, iterations: int = 4) -> np.ndarray:
     Solves p + d(p) = A x by fixed-point iteration p <- A x - d(p); the field is small and
     smooth, so a few steps converge to well under a pixel.
     """
+    from scipy import ndimage  # here: the app imports this module, and SciPy slows its start
+
     target = pts @ warp.matrix[:, :2].T + warp.matrix[:, 2]  # (n,2)
     p = target.copy()
     if not warp.field.any():
