@@ -287,3 +287,28 @@ def test_warm_up_readies_the_first_strokes_calls(engine: Engine, runtime, monkey
     shape = {(t, b) for a, t, b in calls if a == "_shape_run"}
     assert shape == {(2, 2), (3, 8)}  # the first stroke: pen down, then after
     assert [t for a, t, _ in calls if a == "_look_run"] == [3]  # the image after the pen lifts
+
+
+def test_the_locale_is_put_back_after_the_calls_that_may_change_it() -> None:
+    import locale
+    import threading
+
+    from sketchfill.app.runtime.external import kept_locale
+
+    start = locale.setlocale(locale.LC_ALL)
+    inside, release = threading.Event(), threading.Event()
+
+    def other() -> None:  # overlaps the first: the locale comes back when both have ended
+        with kept_locale():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    inside.wait(5)
+    with kept_locale():
+        locale.setlocale(locale.LC_ALL, "C")
+    assert locale.setlocale(locale.LC_ALL) != start or start == "C"  # the other is inside
+    release.set()
+    thread.join()
+    assert locale.setlocale(locale.LC_ALL) == start

@@ -92,7 +92,10 @@ def run_torchrun(args: list[str], env: dict[str, str], cwd: Path):
         *args,
     ]
     env = {**env, "GLOO_SOCKET_IFNAME": "lo"}
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    # Decoded as UTF-8 whatever the locale: a test before may have set the C locale.
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+                          encoding="utf-8", errors="replace")
     if done.returncode != 0 and "SIGABRT" in done.stderr:
-        done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+                              encoding="utf-8", errors="replace")
     return done

@@ -6,8 +6,11 @@ few 1e-6 (checked again at calibration, choice.accurate). Threads follow torch's
 from __future__ import annotations
 
 import importlib.util
+import locale
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -43,6 +46,34 @@ def onnxruntime_session(path: Path, threads: int) -> tuple[Session, list[str]]:
     return (lambda feed: session.run(None, feed)[0]), names
 
 
+class _KeptLocale:
+    """The process's C locale as it was before any of the calls inside, put back once the
+    last of them (they may overlap, on several threads) has ended."""
+
+    def __init__(self) -> None:
+        self._lock, self._inside, self._saved = threading.Lock(), 0, ""
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._inside == 0:
+                self._saved = locale.setlocale(locale.LC_ALL)
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._inside -= 1
+                if self._inside == 0:
+                    locale.setlocale(locale.LC_ALL, self._saved)
+
+
+# OpenVINO's compiling can leave the C locale set (seen in the test suite, in a process that
+# had compiled several models): Python's default text encoding then turns to ASCII for any
+# text read, written or piped without a named encoding. The locale is put back after it.
+kept_locale = _KeptLocale()
+
+
 def openvino_session(path: Path, threads: int, cache: Path | None) -> tuple[Session, list[str]]:
     import openvino as ov
 
@@ -54,8 +85,9 @@ def openvino_session(path: Path, threads: int, cache: Path | None) -> tuple[Sess
         config["CACHE_DIR"] = str(cache)
     # Given the file's path (not a model read from it), a compiled model in the cache is
     # loaded without reading the ONNX graph at all (about 40 ms per network).
-    compiled = core.compile_model(str(path), "CPU", config)
-    request = compiled.create_infer_request()
+    with kept_locale():
+        compiled = core.compile_model(str(path), "CPU", config)
+        request = compiled.create_infer_request()
     # A port may carry several tensor names (the converter adds its own): take the graph's.
     names = [min(port.get_names(), key=lambda n: ("/" in n, len(n))) for port in compiled.inputs]
 
