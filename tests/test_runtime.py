@@ -312,3 +312,10 @@ def test_the_locale_is_put_back_after_the_calls_that_may_change_it() -> None:
     release.set()
     thread.join()
     assert locale.setlocale(locale.LC_ALL) == start
+
+
+def test_the_pick_prefers_a_runtime_that_compiles_nothing_per_shape_when_close() -> None:
+    assert choice.pick({EAGER: 100.0, "onnxruntime": 52.0, "openvino": 50.0}) == "onnxruntime"
+    assert choice.pick({EAGER: 100.0, "onnxruntime": 60.0, "openvino": 50.0}) == "openvino"
+    assert choice.pick({EAGER: 54.0, "openvino": 50.0}) == EAGER
+    assert choice.pick({"openvino": 50.0}) == "openvino" and choice.pick({}) == EAGER

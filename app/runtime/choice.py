@@ -47,6 +47,11 @@ IMAGE_TOLERANCE = 3         # max difference of an image's uint8 channels (of 25
 CALIBRATION_K = 8           # completions per shape call, as in the app
 GIVE_UP = 1.5              # a runtime this many times slower than the best so far stops early
 KEEP_CHOICES = 8            # stored choices (one per machine state) kept in the file
+# A runtime within this factor of the fastest that compiles nothing per input shape wins over
+# one that does (OpenVINO: each new batch size at each thread count costs its first call
+# 20-100 ms, and the app's first stroke's calls are made ahead at every start, 0.2-0.3 s).
+CLOSE = 1.1
+RULE = "fastest accurate; within 10% one that compiles nothing per input shape"  # in the key
 
 
 @dataclass(frozen=True)
@@ -183,8 +188,19 @@ def calibrate(factory: RunnerFactory, names: list[str], repeats: int = 3) -> Run
             if why is not None:
                 rejected[kind][name] = why
                 log.info("runtime %s for the %s network rejected: %s", name, kind, why)
-        picked[kind] = min(timings[kind], key=timings[kind].get, default=EAGER)
+        picked[kind] = pick(timings[kind])
     return RuntimeChoice(picked["shape"], picked["look"], timings, rejected)
+
+
+def pick(timings: dict[str, float]) -> str:
+    """The runtime to use of those timed (name -> ms): the fastest, unless one within CLOSE
+    of it needs no compiling per input shape (OpenVINO does); eager when none was timed."""
+    if not timings:
+        return EAGER
+    best = min(timings.values())
+    planned = {n: ms for n, ms in timings.items() if n != OPENVINO and ms <= CLOSE * best}
+    pool = planned or timings
+    return min(pool, key=pool.get)
 
 
 def machine_key(factory: RunnerFactory, names: list[str]) -> str:
@@ -193,7 +209,7 @@ def machine_key(factory: RunnerFactory, names: list[str]) -> str:
     versions = {n: version(n) for n in names if n in (ONNXRUNTIME, OPENVINO)}
     return json.dumps({"torch": torch.__version__, "runtimes": versions, "cpu": facts.model,
                        "capability": facts.capability, "bf16": facts.native_bf16,
-                       "cores": os.cpu_count(), "candidates": names,
+                       "cores": os.cpu_count(), "candidates": names, "rule": RULE,
                        "shape": weights_hash(factory.shape_net),
                        "look": weights_hash(factory.look_net)}, sort_keys=True)
 
