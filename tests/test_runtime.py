@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -95,8 +96,8 @@ def test_native_bf16_is_used_only_if_measured_faster(engine: Engine, monkeypatch
     monkeypatch.setattr(choice, "native_bf16", lambda: True)
     monkeypatch.setattr(choice, "candidates", lambda device: [EAGER, EAGER_BF16])
     slower = {EAGER: 10.0, EAGER_BF16: 20.0}
-    names = iter([EAGER_BF16, EAGER] * 2)                   # torch float32 is measured last
-    monkeypatch.setattr(choice, "timed_ms", lambda fn, repeats, give_up: slower[next(names)])
+    monkeypatch.setattr(choice, "interleaved_ms",
+                        lambda calls, repeats: {name: slower[name] for name in calls})
     monkeypatch.setattr(choice, "accurate", lambda *args: None)   # tiny nets: bf16 moves them
     picked = engine.use_runtimes(measure=True)
     assert (picked.shape, picked.look) == (EAGER, EAGER)
@@ -319,3 +320,12 @@ def test_the_pick_prefers_a_runtime_that_compiles_nothing_per_shape_when_close()
     assert choice.pick({EAGER: 100.0, "onnxruntime": 60.0, "openvino": 50.0}) == "openvino"
     assert choice.pick({EAGER: 54.0, "openvino": 50.0}) == EAGER
     assert choice.pick({"openvino": 50.0}) == "openvino" and choice.pick({}) == EAGER
+
+
+def test_timing_is_interleaved_and_a_lost_runtime_stops() -> None:
+    order: list[str] = []
+    calls = {"fast": lambda: order.append("fast"),
+             "slow": lambda: order.append("slow") or time.sleep(0.05)}
+    found = choice.interleaved_ms(calls, repeats=3)
+    assert order == ["fast", "slow", "fast", "fast"]  # one round each, then the slow one lost
+    assert found["slow"] > choice.GIVE_UP * found["fast"]

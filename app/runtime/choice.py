@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import statistics
 import tempfile
@@ -149,45 +148,47 @@ def accurate(kind: str, soft: bool, ref: torch.Tensor, out: torch.Tensor) -> str
     return None if share <= LINE_TOLERANCE else f"moves {share:.1%} of the outline pixels"
 
 
-def timed_ms(fn: Callable[[], object], repeats: int, give_up: float = math.inf) -> float:
-    """Median ms of up to `repeats` calls of `fn` (warmed up by the caller), cut short by a
-    call slower than `give_up` ms: a runtime that slow has lost already."""
-    times = []
+def interleaved_ms(calls: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median ms of each of `calls` (warmed up by the caller) over `repeats` rounds, one call
+    of each per round, so that a burst of other work on the computer slows them all alike
+    rather than the one being timed. A call slower than GIVE_UP times the fastest of its
+    round is not called again: it has lost already (the user waits for this at first start)."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    racing = list(calls)
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000.0)
-        if times[-1] > give_up:
-            break
-    return statistics.median(times)
+        for name in racing:
+            start = time.perf_counter()
+            calls[name]()
+            times[name].append((time.perf_counter() - start) * 1000.0)
+        best = min((times[name][-1] for name in racing), default=0.0)
+        racing = [name for name in racing if times[name][-1] <= GIVE_UP * best]
+    return {name: statistics.median(ms) for name, ms in times.items()}
 
 
-def calibrate(factory: RunnerFactory, names: list[str], repeats: int = 3) -> RuntimeChoice:
-    """Measure every runtime in `names` on both networks; the fastest accurate one per net.
-    The other runtimes go first, torch last: once a fast one is timed, a slow one gives up
-    after one call (the measurement runs while the user waits, at the app's first start)."""
+def calibrate(factory: RunnerFactory, names: list[str], repeats: int = 5) -> RuntimeChoice:
+    """Measure every runtime in `names` on both networks; the fastest accurate one per net
+    (`pick`). Each is built and checked against torch eager float32 first (its warm-up too),
+    then all are timed together (`interleaved_ms`)."""
     shape_in, (outline, gates, maps) = calibration_inputs(factory.shape_net, factory.look_net)
     soft = bool(getattr(factory.shape_net.cfg, "soft_output", False))
     calls = {"shape": (factory.shape, lambda run: run(*shape_in)),
              "look": (factory.look, lambda run: run(outline, gates, maps))}
-    order = sorted(names, key=lambda n: (n == EAGER_BF16) + 2 * (n == EAGER))
     picked, timings, rejected = {}, {}, {}
     for kind, (build, call) in calls.items():
         reference = call(build(EAGER))  # also eager's warm-up
-        timings[kind], rejected[kind] = {}, {}
-        for name in order:
+        rejected[kind], ready = {}, {}
+        for name in names:
             try:
                 run = build(name)
                 why = None if name == EAGER else accurate(kind, soft, reference, call(run))
-                if why is None:
-                    best = min(timings[kind].values(), default=math.inf)
-                    timings[kind][name] = round(timed_ms(lambda: call(run), repeats,
-                                                         GIVE_UP * best), 1)
             except Exception as err:  # noqa: BLE001 - any failure of a runtime: skip it
                 why = f"failed: {type(err).__name__}: {err}".splitlines()[0][:200]
-            if why is not None:
+            if why is None:
+                ready[name] = lambda run=run: call(run)
+            else:
                 rejected[kind][name] = why
                 log.info("runtime %s for the %s network rejected: %s", name, kind, why)
+        timings[kind] = {n: round(ms, 1) for n, ms in interleaved_ms(ready, repeats).items()}
         picked[kind] = pick(timings[kind])
     return RuntimeChoice(picked["shape"], picked["look"], timings, rejected)
 
