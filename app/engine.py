@@ -234,10 +234,8 @@ class Engine:
         that fails to start leaves torch in its place, with one log line."""
         factory = RunnerFactory(self.shape, self.appearance, data_folder() / RUNTIME_FOLDER)
         choice = choose(factory, self.device, measure, wanted)
-        with ThreadPoolExecutor(2, "runtime") as pool:  # each mostly outside the GIL
-            shape = pool.submit(_started, factory.shape, choice.shape, self._eager["_shape_run"])
-            look = pool.submit(_started, factory.look, choice.look, self._eager["_look_run"])
-            self._shape_run, self._look_run = shape.result(), look.result()
+        self._shape_run = _started(factory.shape, choice.shape, self._eager["_shape_run"])
+        self._look_run = _started(factory.look, choice.look, self._eager["_look_run"])
         self.runtime_choice = choice
         if {self._shape_run.name, self._look_run.name} - {EAGER, EAGER_BF16}:
             self._warm_up()
