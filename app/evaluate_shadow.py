@@ -90,6 +90,8 @@ def measure(engine: Engine, root: Path, every_cut: bool, seeds: Sequence[int],
     if bank is None:
         raise ValueError("these checkpoints have no outline bank (manifest 'outline_bank')")
     cases = square_cases(engine, root) if square else first_stroke_cases(engine, root, every_cut)
+    if not cases:  # a table of NaNs would look like a result
+        raise ValueError(f"no held-out drawings of the engine's classes under {root}")
     engine.outline_bank = None
     without = score(engine, cases, seeds)
     engine.outline_bank = bank

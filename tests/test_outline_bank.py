@@ -243,3 +243,15 @@ def test_a_taught_class_fills_an_empty_shadow_from_its_pictures_outlines(
     assert (done.shadow < 255).mean() > 0.01  # the circle's missing half in gray
     read = tc.load_addon(tc.addon_path("coin")).outlines
     assert len(read) == 3 and all(np.abs(a[0] - b[0]).max() < 1e-4 for a, b in zip(read, outlines))
+
+
+def test_the_shadow_measure_without_held_out_drawings_says_so(tmp_path: Path, capsys) -> None:
+    from sketchfill.app import evaluate_shadow
+
+    directory = write_tiny_checkpoints(tmp_path / "ck")
+    store.write(directory, tmp_path, rounds(), ["test"])
+    root = write_data_root(tmp_path / "data", per_style=1)  # objects only: no drawings
+    assert evaluate_shadow.main(["--checkpoints", str(directory), "--data", str(root),
+                                 "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "no held-out drawings" in err and len(err.strip().splitlines()) == 1
