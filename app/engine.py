@@ -349,6 +349,7 @@ class Engine:
         rest = [i for i in range(len(seeds)) if i != first]
         lines.update(zip(rest, self._outline_pool.map(lambda i: network_lines(out[i], user),
                                                       rest)))
+
         def settled() -> None:  # `first`'s lines are final: colouring can start
             if first not in made:
                 self._hand_over(first, outline, on_first, made)
@@ -434,7 +435,8 @@ class Engine:
         ranked = [(i, reserve_seeds(seeds[i])) for i in idle]
         tries = [(i, reserves[rank]) for rank in range(RESERVES) for i, reserves in ranked]
         # Room for every reserve of one completion whatever K: in the LIVE_K batch while the
-        # pen is down an idle seed takes the reserve it takes in the K after (up to 4 idle).
+        # pen is down an idle seed takes the reserve it takes in the K after, as long as at
+        # most two of the K are idle (on first strokes, one or two usually are).
         tries = tries[:max(RESERVES, int(RESERVE_SHARE * len(seeds)))]
         if not tries:
             return tuple(used)
