@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import sketchfill.app.runtime.choice as choice
+from sketchfill.app.document import rest_threads, worker_threads
 from sketchfill.app.engine import Engine
 from sketchfill.app.runtime import external
 from sketchfill.app.runtime.cpu import cpu_facts
@@ -257,8 +258,9 @@ def test_a_runtime_runs_at_the_thread_count_of_each_call(engine: Engine, runtime
     """The app runs one thread while the pen is down and every core after: a runtime's
     threads are fixed per session, so it keeps one per count, made at load."""
     engine.use_runtimes(runtime)
-    counts = {1, torch.get_num_threads(), os.cpu_count()}
-    assert set(engine._shape_run._sessions) == counts == set(engine._look_run._sessions)
+    shape = {torch.get_num_threads(), worker_threads(), rest_threads()}
+    assert set(engine._shape_run._sessions) == shape
+    assert set(engine._look_run._sessions) == {rest_threads()}  # images once the pen lifts
     torch.set_num_threads(1)                                # the one_thread fixture restores
     one = results(engine)
     torch.set_num_threads(os.cpu_count())

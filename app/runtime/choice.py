@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 import torch
 
+from sketchfill.app.document import rest_threads
 from sketchfill.app.ridges import ridge_lines
 from sketchfill.app.runtime.cpu import cpu_facts, native_bf16
 from sketchfill.app.runtime.external import (ONNXRUNTIME, OPENVINO, ExternalLook, ExternalShape,
@@ -99,7 +100,9 @@ class RunnerFactory:
         if name in (EAGER, EAGER_BF16):
             return TorchLook(self.look_net, bf16=name == EAGER_BF16)
         path = look_onnx(self.look_net, self.folder / "exports")
-        return ExternalLook(name, lambda threads: self._session(name, path, threads))
+        # Its first session at every core: the app colours only once the pen has lifted.
+        return ExternalLook(name, lambda threads: self._session(name, path, threads),
+                            rest_threads())
 
     def _session(self, name: str, path: Path, threads: int) -> tuple[Session, list[str]]:
         if name == ONNXRUNTIME:

@@ -118,13 +118,14 @@ class _PerThreadCount:
     in the session made for torch's thread count at that moment, made on first need or
     beforehand (`open`)."""
 
-    def __init__(self, name: str, opener: Opener) -> None:
+    def __init__(self, name: str, opener: Opener, threads: int | None = None) -> None:
         self.name, self._open = name, opener
         # OpenVINO compiles its kernels for each new input shape at its first call (a stall
         # of that call); ONNX Runtime plans for any shape when the session is made.
         self.compiles_per_shape = name == OPENVINO
         self._sessions: dict[int, tuple[Session, list[str]]] = {}
-        self._session()  # one now, so a runtime that cannot start fails at once
+        # One now (at `threads`, else torch's count), so a runtime that cannot start fails at once.
+        self.open(threads if threads is not None else torch.get_num_threads())
 
     @property
     def thread_counts(self) -> tuple[int, ...]:
