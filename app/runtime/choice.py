@@ -100,7 +100,7 @@ class RunnerFactory:
         if name in (EAGER, EAGER_BF16):
             return TorchLook(self.look_net, bf16=name == EAGER_BF16)
         path = look_onnx(self.look_net, self.folder / "exports")
-        # Its first session at every core: the app colours only once the pen has lifted.
+        # Made at every core from the start: the app colours only once the pen has lifted.
         return ExternalLook(name, lambda threads: self._session(name, path, threads),
                             rest_threads())
 
