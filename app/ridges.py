@@ -153,21 +153,30 @@ def stroke_lines(lines: np.ndarray, width: int, height: int, line_px: float) -> 
 class UserInk:
     """Where the user's ink is, computed once per completion request and shared by its K
     outlines: `near`, near_user_mask() at the canvas size, and at the thinning size each
-    pixel's distance to the nearest user ink and the ink pixels themselves. All None on a
-    blank sketch."""
+    pixel's distance to the nearest user ink (0 on the ink). All None on a blank sketch."""
 
     near: np.ndarray | None
     dist: np.ndarray | None = None
-    points: np.ndarray | None = None  # int (N,2) (row, column) of the ink, by column then row
     length: int = 0  # px of the user's thinned ink at the thinning size (adds_little())
     width: float | None = None  # line_width() of the sketch, once for all K outlines
 
     def nearest(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """int (E,2) (row, column) of the ink pixel nearest each of the E pixels (ys, xs); of
-        equally near ones the leftmost, then topmost (as SciPy's distance transform picks)."""
-        d2 = (self.points[None, :, 0] - ys[:, None]) ** 2 + \
-            (self.points[None, :, 1] - xs[:, None]) ** 2
-        return self.points[np.argmin(d2, axis=1)]
+        equally near ones the leftmost, then topmost (as SciPy's distance transform picks).
+        Only the window as wide as the farthest of them is searched: a few line ends, however
+        much ink the drawing has."""
+        ys, xs = np.asarray(ys, np.int64), np.asarray(xs, np.int64)
+        if ys.size == 0:
+            return np.zeros((0, 2), np.int64)
+        r = int(np.ceil(self.dist[ys, xs].max()))
+        dx, dy = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
+        dy, dx = dy.ravel(), dx.ravel()                          # by column, then row
+        h, w = self.dist.shape
+        py, px = ys[:, None] + dy, xs[:, None] + dx                         # (E, (2r+1)^2)
+        inside = (py >= 0) & (py < h) & (px >= 0) & (px < w)
+        ink = inside & (self.dist[py.clip(0, h - 1), px.clip(0, w - 1)] == 0)
+        best = np.argmin(np.where(ink, dy ** 2 + dx ** 2, np.iinfo(np.int64).max), axis=1)
+        return np.stack([py[np.arange(len(ys)), best], px[np.arange(len(ys)), best]], axis=1)
 
 
 def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
@@ -180,9 +189,7 @@ def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
         return UserInk(near, width=line_width(sketch))
     # Exact Euclidean distances (Felzenszwalb's algorithm), as SciPy's transform gives them.
     dist = cv2.distanceTransform((~ink).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    xs, ys = np.nonzero(ink.T)                                          # by column, then row
-    return UserInk(near, dist, np.stack([ys, xs], axis=1), int(thin(ink).sum()),
-                   line_width(sketch))
+    return UserInk(near, dist, int(thin(ink).sum()), line_width(sketch))
 
 
 IDLE_SHARE = 0.05  # a completion adding lines shorter than this share of the user's adds
