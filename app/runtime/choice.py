@@ -26,9 +26,9 @@ import torch
 from sketchfill.app.document import rest_threads
 from sketchfill.app.ridges import ridge_lines
 from sketchfill.app.runtime.cpu import cpu_facts, native_bf16
-from sketchfill.app.runtime.external import (ONNXRUNTIME, OPENVINO, ExternalLook, ExternalShape,
-                                             Session, installed, onnxruntime_session,
-                                             openvino_session, version)
+from sketchfill.app.runtime.external import (COMPILES_PER_SHAPE, ONNXRUNTIME, OPENVINO,
+                                             ExternalLook, ExternalShape, Session, installed,
+                                             onnxruntime_session, openvino_session, version)
 from sketchfill.app.runtime.exportable import weights_hash
 from sketchfill.app.runtime.onnx_files import look_onnx, shape_onnx
 from sketchfill.app.runtime.runners import (EAGER, EAGER_BF16, LookRunner, ShapeRunner,
@@ -198,11 +198,12 @@ def calibrate(factory: RunnerFactory, names: list[str], repeats: int = 5) -> Run
 
 def pick(timings: dict[str, float]) -> str:
     """The runtime to use of those timed (name -> ms): the fastest, unless one within CLOSE
-    of it needs no compiling per input shape (OpenVINO does); eager when none was timed."""
+    of it compiles nothing per input shape (COMPILES_PER_SHAPE); eager when none was timed."""
     if not timings:
         return EAGER
     best = min(timings.values())
-    planned = {n: ms for n, ms in timings.items() if n != OPENVINO and ms <= CLOSE * best}
+    planned = {n: ms for n, ms in timings.items()
+               if n not in COMPILES_PER_SHAPE and ms <= CLOSE * best}
     pool = planned or timings
     return min(pool, key=pool.get)
 

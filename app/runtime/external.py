@@ -21,6 +21,9 @@ from sketchfill.models.nets.appearance import Gates
 
 ONNXRUNTIME = "onnxruntime"
 OPENVINO = "openvino"
+# Runtimes that compile kernels for each new input shape at its first call (a stall of that
+# call); ONNX Runtime plans for any shape when a session is made.
+COMPILES_PER_SHAPE = frozenset({OPENVINO})
 
 Session = Callable[[dict[str, np.ndarray]], np.ndarray]  # named inputs -> the one output
 
@@ -120,9 +123,7 @@ class _PerThreadCount:
 
     def __init__(self, name: str, opener: Opener, threads: int | None = None) -> None:
         self.name, self._open = name, opener
-        # OpenVINO compiles its kernels for each new input shape at its first call (a stall
-        # of that call); ONNX Runtime plans for any shape when the session is made.
-        self.compiles_per_shape = name == OPENVINO
+        self.compiles_per_shape = name in COMPILES_PER_SHAPE
         self._sessions: dict[int, tuple[Session, list[str]]] = {}
         # One now (at `threads`, else torch's count), so a runtime that cannot start fails at once.
         self.open(threads if threads is not None else torch.get_num_threads())
