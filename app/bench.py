@@ -33,11 +33,12 @@ import numpy as np
 import torch
 
 from sketchfill.app.engine import Engine, resolve_device
-from sketchfill.app.runtime.choice import AUTO, RUNTIMES
+from sketchfill.app.runtime.calls import AUTO
+from sketchfill.app.runtime.external import RUNTIMES
 from sketchfill.app.runtime.cpu import cpu_facts
 from sketchfill.models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, AppearanceConfig,
                                     AppearanceGenerator)
-from sketchfill.models.nets.checkpoint import CheckpointError
+from sketchfill.models.files import CheckpointError
 from sketchfill.models.nets.cpu_tuning import tune_for_inference
 from sketchfill.models.nets.shape import FAST_SHAPE, PAPER_SHAPE, ShapeConfig, ShapeGenerator
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Callable
 
 from sketchfill.app.engine import Engine
-from sketchfill.app.runtime.choice import AUTO, RUNTIMES
+from sketchfill.app.runtime.calls import AUTO
+from sketchfill.app.runtime.external import RUNTIMES
 from sketchfill.app.files import ImageFileError, read_gray, write_image
-from sketchfill.app.teach_command import add_teach_commands
-from sketchfill.models.nets.checkpoint import CheckpointError
+from sketchfill.models.files import CheckpointError
 from sketchfill.models.nets.cpu_tuning import tune_for_inference
 
 SUBCOMMANDS = ("complete", "render", "fill", "classes", "teach", "forget")
@@ -140,6 +140,8 @@ def parser() -> argparse.ArgumentParser:
                              description="Print the class names, one per line: the "
                              "checkpoints' own, then those you taught.")
     classes.set_defaults(func=cmd_classes)
+    from sketchfill.app.teach_command import add_teach_commands  # torch: not for the GUI
+
     add_teach_commands(sub)
     return p
 

@@ -9,32 +9,40 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
-import torch
-from torch import nn
 
 from sketchfill.app.bundled import checkpoints_dir
+from sketchfill.app.devices import device_name, resolve_device
 from sketchfill.app.outline_bank import OutlineBank
-from sketchfill.app.runtime.choice import AUTO, RunnerFactory, RuntimeChoice, choose, label
-from sketchfill.app.runtime.runners import (EAGER, EAGER_BF16, LookRunner, ShapeRunner,
-                                            TorchLook, TorchShape)
-from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_tensor, tensor_to_rgb
+from sketchfill.app.runtime import snapshot
+from sketchfill.app.runtime.calls import (AUTO, EAGER, EAGER_BF16, LookInputs, LookRunner,
+                                          RuntimeChoice, ShapeRunner, label)
+from sketchfill.app.runtime.external import (ONNXRUNTIME, OPENVINO, ExternalGates, ExternalLook,
+                                             ExternalShape, installed, open_session)
+from sketchfill.app.runtime.threads import current_threads, set_threads, sync_torch
+from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_array, tensor_to_rgb
 from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, SilhouetteConfig, fade_outside
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
 from sketchfill.app.document import LIVE_K, rest_threads, worker_threads
-from sketchfill.app.taught_classes import data_folder, install_taught
-from sketchfill.models.nets import outline_code
-from sketchfill.models.nets.checkpoint import CheckpointError, load_checkpoint
-from sketchfill.models.nets.appearance import ClassHead, Gates, draw_noise_maps
-from sketchfill.models.nets.noise import noise_from_seeds
-from sketchfill.models.nets.shape import ShapeConfig
+from sketchfill.app.taught_classes import any_taught, data_folder
+from sketchfill.models.files import CheckpointError
+from sketchfill.models.nets.noise import seeded_maps, seeded_noise
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from sketchfill.models.nets.appearance import ClassHead
+    from sketchfill.models.nets.shape import ShapeConfig
 
 log = logging.getLogger(__name__)
 WARM_BATCHES = 8  # completions per call once the pen lifts: K
@@ -80,19 +88,6 @@ def added_shadow(sketch: np.ndarray, outlines: np.ndarray) -> np.ndarray:
     return np.where(sketch < 255, np.uint8(255), blend_shadow(outlines))
 
 
-def resolve_device(name: str) -> torch.device:
-    """ "auto" -> CUDA when present, else CPU; an explicit "cuda" without CUDA is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "device 'cuda' requested but no CUDA GPU is available; use 'cpu' or 'auto'"
-        )
-    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
-        raise ValueError(f"unknown device {name!r}; expected auto, cpu or cuda")
-    return torch.device(name)
-
-
 def _started(build: Callable[[str], ShapeRunner | LookRunner], name: str,
              eager: ShapeRunner | LookRunner) -> ShapeRunner | LookRunner:
     """The runner of runtime `name`, or `eager` (with one log line) if it cannot start."""
@@ -123,18 +118,34 @@ def read_manifest(directory: Path) -> dict:
     return manifest
 
 
-@torch.inference_mode()
+@lru_cache(maxsize=512)
+def _seed_row(seed: int, nz: int) -> np.ndarray:
+    """The z of one seed (kept: a seed stays the same over many pen events)."""
+    return seeded_noise([seed], nz)[0]
+
+
+def seed_noise(seeds: Sequence[int], nz: int) -> np.ndarray:
+    """[K, nz] float32: the z of each seed (models.nets.noise)."""
+    return np.stack([_seed_row(int(s), nz) for s in seeds])
+
+
 def perfect_completion(partial: np.ndarray, full: np.ndarray, cfg: ShapeConfig) -> np.ndarray:
     """What Engine.complete gives for `partial` if a shape network of config `cfg` drew the
     true outline `full` exactly (both (H,W) uint8): the most any network of that size and kind
     can score through the engine's own path (resizing, ridge thinning, the user's strokes)."""
-    out = sketch_to_tensor(full, cfg.size)
-    if cfg.soft_output:
-        out = outline_code.encode(out, cfg.outline_sigma, cfg.outline_reach)
-    return outline_from_output(partial, out[0, 0], cfg.soft_output)
+    import torch
+
+    from sketchfill.app.raster import sketch_to_tensor
+    from sketchfill.models.nets import outline_code
+
+    with torch.inference_mode():
+        out = sketch_to_tensor(full, cfg.size)
+        if cfg.soft_output:
+            out = outline_code.encode(out, cfg.outline_sigma, cfg.outline_reach)
+        return outline_from_output(partial, out[0, 0].numpy(), cfg.soft_output)
 
 
-def mirrored_view(seeds: Sequence[int]) -> torch.Tensor:
+def mirrored_view(seeds: Sequence[int]) -> np.ndarray:
     """bool [K]: which completions see the sketch mirrored left to right (odd seeds).
 
     The shape network is not mirror-symmetric, so the mirrored sketch is a second view with
@@ -142,15 +153,18 @@ def mirrored_view(seeds: Sequence[int]) -> torch.Tensor:
     (held-out best of 8 over three seed sets: recovery 0.435 -> 0.447,
     0.416 -> 0.437 and 0.426 -> 0.446, precision unchanged, the 8 less alike). A seed still
     names one completion: the same seed gives the same outline in any batch."""
-    return torch.tensor([int(s) % 2 == 1 for s in seeds], dtype=torch.bool)
+    return np.array([int(s) % 2 == 1 for s in seeds], dtype=bool)
 
 
 class Engine:
-    """Holds the shape and appearance generators on one device, in eval mode.
+    """Holds the shape and appearance generators, in eval mode, and what runs them.
 
     `mirror_views`: odd seeds complete the mirrored sketch (mirrored_view); False gives every
-    completion the sketch as drawn. Both networks start in torch eager float32;
-    `use_runtimes` hands either to a faster runtime (app.runtime.choice)."""
+    completion the sketch as drawn. Built from torch networks, both start in torch eager
+    float32 and `use_runtimes` hands either to a faster runtime (app.runtime.choice). Loaded
+    from a runtime snapshot (Engine.load), it runs both in their runtimes without torch, which
+    is imported only if something needs the networks themselves (`shape`, `appearance`: a
+    runtime failing, teaching, another runtime asked for)."""
 
     def __init__(
         self,
@@ -161,20 +175,25 @@ class Engine:
         provenance: dict | None = None,
         mirror_views: bool = True,
     ) -> None:
-        self.shape, self.appearance = shape.to(device).eval(), appearance.to(device).eval()
+        self._setup(classes, provenance, mirror_views)
+        self._attach(shape, appearance, device)
+        self._shape_run: ShapeRunner = self._eager["_shape_run"]
+        self._look_run: LookRunner = self._eager["_look_run"]
+
+    def _setup(self, classes: Sequence[str], provenance: dict | None,
+               mirror_views: bool) -> None:
+        """Everything but the networks and their runners."""
         self.classes: tuple[str, ...] = tuple(classes)
         self.n_shipped = len(self.classes)  # the checkpoints' own classes come first
         self.skipped_classes: list[str] = []  # why taught classes were not installed
-        self.device = device
         self.provenance = dict(provenance or {})
         self.mirror_views = mirror_views
         self.runtime_choice = RuntimeChoice()
-        # torch's own runners: the start, and the fallback of any other runtime
-        self._eager: dict[str, ShapeRunner | LookRunner] = {
-            "_shape_run": TorchShape(self.shape), "_look_run": TorchLook(self.appearance)}
-        self._shape_run: ShapeRunner = self._eager["_shape_run"]
-        self._look_run: LookRunner = self._eager["_look_run"]
-        self._look_cache: OrderedDict = OrderedDict()  # (class row, seed, tables) -> gates, noise
+        self._nets: tuple[nn.Module, nn.Module] | None = None  # (shape, appearance) in torch
+        self._load_nets: Callable[[], tuple[nn.Module, nn.Module]] | None = None  # snapshot's
+        self._tables: dict[str, np.ndarray] = {}  # a snapshot's class tables (torch: the nets')
+        self._gates_run: ExternalGates | None = None  # a snapshot's gates (torch: the net's)
+        self._look_cache: OrderedDict = OrderedDict()  # (class row, seed, tables) -> inputs
         self.class_heads: dict[int, ClassHead] = {}  # look label -> a taught class's head
                                                       # (torch renders those classes)
         # adds_little()'s share and FINISHED_SHARE (the benchmark's worst case: inf and 1)
@@ -183,6 +202,38 @@ class Engine:
         self.silhouette: SilhouetteConfig | None = DEFAULT_SILHOUETTE  # paper around renders
         self._outline_pool = ThreadPoolExecutor(OUTLINE_THREADS, "outline")
         self._last_ink: tuple[np.ndarray, int, UserInk] | None = None  # (sketch, size, its ink)
+
+    def _attach(self, shape: nn.Module, appearance: nn.Module, device: torch.device) -> None:
+        """The torch networks on `device`, their facts and torch's own runners: the start, and
+        the fallback of any other runtime."""
+        from sketchfill.app.runtime.runners import TorchLook, TorchShape, net_facts
+
+        self._nets = (shape.to(device).eval(), appearance.to(device).eval())
+        self.device = device
+        self.facts = net_facts(*self._nets)
+        self._eager_runners: dict[str, ShapeRunner | LookRunner] = {
+            "_shape_run": TorchShape(self._nets[0]), "_look_run": TorchLook(self._nets[1])}
+
+    def _torch_nets(self) -> tuple[nn.Module, nn.Module]:
+        """The torch networks, loaded now (torch imported) if the engine came from a snapshot."""
+        if self._nets is None:
+            assert self._load_nets is not None
+            log.info("loading the networks in torch")
+            self._attach(*self._load_nets(), resolve_device("cpu"))
+        return self._nets
+
+    @property
+    def shape(self) -> nn.Module:
+        return self._torch_nets()[0]
+
+    @property
+    def appearance(self) -> nn.Module:
+        return self._torch_nets()[1]
+
+    @property
+    def _eager(self) -> dict[str, ShapeRunner | LookRunner]:
+        self._torch_nets()
+        return self._eager_runners
 
     @classmethod
     def load(
@@ -196,31 +247,81 @@ class Engine:
     ) -> "Engine":
         """Load both networks; CheckpointError names the file for any missing/bad checkpoint.
         `taught`: also the classes the user taught (app.taught_classes; the ones that cannot
-        be used are listed in `skipped_classes`)."""
+        be used are listed in `skipped_classes`). Where a runtime snapshot of these
+        checkpoints fits (app.runtime.snapshot: the CPU, the runtimes measured fastest, no
+        taught class), torch is not imported at all."""
         directory = Path(checkpoint_dir) if checkpoint_dir is not None else SHIPPED_CHECKPOINTS
         manifest = read_manifest(directory)
-        shape = load_checkpoint(directory / manifest["shape"]["file"], kind="shape")
-        look = load_checkpoint(
-            directory / manifest["appearance"]["file"], kind="appearance", classes=shape.classes
-        )
+        files = {kind: directory / manifest[kind]["file"] for kind in DEFAULT_FILES}
+        folder = data_folder() / RUNTIME_FOLDER
+        snapshotting = _snapshot_fits(device, runtime, taught)
+        kept = snapshot.read(folder, _fingerprinted(directory, files)) if snapshotting else None
+        if kept is not None:
+            engine = cls._from_snapshot(*kept, folder, lambda: _networks(files))
+        else:
+            engine = cls._from_checkpoints(files, manifest, device, mirror_views)
+        engine.mirror_views = mirror_views
+        engine.outline_bank = OutlineBank.load(directory, manifest)
+        if kept is not None:
+            engine._warm_up()
+            return engine
+        if taught:  # after the bank: taught classes add their outlines to it
+            from sketchfill.app.taught_classes import install_taught
+
+            engine.skipped_classes = install_taught(engine, files)
+        engine.use_runtimes(runtime, measure_runtime)
+        if snapshotting and not engine.class_heads and len(engine.classes) == engine.n_shipped:
+            engine._keep_snapshot(folder, _fingerprinted(directory, files))
+        return engine
+
+    @classmethod
+    def _from_checkpoints(cls, files: dict[str, Path], manifest: dict, device: str,
+                          mirror_views: bool) -> "Engine":
+        from sketchfill.models.nets.checkpoint import load_checkpoint
+
+        sync_torch()
+        shape = load_checkpoint(files["shape"], kind="shape")
+        look = load_checkpoint(files["appearance"], kind="appearance", classes=shape.classes)
         provenance = {
             kind: {**manifest[kind], **ck.provenance}
             for kind, ck in (("shape", shape), ("appearance", look))
         }
-        engine = cls(
-            shape.build(),
-            look.build(),
-            shape.classes,
-            resolve_device(device),
-            provenance,
-            mirror_views,
-        )
-        engine.outline_bank = OutlineBank.load(directory, manifest)
-        if taught:  # after the bank: taught classes add their outlines to it
-            files = {kind: directory / manifest[kind]["file"] for kind in DEFAULT_FILES}
-            engine.skipped_classes = install_taught(engine, files)
-        engine.use_runtimes(runtime, measure_runtime)
+        return cls(shape.build(), look.build(), shape.classes, resolve_device(device),
+                   provenance, mirror_views)
+
+    @classmethod
+    def _from_snapshot(cls, snap: snapshot.Snapshot, tables: dict[str, np.ndarray],
+                       folder: Path, load_nets: Callable[[], tuple]) -> "Engine":
+        """An engine that runs the snapshot's exported graphs in its runtimes (no torch)."""
+        engine = cls.__new__(cls)
+        engine._setup(snap.classes, snap.provenance, True)
+        engine.device, engine.facts, engine._tables = "cpu", snap.facts, tables
+        engine._load_nets = load_nets
+        exports = folder / "exports"
+
+        def opener(name: str, kind: str) -> Callable[[int], tuple]:
+            return lambda threads: open_session(name, exports / snap.files[kind], threads, folder)
+
+        engine._shape_run = ExternalShape(snap.shape, opener(snap.shape, "shape"))
+        engine._look_run = ExternalLook(snap.look, opener(snap.look, "look"), rest_threads())
+        gates = ONNXRUNTIME if installed(ONNXRUNTIME) else snap.look  # a small graph, made fast
+        engine._gates_run = ExternalGates(gates, opener(gates, "gates"), snap.gate_shapes)
+        engine.runtime_choice = RuntimeChoice(snap.shape, snap.look)
         return engine
+
+    def _keep_snapshot(self, folder: Path, fingerprint: str) -> None:
+        """Keep what the next start needs to run without torch, where both networks run in
+        runtimes other than torch (a failure to write is logged: the next start uses torch)."""
+        if {self._shape_run.name, self._look_run.name} - {ONNXRUNTIME, OPENVINO}:
+            return
+        from sketchfill.app.runtime.snapshot_export import snapshot_of
+
+        try:
+            made = snapshot_of(self, folder / "exports", fingerprint)
+        except Exception as err:  # noqa: BLE001 - an export failing: torch loads next time
+            log.warning("no runtime snapshot kept (%s: %s)", type(err).__name__, err)
+            return
+        snapshot.write(folder, *made)
 
     @property
     def runtime(self) -> str:
@@ -232,16 +333,18 @@ class Engine:
         """Run the networks in `wanted` (a runtime name, or auto: the one measured fastest on
         this computer, stored or measured now if `measure`; else torch eager float32). A runtime
         that fails to start leaves torch in its place, with one log line."""
+        from sketchfill.app.runtime.choice import RunnerFactory, choose
+
         factory = RunnerFactory(self.shape, self.appearance, data_folder() / RUNTIME_FOLDER)
         choice = choose(factory, self.device, measure, wanted)
         self._shape_run = _started(factory.shape, choice.shape, self._eager["_shape_run"])
         self._look_run = _started(factory.look, choice.look, self._eager["_look_run"])
+        self._gates_run = None  # gates from the torch network from now on
         self.runtime_choice = choice
         if {self._shape_run.name, self._look_run.name} - {EAGER, EAGER_BF16}:
             self._warm_up()
         return choice
 
-    @torch.inference_mode()
     def _warm_up(self) -> None:
         """Ready the runtimes for the first stroke's calls, at load: every session the app will
         use (one per thread count: while the pen is down the app runs one core fewer than the
@@ -258,35 +361,36 @@ class Engine:
         with ThreadPoolExecutor(max(len(opens), 1), "session") as pool:
             list(pool.map(lambda job: job[0].open(job[1]), opens))
         compiling = {a for a in runners if getattr(getattr(self, a), "compiles_per_shape", False)}
-        before = torch.get_num_threads()
+        before = current_threads()
         try:
             for threads, batch, image in ((live, LIVE_K, False), (every, WARM_BATCHES, True)):
-                torch.set_num_threads(threads)  # the session of that thread count
+                set_threads(threads)  # the session of that thread count
                 if "_shape_run" in compiling:
                     self._warm_shape(batch)
                 if image and "_look_run" in compiling:
-                    self.render(np.full((self.appearance.cfg.size,) * 2, 255, np.uint8),
-                                self.classes[0], 0)
+                    side = self.facts.look_size
+                    self.render(np.full((side, side), 255, np.uint8), self.classes[0], 0)
         finally:
-            torch.set_num_threads(before)
+            set_threads(before)
 
     def _warm_shape(self, batch: int) -> None:
-        cfg = self.shape.cfg
-        self._run("_shape_run", torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
-                  self.shape.embedding.weight[:1].detach().expand(batch, -1),
-                  torch.zeros(batch, cfg.nz))
+        f = self.facts
+        self._run("_shape_run", np.zeros((batch, 1, f.shape_size, f.shape_size), np.float32),
+                  np.repeat(self._shape_row(0)[None], batch, 0),
+                  np.zeros((batch, f.shape_nz), np.float32))
 
     def _run(self, attr: str, *inputs):
         """Call the runner in `attr`; if a runtime other than torch fails, torch takes over
         for good (one log line) and the call is made again."""
-        runner, eager = getattr(self, attr), self._eager[attr]
+        runner = getattr(self, attr)
         try:
             return runner(*inputs)
         except Exception as err:  # noqa: BLE001 - any failure inside a third-party runtime
-            if runner is eager:
+            if runner.name in (EAGER, EAGER_BF16):
                 raise
             log.warning("runtime %s failed (%s: %s); using torch eager float32 from now on",
                         runner.name, type(err).__name__, err)
+            eager = self._eager[attr]
             setattr(self, attr, eager)
             return eager(*inputs)
 
@@ -302,19 +406,24 @@ class Engine:
         checkpoints' own (taught classes) follow the "no listed class" row of an agnostic
         network."""
         i = self.class_index(class_name)
-        return i if i < self.n_shipped else i + int(self.shape.cfg.agnostic)
+        return i if i < self.n_shipped else i + int(self.facts.agnostic)
 
     def look_label(self, class_name: str) -> int:
         """The appearance network's gate-embedding row of a class (classes in engine order)."""
         return self.class_index(class_name)
 
-    def _mirrored(self, seeds: Sequence[int]) -> torch.Tensor:
+    def _shape_row(self, label: int) -> np.ndarray:
+        """[E] float32: the shape network's class embedding row `label`."""
+        if self._nets is None:
+            return self._tables["shape"][label]
+        return self._nets[0].embedding.weight[label].detach().float().cpu().numpy()
+
+    def _mirrored(self, seeds: Sequence[int]) -> np.ndarray:
         """bool [K]: the completions that see the sketch mirrored (none without mirror_views)."""
         if not self.mirror_views:
-            return torch.zeros(len(seeds), dtype=torch.bool, device=self.device)
-        return mirrored_view(seeds).to(self.device)
+            return np.zeros(len(seeds), dtype=bool)
+        return mirrored_view(seeds)
 
-    @torch.inference_mode()
     def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int],
                  first: int = 0, on_first: Callable[[np.ndarray], None] | None = None,
                  ) -> Completion:
@@ -329,13 +438,13 @@ class Engine:
         if len(seeds) == 0:
             raise ValueError("complete() needs at least one seed")
         label = self.shape_label(class_name)
-        cfg = self.shape.cfg
-        x = sketch_to_tensor(sketch, cfg.size).to(self.device)
+        size = self.facts.shape_size
+        x = sketch_to_array(sketch, size)
         out = self._outputs(x, label, seeds)
-        user = self._user_ink(sketch, cfg.size)  # once for all K
+        user = self._user_ink(sketch, size)  # once for all K
         first = min(max(first, 0), len(seeds) - 1)
         made: dict[int, np.ndarray] = {}
-        if not cfg.soft_output:  # the network draws the outline itself: nothing to thin
+        if not self.facts.soft_output:  # the network draws the outline itself: nothing to thin
             return self._assemble(sketch, seeds, first, on_first, made,
                                   lambda i: outline_from_output(sketch, out[i], False, user))
 
@@ -392,31 +501,18 @@ class Engine:
         return Completion(outlines=outlines, shadow=added_shadow(sketch, outlines),
                           seeds=tuple(int(s) for s in seeds))
 
-    def _outputs(self, x: torch.Tensor, label: int, seeds: Sequence[int]) -> torch.Tensor:
-        """[K,S,S] shape-network outputs for the [1,1,S,S] sketch, one per seed, each seen
-        as its seed's view (mirrored_view) and turned back as drawn."""
-        cfg = self.shape.cfg
-        x = x.expand(len(seeds), -1, -1, -1)
-        z = noise_from_seeds(seeds, cfg.nz).to(self.device)
-        rows = self.shape.embedding.weight[label].detach().expand(len(seeds), -1)  # [K, E]
+    def _outputs(self, x: np.ndarray, label: int, seeds: Sequence[int]) -> np.ndarray:
+        """[K,S,S] shape-network outputs for the (S,S) sketch, one per seed, each seen as its
+        seed's view (mirrored_view) and turned back as drawn (mirrored by NumPy: torch split
+        these small copies over its threads, and on busy cores the hand-offs cost more)."""
+        z = seed_noise(seeds, self.facts.shape_nz)
+        rows = np.repeat(self._shape_row(label)[None], len(seeds), 0)  # [K, E]
         flip = self._mirrored(seeds)[:, None, None]  # [K, 1, 1]
-        if self.device.type == "cpu":
-            return self._outputs_cpu(x, rows, z, flip.numpy())
-        x = torch.where(flip[:, None], x.flip(-1), x)
-        out = self._run("_shape_run", x, rows, z)
-        out = out[:, 0].to(self.device)  # [K, S, S]
-        return torch.where(flip, out.flip(-1), out)  # back as drawn
+        batch = np.where(flip, x[:, ::-1], x)[:, None].astype(np.float32)  # [K, 1, S, S]
+        out = self._run("_shape_run", batch, rows, z)[:, 0]
+        return np.where(flip, out[..., ::-1], out)  # back as drawn
 
-    def _outputs_cpu(self, x: torch.Tensor, rows: torch.Tensor, z: torch.Tensor,
-                     flip: np.ndarray) -> torch.Tensor:
-        """_outputs on the CPU, the views mirrored by NumPy: torch splits these small copies
-        over its threads, and on busy cores the hand-offs cost more than the copies."""
-        view = x[0, 0].numpy()                                          # (S, S)
-        batch = torch.from_numpy(np.where(flip, view[:, ::-1], view)[:, None])  # [K, 1, S, S]
-        out = self._run("_shape_run", batch, rows, z)[:, 0].numpy()
-        return torch.from_numpy(np.where(flip, out[..., ::-1], out))   # back as drawn
-
-    def _replace_idle(self, x: torch.Tensor, label: int, seeds: Sequence[int], first: int,
+    def _replace_idle(self, x: np.ndarray, label: int, seeds: Sequence[int], first: int,
                       lines: dict[int, np.ndarray], user: UserInk,
                       settled: Callable[[], None]) -> tuple[int, ...]:
         """Swap the lines of each idle completion for those of its first reserve seed that
@@ -457,38 +553,77 @@ class Engine:
         """perfect_completion() for this engine's shape network."""
         return perfect_completion(partial, full, self.shape.cfg)
 
-    def _look_inputs(self, label: int, seed: int) -> tuple[Gates, list[torch.Tensor]]:
+    def _gates(self, label: int, z: np.ndarray) -> tuple:
+        """The four gate arrays of class row `label` and z [1,nz]."""
+        if self._nets is None:
+            rows = self._tables["gate"][label][None]
+            full = self._tables["full_gate"][label][None]
+            return self._gates_run(rows, full, z)
+        from sketchfill.app.runtime.runners import gates_of
+
+        return gates_of(self._nets[1], label, z)
+
+    def _look_inputs(self, label: int, seed: int) -> LookInputs:
         """The gates and pixel noise of (class row, seed), made once and kept: they depend on
         nothing else, and a class and seed stay the same over many pen events (the gates'
         1-D convolutions cost more than the lines' thinning on 2 busy cores)."""
-        look = self.appearance
-        tables = (look.gate.embedding, getattr(look.full_gate, "embedding", None))  # a class
-        key = (label, seed, tables)   # taught or removed replaces a table: its entries go stale
+        if self._nets is None:
+            tables: tuple = ("snapshot",)
+        else:
+            look = self._nets[1]  # a class taught or removed replaces a table: entries go stale
+            tables = (look.gate.embedding, getattr(look.full_gate, "embedding", None))
+        key = (label, seed, tables)
         if key not in self._look_cache:
-            cfg = look.cfg
-            z = noise_from_seeds([seed], cfg.nz).to(self.device)
-            y = torch.tensor([label], dtype=torch.long, device=self.device)
-            # The pixel noise, if it takes any: drawn on the CPU from the seed, alike everywhere.
-            maps = draw_noise_maps(cfg, 1, torch.Generator().manual_seed(seed))
-            self._look_cache[key] = (look.gates(y, z), [m.to(self.device) for m in maps])
+            f = self.facts
+            z = seeded_noise([seed], f.look_nz)
+            # The pixel noise, if it takes any: drawn from the seed, alike everywhere.
+            maps = seeded_maps(f.noise_sides, seed)
+            self._look_cache[key] = LookInputs(self._gates(label, z), tuple(maps))
             while len(self._look_cache) > LOOK_CACHE:
                 self._look_cache.popitem(last=False)
         self._look_cache.move_to_end(key)
         return self._look_cache[key]
 
-    @torch.inference_mode()
     def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray:
         """(H,W) uint8 outline -> (H,W,3) uint8 RGB image of `class_name`."""
         check_gray(outline, "outline")
         label = self.look_label(class_name)
-        cfg = self.appearance.cfg
-        x = sketch_to_tensor(outline, cfg.size).to(self.device)
-        x = x.expand(-1, cfg.in_channels, -1, -1)  # the release takes gray x3
-        gates, maps = self._look_inputs(label, int(seed))
+        f = self.facts
+        x = sketch_to_array(outline, f.look_size)[None, None]
+        x = np.repeat(x, f.look_in_channels, 1)  # the release takes gray x3
+        inputs = self._look_inputs(label, int(seed))
         head = self.class_heads.get(label)
         if head is None:
-            rgb = self._run("_look_run", x, gates, maps)[0]  # [3, S, S]
+            rgb = self._run("_look_run", x, inputs)[0]  # [3, S, S]
         else:  # the exported networks hold the shipped output layers: torch runs a head
-            rgb = self._eager["_look_run"](x, gates, maps, head)[0]
+            rgb = self._eager["_look_run"](x, inputs, head)[0]
         image = tensor_to_rgb(rgb, *outline.shape)
         return image if self.silhouette is None else fade_outside(image, outline, self.silhouette)
+
+
+def _snapshot_fits(device: str, runtime: str, taught: bool) -> bool:
+    """Whether a load of these settings may come from (and leave) a runtime snapshot."""
+    if runtime != AUTO or os.environ.get("SKETCHFILL_RUNTIME", AUTO) != AUTO:
+        return False
+    if taught and any_taught():
+        return False
+    try:
+        return device_name(device) == "cpu"
+    except ValueError:
+        return False
+
+
+def _fingerprinted(directory: Path, files: dict[str, Path]) -> str:
+    manifest = directory / "manifest.json"
+    extra = [manifest] if manifest.exists() else []
+    return snapshot.fingerprint([*extra, files["shape"], files["appearance"]])
+
+
+def _networks(files: dict[str, Path]) -> tuple[nn.Module, nn.Module]:
+    """The torch networks of a snapshot's checkpoints (torch imported now)."""
+    from sketchfill.models.nets.checkpoint import load_checkpoint
+
+    sync_torch()
+    shape = load_checkpoint(files["shape"], kind="shape")
+    look = load_checkpoint(files["appearance"], kind="appearance", classes=shape.classes)
+    return shape.build(), look.build()

@@ -23,7 +23,7 @@ from sketchfill.models.data import sources
 from sketchfill.models.evaluation import report
 from sketchfill.models.evaluation.cases import CaseConfig
 from sketchfill.models.evaluation.evaluate import STAGES, EvalConfig, evaluate, json_default
-from sketchfill.models.nets.checkpoint import CheckpointError
+from sketchfill.models.files import CheckpointError
 
 
 def parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import torch
 from sketchfill.app.engine import Engine
 from sketchfill.models.data import sources
 from sketchfill.models.files import write_text
-from sketchfill.models.nets.checkpoint import CheckpointError
+from sketchfill.models.files import CheckpointError
 
 
 def measure_parser(name: str, doc: str, checkpoints_help: str) -> argparse.ArgumentParser:

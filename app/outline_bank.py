@@ -24,7 +24,7 @@ from numpy import fft  # SciPy's is no faster here, and importing SciPy slows th
 
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, proposed_lines
 from sketchfill.models.data import outline_bank as store
-from sketchfill.models.nets.checkpoint import CheckpointError
+from sketchfill.models.files import CheckpointError
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,9 @@ import argparse
 import platform
 import sys
 
-import torch
-
 from sketchfill.app import cli, desktop_entry
 from sketchfill.app.engine import Engine
-from sketchfill.app.runtime.cpu import cpu_facts
-from sketchfill.models.nets.checkpoint import CheckpointError
+from sketchfill.models.files import CheckpointError
 from sketchfill.version import __version__
 
 FLAGS = ("--version", "--install-desktop", "--uninstall-desktop")
@@ -50,12 +47,16 @@ def runtime_line(engine: Engine) -> str:
 
 
 def show_version(args: argparse.Namespace) -> int:
+    import torch
+
+    from sketchfill.app.runtime.cpu import cpu_facts
+
     # The version lines come first, so that they show even when the networks fail to load.
     print(f"sketchfill {__version__}\ntorch {torch.__version__}, "
           f"Python {platform.python_version()}", flush=True)
     engine = cli.load_engine(args)
     print(runtime_line(engine))
-    if engine.device.type == "cpu":
+    if str(engine.device) == "cpu":
         print(cpu_facts().line())
     return 0
 

@@ -5,9 +5,13 @@ App convention: gray uint8, 255 = paper, 0 = ink, any size. Network convention: 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import cv2
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 def check_gray(image: np.ndarray, what: str) -> None:
@@ -20,8 +24,16 @@ def check_gray(image: np.ndarray, what: str) -> None:
         raise ValueError(f"{what} must be a non-empty 2-D gray image, got shape {image.shape}")
 
 
-def sketch_to_tensor(sketch: np.ndarray, size: int) -> torch.Tensor:
-    """(H,W) uint8 -> [1,1,size,size] in [-1,1].
+def as_array(x: Any) -> np.ndarray:
+    """A network output as a float32 NumPy array: arrays as they are, torch tensors copied to
+    the CPU (the engine hands arrays; evaluation code may hand tensors)."""
+    if isinstance(x, np.ndarray):
+        return x.astype(np.float32, copy=False)
+    return x.detach().float().cpu().numpy()
+
+
+def sketch_to_array(sketch: np.ndarray, size: int) -> np.ndarray:
+    """(H,W) uint8 -> (size,size) float32 in [-1,1].
 
     Area averaging turns a thin canvas stroke into faint gray at a much smaller size, unlike
     the crisp 1-2 px lines the networks were trained on; so the ink is boosted by half the
@@ -31,18 +43,25 @@ def sketch_to_tensor(sketch: np.ndarray, size: int) -> torch.Tensor:
     shrink = max(sketch.shape) / size
     small = cv2.resize(ink, (size, size), interpolation=cv2.INTER_AREA)
     small = np.clip(small * max(1.0, shrink / 2.0), 0.0, 1.0)
-    return torch.from_numpy(1.0 - 2.0 * small)[None, None]               # paper +1, ink -1
+    return 1.0 - 2.0 * small                                             # paper +1, ink -1
 
 
-def tensor_to_gray(x: torch.Tensor, height: int, width: int) -> np.ndarray:
-    """[S,S] in [-1,1] -> (height,width) uint8 with linear resampling (soft edges)."""
-    img = ((x.detach().float().cpu().numpy() + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
+def sketch_to_tensor(sketch: np.ndarray, size: int) -> "torch.Tensor":
+    """sketch_to_array as a [1,1,size,size] torch tensor (training and evaluation code)."""
+    import torch
+
+    return torch.from_numpy(sketch_to_array(sketch, size))[None, None]
+
+
+def tensor_to_gray(x: Any, height: int, width: int) -> np.ndarray:
+    """[S,S] in [-1,1] (array or tensor) -> (height,width) uint8 with linear resampling."""
+    img = ((as_array(x) + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
     return cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def tensor_to_rgb(x: torch.Tensor, height: int, width: int) -> np.ndarray:
-    """[3,S,S] in [-1,1] -> (height,width,3) uint8 RGB."""
-    img = ((x.detach().float().cpu().permute(1, 2, 0).numpy() + 1.0) * 127.5)
+def tensor_to_rgb(x: Any, height: int, width: int) -> np.ndarray:
+    """[3,S,S] in [-1,1] (array or tensor) -> (height,width,3) uint8 RGB."""
+    img = (as_array(x).transpose(1, 2, 0) + 1.0) * 127.5
     img = np.ascontiguousarray(img.clip(0, 255).astype(np.uint8))
     return cv2.resize(img, (width, height), interpolation=cv2.INTER_CUBIC)
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import torch
 
-from sketchfill.app.raster import sketch_to_tensor, tensor_to_gray
+from sketchfill.app.raster import as_array, sketch_to_array, tensor_to_gray
 from sketchfill.app.smoothing import curve_piece
 from sketchfill.app.tracing import polylines
 from sketchfill.models.nets.skeleton import (
@@ -50,11 +49,11 @@ def ridge_mask(ink: np.ndarray) -> np.ndarray:
     return (crest & (ink >= RIDGE_MIN_INK)) | (ink >= RIDGE_SURE_INK)
 
 
-def ridge_lines(x: torch.Tensor) -> np.ndarray:
+def ridge_lines(x: np.ndarray) -> np.ndarray:
     """[S,S] soft outline in [-1,1] -> bool (2S,2S) 1-px lines along its ridges: the strokes
     the network proposes, where a plain threshold would drop the faint ones and keep the blur
     around the strong ones."""
-    ink = ((1.0 - x.detach().float().cpu().numpy()) * 0.5).clip(0.0, 1.0)
+    ink = ((1.0 - as_array(x)) * 0.5).clip(0.0, 1.0)
     size = ink.shape[0] * RIDGE_UPSCALE
     ink = cv2.resize(ink, (size, size), interpolation=cv2.INTER_LINEAR)
     # Close one-pixel gaps between crest pixels (a symmetric kernel: no shift of the line).
@@ -184,7 +183,7 @@ def user_ink(sketch: np.ndarray, net_size: int) -> UserInk:
     if near is None:
         return UserInk(None, width=line_width(sketch))
     size = net_size * RIDGE_UPSCALE
-    ink = sketch_to_tensor(sketch, size)[0, 0].numpy() < 0.0            # ink at least half
+    ink = sketch_to_array(sketch, size) < 0.0            # ink at least half
     if not ink.any():                                                   # faint specks only
         return UserInk(near, width=line_width(sketch))
     # Exact Euclidean distances (Felzenszwalb's algorithm), as SciPy's transform gives them.
@@ -245,7 +244,7 @@ def user_connectors(lines: np.ndarray, user: UserInk) -> np.ndarray:
     return canvas > 0
 
 
-def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool,
+def outline_from_output(sketch: np.ndarray, out: np.ndarray, soft: bool,
                         user: UserInk | None = None) -> np.ndarray:
     """One shape-network output [S,S] in [-1,1] -> the completed outline at the sketch's size:
     its thinned ridges for a soft-outline net (else the output itself), with the user's own
@@ -259,7 +258,7 @@ def outline_from_output(sketch: np.ndarray, out: torch.Tensor, soft: bool,
     return drawn_outline(sketch, network_lines(out, user), user)
 
 
-def network_lines(out: torch.Tensor, user: UserInk) -> np.ndarray:
+def network_lines(out: np.ndarray, user: UserInk) -> np.ndarray:
     """A soft-outline network's output [S,S] -> bool (2S,2S) 1-px lines it adds to the sketch
     (its ridges without its copies of the user's strokes)."""
     return proposed_lines(ridge_lines(out), user)

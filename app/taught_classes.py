@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from sketchfill.models.nets.class_addon import (AddonError, ClassAddon, append_rows, check_fits,
-                                                class_head, file_sha256, load_addon, row_tables,
-                                                save_addon)
-
 from sketchfill.app.outline_bank import OutlineBank
 from sketchfill.models.data.outline_bank import Bank
 
 if TYPE_CHECKING:
     from sketchfill.app.engine import Engine
+    from sketchfill.models.nets.class_addon import AddonError, ClassAddon
+
+# The add-on files are read with torch (models.nets.class_addon), imported where they are read:
+# the window and a start without taught classes never need it.
 
 # The organisation and application names the GUI gives Qt (gui/preferences.py): together they
 # name the data folder.
@@ -98,8 +98,16 @@ def addon_path(name: str, folder: Path | None = None) -> Path:
     return (folder or classes_folder()) / f"{name}{SUFFIX}"
 
 
+def any_taught(folder: Path | None = None) -> bool:
+    """Whether the folder holds any add-on file (usable or not), without reading one."""
+    folder = folder or classes_folder()
+    return folder.is_dir() and any(folder.glob(f"*{SUFFIX}"))
+
+
 def taught(folder: Path | None = None) -> list[TaughtClass | AddonError]:
     """Every add-on file in the folder, by file name: the class, or why it is unusable."""
+    from sketchfill.models.nets.class_addon import AddonError, load_addon
+
     folder = folder or classes_folder()
     if not folder.is_dir():
         return []
@@ -123,6 +131,8 @@ def find(name: str, folder: Path | None = None) -> TaughtClass | None:
 def save(addon: ClassAddon, folder: Path | None = None, replace: bool = False) -> Path:
     """Write the class's file atomically. TaughtClassError when a class of that name is taught
     and `replace` is False, or when the file cannot be written (nothing is left behind)."""
+    from sketchfill.models.nets.class_addon import save_addon
+
     existing = find(addon.name, folder)
     if existing is not None and not replace:
         raise TaughtClassError(f"a class named {existing.name!r} is already taught; "
@@ -154,6 +164,8 @@ def forget(name: str, folder: Path | None = None) -> TaughtClass:
 
 def checkpoint_hashes(files: Mapping[str, Path]) -> dict[str, str]:
     """sha256 of each network's checkpoint file ("shape", "appearance")."""
+    from sketchfill.models.nets.class_addon import file_sha256
+
     return {kind: file_sha256(path) for kind, path in files.items()}
 
 
@@ -162,6 +174,8 @@ def install_taught(engine: "Engine", files: Mapping[str, Path],
     """Append every usable taught class to the engine (rows, names and class heads, in
     file-name order); one message per add-on skipped. `files`: the engine's checkpoint files
     by kind."""
+    from sketchfill.models.nets.class_addon import AddonError, append_rows, class_head, row_tables
+
     found = taught(folder)
     if not found:
         return []
@@ -191,6 +205,8 @@ def install_taught(engine: "Engine", files: Mapping[str, Path],
 
 def _usable(item: TaughtClass | AddonError, hashes: Mapping[str, str],
             tables: dict, names: list[str]) -> ClassAddon:
+    from sketchfill.models.nets.class_addon import AddonError, check_fits, load_addon
+
     if isinstance(item, AddonError):
         raise item
     addon = load_addon(item.path)

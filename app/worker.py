@@ -111,12 +111,11 @@ def load_engine(request: LoadRequest) -> EngineLike:
 
 
 def use_threads(threads: int | None) -> None:
-    """Set torch's intra-op threads from the worker thread itself (OpenMP's setting is per
-    calling thread); imported lazily so torch never loads on the UI thread."""
-    if threads is not None:
-        from sketchfill.models.nets.cpu_tuning import set_threads
+    """Set the networks' threads from the worker thread itself (OpenMP's setting is per
+    calling thread); torch's too where it is loaded (app.runtime.threads)."""
+    from sketchfill.app.runtime.threads import set_threads
 
-        set_threads(threads)
+    set_threads(threads)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ in the status bar.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PyQt5.QtCore import QObject, Qt
 from PyQt5.QtWidgets import QAction, QComboBox, QInputDialog, QMainWindow
@@ -17,7 +17,9 @@ from sketchfill.app import taught_classes as tc
 from sketchfill.app.worker import EngineInfo
 from sketchfill.gui.controller import SketchController
 from sketchfill.gui.dialogs import Dialogs
-from sketchfill.gui.teach_dialog import TeachDialog
+
+if TYPE_CHECKING:
+    from sketchfill.gui.teach_dialog import TeachDialog
 
 OWN_MARK = " ★"  # after a taught class's name in the picker
 Picker = Callable[[list[str]], str | None]  # which taught class to remove; None = cancelled
@@ -46,6 +48,10 @@ class ClassCommands(QObject):
         return info.checkpoint_dir if info is not None else None
 
     def open_teach_dialog(self) -> TeachDialog:
+        # Teaching trains in torch: its modules are imported when the dialog is first opened,
+        # not with the window (the window and the shadow may run without torch at all).
+        from sketchfill.gui.teach_dialog import TeachDialog
+
         if self.dialog is None:
             self.dialog = TeachDialog(self._checkpoint_dir(), self._confirm_replace,
                                       parent=self.window)

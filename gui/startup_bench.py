@@ -30,6 +30,7 @@ class StartTimes:
     window_s: float  # launch -> main window shown
     models_s: float  # launch -> models loaded in the worker
     runtime: str
+    torch: bool = False  # whether the start imported torch (it need not: app.runtime.snapshot)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -48,9 +49,9 @@ def child(launched: float, checkpoints: str | None) -> StartTimes:
     from sketchfill.app import cli  # noqa: F401 - imported first by the command, as here
     from sketchfill.app.head_start import HeadStart
     from sketchfill.gui.arguments import models_request, parse_args
-    from sketchfill.models.nets.cpu_tuning import tune_for_inference
+    from sketchfill.models.nets.cpu_tuning import tune_malloc
 
-    tune_for_inference()
+    tune_malloc()
     args = parse_args(["--no-autosave"] + (["--checkpoints", checkpoints] if checkpoints else []))
     request = models_request(args)
     head = HeadStart(request)
@@ -74,7 +75,7 @@ def child(launched: float, checkpoints: str | None) -> StartTimes:
     models = time.time() - launched
     runtime = getattr(loaded[0], "runtime", "")
     window.close()
-    return StartTimes(shown, models, runtime)
+    return StartTimes(shown, models, runtime, "torch" in sys.modules)
 
 
 def start_once(checkpoints: str | None) -> StartTimes:
@@ -98,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the app did not start: {err.stderr.strip()[-500:]}", file=sys.stderr)
         return 1
     print(cpu_facts().line())
-    print(f"runtime: {runs[-1].runtime}")
+    print(f"runtime: {runs[-1].runtime}; torch imported: "
+          f"{', '.join('yes' if r.torch else 'no' for r in runs)}")
     for i, r in enumerate(runs, 1):
         print(f"start {i}: window {r.window_s:.2f} s, models loaded {r.models_s:.2f} s")
     median = statistics.median(r.models_s for r in runs)

@@ -1,5 +1,6 @@
 """Atomic file writing, used by every writer of the program (app saves, checkpoints, run state,
-caches, metrics): a save either fully replaces the old file or leaves it untouched.
+caches, metrics): a save either fully replaces the old file or leaves it untouched. Also the
+error every reader of a checkpoint raises.
 
 It lives at the lowest layer so that models/ and app/ share the one implementation.
 """
@@ -66,3 +67,12 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 def write_text(path: str | Path, text: str) -> None:
     """`text` written to `path` as UTF-8, atomically (atomic_write)."""
     write_bytes(path, text.encode("utf-8"))
+
+
+class CheckpointError(Exception):
+    """A checkpoint file cannot be used; the message names the file and the problem. (Here,
+    not beside the checkpoint reader, so code that never reads one with torch can raise it.)"""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = Path(path), problem

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from sketchfill.app import cli, program_flags
-from sketchfill.models.nets.cpu_tuning import tune_for_inference
+from sketchfill.models.nets.cpu_tuning import tune_malloc
 
 
 def run_gui(argv: list[str]) -> int:
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return program_flags.main(argv)
     if not cli.wants_gui(argv):
         return cli.main(argv)
-    tune_for_inference()
+    tune_malloc()  # torch keeps its own thread count: the app may not even import it
     return run_gui(argv)
 
 

@@ -219,7 +219,7 @@ def test_only_the_classes_fitted_last_keep_their_placements() -> None:
 def test_a_taught_class_fills_an_empty_shadow_from_its_pictures_outlines(
         tmp_path: Path, data_home, one_thread) -> None:
     from sketchfill.app import taught_classes as tc
-    from sketchfill.models.nets.class_addon import ClassAddon
+    from sketchfill.models.nets.class_addon import ClassAddon, load_addon
 
     directory = write_tiny_checkpoints(tmp_path / "ck")
     net = _blank_soft_network()
@@ -241,7 +241,7 @@ def test_a_taught_class_fills_an_empty_shadow_from_its_pictures_outlines(
     assert (engine.complete(sketch, "token", range(4)).shadow == 255).all()
     done = engine.complete(sketch, "coin", range(4))
     assert (done.shadow < 255).mean() > 0.01  # the circle's missing half in gray
-    read = tc.load_addon(tc.addon_path("coin")).outlines
+    read = load_addon(tc.addon_path("coin")).outlines
     assert len(read) == 3 and all(np.abs(a[0] - b[0]).max() < 1e-4 for a, b in zip(read, outlines))
 
 

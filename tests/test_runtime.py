@@ -17,7 +17,7 @@ from sketchfill.app.engine import Engine
 from sketchfill.app.runtime import external
 from sketchfill.app.runtime.cpu import cpu_facts
 from sketchfill.app.runtime.onnx_files import onnx_path
-from sketchfill.app.runtime.runners import EAGER, EAGER_BF16
+from sketchfill.app.runtime.calls import EAGER, EAGER_BF16
 from sketchfill.models.nets.appearance import TINY_FULL_SIZE_APPEARANCE, AppearanceGenerator
 from sketchfill.models.nets.shape import TINY_SHAPE, ShapeGenerator
 
@@ -174,7 +174,7 @@ def test_a_runtime_that_cannot_start_leaves_torch_with_one_log_line(
         engine: Engine, runtime, monkeypatch, caplog) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("no such library")
-    monkeypatch.setattr(choice, f"{runtime}_session", broken)
+    monkeypatch.setattr(external, f"{runtime}_session", broken)
     with caplog.at_level(logging.WARNING):
         engine.use_runtimes(runtime)
     assert engine.runtime == "shape torch eager float32, appearance torch eager float32"

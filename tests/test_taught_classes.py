@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from sketchfill.app import taught_classes as tc
+from sketchfill.models.nets.class_addon import load_addon
 from sketchfill.app.engine import Engine
 from sketchfill.models.nets.class_addon import ClassAddon
 from tests.teach_support import CLASSES
@@ -114,7 +115,7 @@ def test_a_class_with_its_own_output_layers(data_home, teach_checkpoints):
     engine.class_heads.clear()  # the same rows through the network's own output layers
     engine._look_cache.clear()
     assert not np.array_equal(own, engine.render(sketch(), "mushroom", seed=2))
-    assert tc.load_addon(tc.addon_path("mushroom")).head.keys() == with_head.head.keys()
+    assert load_addon(tc.addon_path("mushroom")).head.keys() == with_head.head.keys()
 
 
 def test_output_layers_that_do_not_fit_are_refused(data_home, teach_checkpoints):

@@ -15,7 +15,7 @@ import os
 import statistics
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
@@ -27,19 +27,18 @@ from sketchfill.app.document import rest_threads
 from sketchfill.app.ridges import ridge_lines
 from sketchfill.app.runtime.cpu import cpu_facts, native_bf16
 from sketchfill.app.runtime.external import (COMPILES_PER_SHAPE, ONNXRUNTIME, OPENVINO,
-                                             ExternalLook, ExternalShape, Session, installed,
-                                             onnxruntime_session, openvino_session, version)
-from sketchfill.app.runtime.exportable import weights_hash
+                                             RUNTIMES, ExternalLook, ExternalShape, Session,
+                                             installed, open_session, version)
+from sketchfill.app.runtime.exportable import gate_arrays, weights_hash
 from sketchfill.app.runtime.onnx_files import look_onnx, shape_onnx
-from sketchfill.app.runtime.runners import (EAGER, EAGER_BF16, LookRunner, ShapeRunner,
-                                            TorchLook, TorchShape)
-from sketchfill.models.nets.appearance import AppearanceGenerator, draw_noise_maps
-from sketchfill.models.nets.noise import noise_from_seeds
+from sketchfill.app.runtime.calls import (AUTO, EAGER, EAGER_BF16, RULE, LookInputs, LookRunner,
+                                          RuntimeChoice, ShapeRunner)
+from sketchfill.app.runtime.runners import TorchLook, TorchShape
+from sketchfill.models.nets.appearance import AppearanceGenerator, noise_sizes
+from sketchfill.models.nets.noise import noise_from_seeds, seeded_maps, seeded_noise
 
 log = logging.getLogger(__name__)
 
-AUTO = "auto"
-RUNTIMES = (EAGER, EAGER_BF16, ONNXRUNTIME, OPENVINO)
 ENV = "SKETCHFILL_RUNTIME"  # auto (default) or one runtime for both networks
 LINE_TOLERANCE = 0.005      # share of an output's ridge-line pixels that may differ from eager's
 RAW_TOLERANCE = 2e-3        # max |difference| of a hard-output shape network's pixels
@@ -51,27 +50,6 @@ KEEP_CHOICES = 8            # stored choices (one per machine state) kept in the
 # one that does (OpenVINO: each new batch size at each thread count costs its first call
 # 20-100 ms, and the app's first stroke's calls are made ahead at every start, 0.2-0.3 s).
 CLOSE = 1.1
-RULE = "fastest accurate; within 10% one that compiles nothing per input shape"  # in the key
-
-
-@dataclass(frozen=True)
-class RuntimeChoice:
-    shape: str = EAGER
-    look: str = EAGER
-    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # net -> name -> ms
-    rejected: dict[str, dict[str, str]] = field(default_factory=dict)  # net -> name -> why
-
-    def describe(self) -> str:
-        """e.g. "shape openvino 2026.4, appearance eager float32"."""
-        return f"shape {label(self.shape)}, appearance {label(self.look)}"
-
-
-def label(name: str) -> str:
-    if name == EAGER:
-        return "torch eager float32"
-    if name == EAGER_BF16:
-        return "torch eager bf16"
-    return f"{name} {version(name)} float32" if installed(name) else name
 
 
 def candidates(device: torch.device) -> list[str]:
@@ -105,15 +83,11 @@ class RunnerFactory:
                             rest_threads())
 
     def _session(self, name: str, path: Path, threads: int) -> tuple[Session, list[str]]:
-        if name == ONNXRUNTIME:
-            return onnxruntime_session(path, threads)
-        if name == OPENVINO:
-            return openvino_session(path, threads, self.folder / "openvino-cache")
-        raise ValueError(f"unknown runtime {name!r}; choose from {', '.join(RUNTIMES)}")
+        return open_session(name, path, threads, self.folder)
 
 
 def calibration_inputs(shape: torch.nn.Module, look: AppearanceGenerator,
-                       ) -> tuple[tuple[torch.Tensor, ...], tuple]:
+                       ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, LookInputs]]:
     """A partial sketch (an open arc and a stroke) for K completions, and one outline with its
     gates and noise for the appearance network."""
     cfg = shape.cfg
@@ -121,27 +95,28 @@ def calibration_inputs(shape: torch.nn.Module, look: AppearanceGenerator,
     img = np.full((size, size), 1.0, np.float32)
     c, r = size // 2, size * 3 // 8
     cv2.ellipse(img, (c, c), (r, r), 0, 200, 470, -1.0, max(1, size // 100), cv2.LINE_AA)
-    sketch = torch.from_numpy(img)[None, None].expand(CALIBRATION_K, -1, -1, -1).contiguous()
-    rows = shape.embedding.weight[:1].detach().expand(CALIBRATION_K, -1).contiguous()
-    z = noise_from_seeds(range(CALIBRATION_K), cfg.nz)
+    sketch = np.ascontiguousarray(np.broadcast_to(img, (CALIBRATION_K, 1, size, size)))
+    row = shape.embedding.weight[0].detach().cpu().numpy()
+    rows = np.ascontiguousarray(np.broadcast_to(row, (CALIBRATION_K, row.size)))
+    z = seeded_noise(range(CALIBRATION_K), cfg.nz)
     lc = look.cfg
-    outline = torch.nn.functional.interpolate(sketch[:1, :1], size=lc.size, mode="bilinear")
-    outline = outline.expand(-1, lc.in_channels, -1, -1).contiguous()
+    small = cv2.resize(img, (lc.size, lc.size), interpolation=cv2.INTER_LINEAR)
+    outline = np.ascontiguousarray(np.broadcast_to(small, (1, lc.in_channels, lc.size, lc.size)))
     with torch.inference_mode():
         gates = look.gates(torch.zeros(1, dtype=torch.long), noise_from_seeds([0], lc.nz))
-    maps = draw_noise_maps(lc, 1, torch.Generator().manual_seed(0))
-    return (sketch, rows, z), (outline, gates, maps)
+    maps = seeded_maps(noise_sizes(lc) if lc.pixel_noise else [], 0)
+    return (sketch, rows, z), (outline, LookInputs(gate_arrays(gates), tuple(maps)))
 
 
-def accurate(kind: str, soft: bool, ref: torch.Tensor, out: torch.Tensor) -> str | None:
+def accurate(kind: str, soft: bool, ref: np.ndarray, out: np.ndarray) -> str | None:
     """Why `out` is not close enough to eager float32's `ref` for the app, or None."""
     if out.shape != ref.shape:
         return f"output shape {tuple(out.shape)} instead of {tuple(ref.shape)}"
     if kind == "look":
-        err = int(((out - ref).abs().max() * 127.5).ceil())
+        err = int(np.ceil(np.abs(out - ref).max() * 127.5))
         return None if err <= IMAGE_TOLERANCE else f"image moves by up to {err}/255"
     if not soft:
-        err = float((out - ref).abs().max())
+        err = float(np.abs(out - ref).max())
         return None if err <= RAW_TOLERANCE else f"outline moves by up to {err:.3g}"
     moved = total = 0
     for a, b in zip(ref[:, 0], out[:, 0]):
@@ -172,10 +147,10 @@ def calibrate(factory: RunnerFactory, names: list[str], repeats: int = 5) -> Run
     """Measure every runtime in `names` on both networks; the fastest accurate one per net
     (`pick`). Each is built and checked against torch eager float32 first (its warm-up too),
     then all are timed together (`interleaved_ms`)."""
-    shape_in, (outline, gates, maps) = calibration_inputs(factory.shape_net, factory.look_net)
+    shape_in, (outline, look_in) = calibration_inputs(factory.shape_net, factory.look_net)
     soft = bool(getattr(factory.shape_net.cfg, "soft_output", False))
     calls = {"shape": (factory.shape, lambda run: run(*shape_in)),
-             "look": (factory.look, lambda run: run(outline, gates, maps))}
+             "look": (factory.look, lambda run: run(outline, look_in))}
     picked, timings, rejected = {}, {}, {}
     for kind, (build, call) in calls.items():
         reference = call(build(EAGER))  # also eager's warm-up

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
@@ -68,13 +69,47 @@ class AppearanceCore(nn.Module):
         return self.net.decode(outline, gates, list(maps))
 
 
-def gate_inputs(gates: Gates) -> list[torch.Tensor]:
-    """The four gate tensors AppearanceCore takes (a [B,1] dummy stands for absent full-size
+def gate_tensors(gates: Gates) -> list[torch.Tensor]:
+    """The four gate tensors AppearanceCore takes (a [B,1] zero stands for absent full-size
     gates, so every network has the same inputs)."""
     dummy = torch.zeros(gates.alpha.shape[0], 1)
     return [gates.alpha, gates.beta,
             dummy if gates.full_alpha is None else gates.full_alpha,
             dummy if gates.full_beta is None else gates.full_beta]
+
+
+def gate_arrays(gates: Gates) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """gate_tensors as float32 arrays on the CPU (calls.LookInputs.gates)."""
+    a, b, fa, fb = (g.detach().float().cpu().numpy() for g in gate_tensors(gates))
+    return a, b, fa, fb
+
+
+class GatesCore(nn.Module):
+    """(class row [1,n_salient], the full-size stage's class row [1,n_salient] (or [1,1]
+    where there is none), z [1,nz]) -> gate_tensors() of AppearanceGenerator.gates, flattened
+    one after another into [1,N]: a single output every runtime session gives back (the
+    engine splits it, external.ExternalGates). With it and the class tables as arrays, the
+    engine renders without torch."""
+
+    def __init__(self, appearance: AppearanceGenerator) -> None:
+        super().__init__()
+        self.net = baked(appearance)
+
+    def forward(self, row: torch.Tensor, full_row: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        alpha, beta = self.net.gate.from_vector(row, z)
+        gates = Gates(alpha, beta)
+        if self.net.full_gate is not None:
+            a, b = self.net.full_gate.from_vector(full_row, z)
+            gates = Gates(alpha, beta, a[:, 0], b[:, 0])
+        return torch.cat([g.reshape(1, -1) for g in gate_tensors(gates)], dim=1)
+
+
+def gate_shapes(appearance: AppearanceGenerator) -> list[tuple[int, ...]]:
+    """The shapes of the four gate arrays of one image (GatesCore's output, split)."""
+    with torch.inference_mode():
+        gates = appearance.gates(torch.zeros(1, dtype=torch.long),
+                                 torch.zeros(1, appearance.cfg.nz))
+    return [tuple(g.shape) for g in gate_tensors(gates)]
 
 
 def weights_hash(net: nn.Module) -> str:

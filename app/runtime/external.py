@@ -1,7 +1,8 @@
-"""ONNX Runtime and OpenVINO behind the runners' calls (runners.ShapeRunner / LookRunner).
+"""ONNX Runtime and OpenVINO behind the two calls (calls.ShapeRunner / LookRunner).
 
 Both run the exported float32 graphs (onnx_files) on the CPU. Their outputs match torch's to a
-few 1e-6 (checked again at calibration, choice.accurate). Threads follow torch's setting.
+few 1e-6 (checked again at calibration, choice.accurate). Threads follow the count in force on
+the calling thread (threads.py).
 """
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ import locale
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
-import torch
 
-from sketchfill.app.runtime.exportable import gate_inputs
-from sketchfill.models.nets.appearance import Gates
+from sketchfill.app.runtime.calls import EAGER, EAGER_BF16, LookInputs
+from sketchfill.app.runtime.threads import current_threads
 
 ONNXRUNTIME = "onnxruntime"
 OPENVINO = "openvino"
+RUNTIMES = (EAGER, EAGER_BF16, ONNXRUNTIME, OPENVINO)
 # Runtimes that compile kernels for each new input shape at its first call (a stall of that
 # call); ONNX Runtime plans for any shape when a session is made.
 COMPILES_PER_SHAPE = frozenset({OPENVINO})
@@ -106,9 +107,20 @@ def openvino_session(path: Path, threads: int, cache: Path | None) -> tuple[Sess
     return run, names
 
 
-def _feed(names: list[str], values: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+def _feed(names: list[str], values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The graph's inputs only (an exporter drops inputs a network does not use)."""
-    return {n: values[n].detach().float().cpu().contiguous().numpy() for n in names}
+    return {n: np.ascontiguousarray(values[n], np.float32) for n in names}
+
+
+def open_session(name: str, path: Path, threads: int,
+                 folder: Path) -> tuple[Session, list[str]]:
+    """A session of runtime `name` for the graph at `path` (OpenVINO keeps its compiled
+    models under `folder`)."""
+    if name == ONNXRUNTIME:
+        return onnxruntime_session(path, threads)
+    if name == OPENVINO:
+        return openvino_session(path, threads, folder / "openvino-cache")
+    raise ValueError(f"unknown runtime {name!r}; choose from {', '.join(RUNTIMES)}")
 
 
 Opener = Callable[[int], tuple[Session, list[str]]]  # threads -> session and its input names
@@ -117,16 +129,17 @@ Opener = Callable[[int], tuple[Session, list[str]]]  # threads -> session and it
 class _PerThreadCount:
     """A runtime's sessions by thread count. Its threads are fixed when a session is made, and
     the app asks for one thread while the pen is down (a core left to the UI) and every core
-    after it lifts (models.nets.cpu_tuning.set_threads on the worker thread): each call runs
-    in the session made for torch's thread count at that moment, made on first need or
+    after it lifts (runtime.threads.set_threads on the worker thread): each call runs
+    in the session made for the thread count in force at that moment, made on first need or
     beforehand (`open`)."""
 
     def __init__(self, name: str, opener: Opener, threads: int | None = None) -> None:
         self.name, self._open = name, opener
         self.compiles_per_shape = name in COMPILES_PER_SHAPE
         self._sessions: dict[int, tuple[Session, list[str]]] = {}
-        # One now (at `threads`, else torch's count), so a runtime that cannot start fails at once.
-        self.open(threads if threads is not None else torch.get_num_threads())
+        # One now (at `threads`, else the count in force), so a runtime that cannot start
+        # fails at once.
+        self.open(threads if threads is not None else current_threads())
 
     @property
     def thread_counts(self) -> tuple[int, ...]:
@@ -140,22 +153,38 @@ class _PerThreadCount:
             self._sessions[threads] = self._open(threads)
 
     def _session(self) -> tuple[Session, list[str]]:
-        threads = torch.get_num_threads()
+        threads = current_threads()
         self.open(threads)
         return self._sessions[threads]
 
 
 class ExternalShape(_PerThreadCount):
-    def __call__(self, sketch: torch.Tensor, row: torch.Tensor,
-                 z: torch.Tensor) -> torch.Tensor:
+    def __call__(self, sketch: np.ndarray, row: np.ndarray, z: np.ndarray) -> np.ndarray:
         session, inputs = self._session()
-        return torch.from_numpy(session(_feed(inputs, {"sketch": sketch, "row": row, "z": z})))
+        return session(_feed(inputs, {"sketch": sketch, "row": row, "z": z}))
 
 
 class ExternalLook(_PerThreadCount):
-    def __call__(self, outline: torch.Tensor, gates: Gates,
-                 maps: list[torch.Tensor]) -> torch.Tensor:
-        session, inputs = self._session()
-        values = dict(zip(["alpha", "beta", "full_alpha", "full_beta"], gate_inputs(gates)))
-        values.update({f"noise{i}": m for i, m in enumerate(maps)}, outline=outline)
-        return torch.from_numpy(session(_feed(inputs, values)))
+    def __call__(self, outline: np.ndarray, inputs: LookInputs) -> np.ndarray:
+        session, names = self._session()
+        return session(_feed(names, {**inputs.feed(), "outline": outline}))
+
+
+class ExternalGates(_PerThreadCount):
+    """The appearance network's gates of a class and z (exportable.GatesCore), for an engine
+    without torch: (class row [1,n_salient], full-size stage's class row (or [1,1] zeros),
+    z [1,nz]) -> the four gate arrays, which the graph gives flat, one after another."""
+
+    def __init__(self, name: str, opener: Opener, shapes: Sequence[Sequence[int]]) -> None:
+        super().__init__(name, opener, 1)  # a few small 1-D layers, once per class and seed
+        self.shapes = [tuple(int(n) for n in shape) for shape in shapes]
+
+    def _session(self) -> tuple[Session, list[str]]:
+        return self._sessions[1]
+
+    def __call__(self, row: np.ndarray, full_row: np.ndarray, z: np.ndarray) -> tuple:
+        session, names = self._session()
+        flat = session(_feed(names, {"row": row, "full_row": full_row, "z": z}))[0]
+        ends = np.cumsum([int(np.prod(shape)) for shape in self.shapes])[:-1]
+        return tuple(part.reshape(shape)
+                     for part, shape in zip(np.split(flat, ends), self.shapes))

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from sketchfill.app.runtime.exportable import (AppearanceCore, ShapeCore, gate_inputs,
+from sketchfill.app.runtime.exportable import (AppearanceCore, GatesCore, ShapeCore, gate_tensors,
                                                weights_hash)
 from sketchfill.models.nets.appearance import AppearanceGenerator, draw_noise_maps
 
@@ -39,7 +39,7 @@ def look_example(look: AppearanceGenerator) -> tuple[torch.Tensor, ...]:
     with torch.inference_mode():
         gates = look.gates(label, torch.zeros(1, cfg.nz))
     outline = torch.zeros(1, cfg.in_channels, cfg.size, cfg.size)
-    return (outline, *[g.clone() for g in gate_inputs(gates)], *draw_noise_maps(cfg, 1))
+    return (outline, *[g.clone() for g in gate_tensors(gates)], *draw_noise_maps(cfg, 1))
 
 
 def _export(core: nn.Module, example: tuple[torch.Tensor, ...], names: list[str],
@@ -89,3 +89,15 @@ def look_onnx(look: AppearanceGenerator, folder: Path) -> Path:
     names = ["outline", "alpha", "beta", "full_alpha", "full_beta",
              *[f"noise{i}" for i in range(len(example) - 5)]]
     return _export(AppearanceCore(look), example, names, False, path)
+
+
+def gates_onnx(look: AppearanceGenerator, folder: Path) -> Path:
+    """The appearance network's gates as a graph (exportable.GatesCore; inputs row, full_row,
+    z; batch 1), exported if missing: what the engine runs in place of torch for them."""
+    path = onnx_path(folder, "gates", look)
+    if path.exists():
+        return path
+    cfg = look.cfg
+    full_width = cfg.n_salient if look.full_gate is not None else 1
+    example = (torch.zeros(1, cfg.n_salient), torch.zeros(1, full_width), torch.zeros(1, cfg.nz))
+    return _export(GatesCore(look), example, ["row", "full_row", "z"], False, path)

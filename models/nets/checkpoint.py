@@ -19,7 +19,7 @@ from torch import nn
 
 from sketchfill.models.nets.appearance import AppearanceConfig, AppearanceGenerator
 from sketchfill.models.nets.shape import ShapeConfig, ShapeGenerator
-from sketchfill.models.files import atomic_write
+from sketchfill.models.files import CheckpointError, atomic_write
 
 FORMAT = "sketchfill-checkpoint"
 VERSION = 1
@@ -27,14 +27,6 @@ KINDS: dict[str, tuple[type, type]] = {
     "shape": (ShapeConfig, ShapeGenerator),
     "appearance": (AppearanceConfig, AppearanceGenerator),
 }
-
-
-class CheckpointError(Exception):
-    """A checkpoint file cannot be used; the message names the file and the problem."""
-
-    def __init__(self, path: str | Path, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path, self.problem = Path(path), problem
 
 
 def cause(err: BaseException) -> str:

@@ -5,7 +5,8 @@ kernel on free, so every forward pass page-faults its large activation buffers b
 (25-40% of the larger networks' time, measured on a 2-core CPU). Raising the mmap threshold
 and the trim threshold keeps those buffers in the heap between calls.
 
-Call `tune_for_inference()` once at program start (the CLI does, before the GUI starts). The
+The app calls `tune_malloc()` at start (torch, if it is imported at all, keeps its default
+threads); the benchmarks call `tune_for_inference()`, which also sets torch's threads. The
 trainers call `tune_malloc()`: it took one appearance training step at 128 px from about 3.5 s
 to 2.7 s on 2 cores shared by two training jobs.
 """
@@ -19,8 +20,6 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import torch
 
 # mallopt parameter numbers from glibc's <malloc.h>.
 M_TRIM_THRESHOLD = -1
@@ -56,6 +55,8 @@ def tune_malloc() -> bool:
 
 def set_threads(threads: int | None) -> int:
     """Use `threads` intra-op threads (None keeps torch's default: one per physical core)."""
+    import torch
+
     if threads is not None:
         if threads < 1:
             raise ValueError(f"thread count must be at least 1, got {threads}")
@@ -92,6 +93,11 @@ def _cpuinfo() -> tuple[str, frozenset[str]]:
     return model, flags
 
 
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags (/proc/cpuinfo; empty where there is none)."""
+    return _cpuinfo()[1]
+
+
 def cpu_model() -> str:
     return _cpuinfo()[0] or platform.processor() or platform.machine() or "unknown CPU"
 
@@ -100,6 +106,8 @@ def native_bf16() -> bool:
     """Whether bf16 runs in hardware here. torch must say oneDNN can use bf16 and its kernels
     must be allowed AVX-512 (ATEN_CPU_CAPABILITY / ONEDNN_MAX_CPU_ISA can hold them to AVX2);
     on Linux the CPU must also list a native bf16 flag (AVX-512 without BF16 emulates it)."""
+    import torch
+
     if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
         return False
     if not torch.backends.cpu.get_cpu_capability().upper().startswith("AVX512"):

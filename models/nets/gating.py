@@ -68,7 +68,11 @@ class ChannelGate(nn.Module):
 
     def forward(self, label: torch.Tensor, z: torch.Tensor | None = None,
                 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        class_vec = self.embedding(label.reshape(-1))                   # [B, n_salient]
+        return self.from_vector(self.embedding(label.reshape(-1)), z)
+
+    def from_vector(self, class_vec: torch.Tensor, z: torch.Tensor | None = None,
+                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """forward() of a class given as its embedding row [B, n_salient]."""
         shape = (-1, self.n_blocks, self.channels)
         alpha = torch.sigmoid(self.alpha_head(self.trunk(self.alpha_input(class_vec, z))))
         if self.beta_head is None:

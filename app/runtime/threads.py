@@ -1,0 +1,56 @@
+"""How many threads the networks may use on the calling thread, with or without torch.
+
+OpenMP keeps its thread count per calling thread, and the worker changes it on every request
+(one core left to the UI while the pen is down, every core after). ONNX Runtime and OpenVINO
+fix their threads when a session is made, so each call picks the session made for the count in
+force on its thread (external._PerThreadCount). The count is kept here, per thread, so a
+process that runs only those runtimes never has to import torch to know it; where torch is
+loaded it is told too.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+_local = threading.local()
+
+
+def default_threads() -> int:
+    """torch's own default where it is loaded (one per physical core), else the cores this
+    process may run on."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return int(torch.get_num_threads())
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def current_threads() -> int:
+    """torch's count on this thread where torch is loaded (set_threads keeps it in step),
+    else the count set on this thread, else default_threads()."""
+    if "torch" in sys.modules:
+        return default_threads()
+    return getattr(_local, "threads", None) or default_threads()
+
+
+def sync_torch() -> None:
+    """Tell torch, just imported, the count set on this thread before it was."""
+    threads = getattr(_local, "threads", None)
+    if threads is not None:
+        set_threads(threads)
+
+
+def set_threads(threads: int | None) -> int:
+    """Use `threads` on this thread (None keeps the count in force); torch too where loaded.
+    The count now in force."""
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"thread count must be at least 1, got {threads}")
+        _local.threads = threads
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+    return current_threads()
