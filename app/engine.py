@@ -258,13 +258,12 @@ class Engine:
         kept = snapshot.read(folder, _fingerprinted(directory, files)) if snapshotting else None
         if kept is not None:
             engine = cls._from_snapshot(*kept, folder, lambda: _networks(files))
-        else:
-            engine = cls._from_checkpoints(files, manifest, device, mirror_views)
-        engine.mirror_views = mirror_views
+            if engine is not None:
+                engine.mirror_views = mirror_views
+                engine.outline_bank = OutlineBank.load(directory, manifest)
+                return engine
+        engine = cls._from_checkpoints(files, manifest, device, mirror_views)
         engine.outline_bank = OutlineBank.load(directory, manifest)
-        if kept is not None:
-            engine._warm_up()
-            return engine
         if taught:  # after the bank: taught classes add their outlines to it
             from sketchfill.app.taught_classes import install_taught
 
@@ -291,8 +290,10 @@ class Engine:
 
     @classmethod
     def _from_snapshot(cls, snap: snapshot.Snapshot, tables: dict[str, np.ndarray],
-                       folder: Path, load_nets: Callable[[], tuple]) -> "Engine":
-        """An engine that runs the snapshot's exported graphs in its runtimes (no torch)."""
+                       folder: Path, load_nets: Callable[[], tuple]) -> "Engine | None":
+        """An engine that runs the snapshot's exported graphs in its runtimes (no torch), its
+        sessions made and warmed up; None (one log line) if they cannot be: a damaged graph,
+        a runtime no longer installed."""
         engine = cls.__new__(cls)
         engine._setup(snap.classes, snap.provenance, True)
         engine.device, engine.facts, engine._tables = "cpu", snap.facts, tables
@@ -302,11 +303,17 @@ class Engine:
         def opener(name: str, kind: str) -> Callable[[int], tuple]:
             return lambda threads: open_session(name, exports / snap.files[kind], threads, folder)
 
-        engine._shape_run = ExternalShape(snap.shape, opener(snap.shape, "shape"))
-        engine._look_run = ExternalLook(snap.look, opener(snap.look, "look"), rest_threads())
-        gates = ONNXRUNTIME if installed(ONNXRUNTIME) else snap.look  # a small graph, made fast
-        engine._gates_run = ExternalGates(gates, opener(gates, "gates"), snap.gate_shapes)
-        engine.runtime_choice = RuntimeChoice(snap.shape, snap.look)
+        try:
+            engine._shape_run = ExternalShape(snap.shape, opener(snap.shape, "shape"))
+            engine._look_run = ExternalLook(snap.look, opener(snap.look, "look"), rest_threads())
+            gates = ONNXRUNTIME if installed(ONNXRUNTIME) else snap.look  # small: made fast
+            engine._gates_run = ExternalGates(gates, opener(gates, "gates"), snap.gate_shapes)
+            engine.runtime_choice = RuntimeChoice(snap.shape, snap.look)
+            engine._warm_up()
+        except Exception as err:  # noqa: BLE001 - any failure inside a third-party runtime
+            log.warning("runtime snapshot unusable (%s: %s); loading with torch",
+                        type(err).__name__, str(err).splitlines()[0] if str(err) else "")
+            return None
         return engine
 
     def _keep_snapshot(self, folder: Path, fingerprint: str) -> None:

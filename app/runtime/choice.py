@@ -196,7 +196,8 @@ def machine_key(factory: RunnerFactory, names: list[str]) -> str:
 
 def stored_choice(path: Path, key: str) -> RuntimeChoice | None:
     try:
-        entry = json.loads(path.read_text()).get(key)
+        entries = json.loads(path.read_text())
+        entry = entries.get(key) if isinstance(entries, dict) else None
         return RuntimeChoice(**entry) if isinstance(entry, dict) else None
     except (OSError, ValueError, TypeError):  # none yet, or unreadable: measure again
         return None

@@ -97,7 +97,7 @@ def read(folder: Path, wanted: str) -> tuple[Snapshot, dict[str, np.ndarray]] | 
     graphs exist; else None (load with torch)."""
     try:
         entry = json.loads((folder / FILE).read_text())
-        if entry.get("fingerprint") != wanted:
+        if not isinstance(entry, dict) or entry.get("fingerprint") != wanted:
             return None
         snap = Snapshot(**{**entry, "facts": NetFacts(**{**entry["facts"], "noise_sides": tuple(
             entry["facts"]["noise_sides"])}), "classes": tuple(entry["classes"]),

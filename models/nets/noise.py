@@ -7,7 +7,7 @@ the same Mersenne Twister words, turned into normals the way torch turns them, i
 the app draws them without importing torch. Fewer than 16 values come from torch's float64
 Box-Muller and match it bit for bit; 16 or more from its float32 one, 16 at a time, where
 torch's vectorised log, sin and cos may round the last bit of some values differently
-(at most a few 1e-7; tests/test_noise.py compares the two).
+(by up to about 1e-6; tests/test_noise.py compares the two).
 """
 from __future__ import annotations
 
