@@ -97,3 +97,23 @@ def test_a_count_below_one_is_refused(bad: int, torch_threads: int) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         threads.set_threads(bad)
     assert torch.get_num_threads() == torch_threads     # the count in force stays
+
+
+HALF_IMPORTED = """
+import importlib.machinery, sys, types
+from sketchfill.app.runtime import threads as t
+half = types.ModuleType("torch")  # what another thread's import of torch leaves meanwhile
+half.__spec__ = importlib.machinery.ModuleSpec("torch", None)
+half.__spec__._initializing = True
+sys.modules["torch"] = half
+print(t.set_threads(1), t.current_threads())
+half.__spec__._initializing = False
+half.get_num_threads, half.set_num_threads = (lambda: 2), (lambda n: None)
+print(t.current_threads())
+"""
+
+
+def test_a_torch_still_importing_on_another_thread_is_left_alone() -> None:
+    """While the models' load imports torch, the worker's count is kept for it; once torch is
+    imported its own count is the one in force."""
+    assert run_python(HALF_IMPORTED) == ["1", "1", "2"]

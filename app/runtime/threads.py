@@ -16,10 +16,20 @@ import threading
 _local = threading.local()
 
 
+def _torch():
+    """torch if it is imported and done importing (another thread may be importing it: the
+    models' load), else None."""
+    torch = sys.modules.get("torch")
+    spec = getattr(torch, "__spec__", None)
+    if torch is None or getattr(spec, "_initializing", False):
+        return None
+    return torch if hasattr(torch, "get_num_threads") else None
+
+
 def default_threads() -> int:
     """torch's own default where it is loaded (one per physical core), else the cores this
     process may run on."""
-    torch = sys.modules.get("torch")
+    torch = _torch()
     if torch is not None:
         return int(torch.get_num_threads())
     try:
@@ -29,9 +39,10 @@ def default_threads() -> int:
 
 
 def current_threads() -> int:
-    """torch's count on this thread where torch is loaded (set_threads keeps it in step),
-    else the count set on this thread, else default_threads()."""
-    if "torch" in sys.modules:
+    """torch's count on this thread where torch is loaded (set_threads keeps it in step; a
+    count set while torch was still importing reaches it at the next set_threads), else the
+    count set on this thread, else default_threads()."""
+    if _torch() is not None:
         return default_threads()
     return getattr(_local, "threads", None) or default_threads()
 
@@ -50,7 +61,7 @@ def set_threads(threads: int | None) -> int:
         if threads < 1:
             raise ValueError(f"thread count must be at least 1, got {threads}")
         _local.threads = threads
-        torch = sys.modules.get("torch")
+        torch = _torch()
         if torch is not None and torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
     return current_threads()
