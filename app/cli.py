@@ -24,8 +24,9 @@ from sketchfill.app.engine import Engine
 from sketchfill.app.runtime.calls import AUTO
 from sketchfill.app.runtime.external import RUNTIMES
 from sketchfill.app.files import ImageFileError, read_gray, write_image
+from sketchfill.app.teach_command import add_teach_commands
 from sketchfill.models.files import CheckpointError
-from sketchfill.models.nets.cpu_tuning import tune_for_inference
+from sketchfill.models.nets.cpu_tuning import tune_malloc
 
 SUBCOMMANDS = ("complete", "render", "fill", "classes", "teach", "forget")
 # The one exit-code table of the commands and of the GUI's headless replay (gui/replay.py).
@@ -140,8 +141,6 @@ def parser() -> argparse.ArgumentParser:
                              description="Print the class names, one per line: the "
                              "checkpoints' own, then those you taught.")
     classes.set_defaults(func=cmd_classes)
-    from sketchfill.app.teach_command import add_teach_commands  # torch: not for the GUI
-
     add_teach_commands(sub)
     return p
 
@@ -161,7 +160,7 @@ def one_line(err: BaseException) -> str:
 def main(argv: list[str] | None = None) -> int:
     """The headless commands; without one, a usage error (main.py sends that case to the GUI)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    tune_for_inference()
+    tune_malloc()  # torch, where a command loads it, keeps its own thread count
     try:
         args = parser().parse_args(argv)
     except SystemExit as exit_:          # argparse: 2 for usage errors, 0 after --help

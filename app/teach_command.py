@@ -18,8 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sketchfill.app import taught_classes as tc
-from sketchfill.app import teaching
-from sketchfill.models.training.teach import DEFAULT_TEACH, TeachConfig, TeachProgress
+from sketchfill.models.training.teach_config import DEFAULT_TEACH, TeachConfig, TeachProgress
 
 MAX_MINUTES = 240.0
 
@@ -64,6 +63,8 @@ def command_of(args: argparse.Namespace) -> list[str]:
 
 def cmd_teach(args: argparse.Namespace) -> int:
     """Teach a new class from your own pictures (a folder or picture files)."""
+    from sketchfill.app import teaching  # torch: imported by this command only
+
     ready = teaching.prepare(args.name, args.images, args.checkpoints, args.replace)
     for line in ready.skipped:
         print(f"warning: skipped {line}", file=sys.stderr)

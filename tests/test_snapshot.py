@@ -199,6 +199,21 @@ def test_the_gui_start_chain_imports_no_torch() -> None:
     assert run_python(code, env) == ["False"]
 
 
+def test_a_command_run_from_the_snapshot_imports_no_torch(kept: Kept, home: Path,
+                                                          tmp_path: Path) -> None:
+    """`complete` (its parser with every command's options included) needs no torch."""
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "sketch.png"), sketch())
+    code = ("import sys; from sketchfill.app import cli; "
+            f"rc = cli.main(['complete', '--checkpoints', {str(kept.checkpoints)!r}, "
+            f"'--device', 'cpu', '--class', {CLASSES[0]!r}, '--samples', '2', "
+            f"'--input', {str(tmp_path / 'sketch.png')!r}, '--out', {str(tmp_path / 'out')!r}]); "
+            "print(rc, 'torch' in sys.modules)")
+    assert run_python(code, child_env(home))[-2:] == ["0", "False"]  # after the files written
+    assert (tmp_path / "out" / "shadow.png").is_file()
+
+
 def test_a_changed_checkpoint_loads_with_torch_and_keeps_a_new_snapshot(kept: Kept,
                                                                         home: Path) -> None:
     folder = runtime_folder(home)
