@@ -375,3 +375,19 @@ def test_a_session_of_an_unknown_class_is_a_visible_warning(qtbot, window):
     window.controller.reset(Sketch(class_name="zeppelin"))
     assert window.dialogs.errors and window.dialogs.errors[-1][0] == "Unknown class"
     assert "zeppelin" in window.dialogs.errors[-1][1]
+
+
+def test_the_app_gives_the_ui_thread_the_gil_in_short_turns() -> None:
+    """A fresh process's QApplication comes with a 1 ms GIL switch interval (Python's 5 ms
+    let the worker's threads keep the UI thread waiting for a pen event)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from sketchfill.gui.application import application; "
+            "app = application(); print(sys.getswitchinterval())")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout.split()[-1]) == 0.001
