@@ -4,10 +4,11 @@
   not take: a fresh copy of the network, in eval mode, has it baked into plain weights
   (bit-identical outputs).
 - The class enters as numbers, not as a row index: the shape network takes its class embedding
-  row, the appearance network its gates (`AppearanceGenerator.gates`). The embedding tables stay
-  in torch, so classes added after the export (taught classes) run in any runtime.
-- The appearance network's pixel noise comes in as maps drawn in torch from the seeded
-  generator: no exporter takes a `torch.Generator`.
+  row, the appearance network its gates (`AppearanceGenerator.gates`; GatesCore makes them
+  from class rows in a graph too). The embedding tables stay out of the graphs, so classes
+  added after the export (taught classes) run in any runtime.
+- The appearance network's pixel noise comes in as maps drawn from the seed (models.nets.noise):
+  no exporter takes a `torch.Generator`.
 """
 from __future__ import annotations
 
