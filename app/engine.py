@@ -255,7 +255,8 @@ class Engine:
         files = {kind: directory / manifest[kind]["file"] for kind in DEFAULT_FILES}
         folder = data_folder() / RUNTIME_FOLDER
         snapshotting = _snapshot_fits(device, runtime, taught)
-        kept = snapshot.read(folder, _fingerprinted(directory, files)) if snapshotting else None
+        fingerprint = _fingerprinted(directory, files) if snapshotting else None
+        kept = snapshot.read(folder, fingerprint) if fingerprint is not None else None
         if kept is not None:
             engine = cls._from_snapshot(*kept, folder, lambda: _networks(files))
             if engine is not None:
@@ -269,8 +270,9 @@ class Engine:
 
             engine.skipped_classes = install_taught(engine, files)
         engine.use_runtimes(runtime, measure_runtime)
-        if snapshotting and not engine.class_heads and len(engine.classes) == engine.n_shipped:
-            engine._keep_snapshot(folder, _fingerprinted(directory, files))
+        if fingerprint is not None and not engine.class_heads \
+                and len(engine.classes) == engine.n_shipped:
+            engine._keep_snapshot(folder, fingerprint)
         return engine
 
     @classmethod
@@ -620,10 +622,15 @@ def _snapshot_fits(device: str, runtime: str, taught: bool) -> bool:
         return False
 
 
-def _fingerprinted(directory: Path, files: dict[str, Path]) -> str:
+def _fingerprinted(directory: Path, files: dict[str, Path]) -> str | None:
+    """snapshot.fingerprint of the checkpoint folder's files; None when one cannot be read
+    (loading the checkpoints then says which and why)."""
     manifest = directory / "manifest.json"
     extra = [manifest] if manifest.exists() else []
-    return snapshot.fingerprint([*extra, files["shape"], files["appearance"]])
+    try:
+        return snapshot.fingerprint([*extra, files["shape"], files["appearance"]])
+    except OSError:
+        return None
 
 
 def _networks(files: dict[str, Path]) -> tuple[nn.Module, nn.Module]:

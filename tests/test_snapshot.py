@@ -384,3 +384,13 @@ def test_a_choice_file_of_json_other_than_an_object_measures_again(
     (runtime_folder(home) / snapshot.FILE).unlink()
     (runtime_folder(home) / "choice.json").write_text(text)
     assert Engine.load(kept.checkpoints, device="cpu").runtime_choice.shape == "eager"
+
+
+def test_a_missing_checkpoint_is_named_whether_or_not_a_snapshot_fits(
+        kept: Kept, home: Path, tmp_path: Path) -> None:
+    from sketchfill.models.files import CheckpointError
+
+    checkpoints = shutil.copytree(kept.checkpoints, tmp_path / "checkpoints")
+    (checkpoints / "shape.pt").unlink()
+    with pytest.raises(CheckpointError, match="shape.pt"):
+        Engine.load(checkpoints, device="cpu")
