@@ -394,3 +394,16 @@ def test_a_missing_checkpoint_is_named_whether_or_not_a_snapshot_fits(
     (checkpoints / "shape.pt").unlink()
     with pytest.raises(CheckpointError, match="shape.pt"):
         Engine.load(checkpoints, device="cpu")
+
+
+def test_the_app_draws_from_the_snapshot_without_torch(kept: Kept, home: Path,
+                                                       tmp_path: Path) -> None:
+    """The window opens a session, completes and colours it from the snapshot: no torch."""
+    sample = Path(__file__).resolve().parent.parent / "resources" / "samples"
+    code = ("import sys; from sketchfill.main import main; "
+            f"rc = main(['--open', {str(sample / 'orange.session.json')!r}, "
+            f"'--checkpoints', {str(kept.checkpoints)!r}, '--device', 'cpu', "
+            f"'--export-dir', {str(tmp_path / 'out')!r}]); "
+            "print(rc, 'torch' in sys.modules)")
+    assert run_python(code, child_env(home))[-2:] == ["0", "False"]
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"image.png", "shadow.png"}
