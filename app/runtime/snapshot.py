@@ -10,7 +10,8 @@ the snapshot and never imports torch (Engine.load).
 
 A snapshot is found by a fingerprint made without torch: the checkpoint files (path, size,
 modification time), the installed versions of torch and the runtimes, the CPU (model, flags)
-and the settings that cap it, the core count, the choice's rule and this format's number.
+and the settings that cap it, the core count, the choice's rule, the program's version and this
+format's number.
 Anything else (another folder, device or runtime asked for, taught classes) loads with torch.
 """
 from __future__ import annotations
@@ -28,7 +29,8 @@ import numpy as np
 
 from sketchfill.app.runtime.calls import RULE
 from sketchfill.models.files import atomic_write
-from sketchfill.models.nets.cpu_tuning import cpu_model, cpu_flags
+from sketchfill.models.nets.cpu_tuning import cpu_flags, cpu_model
+from sketchfill.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ def fingerprint(files: list[Path]) -> str:
     """Everything a snapshot of the checkpoint `files` depends on, as one string; OSError
     when a file cannot be read."""
     return json.dumps({
-        "format": FORMAT, "files": [_stat(f) for f in files],
+        "format": FORMAT, "program": __version__, "files": [_stat(f) for f in files],
         "packages": {p: _version(p) for p in PACKAGES}, "python": sys.version.split()[0],
         "cpu": cpu_model(), "flags": sorted(cpu_flags()), "cores": os.cpu_count(),
         "env": {k: os.environ.get(k, "") for k in ENV}, "rule": RULE}, sort_keys=True)
