@@ -383,8 +383,11 @@ class Engine:
             set_threads(before)
 
     def _warm_shape(self, batch: int) -> None:
+        """A call of the shapes a stroke's call has: seeds of both parities see two views."""
         f = self.facts
-        self._run("_shape_run", np.zeros((batch, 1, f.shape_size, f.shape_size), np.float32),
+        views = 2 if self.mirror_views and batch > 1 else 1
+        self._run("_shape_run", np.zeros((views, 1, f.shape_size, f.shape_size), np.float32),
+                  np.arange(batch, dtype=np.int64) % views,
                   np.repeat(self._shape_row(0)[None], batch, 0),
                   np.zeros((batch, f.shape_nz), np.float32))
 
@@ -512,14 +515,16 @@ class Engine:
 
     def _outputs(self, x: np.ndarray, label: int, seeds: Sequence[int]) -> np.ndarray:
         """[K,S,S] shape-network outputs for the (S,S) sketch, one per seed, each seen as its
-        seed's view (mirrored_view) and turned back as drawn (mirrored by NumPy: torch split
-        these small copies over its threads, and on busy cores the hand-offs cost more)."""
+        seed's view (mirrored_view) and turned back as drawn. The views needed go in once
+        each (the network computes the sketch's own features per view, not per seed)."""
         z = seed_noise(seeds, self.facts.shape_nz)
         rows = np.repeat(self._shape_row(label)[None], len(seeds), 0)  # [K, E]
-        flip = self._mirrored(seeds)[:, None, None]  # [K, 1, 1]
-        batch = np.where(flip, x[:, ::-1], x)[:, None].astype(np.float32)  # [K, 1, S, S]
-        out = self._run("_shape_run", batch, rows, z)[:, 0]
-        return np.where(flip, out[..., ::-1], out)  # back as drawn
+        flip = self._mirrored(seeds)                                    # [K]
+        kinds = sorted(set(flip.tolist()))                              # [False], [True] or both
+        views = np.stack([x[:, ::-1] if mirrored else x for mirrored in kinds])[:, None]
+        view_of = np.array([kinds.index(f) for f in flip.tolist()], np.int64)
+        out = self._run("_shape_run", views.astype(np.float32), view_of, rows, z)[:, 0]
+        return np.where(flip[:, None, None], out[..., ::-1], out)   # back as drawn
 
     def _replace_idle(self, x: np.ndarray, label: int, seeds: Sequence[int], first: int,
                       lines: dict[int, np.ndarray], user: UserInk,

@@ -66,16 +66,34 @@ def test_outputs_have_the_input_size_and_dtype(tiny_engine: Engine, h: int, w: i
     assert rgb.shape == (h, w, 3) and rgb.dtype == np.uint8
 
 
-def test_k_completions_run_as_one_batch(tiny_engine: Engine) -> None:
-    batches: list[int] = []
-    hook = tiny_engine.shape.register_forward_hook(
-        lambda module, args, out: batches.append(out.shape[0])
-    )
-    try:
-        tiny_engine.complete(sketch(), "orange", seeds=range(5))
-    finally:
-        hook.remove()
-    assert batches == [5]
+def test_k_completions_run_as_one_batch_over_their_views(tiny_engine: Engine,
+                                                         monkeypatch) -> None:
+    """One call for the K; the sketch goes in once as drawn and once mirrored (odd seeds)."""
+    calls: list[tuple[int, int, list[int]]] = []
+    net = tiny_engine.shape
+    run = net.forward_views
+
+    def counted(views, view_of, row, z):
+        calls.append((views.shape[0], z.shape[0], view_of.tolist()))
+        return run(views, view_of, row, z)
+    monkeypatch.setattr(net, "forward_views", counted)
+    tiny_engine.complete(sketch(), "orange", seeds=range(5))
+    assert calls == [(2, 5, [0, 1, 0, 1, 0])]
+    calls.clear()
+    tiny_engine.complete(sketch(), "orange", seeds=[1, 3])
+    assert calls == [(1, 2, [0, 0])]  # only the mirrored view is needed
+
+
+def test_the_views_give_the_outputs_of_the_sketches_themselves(tiny_engine: Engine) -> None:
+    net = tiny_engine.shape
+    cfg = net.cfg
+    views = torch.rand(2, 1, cfg.size, cfg.size) * 2 - 1
+    view_of = torch.tensor([1, 0, 0, 1, 1])
+    row = net.embedding.weight[:1].detach().expand(5, -1)
+    z = torch.randn(5, cfg.nz)
+    with torch.inference_mode():
+        assert torch.equal(net.forward_views(views, view_of, row, z),
+                           net(views.index_select(0, view_of), row, z))
 
 
 def test_the_first_outline_is_handed_over_before_the_others_are_made(tiny_engine: Engine,
@@ -273,6 +291,10 @@ class LineForSomeNoise(torch.nn.Module):
     def forward(self, x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         blank = torch.ones(len(z), 1, 64, 64)
         return torch.where(z[:, :1, None, None] > 0, self.line, blank)
+
+    def forward_views(self, views: torch.Tensor, view_of: torch.Tensor, y: torch.Tensor,
+                      z: torch.Tensor) -> torch.Tensor:
+        return self(views.index_select(0, view_of), y, z)
 
 
 def _draws(seed: int) -> bool:

@@ -275,7 +275,10 @@ def test_warm_up_readies_the_first_strokes_calls(engine: Engine, runtime, monkey
     run = Engine._run
 
     def recorded(self, attr, *inputs):
-        calls.append((attr, torch.get_num_threads(), inputs[0].shape[0]))
+        batch = inputs[1].shape[0] if attr == "_shape_run" else inputs[0].shape[0]
+        calls.append((attr, torch.get_num_threads(), batch))
+        if attr == "_shape_run":  # as the strokes' calls: the sketch as drawn and mirrored
+            assert inputs[0].shape[0] == 2 and set(inputs[1].tolist()) == {0, 1}
         return run(self, attr, *inputs)
 
     monkeypatch.setattr(Engine, "_run", recorded)

@@ -1,9 +1,12 @@
 """The two calls every runtime answers, on NumPy arrays (no torch needed to make them), and
 the record of which runtime answers them (RuntimeChoice; measured in choice.py).
 
-shape(sketch [B,1,S,S], class row [B,E], z [B,nz]) -> outline [B,1,S,S]
+shape(views [V,1,S,S], view_of int64 [B], class row [B,E], z [B,nz]) -> outline [B,1,S,S]
+    (completion b sees views[view_of[b]]: the sketch as drawn or mirrored; what depends on the
+    sketch alone is computed once per view, ShapeGenerator.forward_views)
 look(outline [1,in,S,S], LookInputs) -> RGB [1,3,S,S] in [-1,1]
-Inputs and outputs are float32 arrays on the CPU, whatever device a torch network runs on.
+Inputs and outputs are float32 arrays (view_of int64) on the CPU, whatever device a torch
+network runs on.
 """
 from __future__ import annotations
 
@@ -62,7 +65,8 @@ class LookInputs:
 class ShapeRunner(Protocol):
     name: str
 
-    def __call__(self, sketch: np.ndarray, row: np.ndarray, z: np.ndarray) -> np.ndarray: ...
+    def __call__(self, views: np.ndarray, view_of: np.ndarray, row: np.ndarray,
+                 z: np.ndarray) -> np.ndarray: ...
 
 
 class LookRunner(Protocol):

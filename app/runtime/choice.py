@@ -88,14 +88,15 @@ class RunnerFactory:
 
 def calibration_inputs(shape: torch.nn.Module, look: AppearanceGenerator,
                        ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, LookInputs]]:
-    """A partial sketch (an open arc and a stroke) for K completions, and one outline with its
-    gates and noise for the appearance network."""
+    """A partial sketch (an open arc and a stroke) as drawn and mirrored for K completions
+    (alternately), and one outline with its gates and noise for the appearance network."""
     cfg = shape.cfg
     size = cfg.size
     img = np.full((size, size), 1.0, np.float32)
     c, r = size // 2, size * 3 // 8
     cv2.ellipse(img, (c, c), (r, r), 0, 200, 470, -1.0, max(1, size // 100), cv2.LINE_AA)
-    sketch = np.ascontiguousarray(np.broadcast_to(img, (CALIBRATION_K, 1, size, size)))
+    views = np.stack([img, img[:, ::-1]])[:, None]                      # as drawn, mirrored
+    view_of = np.arange(CALIBRATION_K, dtype=np.int64) % 2
     row = shape.embedding.weight[0].detach().cpu().numpy()
     rows = np.ascontiguousarray(np.broadcast_to(row, (CALIBRATION_K, row.size)))
     z = seeded_noise(range(CALIBRATION_K), cfg.nz)
@@ -105,7 +106,8 @@ def calibration_inputs(shape: torch.nn.Module, look: AppearanceGenerator,
     with torch.inference_mode():
         gates = look.gates(torch.zeros(1, dtype=torch.long), noise_from_seeds([0], lc.nz))
     maps = seeded_maps(noise_sizes(lc) if lc.pixel_noise else [], 0)
-    return (sketch, rows, z), (outline, LookInputs(gate_arrays(gates), tuple(maps)))
+    look_in = LookInputs(gate_arrays(gates), tuple(maps))
+    return (np.ascontiguousarray(views), view_of, rows, z), (outline, look_in)
 
 
 def accurate(kind: str, soft: bool, ref: np.ndarray, out: np.ndarray) -> str | None:

@@ -41,16 +41,17 @@ def baked(net: nn.Module) -> nn.Module:
 
 
 class ShapeCore(nn.Module):
-    """(sketch [B,1,S,S], class row [B,E], z [B,nz]) -> outline [B,1,S,S]: the shape
-    generator with its class given as an embedding row (ShapeGenerator.embed takes a float
-    row as the embedding itself)."""
+    """(views [V,1,S,S], view_of int64 [B], class row [B,E], z [B,nz]) -> outline [B,1,S,S]:
+    the shape generator's forward_views with its class given as an embedding row
+    (ShapeGenerator.embed takes a float row as the embedding itself)."""
 
     def __init__(self, shape: nn.Module) -> None:
         super().__init__()
         self.net = baked(shape)
 
-    def forward(self, sketch: torch.Tensor, row: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        return self.net(sketch, row, z)
+    def forward(self, views: torch.Tensor, view_of: torch.Tensor, row: torch.Tensor,
+                z: torch.Tensor) -> torch.Tensor:
+        return self.net.forward_views(views, view_of, row, z)
 
 
 class AppearanceCore(nn.Module):

@@ -108,8 +108,10 @@ def openvino_session(path: Path, threads: int, cache: Path | None) -> tuple[Sess
 
 
 def _feed(names: list[str], values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The graph's inputs only (an exporter drops inputs a network does not use)."""
-    return {n: np.ascontiguousarray(values[n], np.float32) for n in names}
+    """The graph's inputs only (an exporter drops inputs a network does not use); indices
+    as int64, the rest float32."""
+    return {n: np.ascontiguousarray(values[n], np.int64 if values[n].dtype.kind in "iu"
+                                    else np.float32) for n in names}
 
 
 def open_session(name: str, path: Path, threads: int,
@@ -159,9 +161,10 @@ class _PerThreadCount:
 
 
 class ExternalShape(_PerThreadCount):
-    def __call__(self, sketch: np.ndarray, row: np.ndarray, z: np.ndarray) -> np.ndarray:
+    def __call__(self, views: np.ndarray, view_of: np.ndarray, row: np.ndarray,
+                 z: np.ndarray) -> np.ndarray:
         session, inputs = self._session()
-        return session(_feed(inputs, {"sketch": sketch, "row": row, "z": z}))
+        return session(_feed(inputs, {"views": views, "view_of": view_of, "row": row, "z": z}))
 
 
 class ExternalLook(_PerThreadCount):

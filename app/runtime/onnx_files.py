@@ -19,18 +19,19 @@ from sketchfill.app.runtime.exportable import (AppearanceCore, GatesCore, ShapeC
 from sketchfill.models.nets.appearance import AppearanceGenerator, draw_noise_maps
 
 OPSET = 17
+GRAPHS = 2  # the graphs' inputs as exportable.py makes them: in every file name, never stale
 KEEP_EXPORTS = 3  # files kept per network: the models in use and a few loaded before
 
 
 def onnx_path(folder: Path, kind: str, net: nn.Module) -> Path:
     version = torch.__version__.split("+")[0]
-    return folder / f"{kind}-{weights_hash(net)}-torch{version}.onnx"
+    return folder / f"{kind}-{weights_hash(net)}-torch{version}-g{GRAPHS}.onnx"
 
 
-def shape_example(shape: nn.Module, batch: int = 2) -> tuple[torch.Tensor, ...]:
+def shape_example(shape: nn.Module, batch: int = 4) -> tuple[torch.Tensor, ...]:
     cfg = shape.cfg
-    return (torch.zeros(batch, cfg.sketch_channels, cfg.size, cfg.size),
-            torch.ones(batch, cfg.embed_dim), torch.zeros(batch, cfg.nz))
+    return (torch.zeros(2, cfg.sketch_channels, cfg.size, cfg.size),
+            torch.arange(batch) % 2, torch.ones(batch, cfg.embed_dim), torch.zeros(batch, cfg.nz))
 
 
 def look_example(look: AppearanceGenerator) -> tuple[torch.Tensor, ...]:
@@ -45,7 +46,9 @@ def look_example(look: AppearanceGenerator) -> tuple[torch.Tensor, ...]:
 def _export(core: nn.Module, example: tuple[torch.Tensor, ...], names: list[str],
             dynamic_batch: bool, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    axes = {n: {0: "batch"} for n in [*names, "out"]} if dynamic_batch else None
+    # Any batch; the views of a shape graph (1 or 2) apart from its completions.
+    axes = ({n: {0: "views" if n == "views" else "batch"} for n in [*names, "out"]}
+            if dynamic_batch else None)
     fd, tmp = tempfile.mkstemp(suffix=".onnx.part", dir=path.parent)
     os.close(fd)
     try:
@@ -73,11 +76,13 @@ def drop_old_exports(newest: Path) -> None:
 
 
 def shape_onnx(shape: nn.Module, folder: Path) -> Path:
-    """The shape network's ONNX file (inputs sketch, row, z; any batch), exported if missing."""
+    """The shape network's ONNX file (inputs views, view_of, row, z; any batch), exported if
+    missing."""
     path = onnx_path(folder, "shape", shape)
     if path.exists():
         return path
-    return _export(ShapeCore(shape), shape_example(shape), ["sketch", "row", "z"], True, path)
+    return _export(ShapeCore(shape), shape_example(shape), ["views", "view_of", "row", "z"],
+                   True, path)
 
 
 def look_onnx(look: AppearanceGenerator, folder: Path) -> Path:

@@ -30,8 +30,8 @@ def gates_of(look: AppearanceGenerator, label: int, z: np.ndarray) -> tuple:
         return gate_arrays(look.gates(y, torch.from_numpy(z).to(device)))
 
 
-def _on(net: nn.Module, array: np.ndarray) -> torch.Tensor:
-    array = np.ascontiguousarray(array, np.float32)
+def _on(net: nn.Module, array: np.ndarray, dtype: type = np.float32) -> torch.Tensor:
+    array = np.ascontiguousarray(array, dtype)
     if not array.flags.writeable:  # torch takes only writable memory (a frozen request's)
         array = array.copy()
     return torch.from_numpy(array).to(next(net.parameters()).device)
@@ -50,11 +50,13 @@ class TorchShape:
         self.net, self.bf16 = net, bf16
         self.name = EAGER_BF16 if bf16 else EAGER
 
-    def __call__(self, sketch: np.ndarray, row: np.ndarray, z: np.ndarray) -> np.ndarray:
-        x, r, noise = (_on(self.net, a) for a in (sketch, row, z))
+    def __call__(self, views: np.ndarray, view_of: np.ndarray, row: np.ndarray,
+                 z: np.ndarray) -> np.ndarray:
+        x, r, noise = (_on(self.net, a) for a in (views, row, z))
+        which = _on(self.net, view_of, np.int64)
         with torch.inference_mode(), torch.autocast(x.device.type, torch.bfloat16,
                                                     enabled=self.bf16):
-            return self.net(x, r, noise).float().cpu().numpy()
+            return self.net.forward_views(x, which, r, noise).float().cpu().numpy()
 
 
 class TorchLook:

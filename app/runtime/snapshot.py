@@ -34,7 +34,7 @@ from sketchfill.version import __version__
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: the shape graph takes the sketch's views (calls.py)
 FILE = "snapshot.json"           # in the runtime folder, beside choice.json
 TABLES = "snapshot-tables"       # + a hash of the fingerprint + ".npz": the class tables
 ENV = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "SKETCHFILL_RUNTIME", "OMP_NUM_THREADS")

@@ -133,17 +133,42 @@ class ShapeGenerator(nn.Module):
         return e / e.norm(dim=1, keepdim=True)  # no epsilon, as released
 
     def forward(self, sketch: torch.Tensor, label: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        return self.decode(sketch, self.sketch_features(sketch), label, z)
+
+    def forward_views(self, views: torch.Tensor, view_of: torch.Tensor, label: torch.Tensor,
+                      z: torch.Tensor) -> torch.Tensor:
+        """forward() of completions that share sketches: `views` [V,C,S,S], completion b
+        seeing views[view_of[b]] (int64 [B]). What depends on the sketch alone (about a tenth
+        of the network) is computed once per view, not once per completion: same numbers."""
+        features = [tuple(None if f is None else f.index_select(0, view_of) for f in pair)
+                    for pair in self.sketch_features(views)]
+        return self.decode(views.index_select(0, view_of), features, label, z)
+
+    def sketch_features(self, sketch: torch.Tensor,
+                        ) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+        """What the sketch [B,C,S,S] adds to the trunk at each injection size: its injector's
+        output and its context pyramid's (None without one), from the sketch alone."""
+        cfg = self.cfg
+        trunk_sketch = shrink(sketch, cfg.trunk)                         # [B, 1, T, T]
+        context = self.context(trunk_sketch) if self.context is not None else None
+        features = []
+        for k, (injector, res) in enumerate(zip(self.injectors, cfg.injection_sizes)):
+            small = resample_sketch(trunk_sketch, res, cfg.sketch_resample)  # [B,1,res,res]
+            extra = self.context_injectors[k](context[k]) if context is not None else None
+            features.append((injector(small), extra))
+        return features
+
+    def decode(self, sketch: torch.Tensor, features: list, label: torch.Tensor,
+               z: torch.Tensor) -> torch.Tensor:
+        """The trunk from class and z, with the sketch's `features` (sketch_features) added
+        at each injection size, and the sketch itself at full size."""
         cfg = self.cfg
         h = self.fc(torch.cat([z, self.embed(label)], dim=1))
         h = h.view(h.shape[0], -1, cfg.start_size, cfg.start_size)      # [B, 16ngf, s0, s0]
-        trunk_sketch = shrink(sketch, cfg.trunk)                         # [B, 1, T, T]
-        context = self.context(trunk_sketch) if self.context is not None else None
-        for k, (stage, injector, res) in enumerate(zip(self.stages, self.injectors,
-                                                       cfg.injection_sizes)):
-            small = resample_sketch(trunk_sketch, res, cfg.sketch_resample)  # [B,1,res,res]
-            h = stage(h) + injector(small)                               # [B, w_k, res, res]
-            if context is not None:
-                h = h + self.context_injectors[k](context[k])
+        for stage, (injected, extra) in zip(self.stages, features):
+            h = stage(h) + injected                                      # [B, w_k, res, res]
+            if extra is not None:
+                h = h + extra
             h = F.interpolate(h, scale_factor=2, mode="nearest")
         h = self.stages[-1](h)                                           # [B, ngf, T, T]
         trunk_out = self.conv_img(F.leaky_relu(h, 0.2))
