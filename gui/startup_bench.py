@@ -38,6 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                 description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3, help="fresh processes to start (default 3)")
     p.add_argument("--checkpoints", default=None, help="checkpoint folder (default: shipped)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--child", type=float, default=None, help=argparse.SUPPRESS)  # launch time
     return p.parse_args(argv)
 
@@ -98,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     except subprocess.CalledProcessError as err:
         print(f"error: the app did not start: {err.stderr.strip()[-500:]}", file=sys.stderr)
         return 1
+    if args.json:
+        print(json.dumps({"cpu": cpu_facts().line(), "runtime": runs[-1].runtime,
+                          "window_s": statistics.median(r.window_s for r in runs),
+                          "models_s": statistics.median(r.models_s for r in runs),
+                          "runs": [r.__dict__ for r in runs]}))
+        return 0
     print(cpu_facts().line())
     print(f"runtime: {runs[-1].runtime}; torch imported: "
           f"{', '.join('yes' if r.torch else 'no' for r in runs)}")
