@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -191,6 +192,7 @@ class Engine:
         self.runtime_choice = RuntimeChoice()
         self._nets: tuple[nn.Module, nn.Module] | None = None  # (shape, appearance) in torch
         self._load_nets: Callable[[], tuple[nn.Module, nn.Module]] | None = None  # snapshot's
+        self._loading = threading.Lock()  # the colour thread and the worker may both need them
         self._tables: dict[str, np.ndarray] = {}  # a snapshot's class tables (torch: the nets')
         self._gates_run: ExternalGates | None = None  # a snapshot's gates (torch: the net's)
         self._look_cache: OrderedDict = OrderedDict()  # (class row, seed, tables) -> inputs
@@ -216,10 +218,11 @@ class Engine:
 
     def _torch_nets(self) -> tuple[nn.Module, nn.Module]:
         """The torch networks, loaded now (torch imported) if the engine came from a snapshot."""
-        if self._nets is None:
-            assert self._load_nets is not None
-            log.info("loading the networks in torch")
-            self._attach(*self._load_nets(), resolve_device("cpu"))
+        with self._loading:
+            if self._nets is None:
+                assert self._load_nets is not None
+                log.info("loading the networks in torch")
+                self._attach(*self._load_nets(), resolve_device("cpu"))
         return self._nets
 
     @property
