@@ -101,9 +101,7 @@ def read(folder: Path, wanted: str) -> tuple[Snapshot, dict[str, np.ndarray]] | 
         entry = json.loads((folder / FILE).read_text())
         if not isinstance(entry, dict) or entry.get("fingerprint") != wanted:
             return None
-        snap = Snapshot(**{**entry, "facts": NetFacts(**{**entry["facts"], "noise_sides": tuple(
-            entry["facts"]["noise_sides"])}), "classes": tuple(entry["classes"]),
-            "gate_shapes": tuple(tuple(s) for s in entry["gate_shapes"])})
+        snap = _snapshot(entry)
         if not all((folder / "exports" / name).is_file() for name in snap.files.values()):
             return None
         with np.load(folder / snap.tables_file) as stored:
@@ -113,6 +111,14 @@ def read(folder: Path, wanted: str) -> tuple[Snapshot, dict[str, np.ndarray]] | 
             log.info("runtime snapshot unusable (%s); loading with torch", err)
         return None
     return snap, tables
+
+
+def _snapshot(entry: dict) -> Snapshot:
+    """A Snapshot from its JSON form (lists back to tuples); TypeError or KeyError when the
+    entry is not one."""
+    facts = {**entry["facts"], "noise_sides": tuple(entry["facts"]["noise_sides"])}
+    return Snapshot(**{**entry, "facts": NetFacts(**facts), "classes": tuple(entry["classes"]),
+                       "gate_shapes": tuple(tuple(s) for s in entry["gate_shapes"])})
 
 
 def write(folder: Path, snap: Snapshot, tables: dict[str, np.ndarray]) -> None:
