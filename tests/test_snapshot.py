@@ -132,7 +132,8 @@ def run_python(code: str, env: dict[str, str], *args: str) -> list[str]:
 
 
 def stored(folder: Path) -> dict:
-    return json.loads((folder / snapshot.FILE).read_text())
+    """The newest snapshot kept in the folder."""
+    return list(json.loads((folder / snapshot.FILE).read_text()).values())[-1]
 
 
 def test_a_load_that_runs_both_networks_in_a_runtime_keeps_a_snapshot(kept: Kept) -> None:
@@ -228,10 +229,26 @@ def test_a_changed_checkpoint_loads_with_torch_and_keeps_a_new_snapshot(kept: Ke
         assert np.array_equal(results(engine)[0], kept.outlines)
         after = stored(folder)["fingerprint"]
         assert after != before                               # kept for the file as it is now
-        assert len(list(folder.glob(f"{snapshot.TABLES}-*.npz"))) == 1
+        assert len(list(folder.glob(f"{snapshot.TABLES}-*.npz"))) == 2  # beside the first
         assert Engine.load(kept.checkpoints, device="cpu")._nets is None
     finally:
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert Engine.load(kept.checkpoints, device="cpu")._nets is None  # the first one again
+
+
+def test_the_newest_snapshots_are_kept_with_their_tables_only(kept: Kept, home: Path) -> None:
+    folder = runtime_folder(home)
+    first = snapshot.read(folder, stored(folder)["fingerprint"])
+    assert first is not None
+    snap, tables = first
+    for n in range(snapshot.KEEP + 1):
+        snapshot.write(folder, replace(snap, fingerprint=f"another computer {n}"), tables)
+    entries = json.loads((folder / snapshot.FILE).read_text())
+    assert list(entries) == [f"another computer {n}" for n in range(1, snapshot.KEEP + 1)]
+    assert {f.name for f in folder.glob(f"{snapshot.TABLES}-*.npz")} == {
+        replace(snap, fingerprint=key).tables_file for key in entries}
+    assert snapshot.read(folder, "another computer 0") is None
+    assert snapshot.read(folder, "another computer 4")[0].fingerprint == "another computer 4"
 
 
 def test_the_same_checkpoints_in_another_folder_load_with_torch(kept: Kept, home: Path,

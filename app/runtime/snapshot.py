@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 2  # 2: the shape graph takes the sketch's views (calls.py)
 FILE = "snapshot.json"           # in the runtime folder, beside choice.json
+KEEP = 4                         # snapshots kept (checkpoint folders, CPU caps), newest last
 TABLES = "snapshot-tables"       # + a hash of the fingerprint + ".npz": the class tables
 ENV = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "SKETCHFILL_RUNTIME", "OMP_NUM_THREADS")
 PACKAGES = ("torch", "onnx", "onnxruntime", "openvino", "numpy")
@@ -69,7 +70,11 @@ class Snapshot:
     @property
     def tables_file(self) -> str:
         """The name of its class tables' file (written before the snapshot that names it)."""
-        return f"{TABLES}-{hashlib.sha256(self.fingerprint.encode()).hexdigest()[:12]}.npz"
+        return _tables_name(self.fingerprint)
+
+
+def _tables_name(fingerprint: str) -> str:
+    return f"{TABLES}-{hashlib.sha256(fingerprint.encode()).hexdigest()[:12]}.npz"
 
 
 def _version(package: str) -> str:
@@ -94,12 +99,24 @@ def fingerprint(files: list[Path]) -> str:
         "env": {k: os.environ.get(k, "") for k in ENV}, "rule": RULE}, sort_keys=True)
 
 
-def read(folder: Path, wanted: str) -> tuple[Snapshot, dict[str, np.ndarray]] | None:
-    """The snapshot in `folder` and its tables if it has the fingerprint `wanted` and its
-    graphs exist; else None (load with torch)."""
+def _entries(folder: Path) -> dict:
+    """The stored snapshots by fingerprint ({} if none or unreadable as such)."""
     try:
-        entry = json.loads((folder / FILE).read_text())
-        if not isinstance(entry, dict) or entry.get("fingerprint") != wanted:
+        entries = json.loads((folder / FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(entries, dict):
+        return {}
+    return {key: entry for key, entry in entries.items()
+            if isinstance(entry, dict) and entry.get("fingerprint") == key}
+
+
+def read(folder: Path, wanted: str) -> tuple[Snapshot, dict[str, np.ndarray]] | None:
+    """The snapshot in `folder` of fingerprint `wanted` and its tables, if there is one and
+    its graphs exist; else None (load with torch)."""
+    try:
+        entry = _entries(folder).get(wanted)
+        if entry is None:
             return None
         snap = _snapshot(entry)
         if not all((folder / "exports" / name).is_file() for name in snap.files.values()):
@@ -122,16 +139,21 @@ def _snapshot(entry: dict) -> Snapshot:
 
 
 def write(folder: Path, snap: Snapshot, tables: dict[str, np.ndarray]) -> None:
-    """Keep `snap` and its tables (the one snapshot of the folder), atomically; a failure is
-    logged, never raised: the next start then loads with torch again."""
+    """Keep `snap` and its tables beside the newest others (KEEP in all), atomically; a
+    failure is logged, never raised: the next start then loads with torch again."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_write(folder / snap.tables_file) as f:
             np.savez(f, **tables)
+        entries = _entries(folder)
+        entries.pop(snap.fingerprint, None)
+        entries[snap.fingerprint] = asdict(snap)
+        entries = dict(list(entries.items())[-KEEP:])
         with atomic_write(folder / FILE) as f:
-            f.write(json.dumps(asdict(snap), indent=1).encode())
+            f.write(json.dumps(entries, indent=1).encode())
+        kept = {_tables_name(key) for key in entries}
         for old in folder.glob(f"{TABLES}-*.npz"):
-            if old.name != snap.tables_file:
+            if old.name not in kept:
                 old.unlink(missing_ok=True)
     except OSError as err:
         log.warning("could not keep the runtime snapshot in %s: %s", folder, err)
