@@ -7,7 +7,6 @@ rgb = engine.render(done.outlines[0], "orange", seed=0)
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -20,7 +19,9 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from sketchfill.app.bundled import checkpoints_dir
+from sketchfill.app.checkpoint_folder import (SHIPPED_CHECKPOINTS, checkpoint_files,
+                                              fingerprint_of, load_networks,
+                                              read_checkpoints)
 from sketchfill.app.devices import device_name, resolve_device
 from sketchfill.app.outline_bank import OutlineBank
 from sketchfill.app.runtime import snapshot
@@ -28,14 +29,13 @@ from sketchfill.app.runtime.calls import (AUTO, EAGER, EAGER_BF16, LookInputs, L
                                           RuntimeChoice, ShapeRunner, label)
 from sketchfill.app.runtime.external import (ONNXRUNTIME, OPENVINO, ExternalGates, ExternalLook,
                                              ExternalShape, installed, open_session)
-from sketchfill.app.runtime.threads import current_threads, set_threads, sync_torch
+from sketchfill.app.runtime.threads import current_threads, set_threads
 from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_array, tensor_to_rgb
 from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, SilhouetteConfig, fade_outside
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
 from sketchfill.app.document import LIVE_K, rest_threads, worker_threads
 from sketchfill.app.taught_classes import any_taught, data_folder
-from sketchfill.models.files import CheckpointError
 from sketchfill.models.nets.noise import seeded_maps, seeded_noise
 
 if TYPE_CHECKING:
@@ -49,8 +49,6 @@ log = logging.getLogger(__name__)
 WARM_BATCHES = 8  # completions per call once the pen lifts: K
 LOOK_CACHE = 64  # (class, seed) gates and noise kept: Dice and class changes come back to some
 RUNTIME_FOLDER = "runtime"  # in the user's data folder: the runtime choice and exported networks
-SHIPPED_CHECKPOINTS = checkpoints_dir()  # installed or in a clone (app/bundled.py)
-DEFAULT_FILES = {"shape": "shape.pt", "appearance": "appearance.pt"}
 # Threads that turn network outputs into outlines. Most of that time is spent in OpenCV and
 # NumPy calls that release the GIL, so two outlines are made at once on two cores.
 OUTLINE_THREADS = 2
@@ -100,23 +98,6 @@ def _started(build: Callable[[str], ShapeRunner | LookRunner], name: str,
         log.warning("runtime %s unavailable (%s: %s); using torch eager float32",
                     name, type(err).__name__, str(err).splitlines()[0] if str(err) else "")
         return eager
-
-
-def read_manifest(directory: Path) -> dict:
-    """manifest.json of a checkpoint dir; without one, the default file names are assumed."""
-    if not directory.is_dir():
-        raise CheckpointError(directory, "not a checkpoint folder (no such directory)")
-    path = directory / "manifest.json"
-    if not path.exists():
-        return {kind: {"file": name} for kind, name in DEFAULT_FILES.items()}
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise CheckpointError(path, f"unreadable manifest: {err}") from err
-    for kind in DEFAULT_FILES:
-        if not isinstance(manifest.get(kind), dict) or "file" not in manifest[kind]:
-            raise CheckpointError(path, f"manifest has no '{kind}' entry with a 'file'")
-    return manifest
 
 
 @lru_cache(maxsize=512)
@@ -254,14 +235,13 @@ class Engine:
         checkpoints fits (app.runtime.snapshot: the CPU, the runtimes measured fastest, no
         taught class), torch is not imported at all."""
         directory = Path(checkpoint_dir) if checkpoint_dir is not None else SHIPPED_CHECKPOINTS
-        manifest = read_manifest(directory)
-        files = {kind: directory / manifest[kind]["file"] for kind in DEFAULT_FILES}
+        manifest, files = checkpoint_files(directory)
         folder = data_folder() / RUNTIME_FOLDER
         snapshotting = _snapshot_fits(device, runtime, taught)
-        fingerprint = _fingerprinted(directory, files) if snapshotting else None
+        fingerprint = fingerprint_of(directory, files) if snapshotting else None
         kept = snapshot.read(folder, fingerprint) if fingerprint is not None else None
         if kept is not None:
-            engine = cls._from_snapshot(*kept, folder, lambda: _networks(files))
+            engine = cls._from_snapshot(*kept, folder, lambda: load_networks(files))
             if engine is not None:
                 engine.mirror_views = mirror_views
                 engine.outline_bank = OutlineBank.load(directory, manifest)
@@ -281,11 +261,7 @@ class Engine:
     @classmethod
     def _from_checkpoints(cls, files: dict[str, Path], manifest: dict, device: str,
                           mirror_views: bool) -> "Engine":
-        from sketchfill.models.nets.checkpoint import load_checkpoint
-
-        sync_torch()
-        shape = load_checkpoint(files["shape"], kind="shape")
-        look = load_checkpoint(files["appearance"], kind="appearance", classes=shape.classes)
+        shape, look = read_checkpoints(files)
         provenance = {
             kind: {**manifest[kind], **ck.provenance}
             for kind, ck in (("shape", shape), ("appearance", look))
@@ -628,24 +604,3 @@ def _snapshot_fits(device: str, runtime: str, taught: bool) -> bool:
         return device_name(device) == "cpu"
     except ValueError:
         return False
-
-
-def _fingerprinted(directory: Path, files: dict[str, Path]) -> str | None:
-    """snapshot.fingerprint of the checkpoint folder's files; None when one cannot be read
-    (loading the checkpoints then says which and why)."""
-    manifest = directory / "manifest.json"
-    extra = [manifest] if manifest.exists() else []
-    try:
-        return snapshot.fingerprint([*extra, files["shape"], files["appearance"]])
-    except OSError:
-        return None
-
-
-def _networks(files: dict[str, Path]) -> tuple[nn.Module, nn.Module]:
-    """The torch networks of a snapshot's checkpoints (torch imported now)."""
-    from sketchfill.models.nets.checkpoint import load_checkpoint
-
-    sync_torch()
-    shape = load_checkpoint(files["shape"], kind="shape")
-    look = load_checkpoint(files["appearance"], kind="appearance", classes=shape.classes)
-    return shape.build(), look.build()

@@ -21,7 +21,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from sketchfill.app.engine import DEFAULT_FILES, SHIPPED_CHECKPOINTS, Engine, read_manifest
+from sketchfill.app.checkpoint_folder import DEFAULT_FILES, SHIPPED_CHECKPOINTS, read_manifest
+from sketchfill.app.engine import Engine
 from sketchfill.app.taught_classes import SUFFIX, install_taught
 from sketchfill.models.data import sources
 from sketchfill.models.evaluation.teach_eval import (BEFORE, TEACH_DATA, held_out_items, judges,

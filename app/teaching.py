@@ -17,7 +17,7 @@ import torch
 
 from sketchfill.app import taught_classes as tc
 from sketchfill.app.class_names import display_name
-from sketchfill.app.engine import DEFAULT_FILES, SHIPPED_CHECKPOINTS, read_manifest
+from sketchfill.app.checkpoint_folder import DEFAULT_FILES, SHIPPED_CHECKPOINTS, read_manifest
 from sketchfill.models.data.outline_bank import DEFAULT_BANK, Outline, skeleton_outline
 from sketchfill.models.data.user_pictures import Picture, enough, picture_files, read_pictures
 from sketchfill.models.nets.checkpoint import load_checkpoint

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from sketchfill.app.engine import SHIPPED_CHECKPOINTS, Engine
+from sketchfill.app.checkpoint_folder import SHIPPED_CHECKPOINTS
+from sketchfill.app.engine import Engine
 from sketchfill.models.training.provenance import sha256_file
 
 MANIFEST = SHIPPED_CHECKPOINTS / "manifest.json"
