@@ -25,7 +25,7 @@ from sketchfill.app.checkpoint_folder import (SHIPPED_CHECKPOINTS, checkpoint_fi
 from sketchfill.app.devices import device_name, resolve_device
 from sketchfill.app.outline_bank import OutlineBank
 from sketchfill.app.runtime import snapshot
-from sketchfill.app.runtime.calls import (AUTO, EAGER, EAGER_BF16, LookInputs, LookRunner,
+from sketchfill.app.runtime.calls import (AUTO, EAGER, EAGER_BF16, ENV, LookInputs, LookRunner,
                                           RuntimeChoice, ShapeRunner, label)
 from sketchfill.app.runtime.external import (ONNXRUNTIME, OPENVINO, ExternalGates, ExternalLook,
                                              ExternalShape, installed, open_session)
@@ -241,9 +241,9 @@ class Engine:
         fingerprint = fingerprint_of(directory, files) if snapshotting else None
         kept = snapshot.read(folder, fingerprint) if fingerprint is not None else None
         if kept is not None:
-            engine = cls._from_snapshot(*kept, folder, lambda: load_networks(files))
+            engine = cls._from_snapshot(*kept, folder, lambda: load_networks(files),
+                                        mirror_views)
             if engine is not None:
-                engine.mirror_views = mirror_views
                 engine.outline_bank = OutlineBank.load(directory, manifest)
                 return engine
         engine = cls._from_checkpoints(files, manifest, device, mirror_views)
@@ -271,12 +271,13 @@ class Engine:
 
     @classmethod
     def _from_snapshot(cls, snap: snapshot.Snapshot, tables: dict[str, np.ndarray],
-                       folder: Path, load_nets: Callable[[], tuple]) -> "Engine | None":
+                       folder: Path, load_nets: Callable[[], tuple],
+                       mirror_views: bool) -> "Engine | None":
         """An engine that runs the snapshot's exported graphs in its runtimes (no torch), its
         sessions made and warmed up; None (one log line) if they cannot be: a damaged graph,
         a runtime no longer installed."""
         engine = cls.__new__(cls)
-        engine._setup(snap.classes, snap.provenance, True)
+        engine._setup(snap.classes, snap.provenance, mirror_views)
         engine.device, engine.facts, engine._tables = "cpu", snap.facts, tables
         engine._load_nets = load_nets
         exports = folder / "exports"
@@ -596,7 +597,7 @@ class Engine:
 
 def _snapshot_fits(device: str, runtime: str, taught: bool) -> bool:
     """Whether a load of these settings may come from (and leave) a runtime snapshot."""
-    if runtime != AUTO or os.environ.get("SKETCHFILL_RUNTIME", AUTO) != AUTO:
+    if runtime != AUTO or os.environ.get(ENV, AUTO) != AUTO:
         return False
     if taught and any_taught():
         return False

@@ -21,7 +21,7 @@ from sketchfill.app.bundled import resource
 from sketchfill.app.desktop_entry import APP_ID
 from sketchfill.app.session import SessionError
 from sketchfill.app.worker import Factory, InferenceThread, load_engine
-from sketchfill.gui.arguments import parse_args
+from sketchfill.gui.arguments import parse_args, window_device
 from sketchfill.gui.controller import SketchController
 from sketchfill.gui.dialogs import Dialogs
 from sketchfill.gui.main_window import MainWindow
@@ -127,16 +127,16 @@ def report_and_continue(window: MainWindow) -> ExceptHook:
 
 
 def _device(args: argparse.Namespace, preferences: Preferences) -> str:
+    """window_device(), a --device kept as the one last used."""
     if args.device:
         preferences.device = args.device
-        return args.device
-    return preferences.device
+    return window_device(args, preferences)
 
 
 def _replay(app: QApplication, args: argparse.Namespace, opened, factory: Factory) -> int:
     preferences = Preferences()
     window = build_window(
-        args.checkpoints, args.device or preferences.device, preferences, factory=factory,
+        args.checkpoints, window_device(args, preferences), preferences, factory=factory,
         persist=False, dialogs=HeadlessDialogs(),
     )
     replay = Replay(window, args.screenshot, args.export_dir, args.timeout)

@@ -61,4 +61,9 @@ def models_request(args: argparse.Namespace, preferences: Preferences | None = N
                    ) -> LoadRequest:
     """The load the window will ask its worker for (SketchController.load_models)."""
     preferences = preferences if preferences is not None else Preferences()
-    return LoadRequest(args.checkpoints, args.device or preferences.device, worker_threads())
+    return LoadRequest(args.checkpoints, window_device(args, preferences), worker_threads())
+
+
+def window_device(args: argparse.Namespace, preferences: Preferences) -> str:
+    """The device the window loads its models on: --device, else the one last used."""
+    return args.device or preferences.device

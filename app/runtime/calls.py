@@ -18,6 +18,7 @@ import numpy as np
 EAGER = "eager"            # torch, float32
 EAGER_BF16 = "eager-bf16"  # torch under bf16 autocast: only where the CPU has it natively
 AUTO = "auto"              # the runtime measured fastest on this computer
+ENV = "SKETCHFILL_RUNTIME"  # auto (default) or one runtime for both networks
 GATE_NAMES = ("alpha", "beta", "full_alpha", "full_beta")
 # How the choice picks among the runtimes measured (choice.pick); part of every stored
 # choice's key and snapshot's fingerprint, so a new rule measures again.

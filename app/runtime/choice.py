@@ -31,15 +31,14 @@ from sketchfill.app.runtime.external import (COMPILES_PER_SHAPE, ONNXRUNTIME, OP
                                              installed, open_session, version)
 from sketchfill.app.runtime.exportable import gate_arrays, weights_hash
 from sketchfill.app.runtime.onnx_files import look_onnx, shape_onnx
-from sketchfill.app.runtime.calls import (AUTO, EAGER, EAGER_BF16, RULE, LookInputs, LookRunner,
-                                          RuntimeChoice, ShapeRunner)
+from sketchfill.app.runtime.calls import (AUTO, EAGER, EAGER_BF16, ENV, RULE, LookInputs,
+                                          LookRunner, RuntimeChoice, ShapeRunner)
 from sketchfill.app.runtime.runners import TorchLook, TorchShape
 from sketchfill.models.nets.appearance import AppearanceGenerator, noise_sizes
 from sketchfill.models.nets.noise import noise_from_seeds, seeded_maps, seeded_noise
 
 log = logging.getLogger(__name__)
 
-ENV = "SKETCHFILL_RUNTIME"  # auto (default) or one runtime for both networks
 LINE_TOLERANCE = 0.005      # share of an output's ridge-line pixels that may differ from eager's
 RAW_TOLERANCE = 2e-3        # max |difference| of a hard-output shape network's pixels
 IMAGE_TOLERANCE = 3         # max difference of an image's uint8 channels (of 255)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sketchfill.app.runtime.calls import ENV as RUNTIME_ENV
 from sketchfill.app.runtime.calls import RULE
 from sketchfill.models.files import atomic_write
 from sketchfill.models.nets.cpu_tuning import cpu_flags, cpu_model
@@ -38,7 +39,7 @@ FORMAT = 2  # 2: the shape graph takes the sketch's views (calls.py)
 FILE = "snapshot.json"           # in the runtime folder, beside choice.json
 KEEP = 4                         # snapshots kept (checkpoint folders, CPU caps), newest last
 TABLES = "snapshot-tables"       # + a hash of the fingerprint + ".npz": the class tables
-ENV = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "SKETCHFILL_RUNTIME", "OMP_NUM_THREADS")
+CAPS = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", RUNTIME_ENV, "OMP_NUM_THREADS")
 PACKAGES = ("torch", "onnx", "onnxruntime", "openvino", "numpy")
 
 
@@ -96,7 +97,7 @@ def fingerprint(files: list[Path]) -> str:
         "format": FORMAT, "program": __version__, "files": [_stat(f) for f in files],
         "packages": {p: _version(p) for p in PACKAGES}, "python": sys.version.split()[0],
         "cpu": cpu_model(), "flags": sorted(cpu_flags()), "cores": os.cpu_count(),
-        "env": {k: os.environ.get(k, "") for k in ENV}, "rule": RULE}, sort_keys=True)
+        "env": {k: os.environ.get(k, "") for k in CAPS}, "rule": RULE}, sort_keys=True)
 
 
 def _entries(folder: Path) -> dict:
