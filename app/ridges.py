@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from sketchfill.app.raster import as_array, sketch_to_array, tensor_to_gray
-from sketchfill.app.smoothing import curve_piece
+from sketchfill.app.smoothing import curves_through
 from sketchfill.app.tracing import polylines
 from sketchfill.models.nets.skeleton import (
     drop_small_components, neighbour_count, prune_spurs, thin)
@@ -114,18 +114,14 @@ def line_width(sketch: np.ndarray) -> float:
     return float(np.clip(2.0 * ink.sum() / perimeter, 1.0, 32.0))
 
 
-def smooth_polyline(points: np.ndarray) -> np.ndarray:
-    """(N,2) traced pixel path -> (M,2) smooth curve: simplified (Douglas-Peucker), then a
-    Catmull-Rom curve through the kept vertices, so a stair-stepped skeleton reads as a drawn
-    line."""
-    simple = cv2.approxPolyDP(points.reshape(-1, 1, 2), LINE_SIMPLIFY, False).reshape(-1, 2)
-    if len(simple) < 3:
-        return simple
-    v = [(float(x), float(y), 1.0) for x, y in simple]
-    curve = [v[0]]
-    for i in range(len(v) - 1):
-        curve += curve_piece(v[max(i - 1, 0)], v[i], v[i + 1], v[min(i + 2, len(v) - 1)])
-    return np.array([(x, y) for x, y, _ in curve], np.float32)
+def smooth_polylines(paths: list[np.ndarray]) -> list[np.ndarray]:
+    """(N,2) traced pixel paths -> (M,2) smooth curves: each simplified (Douglas-Peucker), then
+    a Catmull-Rom curve through the kept vertices (float32), so a stair-stepped skeleton reads
+    as a drawn line; a path simplified to two vertices stays a straight line."""
+    simple = [cv2.approxPolyDP(p.reshape(-1, 1, 2), LINE_SIMPLIFY, False).reshape(-1, 2)
+              for p in paths]
+    curves = iter(curves_through([s for s in simple if len(s) >= 3]))
+    return [next(curves).astype(np.float32) if len(s) >= 3 else s for s in simple]
 
 
 def cv2_thickness(line_px: float) -> int:
@@ -141,8 +137,8 @@ def stroke_lines(lines: np.ndarray, width: int, height: int, line_px: float) -> 
     canvas = np.full((height, width), 255, np.uint8)
     scale = np.array([width / lines.shape[1], height / lines.shape[0]], np.float32)
     thickness = cv2_thickness(line_px)
-    for path in polylines(lines):
-        xy = (smooth_polyline(path) + 0.5) * scale - 0.5                # pixel centres
+    for curve in smooth_polylines(polylines(lines)):
+        xy = (curve + 0.5) * scale - 0.5                                # pixel centres
         fixed = np.round(xy * (1 << _SHIFT)).astype(np.int32)
         cv2.polylines(canvas, [fixed], False, 0, thickness, cv2.LINE_AA, shift=_SHIFT)
     return canvas

@@ -14,27 +14,70 @@ from __future__ import annotations
 import math
 from collections import deque
 
+import numpy as np
+
 from sketchfill.app.document import Point
 
 STEP_PX = 2.0  # longest straight piece of a smoothed curve, in canvas pixels
 
 
+def catmull_rom(t):
+    """The uniform Catmull-Rom basis (tension 0.5) at t in [0, 1]: weights (a, b, c, d) of p0..p3;
+    the curve passes through p1 at t=0 and p2 at t=1. For floats or float arrays alike (the same
+    operations in the same order, so both give the same bits)."""
+    t2, t3 = t * t, t * t * t
+    return (-0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1.0,
+            -1.5 * t3 + 2.0 * t2 + 0.5 * t, 0.5 * t3 - 0.5 * t2)
+
+
+def piece_count(p1: Point, p2: Point) -> int:
+    """Straight pieces of the curve from p1 to p2: none longer than about STEP_PX."""
+    return max(1, math.ceil(math.dist(p1[:2], p2[:2]) / STEP_PX))
+
+
 def curve_piece(p0: Point, p1: Point, p2: Point, p3: Point) -> list[Point]:
     """The Catmull-Rom curve from p1 to p2 (p0 and p3 its neighbours) as points after p1 up to
     and including p2; the pressure goes linearly from p1's to p2's."""
-    n = max(1, math.ceil(math.dist(p1[:2], p2[:2]) / STEP_PX))
+    n = piece_count(p1, p2)
     points = []
     for i in range(1, n + 1):
         t = i / n
-        t2, t3 = t * t, t * t * t
-        # Uniform Catmull-Rom basis (tension 0.5): passes through p1 at t=0 and p2 at t=1.
-        a, b = -0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1.0
-        c, d = -1.5 * t3 + 2.0 * t2 + 0.5 * t, 0.5 * t3 - 0.5 * t2
+        a, b, c, d = catmull_rom(t)
         x = a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0]
         y = a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1]
         points.append((x, y, p1[2] + (p2[2] - p1[2]) * t))
     points[-1] = p2  # exactly on the sample
     return points
+
+
+def curves_through(vertices: list[np.ndarray]) -> list[np.ndarray]:
+    """For each (M,2) array of M >= 2 vertices, (N,2) float64 points of the Catmull-Rom curve
+    through them: the first vertex, then each segment's points as curve_piece gives them (the
+    ends' missing neighbours repeated). All segments of all the curves in one pass of array
+    arithmetic: a Python loop per point costs several times as much. Vertices on the pixel grid
+    (as traced lines are) give curve_piece's numbers to the bit."""
+    if not vertices:
+        return []
+    v = np.concatenate(vertices).astype(np.float64)
+    sizes = np.array([len(p) for p in vertices])
+    first = np.cumsum(sizes) - sizes                           # each curve's first vertex
+    owner = np.repeat(np.arange(len(vertices)), sizes - 1)     # each segment's curve
+    seg = np.arange(len(owner))
+    i = first[owner] + seg - np.repeat(np.cumsum(sizes - 1) - (sizes - 1), sizes - 1)
+    last = first[owner] + sizes[owner] - 1
+    p0, p1, p2, p3 = v[np.maximum(i - 1, first[owner])], v[i], v[i + 1], v[np.minimum(i + 2, last)]
+    d = p2 - p1
+    n = np.maximum(1, np.ceil(np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) / STEP_PX)
+                   ).astype(np.int64)
+    at = np.repeat(seg, n)                                     # each point's segment
+    t = (np.arange(len(at)) - np.repeat(np.cumsum(n) - n, n) + 1) / n[at]
+    a, b, c, w = catmull_rom(t)
+    points = (a[:, None] * p0[at] + b[:, None] * p1[at] + c[:, None] * p2[at]
+              + w[:, None] * p3[at])
+    points[np.cumsum(n) - 1] = p2                              # exactly on the vertices
+    per_curve = np.bincount(owner, weights=n, minlength=len(vertices)).astype(np.int64)
+    pieces = np.split(points, np.cumsum(per_curve)[:-1])
+    return [np.concatenate([v[f:f + 1], piece]) for f, piece in zip(first, pieces)]
 
 
 class Smoother:

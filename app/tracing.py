@@ -6,6 +6,8 @@ edit stays a stroke (undoable, movable, saved in the session and the SVG).
 
 from __future__ import annotations
 
+from itertools import chain
+
 import cv2
 import numpy as np
 
@@ -31,8 +33,9 @@ def polylines(skeleton: np.ndarray) -> list[np.ndarray]:
     if ys.size == 0:
         return []
     index, table = _neighbour_table(skeleton.shape, ys, xs)
-    cells = np.array(list(set(zip(ys.tolist(), xs.tolist()))))           # (N, 2) set order
-    order = index[cells[:, 0] + 1, cells[:, 1] + 1]                     # (N,) pixel numbers
+    cells = set(zip(ys.tolist(), xs.tolist()))
+    cells = np.fromiter(chain.from_iterable(cells), np.intp, 2 * ys.size).reshape(-1, 2)
+    order = index[(cells[:, 0] + 1) * (skeleton.shape[1] + 2) + cells[:, 1] + 1]  # set order
     degree = (table < ys.size).sum(axis=1)                              # (N,) neighbours left
     left = bytearray(b"\x01") * ys.size + b"\x00"                       # the sentinel: none
     remaining = np.frombuffer(left, np.uint8)                           # a view, kept current
@@ -49,13 +52,15 @@ def polylines(skeleton: np.ndarray) -> list[np.ndarray]:
 
 def _neighbour_table(shape: tuple[int, int], ys: np.ndarray,
                      xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The pixel number of each skeleton pixel in a 1-px padded (H+2, W+2) image (N, the
-    sentinel, elsewhere), and (N, 8) the number of each pixel's neighbours in _NEIGHBOURS
-    order (N where there is none)."""
-    index = np.full((shape[0] + 2, shape[1] + 2), ys.size, np.intp)
-    index[ys + 1, xs + 1] = np.arange(ys.size)
-    table = np.stack([index[ys + 1 + dy, xs + 1 + dx] for dy, dx in _NEIGHBOURS], axis=1)
-    return index, table
+    """The pixel number of each skeleton pixel in a 1-px padded (H+2, W+2) image, flattened
+    (N, the sentinel, elsewhere), and (N, 8) the number of each pixel's neighbours in
+    _NEIGHBOURS order (N where there is none). Flat indices: one gather for all eight."""
+    stride = shape[1] + 2
+    flat = (ys + 1) * stride + (xs + 1)
+    index = np.full((shape[0] + 2) * stride, ys.size, np.intp)
+    index[flat] = np.arange(ys.size)
+    offsets = np.array([dy * stride + dx for dy, dx in _NEIGHBOURS], np.intp)
+    return index, index[flat[:, None] + offsets]
 
 
 def _pick_start(order: np.ndarray, remaining: np.ndarray, degree: np.ndarray) -> int | None:

@@ -209,3 +209,20 @@ def test_user_ink_distances_and_nearest_points_are_scipys() -> None:
         ys, xs = np.nonzero((dist > 0) & (dist < 12))
         found = user.nearest(ys, xs)
         assert np.array_equal(found[:, 0], ny[ys, xs]) and np.array_equal(found[:, 1], nx[ys, xs])
+
+
+def test_curves_through_many_lines_at_once_are_the_pens_curve_pieces_to_the_bit():
+    """The outlines' smoothing (all lines in one array pass) and the pen's curve_piece (one
+    point at a time) are the same curve: traced lines on the pixel grid, lines of 2-9 vertices."""
+    from sketchfill.app.smoothing import curve_piece, curves_through
+
+    rng = np.random.default_rng(3)
+    lines = [rng.integers(0, 256, (int(m), 2)) for m in rng.integers(2, 10, 40)]
+    lines.append(np.array([[5, 5], [5, 5], [9, 5]]))          # a repeated vertex: a 0-px segment
+    for line, curve in zip(lines, curves_through(lines)):
+        v = [(float(x), float(y), 1.0) for x, y in line]
+        expected = [v[0]]
+        for i in range(len(v) - 1):
+            expected += curve_piece(v[max(i - 1, 0)], v[i], v[i + 1], v[min(i + 2, len(v) - 1)])
+        assert np.array_equal(curve, np.array([p[:2] for p in expected]))
+    assert curves_through([]) == []
