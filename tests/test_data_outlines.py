@@ -125,6 +125,8 @@ def test_thin_matches_the_textbook_rule():
     mask = (mask > 0) | (rng.random((48, 48)) < 0.1)   # specks and touching edges too
     mask[0, :] = mask[:, -1] = True
     assert (sk.thin(mask) == _zhang_suen_by_the_book(mask)).all()
+    assert not sk.thin(np.zeros((5, 5), bool)).any()                 # no ink: none
+    assert sk.thin(np.ones((1, 1), bool)).all()                        # a lone speck stays
 
 
 def test_segments_cover_skeleton_and_split_at_junctions():

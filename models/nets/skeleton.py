@@ -20,27 +20,31 @@ def thin(mask: np.ndarray) -> np.ndarray:
     """Zhang-Suen thinning (CACM 1984). mask: bool (H,W) -> bool (H,W) 1-px lines.
 
     cv2.ximgproc is not in the headless wheel, so this is the textbook two-sub-step rule,
-    decided by a table over each ink pixel's 8-neighbour code (_ZS_REMOVE). Only ink pixels
-    are visited: lines cover a few % of an image, so this is ~10x faster than whole-image
-    passes (the thinning was most of the live completion's post-processing).
+    decided by a table over each pixel's 8-neighbour code (_ZS_REMOVE): a sub-step is one
+    convolution that sums each pixel's neighbours as bits (_CODE_KERNEL), one table lookup and
+    one subtraction, all OpenCV calls on the ink's bounding box. They release the GIL, so the
+    outline threads thin side by side (NumPy gathers over the ink pixels, as before, held it
+    and were 15% slower alone).
     """
-    h, w = mask.shape
-    img = np.pad(mask.astype(np.uint8), 1).ravel()
-    offsets = [dy * (w + 2) + dx for dy, dx in _NEIGHBOURS]  # in the padded, flat image
-    ink = np.flatnonzero(img)
-    while True:
+    ys, xs = np.nonzero(mask)
+    out = np.zeros(mask.shape, bool)
+    if ys.size == 0:
+        return out
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    img = np.zeros((y1 - y0 + 2, x1 - x0 + 2), np.uint8)  # a paper border: no edge cases
+    img[1:-1, 1:-1] = mask[y0:y1, x0:x1]
+    changed = True
+    while changed:
         changed = False
-        for step in (0, 1):
-            code = np.zeros(ink.size, np.uint8)
-            for bit, off in enumerate(offsets):
-                code |= img[ink + off] << bit
-            remove = _ZS_REMOVE[step][code]
-            if remove.any():
-                img[ink[remove]] = 0          # decided on the image before this sub-step
-                ink = ink[~remove]
+        for table in _ZS_REMOVE_U8:
+            # Codes are at most 255 and the kernel's weights integers: the 8-bit sum is exact.
+            code = cv2.filter2D(img, -1, _CODE_KERNEL, borderType=cv2.BORDER_CONSTANT)
+            remove = cv2.LUT(code, table) & img   # decided on the image before this sub-step
+            if cv2.countNonZero(remove):
+                cv2.subtract(img, remove, dst=img)
                 changed = True
-        if not changed:
-            return img.reshape(h + 2, w + 2)[1:-1, 1:-1].astype(bool)
+    out[y0:y1, x0:x1] = img[1:-1, 1:-1] > 0
+    return out
 
 
 def _removal_table(step: int) -> np.ndarray:
@@ -61,6 +65,10 @@ def _removal_table(step: int) -> np.ndarray:
 
 
 _ZS_REMOVE = (_removal_table(0), _removal_table(1))
+_ZS_REMOVE_U8 = tuple(t.astype(np.uint8) for t in _ZS_REMOVE)  # cv2.LUT's 0/1 tables
+# Each neighbour's bit in the code, laid where cv2.filter2D (a correlation) reads it:
+# P9 P2 P3 / P8 . P4 / P7 P6 P5 = bits 7 0 1 / 6 . 2 / 5 4 3 (_NEIGHBOURS' order).
+_CODE_KERNEL = np.array([[128, 1, 2], [64, 0, 4], [32, 16, 8]], np.float32)
 
 
 def neighbour_count(skel: np.ndarray) -> np.ndarray:
