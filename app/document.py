@@ -25,9 +25,13 @@ LIVE_K = 2  # completions while the pen is down (the first of the K seeds, so th
 
 
 def worker_threads() -> int:
-    """Torch threads for the worker while the pen is down (and for loading): one core left to
-    the UI thread, so the pen never waits."""
-    return max(1, (os.cpu_count() or 2) - 1)
+    """Threads for the networks while the pen is down (and for loading): one core left to the
+    UI thread where there are more than two, so the pen never waits; on two cores both, as
+    the UI thread needs a fraction of one: keeping a whole core for it made the shadow trail
+    the pen 10% longer (median over six runs, p90 15%) and the UI thread's largest stall no
+    shorter (gui.ui_bench, docs/runtime.md)."""
+    cores = os.cpu_count() or 2
+    return cores - 1 if cores > 2 else cores
 
 
 def rest_threads() -> int:

@@ -336,8 +336,8 @@ class Engine:
 
     def _warm_up(self) -> None:
         """Ready the runtimes for the first stroke's calls, at load: every session the app will
-        use (one per thread count: while the pen is down the app runs one core fewer than the
-        computer has and asks for LIVE_K completions, no image; after, every core, K
+        use (one per thread count: while the pen is down the app runs document.worker_threads
+        threads and asks for LIVE_K completions, no image; after, every core, K
         completions and the image: gui.controller), made at once; and for a runtime that
         compiles kernels per input shape (OpenVINO) those calls made once, where the first
         shadow and image would otherwise wait for them. Other batch sizes (reserve seeds)

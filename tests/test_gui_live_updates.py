@@ -54,7 +54,7 @@ def test_pen_down_asks_for_few_completions_and_no_image(qtbot, tmp_path, tiny_ch
     wait_idle(qtbot, window)
     seeds = c.sketch.completion_seeds(c.k)
     assert live and all(r.seeds == seeds[:LIVE_K] and not r.render for r in live)
-    assert all(r.threads == worker_threads() for r in live)  # a core stays with the pen
+    assert all(r.threads == worker_threads() for r in live)  # a core stays with the pen (> 2)
     final = sent[-1]
     assert final.seeds == seeds and final.render and len(c.result.outlines) == c.k
     assert final.threads == rest_threads() and rest_threads() == (os.cpu_count() or 1)

@@ -255,7 +255,7 @@ def test_a_class_added_after_the_export_runs_in_every_runtime(engine: Engine, ru
 
 @pytest.mark.parametrize("runtime", INSTALLED)
 def test_a_runtime_runs_at_the_thread_count_of_each_call(engine: Engine, runtime) -> None:
-    """The app runs one thread while the pen is down and every core after: a runtime's
+    """The app runs worker_threads while the pen is down and every core after: a runtime's
     threads are fixed per session, so it keeps one per count, made at load."""
     engine.use_runtimes(runtime)
     shape = {torch.get_num_threads(), worker_threads(), rest_threads()}
@@ -284,7 +284,7 @@ def test_warm_up_readies_the_first_strokes_calls(engine: Engine, runtime, monkey
     monkeypatch.setattr(Engine, "_run", recorded)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
     engine.use_runtimes(runtime)
-    # Sessions for the pen down (a core left to the UI) and after it lifts, made at load.
+    # Sessions for the pen down (a core left to the UI on 3 cores) and after, made at load.
     assert {2, 3} <= set(engine._shape_run.thread_counts)
     assert 3 in engine._look_run.thread_counts
     if not engine._shape_run.compiles_per_shape:  # nothing to compile ahead: no calls

@@ -130,8 +130,8 @@ Opener = Callable[[int], tuple[Session, list[str]]]  # threads -> session and it
 
 class _PerThreadCount:
     """A runtime's sessions by thread count. Its threads are fixed when a session is made, and
-    the app asks for one thread while the pen is down (a core left to the UI) and every core
-    after it lifts (runtime.threads.set_threads on the worker thread): each call runs
+    the app asks for document.worker_threads while the pen is down and every core after
+    it lifts (runtime.threads.set_threads on the worker thread): each call runs
     in the session made for the thread count in force at that moment, made on first need or
     beforehand (`open`)."""
 

@@ -1,7 +1,7 @@
 """How many threads the networks may use on the calling thread, with or without torch.
 
 OpenMP keeps its thread count per calling thread, and the worker changes it on every request
-(one core left to the UI while the pen is down, every core after). ONNX Runtime and OpenVINO
+(document.worker_threads while the pen is down, every core after). ONNX Runtime and OpenVINO
 fix their threads when a session is made, so each call picks the session made for the count in
 force on its thread (external._PerThreadCount). The count is kept here, per thread, so a
 process that runs only those runtimes never has to import torch to know it; where torch is
