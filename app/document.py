@@ -24,14 +24,16 @@ LIVE_K = 2  # completions while the pen is down (the first of the K seeds, so th
 # the shadow keeps up with the pen; all K and the image follow when it lifts
 
 
-def worker_threads() -> int:
+def worker_threads(spinning: bool = True) -> int:
     """Threads for the networks while the pen is down (and for loading): one core left to the
-    UI thread where there are more than two, so the pen never waits; on two cores both, as
-    the UI thread needs a fraction of one: keeping a whole core for it made the shadow trail
-    the pen 10% longer (median over six runs, p90 15%) and the UI thread's largest stall no
-    shorter (gui.ui_bench, docs/runtime.md)."""
+    UI thread, so the pen never waits. Except on two cores for a runtime whose idle threads
+    sleep (`spinning` False: ONNX Runtime as the app sets it up, OpenVINO), which gets both:
+    the UI thread needs a fraction of a core, and keeping a whole one for it made the shadow
+    trail the pen 10% longer (gui.ui_bench, p90 15%) with no shorter stall. Torch's OpenMP
+    threads spin between operators and lose more to the UI thread's turns than the second
+    core brings (pen to shadow 111-121 against 97-115 ms): they keep one (docs/runtime.md)."""
     cores = os.cpu_count() or 2
-    return cores - 1 if cores > 2 else cores
+    return cores if cores == 2 and not spinning else max(1, cores - 1)
 
 
 def rest_threads() -> int:

@@ -313,6 +313,12 @@ class Engine:
         snapshot.write(folder, *made)
 
     @property
+    def live_threads(self) -> int:
+        """Threads for the networks while the pen is down (worker_threads): whether what runs
+        the shape network spins (torch's OpenMP) decides it on two cores."""
+        return worker_threads(spinning=self._shape_run.name in (EAGER, EAGER_BF16))
+
+    @property
     def runtime(self) -> str:
         """What runs each network, e.g. "shape openvino 2026.4 float32, appearance torch
         eager float32" (the status bar, About and --version show it)."""
@@ -336,14 +342,14 @@ class Engine:
 
     def _warm_up(self) -> None:
         """Ready the runtimes for the first stroke's calls, at load: every session the app will
-        use (one per thread count: while the pen is down the app runs document.worker_threads
-        threads and asks for LIVE_K completions, no image; after, every core, K
-        completions and the image: gui.controller), made at once; and for a runtime that
+        use (one per thread count: while the pen is down the app runs `live_threads` and asks
+        for LIVE_K completions, no image; after, every core, K completions and the image:
+        gui.controller), made at once; and for a runtime that
         compiles kernels per input shape (OpenVINO) those calls made once, where the first
         shadow and image would otherwise wait for them. Other batch sizes (reserve seeds)
         compile at their first use, once, in the worker: 20-100 ms more for that update, no
         stall of the UI thread (docs/runtime.md)."""
-        live, every = worker_threads(), rest_threads()
+        live, every = self.live_threads, rest_threads()
         runners = {"_shape_run": (live, every), "_look_run": (every,)}
         opens = [(getattr(self, attr), n) for attr, counts in runners.items() for n in counts]
         opens = [(r, n) for r, n in opens if hasattr(r, "open")]

@@ -25,6 +25,7 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 from PyQt5.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
 
+from sketchfill.app.document import worker_threads
 from sketchfill.app.overlay import DisplayLayers, DisplaySizes, display_layers, with_image
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class EngineInfo:
     n_shipped: int = 0  # the checkpoints' own classes lead `classes`; the user's taught follow
     skipped_classes: tuple[str, ...] = ()  # taught classes not installed, each with its file
     runtime: str = "torch eager float32"  # what runs each network (Engine.runtime)
+    live_threads: int = 1  # the networks' threads while the pen is down (Engine.live_threads)
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ class InferenceWorker(QObject):
             n_shipped=getattr(engine, "n_shipped", len(engine.classes)),
             skipped_classes=tuple(getattr(engine, "skipped_classes", ())),
             runtime=str(getattr(engine, "runtime", "torch eager float32")),
+            live_threads=int(getattr(engine, "live_threads", worker_threads())),
         )
         self.loaded.emit(info)
 

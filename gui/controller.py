@@ -315,7 +315,7 @@ class SketchController(QObject):
             chosen=self.overlay.chosen % len(seeds),
             display=self.display,
             render=not drawing,
-            threads=worker_threads() if drawing else rest_threads(),
+            threads=self.info.live_threads if drawing else rest_threads(),
         )
         self.inference.submit(request)
         self.request_sent.emit(request.seq)

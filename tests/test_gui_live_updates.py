@@ -10,7 +10,7 @@ from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtWidgets import QApplication
 
 from sketchfill.app.worker import load_engine
-from sketchfill.gui.controller import LIVE_K, rest_threads, worker_threads
+from sketchfill.gui.controller import LIVE_K, rest_threads
 from tests.gui_support import WAIT_MS, make_window, mouse, wait_idle
 
 
@@ -54,7 +54,7 @@ def test_pen_down_asks_for_few_completions_and_no_image(qtbot, tmp_path, tiny_ch
     wait_idle(qtbot, window)
     seeds = c.sketch.completion_seeds(c.k)
     assert live and all(r.seeds == seeds[:LIVE_K] and not r.render for r in live)
-    assert all(r.threads == worker_threads() for r in live)  # a core stays with the pen (> 2)
+    assert all(r.threads == c.info.live_threads for r in live)  # the engine's count
     final = sent[-1]
     assert final.seeds == seeds and final.render and len(c.result.outlines) == c.k
     assert final.threads == rest_threads() and rest_threads() == (os.cpu_count() or 1)

@@ -255,10 +255,10 @@ def test_a_class_added_after_the_export_runs_in_every_runtime(engine: Engine, ru
 
 @pytest.mark.parametrize("runtime", INSTALLED)
 def test_a_runtime_runs_at_the_thread_count_of_each_call(engine: Engine, runtime) -> None:
-    """The app runs worker_threads while the pen is down and every core after: a runtime's
+    """The app runs live_threads while the pen is down and every core after: a runtime's
     threads are fixed per session, so it keeps one per count, made at load."""
     engine.use_runtimes(runtime)
-    shape = {torch.get_num_threads(), worker_threads(), rest_threads()}
+    shape = {torch.get_num_threads(), engine.live_threads, rest_threads()}
     assert set(engine._shape_run._sessions) == shape
     assert set(engine._look_run._sessions) == {rest_threads()}  # images once the pen lifts
     torch.set_num_threads(1)                                # the one_thread fixture restores
@@ -334,3 +334,18 @@ def test_timing_is_interleaved_and_a_lost_runtime_stops() -> None:
     found = choice.interleaved_ms(calls, repeats=3)
     assert order == ["fast", "slow", "fast", "fast"]  # one round each, then the slow one lost
     assert found["slow"] > choice.GIVE_UP * found["fast"]
+
+
+@pytest.mark.parametrize("cores, spinning, sleeping", [(1, 1, 1), (2, 1, 2), (3, 2, 2), (8, 7, 7)])
+def test_while_the_pen_is_down_a_core_stays_with_the_ui_unless_two_cores_have_sleeping_threads(
+        monkeypatch, cores, spinning, sleeping) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert (worker_threads(), worker_threads(spinning=False)) == (spinning, sleeping)
+
+
+@pytest.mark.parametrize("runtime", ["eager", *INSTALLED])
+def test_the_engines_count_while_drawing_follows_what_runs_the_shape_network(
+        engine: Engine, runtime, monkeypatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    engine.use_runtimes(runtime)
+    assert engine.live_threads == (1 if runtime == "eager" else 2)  # torch's threads spin
