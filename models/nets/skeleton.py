@@ -23,8 +23,8 @@ def thin(mask: np.ndarray) -> np.ndarray:
     decided by a table over each pixel's 8-neighbour code (_ZS_REMOVE): a sub-step is one
     convolution that sums each pixel's neighbours as bits (_CODE_KERNEL), one table lookup and
     one subtraction, all OpenCV calls on the ink's bounding box. They release the GIL, so the
-    outline threads thin side by side (NumPy gathers over the ink pixels, as before, held it
-    and were 15% slower alone).
+    outline threads thin side by side (gathering the neighbours of the ink pixels in NumPy
+    holds it, and took 15% longer alone: docs/runtime.md).
     """
     ys, xs = np.nonzero(mask)
     out = np.zeros(mask.shape, bool)
