@@ -142,6 +142,45 @@ def test_finer_output_over_a_trained_trunk_starts_as_its_upsampled_output():
         assert (fine(x, y, z).double() - expect).abs().max() > 1e-3
 
 
+def test_folded_refiner_gives_each_output_pixel_its_own_correction_from_the_sketch():
+    """refine_folded: the refiner runs at the trunk's side on the sketch folded into channels.
+    It starts silent (a fork first draws its trunk's output); with weights, a one-pixel change
+    of the full-size sketch changes the correction at that pixel and near it only, and the
+    four output pixels of a trunk cell get different corrections."""
+    c = replace(TINY_SHAPE, context_width=2)
+    cfg = replace(c, size=2 * c.size, trunk_size=c.size, refine_width=3)
+    torch.manual_seed(0)
+    full, folded = ShapeGenerator(cfg).eval(), ShapeGenerator(replace(cfg, refine_folded=True))
+    folded.eval().load_state_dict({k: v for k, v in full.state_dict().items()
+                                   if not k.startswith("refiner.")}, strict=False)
+    x, y, z = _sketch(2, cfg.size), torch.tensor([0, 1]), torch.randn(2, c.nz)
+    with torch.no_grad():
+        full.refiner.out.weight.zero_()
+        assert torch.allclose(folded(x, y, z), full(x, y, z), atol=1e-6)
+        torch.nn.init.normal_(folded.refiner.out.weight, std=0.1)
+        features = torch.randn(2, c.ngf * c.mults[-1], c.size, c.size)
+        moved = x.clone()
+        moved[:, :, 10, 10] = -moved[:, :, 10, 10]
+        base = folded.refiner(features, x)
+        delta = (folded.refiner(features, moved) - base).abs()[:, 0]
+    assert base.shape == (2, 1, cfg.size, cfg.size)
+    assert delta[:, 10, 10].min() > 0 and delta[:, 20:, 20:].max() == 0
+    cell = base[:, 0, 0::2, 0::2] - base[:, 0, 1::2, 1::2]
+    assert cell.abs().max() > 1e-4
+
+
+def test_one_block_per_stage_keeps_the_first_blocks_names():
+    """stage_blocks 1: each trunk stage is its first residual block alone, under the same
+    names, so a shorter network can start from a trained one's first blocks."""
+    two, one = ShapeGenerator(TINY_SHAPE), ShapeGenerator(replace(TINY_SHAPE, stage_blocks=1))
+    lost = set(two.state_dict()) - set(one.state_dict())
+    assert lost and all(k.split(".")[0] == "stages" and k.split(".")[2] == "1" for k in lost)
+    assert set(one.state_dict()) <= set(two.state_dict())
+    x, y, z = _sketch(2, TINY_SHAPE.size), torch.tensor([0, 1]), torch.randn(2, TINY_SHAPE.nz)
+    with torch.no_grad():
+        assert one.eval()(x, y, z).shape == (2, 1, TINY_SHAPE.size, TINY_SHAPE.size)
+
+
 def test_critic_of_a_finer_generator_is_its_parents_critic_on_shrunk_inputs():
     """critic_size: the critic keeps the parent's layers (they load as they are) and scores a
     finer outline as the parent scores it shrunk to the parent's side."""

@@ -69,6 +69,24 @@ def test_each_runtime_gives_the_outlines_and_images_of_eager(engine: Engine, run
 
 
 @pytest.mark.parametrize("runtime", INSTALLED)
+def test_a_network_with_a_folded_refiner_and_one_block_per_stage_runs_as_in_eager(
+        engine: Engine, runtime) -> None:
+    """The shipped layout's parts that only it has (the sketch folded into channels and the
+    correction unfolded, a trunk of one block per stage) export and run alike."""
+    torch.manual_seed(1)
+    cfg = replace(TINY_SHAPE, soft_output=True, size=2 * TINY_SHAPE.size,
+                  trunk_size=TINY_SHAPE.size, refine_width=3, refine_folded=True, stage_blocks=1)
+    shape = ShapeGenerator(cfg)
+    with torch.no_grad():
+        torch.nn.init.normal_(shape.refiner.out.weight, std=0.3)
+    light = Engine(shape, engine.appearance, CLASSES, torch.device("cpu"))
+    outlines = results(light)[0]
+    light.use_runtimes(runtime)
+    assert runtime in light.runtime and "eager" not in light.runtime
+    assert np.array_equal(outlines, results(light)[0])
+
+
+@pytest.mark.parametrize("runtime", INSTALLED)
 def test_a_class_with_its_own_output_layers_renders_through_torch(engine: Engine,
                                                                   runtime) -> None:
     head = engine.appearance.head_copy()

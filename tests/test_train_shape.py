@@ -10,7 +10,8 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from sketchfill.models.nets.shape import TINY_SHAPE
+from sketchfill.models.nets.checkpoint import save_checkpoint
+from sketchfill.models.nets.shape import TINY_SHAPE, ShapeGenerator
 from sketchfill.models.training.train_shape import ShapeTrainConfig, build_nets, critic_target, \
     empty_sketch_loss, train
 from sketchfill.models.training.distributed import DistContext
@@ -267,6 +268,43 @@ def test_grow_to_a_finer_output_keeps_the_trunk_and_the_critic(tmp_path):
         k: v.shape for k, v in parent["nets"]["d"].items()}
     assert train(fine, Schedule(5, 1, 5, 5), fork, shape_tensors(8, 2 * m.size, 3), CLASSES,
                  resume=True, meta={"commands": ["to 5"]}, ctx=CPU) == 5
+
+
+def test_distillation_teaches_a_cheaper_network_from_a_released_one(tmp_path):
+    """--teacher: a network of another layout (one block per stage, a folded refiner) starts
+    from the teacher's weights where they fit, learns the teacher's completions for the same
+    sketch, class and z, and records the teacher's commands before its own."""
+    m = TINY_SHAPE
+    fine = dataclasses.replace(m, size=2 * m.size, trunk_size=m.size, refine_width=2)
+    student_run, data = tmp_path / "student", shape_tensors(8, fine.size, 3)
+    torch.manual_seed(1)
+    net = ShapeGenerator(fine)
+    for p in net.parameters():      # a teacher whose second blocks and refiner matter
+        torch.nn.init.normal_(p, std=0.2)
+    teacher = save_checkpoint(tmp_path / "teacher.pt", "shape", fine, CLASSES,
+                              net.state_dict(), {"commands": [["teacher", "to", "2"]]})
+    light = dataclasses.replace(fine, stage_blocks=1, refine_folded=True)
+    cfg = dataclasses.replace(CFG, model=light, teacher=str(teacher), adv_weight=0.0,
+                              rec_weight=0.0)
+    assert train(cfg, Schedule(3, 1, 3, 3), student_run, data, CLASSES,
+                 meta={"commands": ["distil to 3"]}, ctx=CPU) == 3
+    state = load_run_state(student_run, "shape")
+    log = read_log(student_run)
+    assert all(math.isfinite(r["g_distil"]) and r["g_distil"] > 0 for r in log)
+    assert state["commands"] == [["teacher", "to", "2"], "distil to 3"]
+    assert state["teacher_sha256"] and state["model_config"]["stage_blocks"] == 1
+    taught = net.state_dict()
+    moved = [not torch.equal(v, taught[k]) for k, v in state["nets"]["g"].items()]
+    assert any(moved)
+    fresh = build_nets(cfg, torch.device("cpu")).g.state_dict()
+    for key in ("fc.weight", "stages.1.0.conv_0.weight"):   # started from the teacher's
+        assert (state["nets"]["g"][key] - taught[key]).abs().max() < 0.01
+        assert (fresh[key] - taught[key]).abs().max() > 0.1
+    assert "stages.1.1.conv_0.weight" not in state["nets"]["g"]
+    other = dataclasses.replace(cfg, model=dataclasses.replace(light, nz=m.nz + 1))
+    with pytest.raises(RunStateError, match="cannot teach"):
+        train(other, Schedule(1, 1, 1, 1), tmp_path / "bad", data, CLASSES,
+              meta={"commands": []}, ctx=CPU)
 
 
 def test_grow_into_an_agnostic_network_keeps_every_class(tmp_path):

@@ -15,8 +15,9 @@ from torch import nn
 
 from sketchfill.models.nets.layers import resample_sketch
 from sketchfill.models.options import option
-from sketchfill.models.nets.shape_blocks import (FullSizeRefiner, PreActResBlock, SketchContext,
-                                      context_injector, sketch_injector)
+from sketchfill.models.nets.shape_blocks import (FoldedRefiner, FullSizeRefiner, PreActResBlock,
+                                                 SketchContext, context_injector,
+                                                 sketch_injector)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,12 @@ class ShapeConfig:
     refine_width: int = option(0, "width of a full-size refiner that sees the sketch at the "
                                   "output size (shape_blocks.FullSizeRefiner), the output head "
                                   "of a generator whose trunk is coarser; 0: none")
+    refine_folded: bool = option(False, "the refiner works at the trunk's side on the sketch "
+                                        "folded into channels and unfolds its correction "
+                                        "(shape_blocks.FoldedRefiner): the same job for a "
+                                        "fraction of the arithmetic")
+    stage_blocks: int = option(2, "residual blocks per stage of the generator's trunk (the "
+                                  "release: 2)")
     trunk_size: int = 0             # >0: the trunk (stages, sketch processors, pyramid) runs at
                                     # this side on the sketch shrunk to it, and its output is
                                     # upsampled to `size`; 0 = size. Grows a trained trunk to a
@@ -111,7 +118,8 @@ class ShapeGenerator(nn.Module):
         self.fc = nn.Linear(cfg.nz + cfg.embed_dim, widths[0] * s0 * s0)
         self.stages = nn.ModuleList(
             nn.Sequential(PreActResBlock(w_in, w_out, cfg.residual_scale),
-                          PreActResBlock(w_out, w_out, cfg.residual_scale))
+                          *[PreActResBlock(w_out, w_out, cfg.residual_scale)
+                            for _ in range(cfg.stage_blocks - 1)])
             for w_in, w_out in zip([widths[0]] + widths[:-1], widths))
         self.injectors = nn.ModuleList(sketch_injector(cfg.sketch_channels, w) for w in widths[:-1])
         self.context = None
@@ -121,9 +129,7 @@ class ShapeGenerator(nn.Module):
             self.context_injectors = nn.ModuleList(
                 context_injector(c, w) for c, w in zip(self.context.widths, widths[:-1]))
         self.conv_img = nn.Conv2d(widths[-1], cfg.out_channels, 3, padding=1)
-        self.refiner = (FullSizeRefiner(widths[-1], cfg.sketch_channels, cfg.refine_width,
-                                        cfg.out_channels)
-                        if cfg.refine_width else None)
+        self.refiner = refiner(cfg, widths[-1])
 
     def embed(self, label: torch.Tensor) -> torch.Tensor:
         """Unit-length class embedding [B,E]. A float [B,E] label is taken as an embedding
@@ -179,10 +185,20 @@ class ShapeGenerator(nn.Module):
             trunk_out = F.interpolate(trunk_out, size=cfg.size, mode="bilinear")
         logits = sketch + trunk_out
         if self.refiner is not None:
-            if h.shape[-1] != cfg.size:
+            if h.shape[-1] != cfg.size and not cfg.refine_folded:
                 h = F.interpolate(h, size=cfg.size, mode="bilinear")
             logits = logits + self.refiner(h, sketch)
         return torch.tanh(logits)
+
+
+def refiner(cfg: ShapeConfig, trunk_ch: int) -> nn.Module | None:
+    """The generator's output head at full size (cfg.refine_width; None without one)."""
+    if not cfg.refine_width:
+        return None
+    if cfg.refine_folded:
+        return FoldedRefiner(trunk_ch, cfg.sketch_channels, cfg.refine_width,
+                             cfg.out_channels, cfg.size // cfg.trunk)
+    return FullSizeRefiner(trunk_ch, cfg.sketch_channels, cfg.refine_width, cfg.out_channels)
 
 
 def label_rows(label: torch.Tensor, cfg: ShapeConfig) -> torch.Tensor:

@@ -66,6 +66,16 @@ def best_of_k_soft_l2(fakes: torch.Tensor, target: torch.Tensor, k: int, sigma: 
     return (1.0 - mean_share) * dist.min(dim=0).values.mean() + mean_share * dist.mean()
 
 
+def distillation(student: torch.Tensor, teacher: torch.Tensor,
+                 ink_weight: float = 3.0) -> torch.Tensor:
+    """Mean weighted squared error between the ink of a student's completions and of the
+    teacher's for the same sketch, class and z, both [N,1,S,S] in [-1,1]. As in
+    best_of_k_soft_l2, pixels where the teacher draws weigh (1 + ink_weight) times more: its
+    ridges, which the engine thins into lines, are a small share of the image."""
+    t = ink(teacher)
+    return ((1.0 + ink_weight * t) * (ink(student) - t).square()).mean()
+
+
 def best_of_k_tolerant_match(fakes: torch.Tensor, target: torch.Tensor, partial: torch.Tensor,
                              k: int, tolerance: int = 2, reach: int = 3) -> torch.Tensor:
     """1 - the best of K completions' tolerant match of the ink they add to the missing outline,

@@ -11,6 +11,9 @@ Losses (paper Sec. 3.1, plus a reconstruction term that this small data set need
      the engine thins the generator's ridges into lines. Optionally + match_weight * (1 - the
      best of K tolerant matches of the added strokes to the missing outline,
      losses.best_of_k_tolerant_match), which does not reward adding nothing.
+     With --teacher (distillation), + distil_weight * the error of each completion to the
+     teacher network's completion of the same sketch, class and z (losses.distillation): a
+     cheaper architecture learns to draw what a trained one draws, seed for seed.
 The options are ShapeTrainConfig's and ShapeConfig's option() fields; their defaults are the
 shipped network's recipe (docs/training.md). Resumable (`--resume`), seeded, data-parallel
 under torchrun (see models.training.distributed).
@@ -45,8 +48,9 @@ from sketchfill.models.training.ema import ema_decay_at, make_ema, update_ema
 from sketchfill.models.training.loop import Schedule, autocast, run_steps
 from sketchfill.models.training.quick_metrics import completion_metrics
 from sketchfill.models.training.run_log import save_grid
-from sketchfill.models.training.run_state import continue_run, load_run_state, net_states, \
-    save_run_state
+from sketchfill.models.training.provenance import sha256_file
+from sketchfill.models.training.run_state import RunStateError, continue_run, load_run_state, \
+    net_states, save_run_state
 from sketchfill.models.files import write_text
 
 PRESETS = {"paper": PAPER_SHAPE, "fast": FAST_SHAPE, SHIPPED: SHIPPED_SHAPE, "tiny": TINY_SHAPE}
@@ -91,6 +95,10 @@ class ShapeTrainConfig:
                                    "outlines")
     prefix_share: float = option(0.5, "share of Quick Draw items shown as their first pen "
                                       "strokes (how people start); the rest lose a square")
+    teacher: str = option("", "a shape checkpoint whose completions the generator learns to "
+                              "copy, seed for seed (distillation); the generator starts from "
+                              "its weights where they fit")
+    distil_weight: float = option(20.0, "weight of that copy's error (with --teacher)")
     ema_decay: float = 0.999
     ema_warmup: int = 500           # steps before the EMA reaches ema_decay
     seed: int = option(0, "seed of the initial weights, the data order and the noise")
@@ -107,6 +115,7 @@ class ShapeNets:
     g_ema: nn.Module
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer
+    teacher: nn.Module | None = None    # distillation only: frozen, in eval mode
 
 
 def build_nets(cfg: ShapeTrainConfig, device: torch.device) -> ShapeNets:
@@ -182,14 +191,21 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     k, b = cfg.k_best, len(label)
     nets.d.requires_grad_(False)    # no critic weight gradients in the generator step
     sketch_k, label_k = partial.repeat(k, 1, 1, 1), label.repeat(k)     # row k*B + b
+    z = torch.randn(k * b, cfg.model.nz, device=ctx.device)
     with autocast(ctx.device, cfg.cpu_bf16):
-        fakes = nets.g(sketch_k, label_k, torch.randn(k * b, cfg.model.nz, device=ctx.device))
+        fakes = nets.g(sketch_k, label_k, z)
         adv = (losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
                if cfg.adv_weight > 0 else fakes.new_zeros(()))
     rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.model.outline_sigma,
                                    cfg.model.outline_reach, cfg.ink_weight, cfg.rec_mean_share)
     loss = cfg.adv_weight * adv + cfg.rec_weight * rec
     out = {"g_adv": adv.item(), "g_rec": rec.item()}
+    if nets.teacher is not None:
+        with torch.no_grad():   # float32, as the app runs it: bf16 moves its lines
+            taught = nets.teacher(sketch_k, label_k, z)
+        distil = losses.distillation(fakes.float(), taught.float(), cfg.ink_weight)
+        loss = loss + cfg.distil_weight * distil
+        out["g_distil"] = distil.item()
     if cfg.match_weight > 0:
         match = losses.best_of_k_tolerant_match(fakes.float(), full, partial, k,
                                                 cfg.match_tolerance, cfg.model.outline_reach)
@@ -214,6 +230,32 @@ def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor]
     out.update(g_step(nets, cfg, batch, ctx))
     update_ema(nets.g_ema, nets.g, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
     return out
+
+
+def teacher_net(path: Path, student: ShapeConfig, classes: Sequence[str],
+                device: torch.device) -> tuple[nn.Module, list]:
+    """The frozen teacher of a distillation run and the commands that made it. Its class list,
+    noise length, labels and size must be the student's: a completion is copied for the same
+    sketch, class and z."""
+    from sketchfill.models.nets.checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(path, KIND, classes)
+    cfg = ckpt.config
+    if (cfg.nz, cfg.n_labels, cfg.size) != (student.nz, student.n_labels, student.size):
+        raise RunStateError(f"{path}: a teacher with nz {cfg.nz}, {cfg.n_labels} labels and "
+                            f"{cfg.size} px cannot teach a network with nz {student.nz}, "
+                            f"{student.n_labels} labels and {student.size} px")
+    return make_ema(ckpt.build().to(device)), list(ckpt.provenance.get("commands", []))
+
+
+def start_from(nets: ShapeNets, teacher: nn.Module) -> None:
+    """A new distillation run's generator (and its EMA) start from the teacher's weights
+    wherever a tensor of the same name and shape exists; parts the student lacks are dropped,
+    parts of another shape keep their initial values."""
+    own = nets.g.state_dict()
+    fits = {k: v for k, v in teacher.state_dict().items() if k in own and own[k].shape == v.shape}
+    nets.g.load_state_dict(fits, strict=False)
+    nets.g_ema.load_state_dict(nets.g.state_dict())
 
 
 @torch.no_grad()
@@ -247,6 +289,13 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
     meta = dict(meta or {})
     nets = build_nets(cfg, ctx.device)
     start = 0
+    if cfg.teacher:
+        nets.teacher, made_by = teacher_net(Path(cfg.teacher), cfg.model, classes, ctx.device)
+        meta["teacher_sha256"] = sha256_file(Path(cfg.teacher))
+        if not (resume or fork):
+            start_from(nets, nets.teacher)
+            # The student's record says how its teacher was made, then how it was taught.
+            meta["commands"] = made_by + meta.get("commands", [])
     if resume or fork:
         # A fork starts from another run's state and continues in run_dir (source untouched).
         start = continue_run(fork or run_dir, KIND,
