@@ -11,6 +11,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from sketchfill.models.nets.checkpoint import save_checkpoint
+from sketchfill.models.training.provenance import sha256_file
 from sketchfill.models.nets.shape import TINY_SHAPE, ShapeGenerator
 from sketchfill.models.training.train_shape import ShapeTrainConfig, build_nets, critic_target, \
     empty_sketch_loss, train
@@ -292,7 +293,10 @@ def test_distillation_teaches_a_cheaper_network_from_a_released_one(tmp_path):
     log = read_log(student_run)
     assert all(math.isfinite(r["g_distil"]) and r["g_distil"] > 0 for r in log)
     assert state["commands"] == [["teacher", "to", "2"], "distil to 3"]
-    assert state["teacher_sha256"] and state["model_config"]["stage_blocks"] == 1
+    assert state["teacher"]["sha256"] == sha256_file(teacher)
+    assert state["model_config"]["stage_blocks"] == 1
+    from sketchfill.models.training.release import release
+    assert release("shape", student_run, tmp_path / "out")["teacher"] == state["teacher"]
     taught = net.state_dict()
     moved = [not torch.equal(v, taught[k]) for k, v in state["nets"]["g"].items()]
     assert any(moved)

@@ -129,6 +129,8 @@ def manifest_entry(kind: str, state: dict, ckpt: Path, metrics: dict, note: str)
              "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
              "git_commit": git_commit(), "training_git_commit": state.get("git_commit", "unknown"),
              "classes": list(state["classes"])}
+    if state.get("teacher"):    # a distilled network: the one it learned from
+        entry["teacher"] = state["teacher"]
     if note:
         entry["note"] = note
     return entry

@@ -233,8 +233,9 @@ def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor]
 
 
 def teacher_net(path: Path, student: ShapeConfig, classes: Sequence[str],
-                device: torch.device) -> tuple[nn.Module, list]:
-    """The frozen teacher of a distillation run and the commands that made it. Its class list,
+                device: torch.device) -> tuple[nn.Module, list, dict]:
+    """The frozen teacher of a distillation run, the commands that made it and what identifies
+    it (sha256 of the file, its training steps). Its class list,
     noise length, labels and size must be the student's: a completion is copied for the same
     sketch, class and z."""
     from sketchfill.models.nets.checkpoint import load_checkpoint
@@ -245,7 +246,9 @@ def teacher_net(path: Path, student: ShapeConfig, classes: Sequence[str],
         raise RunStateError(f"{path}: a teacher with nz {cfg.nz}, {cfg.n_labels} labels and "
                             f"{cfg.size} px cannot teach a network with nz {student.nz}, "
                             f"{student.n_labels} labels and {student.size} px")
-    return make_ema(ckpt.build().to(device)), list(ckpt.provenance.get("commands", []))
+    made_by = list(ckpt.provenance.get("commands", []))
+    return (make_ema(ckpt.build().to(device)), made_by,
+            {"sha256": sha256_file(path), "steps": ckpt.provenance.get("steps")})
 
 
 def start_from(nets: ShapeNets, teacher: nn.Module) -> None:
@@ -290,8 +293,8 @@ def train(cfg: ShapeTrainConfig, sched: Schedule, run_dir: Path, dataset: Datase
     nets = build_nets(cfg, ctx.device)
     start = 0
     if cfg.teacher:
-        nets.teacher, made_by = teacher_net(Path(cfg.teacher), cfg.model, classes, ctx.device)
-        meta["teacher_sha256"] = sha256_file(Path(cfg.teacher))
+        nets.teacher, made_by, meta["teacher"] = teacher_net(Path(cfg.teacher), cfg.model,
+                                                             classes, ctx.device)
         if not (resume or fork):
             start_from(nets, nets.teacher)
             # The student's record says how its teacher was made, then how it was taught.
