@@ -1,6 +1,7 @@
 """Training losses: the penalty, LSGAN, and what the reconstruction terms prefer."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from sketchfill.models.training import losses
@@ -91,3 +92,21 @@ def test_tolerant_match_pulls_ink_towards_the_missing_stroke_from_nothing():
     # Lowering the output draws ink: the gradient asks for it on the missing line only.
     assert fake.grad[0, 0, 11, 5] > 0.0
     assert fake.grad[0, 0, 7, 5] <= 0.0
+
+
+def test_distillation_is_zero_for_the_teachers_own_output_and_weighs_its_ink_more():
+    teacher = torch.ones(1, 1, 8, 8)
+    teacher[..., 4, :] = -1.0                                   # one line of ink
+    assert losses.distillation(teacher, teacher) == 0
+    on_line, off_line = teacher.clone(), teacher.clone()
+    on_line[..., 4, 0] = 1.0                                    # a missed ink pixel
+    off_line[..., 0, 0] = -1.0                                  # a false one
+    assert losses.distillation(on_line, teacher) > losses.distillation(off_line, teacher)
+
+
+def test_feature_hints_count_each_map_relative_to_its_scale():
+    t = [torch.ones(2, 4, 2, 2), 100 * torch.ones(2, 4, 8, 8)]
+    s = [1.1 * t[0], 1.1 * t[1]]                                # 10% off at both scales
+    assert torch.isclose(losses.feature_hints(s, t), torch.tensor(0.02))
+    with pytest.raises(ValueError):
+        losses.feature_hints(s[:1], t)

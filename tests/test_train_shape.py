@@ -286,12 +286,12 @@ def test_distillation_teaches_a_cheaper_network_from_a_released_one(tmp_path):
                               net.state_dict(), {"commands": [["teacher", "to", "2"]]})
     light = dataclasses.replace(fine, stage_blocks=1, refine_folded=True)
     cfg = dataclasses.replace(CFG, model=light, teacher=str(teacher), adv_weight=0.0,
-                              rec_weight=0.0)
+                              rec_weight=0.0, hint_weight=1.0)
     assert train(cfg, Schedule(3, 1, 3, 3), student_run, data, CLASSES,
                  meta={"commands": ["distil to 3"]}, ctx=CPU) == 3
     state = load_run_state(student_run, "shape")
     log = read_log(student_run)
-    assert all(math.isfinite(r["g_distil"]) and r["g_distil"] > 0 for r in log)
+    assert all(math.isfinite(r[k]) and r[k] > 0 for r in log for k in ("g_distil", "g_hint"))
     assert state["commands"] == [["teacher", "to", "2"], "distil to 3"]
     assert state["teacher"]["sha256"] == sha256_file(teacher)
     assert state["model_config"]["stage_blocks"] == 1

@@ -138,8 +138,10 @@ class ShapeGenerator(nn.Module):
              else self.embedding(label_rows(label.reshape(-1), self.cfg)))
         return e / e.norm(dim=1, keepdim=True)  # no epsilon, as released
 
-    def forward(self, sketch: torch.Tensor, label: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        return self.decode(sketch, self.sketch_features(sketch), label, z)
+    def forward(self, sketch: torch.Tensor, label: torch.Tensor, z: torch.Tensor,
+                taps: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """`taps`, if given, receives the trunk's features after each stage (distillation)."""
+        return self.decode(sketch, self.sketch_features(sketch), label, z, taps)
 
     def forward_views(self, views: torch.Tensor, view_of: torch.Tensor, label: torch.Tensor,
                       z: torch.Tensor) -> torch.Tensor:
@@ -165,9 +167,10 @@ class ShapeGenerator(nn.Module):
         return features
 
     def decode(self, sketch: torch.Tensor, features: list, label: torch.Tensor,
-               z: torch.Tensor) -> torch.Tensor:
+               z: torch.Tensor, taps: list[torch.Tensor] | None = None) -> torch.Tensor:
         """The trunk from class and z, with the sketch's `features` (sketch_features) added
-        at each injection size, and the sketch itself at full size."""
+        at each injection size, and the sketch itself at full size; see forward for `taps`."""
+        taps = [] if taps is None else taps
         cfg = self.cfg
         h = self.fc(torch.cat([z, self.embed(label)], dim=1))
         h = h.view(h.shape[0], -1, cfg.start_size, cfg.start_size)      # [B, 16ngf, s0, s0]
@@ -175,8 +178,10 @@ class ShapeGenerator(nn.Module):
             h = stage(h) + injected                                      # [B, w_k, res, res]
             if extra is not None:
                 h = h + extra
+            taps.append(h)
             h = F.interpolate(h, scale_factor=2, mode="nearest")
         h = self.stages[-1](h)                                           # [B, ngf, T, T]
+        taps.append(h)
         trunk_out = self.conv_img(F.leaky_relu(h, 0.2))
         if cfg.trunk != cfg.size:
             # A trunk coarser than the output: its logits and features are upsampled, the

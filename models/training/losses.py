@@ -76,6 +76,16 @@ def distillation(student: torch.Tensor, teacher: torch.Tensor,
     return ((1.0 + ink_weight * t) * (ink(student) - t).square()).mean()
 
 
+def feature_hints(student: list[torch.Tensor], teacher: list[torch.Tensor]) -> torch.Tensor:
+    """Sum over feature maps of the student's squared error to the teacher's, each relative to
+    the teacher's mean square: every stage counts alike, whatever the scale of its features
+    (FitNets-style hints for a student whose stages match the teacher's in width)."""
+    if len(student) != len(teacher):
+        raise ValueError(f"{len(student)} student feature maps for {len(teacher)} of the teacher")
+    return sum((s - t).square().mean() / t.square().mean().clamp_min(1e-8)
+               for s, t in zip(student, teacher))
+
+
 def best_of_k_tolerant_match(fakes: torch.Tensor, target: torch.Tensor, partial: torch.Tensor,
                              k: int, tolerance: int = 2, reach: int = 3) -> torch.Tensor:
     """1 - the best of K completions' tolerant match of the ink they add to the missing outline,

@@ -99,6 +99,10 @@ class ShapeTrainConfig:
                               "copy, seed for seed (distillation); the generator starts from "
                               "its weights where they fit")
     distil_weight: float = option(20.0, "weight of that copy's error (with --teacher)")
+    hint_weight: float = option(0.0, "weight of the error of the trunk's features after each "
+                                     "stage to the teacher's (with --teacher; stages of the "
+                                     "same widths): a signal at every depth, so a shorter "
+                                     "trunk learns faster what each stage must do")
     ema_decay: float = 0.999
     ema_warmup: int = 500           # steps before the EMA reaches ema_decay
     seed: int = option(0, "seed of the initial weights, the data order and the noise")
@@ -192,8 +196,9 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     nets.d.requires_grad_(False)    # no critic weight gradients in the generator step
     sketch_k, label_k = partial.repeat(k, 1, 1, 1), label.repeat(k)     # row k*B + b
     z = torch.randn(k * b, cfg.model.nz, device=ctx.device)
+    taps: list[torch.Tensor] = []
     with autocast(ctx.device, cfg.cpu_bf16):
-        fakes = nets.g(sketch_k, label_k, z)
+        fakes = nets.g(sketch_k, label_k, z, taps)
         adv = (losses.wgan_g_loss(nets.d(fakes, sketch_k, label_k).float())
                if cfg.adv_weight > 0 else fakes.new_zeros(()))
     rec = losses.best_of_k_soft_l2(fakes.float(), full, k, cfg.model.outline_sigma,
@@ -201,11 +206,8 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     loss = cfg.adv_weight * adv + cfg.rec_weight * rec
     out = {"g_adv": adv.item(), "g_rec": rec.item()}
     if nets.teacher is not None:
-        with torch.no_grad():   # float32, as the app runs it: bf16 moves its lines
-            taught = nets.teacher(sketch_k, label_k, z)
-        distil = losses.distillation(fakes.float(), taught.float(), cfg.ink_weight)
-        loss = loss + cfg.distil_weight * distil
-        out["g_distil"] = distil.item()
+        loss = loss + distillation_loss(nets.teacher, cfg, (sketch_k, label_k, z), fakes, taps,
+                                        out)
     if cfg.match_weight > 0:
         match = losses.best_of_k_tolerant_match(fakes.float(), full, partial, k,
                                                 cfg.match_tolerance, cfg.model.outline_reach)
@@ -216,6 +218,23 @@ def g_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor],
     average_gradients(nets.g, ctx)
     nets.opt_g.step()
     return out
+
+
+def distillation_loss(teacher: nn.Module, cfg: ShapeTrainConfig,
+                      inputs: tuple[torch.Tensor, ...], fakes: torch.Tensor,
+                      taps: list[torch.Tensor], out: dict[str, float]) -> torch.Tensor:
+    """The student's error to the teacher's completions of the same inputs (sketch, label, z)
+    and, with hint_weight, to the teacher's trunk features after each stage."""
+    teacher_taps: list[torch.Tensor] = []
+    with torch.no_grad():   # float32, as the app runs it: bf16 moves its lines
+        taught = teacher(*inputs, teacher_taps)
+    distil = losses.distillation(fakes.float(), taught.float(), cfg.ink_weight)
+    out["g_distil"] = distil.item()
+    if cfg.hint_weight <= 0:
+        return cfg.distil_weight * distil
+    hint = losses.feature_hints([t.float() for t in taps], teacher_taps)
+    out["g_hint"] = hint.item()
+    return cfg.distil_weight * distil + cfg.hint_weight * hint
 
 
 def train_step(nets: ShapeNets, cfg: ShapeTrainConfig, batch: list[torch.Tensor], step: int,
