@@ -169,12 +169,16 @@ def test_folded_refiner_gives_each_output_pixel_its_own_correction_from_the_sket
     assert cell.abs().max() > 1e-4
 
 
-def test_one_block_per_stage_keeps_the_first_blocks_names():
-    """stage_blocks 1: each trunk stage is its first residual block alone, under the same
-    names, so a shorter network can start from a trained one's first blocks."""
-    two, one = ShapeGenerator(TINY_SHAPE), ShapeGenerator(replace(TINY_SHAPE, stage_blocks=1))
+def test_one_block_stages_keep_the_first_blocks_names():
+    """one_block_stages n: the last n trunk stages are their first residual block alone,
+    under the same names, so a shorter network can start from a trained one's blocks."""
+    n = 2
+    two = ShapeGenerator(TINY_SHAPE)
+    one = ShapeGenerator(replace(TINY_SHAPE, one_block_stages=n))
     lost = set(two.state_dict()) - set(one.state_dict())
-    assert lost and all(k.split(".")[0] == "stages" and k.split(".")[2] == "1" for k in lost)
+    stages = len(TINY_SHAPE.mults)
+    assert {k.split(".")[1] for k in lost} == {str(k) for k in range(stages - n, stages)}
+    assert all(k.split(".")[0] == "stages" and k.split(".")[2] == "1" for k in lost)
     assert set(one.state_dict()) <= set(two.state_dict())
     x, y, z = _sketch(2, TINY_SHAPE.size), torch.tensor([0, 1]), torch.randn(2, TINY_SHAPE.nz)
     with torch.no_grad():

@@ -75,7 +75,8 @@ def test_a_network_with_a_folded_refiner_and_one_block_per_stage_runs_as_in_eage
     correction unfolded, a trunk of one block per stage) export and run alike."""
     torch.manual_seed(1)
     cfg = replace(TINY_SHAPE, soft_output=True, size=2 * TINY_SHAPE.size,
-                  trunk_size=TINY_SHAPE.size, refine_width=3, refine_folded=True, stage_blocks=1)
+                  trunk_size=TINY_SHAPE.size, refine_width=3, refine_folded=True,
+                  one_block_stages=2)
     shape = ShapeGenerator(cfg)
     with torch.no_grad():
         torch.nn.init.normal_(shape.refiner.out.weight, std=0.3)

@@ -272,7 +272,7 @@ def test_grow_to_a_finer_output_keeps_the_trunk_and_the_critic(tmp_path):
 
 
 def test_distillation_teaches_a_cheaper_network_from_a_released_one(tmp_path):
-    """--teacher: a network of another layout (one block per stage, a folded refiner) starts
+    """--teacher: a network of another layout (finer stages of one block, a folded refiner) starts
     from the teacher's weights where they fit, learns the teacher's completions for the same
     sketch, class and z, and records the teacher's commands before its own."""
     m = TINY_SHAPE
@@ -284,7 +284,7 @@ def test_distillation_teaches_a_cheaper_network_from_a_released_one(tmp_path):
         torch.nn.init.normal_(p, std=0.2)
     teacher = save_checkpoint(tmp_path / "teacher.pt", "shape", fine, CLASSES,
                               net.state_dict(), {"commands": [["teacher", "to", "2"]]})
-    light = dataclasses.replace(fine, stage_blocks=1, refine_folded=True)
+    light = dataclasses.replace(fine, one_block_stages=2, refine_folded=True)
     cfg = dataclasses.replace(CFG, model=light, teacher=str(teacher), adv_weight=0.0,
                               rec_weight=0.0, hint_weight=1.0)
     assert train(cfg, Schedule(3, 1, 3, 3), student_run, data, CLASSES,
@@ -294,7 +294,7 @@ def test_distillation_teaches_a_cheaper_network_from_a_released_one(tmp_path):
     assert all(math.isfinite(r[k]) and r[k] > 0 for r in log for k in ("g_distil", "g_hint"))
     assert state["commands"] == [["teacher", "to", "2"], "distil to 3"]
     assert state["teacher"]["sha256"] == sha256_file(teacher)
-    assert state["model_config"]["stage_blocks"] == 1
+    assert state["model_config"]["one_block_stages"] == 2
     from sketchfill.models.training.release import release
     assert release("shape", student_run, tmp_path / "out")["teacher"] == state["teacher"]
     taught = net.state_dict()
@@ -304,7 +304,8 @@ def test_distillation_teaches_a_cheaper_network_from_a_released_one(tmp_path):
     for key in ("fc.weight", "stages.1.0.conv_0.weight"):   # started from the teacher's
         assert (state["nets"]["g"][key] - taught[key]).abs().max() < 0.01
         assert (fresh[key] - taught[key]).abs().max() > 0.1
-    assert "stages.1.1.conv_0.weight" not in state["nets"]["g"]
+    assert "stages.1.1.conv_0.weight" in state["nets"]["g"]     # two blocks, as taught
+    assert "stages.3.1.conv_0.weight" not in state["nets"]["g"]
     other = dataclasses.replace(cfg, model=dataclasses.replace(light, nz=m.nz + 1))
     with pytest.raises(RunStateError, match="cannot teach"):
         train(other, Schedule(1, 1, 1, 1), tmp_path / "bad", data, CLASSES,

@@ -49,8 +49,9 @@ class ShapeConfig:
                                         "folded into channels and unfolds its correction "
                                         "(shape_blocks.FoldedRefiner): the same job for a "
                                         "fraction of the arithmetic")
-    stage_blocks: int = option(2, "residual blocks per stage of the generator's trunk (the "
-                                  "release: 2)")
+    one_block_stages: int = option(0, "the last n stages of the generator's trunk have one "
+                                      "residual block instead of two: the finest stages, which "
+                                      "draw what the coarse ones decided, at half the cost")
     trunk_size: int = 0             # >0: the trunk (stages, sketch processors, pyramid) runs at
                                     # this side on the sketch shrunk to it, and its output is
                                     # upsampled to `size`; 0 = size. Grows a trained trunk to a
@@ -116,11 +117,10 @@ class ShapeGenerator(nn.Module):
         s0 = cfg.start_size
         self.embedding = nn.Embedding(cfg.n_labels, cfg.embed_dim)
         self.fc = nn.Linear(cfg.nz + cfg.embed_dim, widths[0] * s0 * s0)
+        n_full = len(widths) - cfg.one_block_stages     # stages of two blocks, coarse first
         self.stages = nn.ModuleList(
-            nn.Sequential(PreActResBlock(w_in, w_out, cfg.residual_scale),
-                          *[PreActResBlock(w_out, w_out, cfg.residual_scale)
-                            for _ in range(cfg.stage_blocks - 1)])
-            for w_in, w_out in zip([widths[0]] + widths[:-1], widths))
+            trunk_stage(w_in, w_out, 2 if k < n_full else 1, cfg.residual_scale)
+            for k, (w_in, w_out) in enumerate(zip([widths[0]] + widths[:-1], widths)))
         self.injectors = nn.ModuleList(sketch_injector(cfg.sketch_channels, w) for w in widths[:-1])
         self.context = None
         if cfg.context_width:
@@ -194,6 +194,13 @@ class ShapeGenerator(nn.Module):
                 h = F.interpolate(h, size=cfg.size, mode="bilinear")
             logits = logits + self.refiner(h, sketch)
         return torch.tanh(logits)
+
+
+def trunk_stage(w_in: int, w_out: int, blocks: int, scale: float) -> nn.Sequential:
+    """One stage of the generator's trunk: `blocks` residual blocks, the first changing the
+    width (a one-block stage keeps the first block's names, so it can start from them)."""
+    return nn.Sequential(PreActResBlock(w_in, w_out, scale),
+                         *[PreActResBlock(w_out, w_out, scale) for _ in range(blocks - 1)])
 
 
 def refiner(cfg: ShapeConfig, trunk_ch: int) -> nn.Module | None:
