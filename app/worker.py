@@ -173,12 +173,16 @@ class InferenceWorker(QObject):
     shadow_ready = pyqtSignal(object)  # InferenceResult without image (final=False)
     ready = pyqtSignal(object)  # InferenceResult, the final one of its request
     failed = pyqtSignal(int, str)  # seq, readable message
+    # A runtime failed during a call and torch took over (Engine._run): the new Engine.runtime
+    # and Engine.live_threads (torch's spinning threads want one core fewer while drawing).
+    runtime_changed = pyqtSignal(str, int)
 
     def __init__(self, slot: JobSlot, factory: Callable[[LoadRequest], EngineLike]) -> None:
         super().__init__()
         self._slot = slot
         self._factory = factory
         self._engine: EngineLike | None = None
+        self._runtime = ""  # Engine.runtime as last told to the UI
         self._cache: tuple[np.ndarray, str, tuple[int, ...], Any] | None = None
         self._image_cache: tuple[np.ndarray, int, np.ndarray] | None = (
             None  # (outlines, chosen, rgb)
@@ -216,6 +220,7 @@ class InferenceWorker(QObject):
             runtime=str(getattr(engine, "runtime", "torch eager float32")),
             live_threads=int(getattr(engine, "live_threads", worker_threads())),
         )
+        self._runtime = info.runtime
         self.loaded.emit(info)
 
     def _infer(self, request: InferenceRequest) -> None:
@@ -231,7 +236,17 @@ class InferenceWorker(QObject):
             log.exception("inference failed for request %d", request.seq)
             self.failed.emit(request.seq, _describe(exc))
             return
+        finally:
+            self._tell_runtime(self._engine)
         self.ready.emit(result)
+
+    def _tell_runtime(self, engine: EngineLike) -> None:
+        """runtime_changed once a request left the engine with other runtimes than it had."""
+        runtime = str(getattr(engine, "runtime", self._runtime))
+        if runtime != self._runtime:
+            self._runtime = runtime
+            self.runtime_changed.emit(
+                runtime, int(getattr(engine, "live_threads", worker_threads())))
 
     def _compute(self, engine: EngineLike, req: InferenceRequest, t0: float) -> InferenceResult:
         """The request's result; its shadow goes out first (shadow_ready) when an image is

@@ -58,6 +58,7 @@ class SketchController(QObject):
     blank_shown = pyqtSignal(int)  # request seq: blank paper, so no shadow and no image
     request_sent = pyqtSignal(int)  # seq
     engine_loaded = pyqtSignal(object)  # EngineInfo
+    runtime_changed = pyqtSignal(object)  # EngineInfo after a runtime handed over to torch
     engine_failed = pyqtSignal(str)  # no models: the loading failed and none were loaded before
     reload_failed = pyqtSignal(str)  # other models failed to load; the loaded ones keep working
     update_failed = pyqtSignal(int, str)  # seq, message
@@ -97,6 +98,7 @@ class SketchController(QObject):
         worker.ready.connect(self._on_ready)
         worker.shadow_ready.connect(self._on_shadow)
         worker.failed.connect(self._on_failed)
+        worker.runtime_changed.connect(self._on_runtime_changed)
 
     # ---- state shown -----------------------------------------------------------------------------
     def show_sketch(self, sketch: Sketch) -> None:
@@ -345,6 +347,16 @@ class SketchController(QObject):
         self.info = self._kept_info = info
         self.engine_loaded.emit(info)
         self.show_sketch(self._with_known_class(self.sketch))
+
+    def _on_runtime_changed(self, runtime: str, live_threads: int) -> None:
+        """The engine runs other runtimes now (one failed): later requests ask for the
+        threads those want while drawing, and the window names them."""
+        if self.info is None:
+            return
+        self.info = self._kept_info = replace(self.info, runtime=runtime,
+                                              live_threads=live_threads)
+        self.runtime_changed.emit(self.info)
+        self.message.emit(f"A runtime failed; the models run in {runtime} now")
 
     def _with_known_class(self, sketch: Sketch) -> Sketch:
         """Fall back to the first class when the sketch's class is not in the checkpoint."""

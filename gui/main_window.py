@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
         )
         c.result_shown.connect(self._on_result)
         c.engine_loaded.connect(self._on_loaded)
+        c.runtime_changed.connect(self._show_runtime)
         c.engine_failed.connect(self._on_load_failed)
         c.reload_failed.connect(self._on_reload_failed)
         c.update_failed.connect(lambda seq, msg: self.show_message(f"Update failed: {msg}"))
@@ -316,10 +317,13 @@ class MainWindow(QMainWindow):
         self.panel.set_classes(info.classes)
         self.panel.show_class(self.controller.sketch.class_name)
         self.device.setText(f"models on {info.device}")
-        self._runtime = getattr(info, "runtime", "torch eager float32")
-        self.device.setToolTip(f"Runtime: {self._runtime}")
+        self._show_runtime(info)
         self.image_view.set_placeholder("Draw to see the image")
         self.show_message(f"Models loaded on {info.device} in {info.load_ms:.0f} ms")
+
+    def _show_runtime(self, info: EngineInfo) -> None:
+        self._runtime = getattr(info, "runtime", "torch eager float32")
+        self.device.setToolTip(f"Runtime: {self._runtime}")
 
     def _on_unknown_class(self, name: str) -> None:
         first = self.controller.info.classes[0] if self.controller.info else "another class"
