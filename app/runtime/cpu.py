@@ -30,3 +30,14 @@ class CpuFacts:
 def cpu_facts() -> CpuFacts:
     return CpuFacts(cpu_model(), torch.backends.cpu.get_cpu_capability(), native_bf16(),
                     torch.get_num_threads())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m app.runtime.cpu`: the CPU line the benchmarks print."""
+    del argv  # no options
+    print(cpu_facts().line())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
