@@ -29,9 +29,10 @@ def polylines(skeleton: np.ndarray) -> list[np.ndarray]:
     iteration order of a set of the pixels' (y, x) tuples (CPython's hash order: the same on
     every run): which end a line is walked from moves its smoothed points, so any other order
     would move outline pixels."""
-    ys, xs = np.nonzero(skeleton)
-    if ys.size == 0:
+    flat = np.flatnonzero(skeleton)       # raster order, as np.nonzero, at half its cost
+    if flat.size == 0:
         return []
+    ys, xs = np.divmod(flat, skeleton.shape[1])
     index, table = _neighbour_table(skeleton.shape, ys, xs)
     cells = set(zip(ys.tolist(), xs.tolist()))
     cells = np.fromiter(chain.from_iterable(cells), np.intp, 2 * ys.size).reshape(-1, 2)
@@ -40,13 +41,14 @@ def polylines(skeleton: np.ndarray) -> list[np.ndarray]:
     left = bytearray(b"\x01") * ys.size + b"\x00"                       # the sentinel: none
     remaining = np.frombuffer(left, np.uint8)                           # a view, kept current
     neighbours = table.tolist()
+    points = np.stack([xs, ys], axis=1).astype(np.float32)              # (N, 2) x, y
     lines: list[np.ndarray] = []
     while (start := _pick_start(order, remaining, degree)) is not None:
         path = _walk(start, neighbours, left)
         degree -= np.bincount(table[path].ravel(), minlength=ys.size + 1)[:-1]
         path += _tail(path, neighbours, sentinel=ys.size)
         if len(path) >= MIN_PIXELS:
-            lines.append(np.stack([xs[path], ys[path]], axis=1).astype(np.float32))
+            lines.append(points[path])
     return lines
 
 
