@@ -52,3 +52,20 @@ def test_where_it_cannot_run_it_says_why(monkeypatch, capsys) -> None:
     monkeypatch.setattr(avx2_mask, "unsupported", lambda: "needs Linux on x86-64")
     assert avx2_mask.main(["gui.speed_check"]) == 1
     assert "cannot mask AVX-512 here: needs Linux on x86-64" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(NOT_HERE is not None, reason=f"cannot mask here: {NOT_HERE}")
+def test_on_a_cpu_without_avx512_neither_the_app_nor_the_trainers_consider_bf16(tmp_path) -> None:
+    """The real decision, in a process that sees the CPU as an AVX2-only one (no mock)."""
+    probe = ("import torch\n"
+             "from sketchfill.app.runtime.choice import candidates\n"
+             "from sketchfill.models.training.loop import autocast\n"
+             "print(candidates(torch.device('cpu')))\n"
+             "with autocast(torch.device('cpu'), None):\n"
+             "    print(torch.is_autocast_enabled('cpu'))\n")
+    env = avx2_mask.masked_env(avx2_mask.library(tmp_path))
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    runtimes, autocast_on = done.stdout.strip().splitlines()
+    assert "eager" in runtimes and "eager-bf16" not in runtimes and autocast_on == "False"
