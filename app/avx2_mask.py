@@ -10,7 +10,8 @@ On Linux x86-64 with CPUID faulting (the kernel's `arch_prctl(ARCH_SET_CPUID)`, 
 trap and answers it as the CPU would, with AVX-512 (every subset), its BF16 and FP16, AVX-VNNI
 and AMX cleared: every library then runs the code it runs on an AVX2-only CPU. Clock, caches
 and core count stay this computer's. The library is compiled with the system's C compiler
-(`cc`) into the user's cache folder at first use; processes the program starts inherit it.
+(`cc`) into the program's cache folder (`$SKETCHFILL_CACHE`, else ~/.cache/sketchfill) at first
+use; processes the program starts inherit it.
 """
 from __future__ import annotations
 
@@ -100,15 +101,12 @@ def unsupported() -> str | None:
     return None
 
 
-def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "sketchfill"
-
-
 def library(folder: Path | None = None) -> Path:
     """The compiled library, built once per source (its name carries the source's hash)."""
+    from sketchfill.models.data.cache import cache_dir
+
     text = source()
-    folder = folder or cache_folder()
+    folder = folder or cache_dir()
     path = folder / f"avx2-mask-{hashlib.sha256(text.encode()).hexdigest()[:12]}.so"
     if path.is_file():
         return path

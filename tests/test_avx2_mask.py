@@ -12,6 +12,15 @@ from sketchfill.app import avx2_mask
 NOT_HERE = avx2_mask.unsupported()
 
 
+def run_masked(probe: str, tmp_path) -> list[str]:
+    """The lines a Python `probe` prints in a child process seeing the CPU masked."""
+    env = avx2_mask.masked_env(avx2_mask.library(tmp_path))
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
+
 def test_the_source_clears_every_avx512_and_amx_bit_it_names() -> None:
     text = avx2_mask.source()
     assert "@CLEARED@" not in text
@@ -32,16 +41,12 @@ def test_a_masked_program_sees_no_avx512_in_torch_numpy_or_onednn(tmp_path) -> N
              "print(torch.backends.cpu.get_cpu_capability(),"
              " torch.ops.mkldnn._is_mkldnn_bf16_supported(),"
              " any(v for k, v in m.__cpu_features__.items() if k.startswith('AVX512')))")
-    env = avx2_mask.masked_env(avx2_mask.library(tmp_path))
-    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["AVX2", "False", "False"]
+    assert run_masked(probe, tmp_path) == ["AVX2 False False"]
 
 
 @pytest.mark.skipif(NOT_HERE is not None, reason=f"cannot mask here: {NOT_HERE}")
 def test_the_command_runs_a_module_masked(tmp_path) -> None:
-    env = {"XDG_CACHE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {"SKETCHFILL_CACHE": str(tmp_path), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-m", "sketchfill.app.avx2_mask", "app.runtime.cpu"],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -63,9 +68,5 @@ def test_on_a_cpu_without_avx512_neither_the_app_nor_the_trainers_consider_bf16(
              "print(candidates(torch.device('cpu')))\n"
              "with autocast(torch.device('cpu'), None):\n"
              "    print(torch.is_autocast_enabled('cpu'))\n")
-    env = avx2_mask.masked_env(avx2_mask.library(tmp_path))
-    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    runtimes, autocast_on = done.stdout.strip().splitlines()
+    runtimes, autocast_on = run_masked(probe, tmp_path)
     assert "eager" in runtimes and "eager-bf16" not in runtimes and autocast_on == "False"

@@ -10,6 +10,7 @@ network runs on.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -37,6 +38,9 @@ class RuntimeChoice:
         return f"shape {label(self.shape)}, appearance {label(self.look)}"
 
 
+# The packages installed do not change while the program runs, and reading their metadata
+# costs a millisecond: the worker asks for Engine.runtime after every update.
+@functools.cache
 def label(name: str) -> str:
     from sketchfill.app.runtime.external import installed, version
 
