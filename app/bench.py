@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from sketchfill.app.engine import Engine, resolve_device
+from sketchfill.app.lanes import beside_outlines
 from sketchfill.app.runtime.calls import AUTO
 from sketchfill.app.runtime.external import RUNTIMES
 from sketchfill.app.runtime.cpu import cpu_facts
@@ -105,8 +106,12 @@ def measure(engine: Engine, repeats: int, warmup: int) -> dict[str, StageStats]:
         # As the app's worker does: the chosen outline is coloured on a thread of its own as
         # soon as it exists, while the other completions are made.
         early: list[Future] = []
-        engine.complete(sketch, label, seeds, on_first=lambda first: early.append(
-            colour.submit(engine.render, first, label, 0)))
+
+        def colour_early(first: np.ndarray) -> Future:
+            early.append(colour.submit(beside_outlines, engine.render, first, label, 0))
+            return early[-1]
+
+        engine.complete(sketch, label, seeds, on_first=colour_early)
         early[0].result()
 
     def idle_update() -> None:

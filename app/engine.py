@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +23,7 @@ from sketchfill.app.checkpoint_folder import (SHIPPED_CHECKPOINTS, checkpoint_fi
                                               fingerprint_of, load_networks,
                                               read_checkpoints)
 from sketchfill.app.devices import device_name, resolve_device
+from sketchfill.app.lanes import Lanes
 from sketchfill.app.outline_bank import OutlineBank
 from sketchfill.app.runtime import snapshot
 from sketchfill.app.runtime.calls import (AUTO, EAGER, EAGER_BF16, ENV, LookInputs, LookRunner,
@@ -34,7 +35,7 @@ from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_array, ten
 from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, SilhouetteConfig, fade_outside
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
-from sketchfill.app.document import LIVE_K, rest_threads, worker_threads
+from sketchfill.app.document import LIVE_K, colour_threads, rest_threads, worker_threads
 from sketchfill.app.taught_classes import any_taught, data_folder
 from sketchfill.models.nets.noise import seeded_maps, seeded_noise
 
@@ -64,6 +65,10 @@ RESERVE_SHARE = 0.5  # (a batch of K cost an all-idle update 70 ms more on 2 cor
 FINISHED_SHARE = 0.75  # more of the K idle than this: the network sees a finished drawing, and
                        # no reserves run (held out: 19 of 47 finished Quick Draw drawings and 16
                        # of 25 object outlines leave 7 or 8 of 8 idle; partials lose nothing)
+
+
+# Takes the first outline as soon as it exists; may return the Future of its image.
+FirstOutline = Callable[[np.ndarray], "Future | None"]
 
 
 @dataclass(frozen=True)
@@ -343,24 +348,26 @@ class Engine:
     def _warm_up(self) -> None:
         """Ready the runtimes for the first stroke's calls, at load: every session the app will
         use (one per thread count: while the pen is down the app runs `live_threads` and asks
-        for LIVE_K completions, no image; after, every core, K completions and the image:
-        gui.controller), made at once; and for a runtime that
-        compiles kernels per input shape (OpenVINO) those calls made once, where the first
-        shadow and image would otherwise wait for them. Other batch sizes (reserve seeds)
-        compile at their first use, once, in the worker: 20-100 ms more for that update, no
-        stall of the UI thread (docs/runtime.md)."""
-        live, every = self.live_threads, rest_threads()
-        runners = {"_shape_run": (live, every), "_look_run": (every,)}
+        for LIVE_K completions, no image; after, every core and K completions, the image
+        coloured on `colour_threads` beside the outlines or on every core alone:
+        gui.controller, app.worker), made at once; and for a runtime that compiles kernels
+        per input shape (OpenVINO) those calls made once, where the first shadow and image
+        would otherwise wait for them. Other batch sizes (reserve seeds) compile at their
+        first use, once, in the worker: 20-100 ms more for that update, no stall of the UI
+        thread (docs/runtime.md)."""
+        live, every, beside = self.live_threads, rest_threads(), colour_threads()
+        runners = {"_shape_run": {live, every}, "_look_run": {every, beside}}
         opens = [(getattr(self, attr), n) for attr, counts in runners.items() for n in counts]
         opens = [(r, n) for r, n in opens if hasattr(r, "open")]
         with ThreadPoolExecutor(max(len(opens), 1), "session") as pool:
             list(pool.map(lambda job: job[0].open(job[1]), opens))
         compiling = {a for a in runners if getattr(getattr(self, a), "compiles_per_shape", False)}
+        calls = {(live, LIVE_K, False), (every, WARM_BATCHES, True), (beside, 0, True)}
         before = current_threads()
         try:
-            for threads, batch, image in ((live, LIVE_K, False), (every, WARM_BATCHES, True)):
+            for threads, batch, image in sorted(calls):
                 set_threads(threads)  # the session of that thread count
-                if "_shape_run" in compiling:
+                if batch and "_shape_run" in compiling:
                     self._warm_shape(batch)
                 if image and "_look_run" in compiling:
                     side = self.facts.look_size
@@ -423,15 +430,15 @@ class Engine:
         return mirrored_view(seeds)
 
     def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int],
-                 first: int = 0, on_first: Callable[[np.ndarray], None] | None = None,
-                 ) -> Completion:
+                 first: int = 0, on_first: FirstOutline | None = None) -> Completion:
         """K = len(seeds) complete outlines for the partial `sketch`, run as one batch.
 
         A completion that adds (almost) nothing (ridges.adds_little) is replaced by its first
         reserve seed's (reserve_seeds) that adds more, if any: an empty proposal only dims
         the shadow. Outline `first` is made before the others and handed to `on_first` as
         soon as it exists: a caller that colours it (render) can start while the rest are
-        made."""
+        made; if it returns the Future of that image, one outline thread works until the
+        image is done (lanes.Lanes)."""
         check_gray(sketch, "sketch")
         if len(seeds) == 0:
             raise ValueError("complete() needs at least one seed")
@@ -442,29 +449,41 @@ class Engine:
         user = self._user_ink(sketch, size)  # once for all K
         first = min(max(first, 0), len(seeds) - 1)
         made: dict[int, np.ndarray] = {}
+        lanes = Lanes(OUTLINE_THREADS)
         if not self.facts.soft_output:  # the network draws the outline itself: nothing to thin
-            return self._assemble(sketch, seeds, first, on_first, made,
+            return self._assemble(sketch, seeds, first, on_first, made, lanes,
                                   lambda i: outline_from_output(sketch, out[i], False, user))
 
-        lines = {first: network_lines(out[first], user)}
+        lines: dict[int, np.ndarray] = {}
 
         def outline(i: int) -> np.ndarray:
             return drawn_outline(sketch, lines[i], user)
 
-        if not adds_little(lines[first], user, self.idle_share):
-            self._hand_over(first, outline, on_first, made)  # colouring starts meanwhile
-        rest = [i for i in range(len(seeds)) if i != first]
-        lines.update(zip(rest, self._outline_pool.map(lambda i: network_lines(out[i], user),
-                                                      rest)))
+        def settle(i: int) -> None:  # its lines, and its outline if nothing may replace them
+            lines[i] = network_lines(out[i], user)
+            if not adds_little(lines[i], user, self._replaced_share()):
+                if i == first:  # colouring starts meanwhile
+                    self._hand_over(first, outline, on_first, made, lanes)
+                else:
+                    made[i] = outline(i)
+
+        order = [first] + [i for i in range(len(seeds)) if i != first]
+        list(self._outline_pool.map(lanes.wrap(settle), order))
 
         def settled() -> None:  # `first`'s lines are final: colouring can start
             if first not in made:
-                self._hand_over(first, outline, on_first, made)
+                self._hand_over(first, outline, on_first, made, lanes)
 
-        used = self._replace_idle(x, label, seeds, first, lines, user, settled)
+        used = self._replace_idle(x, label, seeds, first, lines, user, settled, lanes)
         if self.outline_bank is not None:  # the K add little: the class's outlines, fitted
             self.outline_bank.fill(class_name, lines, user, keep={first, *made})
-        return self._assemble(sketch, used, first, on_first, made, outline)
+        return self._assemble(sketch, used, first, on_first, made, lanes, outline)
+
+    def _replaced_share(self) -> float:
+        """Lines adding less than this share of the user's may still be replaced (by a
+        reserve seed's, or the outline bank's); lines adding more are final."""
+        bank = self.outline_bank
+        return self.idle_share if bank is None else max(self.idle_share, bank.cfg.idle_share)
 
     def _user_ink(self, sketch: np.ndarray, net_size: int) -> UserInk:
         """user_ink() of the sketch, kept for the next request: the idle stage, Dice and a
@@ -479,22 +498,23 @@ class Engine:
 
     @staticmethod
     def _hand_over(first: int, outline: Callable[[int], np.ndarray],
-                   on_first: Callable[[np.ndarray], None] | None,
-                   made: dict[int, np.ndarray]) -> None:
+                   on_first: FirstOutline | None, made: dict[int, np.ndarray],
+                   lanes: Lanes) -> None:
         made[first] = outline(first)
-        if on_first is not None:
-            on_first(made[first])
+        colouring = on_first(made[first]) if on_first is not None else None
+        if isinstance(colouring, Future):
+            lanes.narrow_until(colouring)
 
     def _assemble(self, sketch: np.ndarray, seeds: Sequence[int], first: int,
-                  on_first: Callable[[np.ndarray], None] | None, made: dict[int, np.ndarray],
+                  on_first: FirstOutline | None, made: dict[int, np.ndarray], lanes: Lanes,
                   outline: Callable[[int], np.ndarray]) -> Completion:
         """The Completion of outlines `made` and the rest made now: `first` (handed over
         first, unless it already was), then the others in the pool. `seeds`: the seed each
         came from."""
         if first not in made:
-            self._hand_over(first, outline, on_first, made)
+            self._hand_over(first, outline, on_first, made, lanes)
         todo = [i for i in range(len(seeds)) if i not in made]
-        made.update(zip(todo, self._outline_pool.map(outline, todo)))
+        made.update(zip(todo, self._outline_pool.map(lanes.wrap(outline), todo)))
         outlines = np.stack([made[i] for i in range(len(seeds))])
         return Completion(outlines=outlines, shadow=added_shadow(sketch, outlines),
                           seeds=tuple(int(s) for s in seeds))
@@ -514,7 +534,7 @@ class Engine:
 
     def _replace_idle(self, x: np.ndarray, label: int, seeds: Sequence[int], first: int,
                       lines: dict[int, np.ndarray], user: UserInk,
-                      settled: Callable[[], None]) -> tuple[int, ...]:
+                      settled: Callable[[], None], lanes: Lanes) -> tuple[int, ...]:
         """Swap the lines of each idle completion for those of its first reserve seed that
         adds more (in place, all reserves in one batch); the seed each completion now has.
         `settled()` is called once `first`'s lines are final, before the others' reserves are
@@ -539,7 +559,8 @@ class Engine:
         out = self._outputs(x, label, [r for _, r in tries])
 
         def take(picks: list[int]) -> None:
-            found = self._outline_pool.map(lambda j: network_lines(out[j], user), picks)
+            found = self._outline_pool.map(lanes.wrap(lambda j: network_lines(out[j], user)),
+                                           picks)
             for (i, r), candidate in zip((tries[j] for j in picks), found):
                 if used[i] == seeds[i] and not adds_little(candidate, user, self.idle_share):
                     lines[i], used[i] = candidate, r
