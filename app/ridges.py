@@ -16,7 +16,7 @@ from sketchfill.app.raster import as_array, sketch_to_array, tensor_to_gray
 from sketchfill.app.smoothing import curves_through
 from sketchfill.app.tracing import polylines
 from sketchfill.models.nets.skeleton import (
-    drop_small_components, neighbour_count, prune_spurs, thin)
+    drop_small_components, in_ink_box, neighbour_count, prune_spurs, thin)
 
 
 # Ridge thinning of soft-outline generators (ShapeConfig.soft_output), see ridge_lines().
@@ -59,7 +59,8 @@ def ridge_lines(x: np.ndarray) -> np.ndarray:
     # Close one-pixel gaps between crest pixels (a symmetric kernel: no shift of the line).
     mask = cv2.dilate(ridge_mask(ink).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     # Crests cut across a curve's tangent leave short ticks on the thinned line: prune them.
-    return drop_small_components(prune_spurs(thin(mask), RIDGE_MIN_PIXELS), RIDGE_MIN_PIXELS)
+    return in_ink_box(mask, lambda box: drop_small_components(
+        prune_spurs(thin(box), RIDGE_MIN_PIXELS), RIDGE_MIN_PIXELS))
 
 
 USER_REACH = 1.0    # network px: proposed ink this close to the user's ink is their stroke redrawn

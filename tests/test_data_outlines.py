@@ -129,6 +129,42 @@ def test_thin_matches_the_textbook_rule():
     assert sk.thin(np.ones((1, 1), bool)).all()                        # a lone speck stays
 
 
+def test_thin_matches_the_textbook_rule_where_strokes_of_many_widths_finish_apart():
+    """thin() looks only around what the last sub-steps removed: a hairline done at once
+    beside a wide blob still eroding, and a blob whose last pixels go far from the rest."""
+    mask = np.zeros((60, 60), np.uint8)
+    cv2.line(mask, (2, 3), (57, 8), 1, 1)
+    cv2.circle(mask, (40, 38), 12, 1, -1)
+    cv2.rectangle(mask, (4, 20), (16, 55), 1, -1)
+    cv2.line(mask, (20, 57), (57, 57), 1, 3)
+    assert (sk.thin(mask > 0) == _zhang_suen_by_the_book(mask > 0)).all()
+    rng = np.random.default_rng(0)
+    for _ in range(40):  # dense specks: removals next to, not inside, the last ones' box
+        side = int(rng.integers(6, 16))
+        mask = rng.random((side, side)) < rng.uniform(0.3, 0.8)
+        assert (sk.thin(mask) == _zhang_suen_by_the_book(mask)).all()
+
+
+def test_skeleton_steps_in_the_ink_box_give_what_they_give_on_the_whole_mask():
+    """in_ink_box: the same lines, wherever the ink lies (odd or even offsets, at the image's
+    edges), for thinning, spur pruning (whose junctions follow OpenCV's labelling order) and
+    dropping specks."""
+    rng = np.random.default_rng(5)
+
+    def steps(m: np.ndarray) -> np.ndarray:
+        return sk.drop_small_components(sk.prune_spurs(sk.thin(m), 4), 4)
+
+    for _ in range(60):
+        side = int(rng.integers(30, 90))
+        mask = np.zeros((side, side), np.uint8)
+        for _ in range(int(rng.integers(1, 8))):
+            ends = [tuple(map(int, rng.integers(0, side, 2))) for _ in range(2)]
+            cv2.line(mask, *ends, 1, int(rng.integers(1, 7)))
+        mask = (mask > 0) | (rng.random((side, side)) < 0.01)
+        assert np.array_equal(sk.in_ink_box(mask, steps), steps(mask))
+    assert not sk.in_ink_box(np.zeros((9, 9), bool), steps).any()
+
+
 def test_segments_cover_skeleton_and_split_at_junctions():
     skel = np.zeros((30, 30), bool)
     skel[15, 2:28] = True

@@ -6,6 +6,8 @@ training item (the paper's users draw with a pen of one width, but our sources v
 
 from __future__ import annotations
 
+from typing import Callable
+
 import cv2
 import numpy as np
 
@@ -25,25 +27,75 @@ def thin(mask: np.ndarray) -> np.ndarray:
     one subtraction, all OpenCV calls on the ink's bounding box. They release the GIL, so the
     outline threads thin side by side (gathering the neighbours of the ink pixels in NumPy
     holds it, and took 15% longer alone: docs/runtime.md).
+
+    A pixel whose neighbourhood did not change since the last sub-step of the same kind is
+    decided as it was then, so each sub-step looks only at the box around the pixels the last
+    two removed: thin strokes are done after a few sub-steps, and the wide ones that take
+    the longest are seldom everywhere (a third less work on the shape network's outlines).
     """
-    ys, xs = np.nonzero(mask)
+    ink = mask.view(np.uint8) if mask.dtype == bool else (mask > 0).astype(np.uint8)
+    x0, y0, w, h = cv2.boundingRect(ink)
     out = np.zeros(mask.shape, bool)
-    if ys.size == 0:
+    if w == 0:
         return out
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    img = np.zeros((y1 - y0 + 2, x1 - x0 + 2), np.uint8)  # a paper border: no edge cases
-    img[1:-1, 1:-1] = mask[y0:y1, x0:x1]
-    changed = True
-    while changed:
-        changed = False
-        for table in _ZS_REMOVE_U8:
-            # Codes are at most 255 and the kernel's weights integers: the 8-bit sum is exact.
-            code = cv2.filter2D(img, -1, _CODE_KERNEL, borderType=cv2.BORDER_CONSTANT)
-            remove = cv2.LUT(code, table) & img   # decided on the image before this sub-step
-            if cv2.countNonZero(remove):
-                cv2.subtract(img, remove, dst=img)
-                changed = True
-    out[y0:y1, x0:x1] = img[1:-1, 1:-1] > 0
+    img = np.zeros((h + 2, w + 2), np.uint8)  # a paper border: no edge cases
+    img[1:-1, 1:-1] = ink[y0:y0 + h, x0:x0 + w]
+    whole = (1, 1, h + 1, w + 1)                  # (top, left, bottom, right), the ink's box
+    recent = [whole, whole]  # where the last two sub-steps removed pixels (all: none yet ran)
+    step = 0
+    while recent != [None, None]:
+        box = _grown_union(recent, whole)
+        removed = _zhang_suen_step(img, box, _ZS_REMOVE_U8[step % 2]) if box else None
+        recent = [recent[1], removed]
+        step += 1
+    out[y0:y0 + h, x0:x0 + w] = img[1:-1, 1:-1] > 0
+    return out
+
+
+def _grown_union(boxes: list, bounds: tuple[int, int, int, int]) -> tuple | None:
+    """The box around both `boxes` (None: empty), grown by one px and kept within `bounds`."""
+    kept = [b for b in boxes if b is not None]
+    if not kept:
+        return None
+    top, left, bottom, right = bounds
+    return (max(min(b[0] for b in kept) - 1, top), max(min(b[1] for b in kept) - 1, left),
+            min(max(b[2] for b in kept) + 1, bottom), min(max(b[3] for b in kept) + 1, right))
+
+
+def _zhang_suen_step(img: np.ndarray, box: tuple[int, int, int, int],
+                     table: np.ndarray) -> tuple[int, int, int, int] | None:
+    """One sub-step on the pixels of `box` of uint8 `img` (ink 1), in place: the box around
+    the pixels it removed, or None."""
+    top, left, bottom, right = box
+    # The codes of the box's pixels need one more px around it (the paper border has it).
+    code = cv2.filter2D(img[top - 1:bottom + 1, left - 1:right + 1], -1, _CODE_KERNEL,
+                        borderType=cv2.BORDER_CONSTANT)[1:-1, 1:-1]
+    # Codes are at most 255 and the kernel's weights integers: the 8-bit sum is exact.
+    target = img[top:bottom, left:right]
+    remove = cv2.LUT(code, table) & target  # decided on the image before this sub-step
+    x, y, w, h = cv2.boundingRect(remove)
+    if w == 0:
+        return None
+    np.subtract(target, remove, out=target)
+    return (top + y, left + x, top + y + h, left + x + w)
+
+
+def in_ink_box(mask: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """fn(mask), computed on the box around the mask's ink with paper around it: for fn made
+    of thin, prune_spurs, drop_small_components and the like, which add no ink and see
+    nothing beyond one px, the same lines for a fraction of the pixels. The box starts on an
+    even row and column, where OpenCV's labelling (which scans 2x2 blocks) numbers the
+    pieces in the same order as on the whole mask (segments() depends on that order)."""
+    ink = mask.view(np.uint8) if mask.dtype == bool else (mask > 0).astype(np.uint8)
+    x, y, w, h = cv2.boundingRect(ink)
+    out = np.zeros(mask.shape, bool)
+    if w == 0:
+        return out
+    top, left = y & ~1, x & ~1
+    bottom, right = y + h, x + w
+    box = np.zeros((bottom - top + 4, right - left + 4), bool)  # two px of paper around
+    box[2:-2, 2:-2] = mask[top:bottom, left:right]
+    out[top:bottom, left:right] = fn(box)[2:-2, 2:-2]
     return out
 
 
@@ -72,11 +124,11 @@ _CODE_KERNEL = np.array([[128, 1, 2], [64, 0, 4], [32, 16, 8]], np.float32)
 
 
 def neighbour_count(skel: np.ndarray) -> np.ndarray:
-    """Number of 8-connected skeleton neighbours of each pixel. bool (H,W) -> int32 (H,W)."""
-    s = skel.astype(np.uint8)
-    # Integer box sums (exact), a third of the time of a float filter rounded back.
-    ring = cv2.boxFilter(s, cv2.CV_16S, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
-    return (ring - s).astype(np.int32)
+    """Number of 8-connected skeleton neighbours of each pixel. bool (H,W) -> uint8 (H,W)."""
+    s = skel.view(np.uint8) if skel.dtype == bool else skel.astype(np.uint8)
+    # Integer box sums of at most 9 (exact in 8 bits), a third of the time of a float filter.
+    ring = cv2.boxFilter(s, cv2.CV_8U, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    return cv2.subtract(ring, s)
 
 
 def drop_small_components(mask: np.ndarray, min_pixels: int) -> np.ndarray:
