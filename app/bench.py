@@ -8,9 +8,10 @@
 Stages: "complete" = K=8 completions as one batch from a 512x512 sketch (resizing and the
 shadow blend included); "render" = one image from a completed outline; "update" = both, the
 chosen outline coloured on a second thread while the others are made, as the app's worker
-does: what one sketch edit costs in the app; "idle" = the same update with K reserve seeds run as
-well (Engine.complete, as when most completions add almost nothing to a sketch the network does
-not take for finished): the most that replacing idle completions can cost. Weights are random
+does: what one sketch edit costs in the app (nothing kept from the call before, as after an
+edit); "idle" = the same update with K reserve seeds run as well (Engine.complete, as when
+most completions add almost nothing to a sketch the network does not take for finished): the
+most that replacing idle completions can cost. Weights are random
 (the network's own cost does not depend on them); the "shipped" config loads the trained
 checkpoints instead, so the thinning of a soft-outline network's real output is timed too.
 `--paths` runs each config in every listed runtime side by side (auto: the app's own choice,
@@ -106,6 +107,7 @@ def measure(engine: Engine, repeats: int, warmup: int) -> dict[str, StageStats]:
         # As the app's worker does: the chosen outline is coloured on a thread of its own as
         # soon as it exists, while the other completions are made.
         early: list[Future] = []
+        engine.forget_sketch()  # each update of the app's is for an edited sketch
 
         def colour_early(first: np.ndarray) -> Future:
             early.append(colour.submit(beside_outlines, engine.render, first, label, 0))
@@ -123,7 +125,11 @@ def measure(engine: Engine, repeats: int, warmup: int) -> dict[str, StageStats]:
         finally:
             engine.idle_share, engine.finished_share = shares
 
-    calls = {"complete": lambda: engine.complete(sketch, label, seeds),
+    def complete() -> None:
+        engine.forget_sketch()
+        engine.complete(sketch, label, seeds)
+
+    calls = {"complete": complete,
              "render": lambda: engine.render(outline, label, 0),
              "update": update, "idle": idle_update}
     try:

@@ -445,8 +445,11 @@ class Engine:
         label = self.shape_label(class_name)
         size = self.facts.shape_size
         x = sketch_to_array(sketch, size)
+        # The user's ink, once for all K, found while the network runs (its threads wait
+        # for each layer's slowest: a little work beside them costs them little).
+        user_ink_job = self._outline_pool.submit(self._user_ink, sketch, size)
         out = self._outputs(x, label, seeds)
-        user = self._user_ink(sketch, size)  # once for all K
+        user = user_ink_job.result()
         first = min(max(first, 0), len(seeds) - 1)
         made: dict[int, np.ndarray] = {}
         lanes = Lanes(OUTLINE_THREADS)
@@ -484,6 +487,10 @@ class Engine:
         reserve seed's, or the outline bank's); lines adding more are final."""
         bank = self.outline_bank
         return self.idle_share if bank is None else max(self.idle_share, bank.cfg.idle_share)
+
+    def forget_sketch(self) -> None:
+        """Drop what is kept of the last sketch (_user_ink), as the next edit of it would."""
+        self._last_ink = None
 
     def _user_ink(self, sketch: np.ndarray, net_size: int) -> UserInk:
         """user_ink() of the sketch, kept for the next request: the idle stage, Dice and a
