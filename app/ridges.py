@@ -8,6 +8,7 @@ kept exactly as drawn. Proposed lines that end near a user stroke are joined to 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -30,23 +31,36 @@ RIDGE_MIN_PIXELS = 4     # drop specks shorter than this (at the thinning size)
 
 
 def ridge_mask(ink: np.ndarray) -> np.ndarray:
-    """float (S,S) ink in [0,1] -> bool (S,S): the crests of the ink, where it is at least
+    """float32 (S,S) ink in [0,1] -> bool (S,S): the crests of the ink, where it is at least
     RIDGE_MIN_INK and, across some direction (horizontal, vertical or diagonal), no lower than
     its neighbours and clearly above the ink RIDGE_SPAN px away on both sides. Confident ink
-    (the user's own strokes, however wide) passes whole; a haze has no clear crest."""
-    r = RIDGE_SPAN
-    pad = cv2.copyMakeBorder(ink, r, r, r, r, cv2.BORDER_REPLICATE)  # np.pad "edge", faster
-    h, w = ink.shape
+    (the user's own strokes, however wide) passes whole; a haze has no clear crest.
 
-    def at(dy: int, dx: int) -> np.ndarray:
-        return pad[r + dy:r + dy + h, r + dx:r + dx + w]
-
-    crest = np.zeros(ink.shape, bool)
+    Each direction's two neighbours (and two far pixels) are one max filter of a two-point
+    kernel, edges replicated: OpenCV calls that leave the GIL to the other outline thread."""
+    crest = np.zeros(ink.shape, np.uint8)
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        near_ok = (ink >= at(dy, dx)) & (ink >= at(-dy, -dx))
-        far = np.maximum(at(r * dy, r * dx), at(-r * dy, -r * dx))
-        crest |= near_ok & (ink - far >= RIDGE_CONTRAST)
-    return (crest & (ink >= RIDGE_MIN_INK)) | (ink >= RIDGE_SURE_INK)
+        near = cv2.compare(ink, _pair_max(ink, dy, dx, 1), cv2.CMP_GE)
+        rise = cv2.subtract(ink, _pair_max(ink, dy, dx, RIDGE_SPAN))
+        clear = cv2.compare(rise, _F32_CONTRAST, cv2.CMP_GE)
+        cv2.bitwise_or(crest, cv2.bitwise_and(near, clear), dst=crest)
+    inked = cv2.compare(ink, _F32_MIN_INK, cv2.CMP_GE)
+    sure = cv2.compare(ink, _F32_SURE_INK, cv2.CMP_GE)
+    return cv2.bitwise_or(cv2.bitwise_and(crest, inked), sure) > 0
+
+
+# The thresholds as float32 values, compared in double precision as OpenCV does: the same
+# pixels pass as in float32 arithmetic.
+_F32_CONTRAST, _F32_MIN_INK, _F32_SURE_INK = (
+    float(np.float32(v)) for v in (RIDGE_CONTRAST, RIDGE_MIN_INK, RIDGE_SURE_INK))
+
+
+def _pair_max(ink: np.ndarray, dy: int, dx: int, reach: int) -> np.ndarray:
+    """Each pixel's max of the two pixels `reach` px away along (dy, dx) and its opposite."""
+    kernel = np.zeros((2 * reach + 1, 2 * reach + 1), np.uint8)
+    kernel[reach + reach * dy, reach + reach * dx] = 1
+    kernel[reach - reach * dy, reach - reach * dx] = 1
+    return cv2.dilate(ink, kernel, borderType=cv2.BORDER_REPLICATE)
 
 
 def ridge_lines(x: np.ndarray) -> np.ndarray:
@@ -156,6 +170,21 @@ class UserInk:
     length: int = 0  # px of the user's thinned ink at the thinning size (adds_little())
     width: float | None = None  # line_width() of the sketch, once for all K outlines
 
+    @cached_property
+    def beyond_copy(self) -> np.ndarray:
+        """bool: farther than COPY_REACH from the ink (a line here is not their stroke)."""
+        return self.dist > COPY_REACH * RIDGE_UPSCALE
+
+    @cached_property
+    def hugging(self) -> np.ndarray:
+        """bool: within HUG_REACH of the ink (proposed_lines)."""
+        return self.dist <= HUG_REACH * RIDGE_UPSCALE
+
+    @cached_property
+    def joinable(self) -> np.ndarray:
+        """bool: where a line end is joined to the ink (user_connectors)."""
+        return self.dist <= (COPY_REACH + CONNECT_REACH) * RIDGE_UPSCALE
+
     def nearest(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """int (E,2) (row, column) of the ink pixel nearest each of the E pixels (ys, xs); of
         equally near ones the leftmost, then topmost (as SciPy's distance transform picks).
@@ -207,17 +236,17 @@ def proposed_lines(lines: np.ndarray, user: UserInk) -> np.ndarray:
     side of the user's stroke."""
     if user.dist is None:
         return lines
-    kept = drop_small_components(lines & (user.dist > COPY_REACH * RIDGE_UPSCALE),
-                                 CONNECT_MIN_PIXELS)
-    count, labels = cv2.connectedComponents(kept.astype(np.uint8), connectivity=8)
+    # Pieces too small to keep and pieces mostly beside the ink, from one labelling: dropping
+    # whole pieces leaves the others as they were.
+    far = lines & user.beyond_copy
+    count, labels = cv2.connectedComponents(far.view(np.uint8), connectivity=8)
     if count <= 1:
-        return kept
-    hugging = (user.dist <= HUG_REACH * RIDGE_UPSCALE) & kept
-    size = np.bincount(labels[kept], minlength=count)                   # px per piece
-    size[0] = 1                                                         # the background
-    beside = np.bincount(labels[hugging], minlength=count) / size > HUG_SHARE
-    beside[0] = False
-    return kept & ~beside[labels]
+        return far
+    size = np.bincount(labels.ravel(), minlength=count)                 # px per piece
+    hugs = np.bincount(labels[user.hugging & far], minlength=count)
+    keep = (size >= CONNECT_MIN_PIXELS) & (hugs / size <= HUG_SHARE)
+    keep[0] = False                                                     # the background
+    return keep[labels]
 
 
 def user_connectors(lines: np.ndarray, user: UserInk) -> np.ndarray:
@@ -230,10 +259,8 @@ def user_connectors(lines: np.ndarray, user: UserInk) -> np.ndarray:
     user ink pixel."""
     if user.dist is None:
         return np.zeros_like(lines)
-    reach = COPY_REACH * RIDGE_UPSCALE                                  # in px of `lines`
-    kept = lines & (user.dist > reach)
-    ends = kept & (neighbour_count(kept) == 1) & (
-        user.dist <= reach + CONNECT_REACH * RIDGE_UPSCALE)
+    kept = lines & user.beyond_copy
+    ends = kept & (neighbour_count(kept) == 1) & user.joinable
     canvas = np.zeros(lines.shape, np.uint8)
     ys, xs = np.nonzero(ends)
     for y, x, (ny, nx) in zip(ys, xs, user.nearest(ys, xs)):
