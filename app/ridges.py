@@ -37,22 +37,12 @@ def ridge_mask(ink: np.ndarray) -> np.ndarray:
     (the user's own strokes, however wide) passes whole; a haze has no clear crest.
 
     Each direction's two neighbours (and two far pixels) are one max filter of a two-point
-    kernel, edges replicated: OpenCV calls that leave the GIL to the other outline thread."""
-    crest = np.zeros(ink.shape, np.uint8)
+    kernel, edges replicated: OpenCV calls, which leave the GIL to the other outline thread."""
+    crest = np.zeros(ink.shape, bool)
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        near = cv2.compare(ink, _pair_max(ink, dy, dx, 1), cv2.CMP_GE)
-        rise = cv2.subtract(ink, _pair_max(ink, dy, dx, RIDGE_SPAN))
-        clear = cv2.compare(rise, _F32_CONTRAST, cv2.CMP_GE)
-        cv2.bitwise_or(crest, cv2.bitwise_and(near, clear), dst=crest)
-    inked = cv2.compare(ink, _F32_MIN_INK, cv2.CMP_GE)
-    sure = cv2.compare(ink, _F32_SURE_INK, cv2.CMP_GE)
-    return cv2.bitwise_or(cv2.bitwise_and(crest, inked), sure) > 0
-
-
-# The thresholds as float32 values, compared in double precision as OpenCV does: the same
-# pixels pass as in float32 arithmetic.
-_F32_CONTRAST, _F32_MIN_INK, _F32_SURE_INK = (
-    float(np.float32(v)) for v in (RIDGE_CONTRAST, RIDGE_MIN_INK, RIDGE_SURE_INK))
+        near = ink >= _pair_max(ink, dy, dx, 1)
+        crest |= near & (ink - _pair_max(ink, dy, dx, RIDGE_SPAN) >= RIDGE_CONTRAST)
+    return (crest & (ink >= RIDGE_MIN_INK)) | (ink >= RIDGE_SURE_INK)
 
 
 def _pair_max(ink: np.ndarray, dy: int, dx: int, reach: int) -> np.ndarray:

@@ -226,3 +226,42 @@ def test_curves_through_many_lines_at_once_are_the_pens_curve_pieces_to_the_bit(
             expected += curve_piece(v[max(i - 1, 0)], v[i], v[i + 1], v[min(i + 2, len(v) - 1)])
         assert np.array_equal(curve, np.array([p[:2] for p in expected]))
     assert curves_through([]) == []
+
+
+def _crests_by_shifting(ink: np.ndarray) -> np.ndarray:
+    """ridge_mask's rule written with shifted copies of the edge-padded ink, in float32."""
+    from sketchfill.app.ridges import RIDGE_CONTRAST, RIDGE_MIN_INK, RIDGE_SPAN, RIDGE_SURE_INK
+
+    r, (h, w) = RIDGE_SPAN, ink.shape
+    pad = np.pad(ink, r, mode="edge")
+
+    def at(dy: int, dx: int) -> np.ndarray:
+        return pad[r + dy:r + dy + h, r + dx:r + dx + w]
+
+    crest = np.zeros(ink.shape, bool)
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        near = (ink >= at(dy, dx)) & (ink >= at(-dy, -dx))
+        far = np.maximum(at(r * dy, r * dx), at(-r * dy, -r * dx))
+        crest |= near & (ink - far >= np.float32(RIDGE_CONTRAST))
+    return (crest & (ink >= np.float32(RIDGE_MIN_INK))) | (ink >= np.float32(RIDGE_SURE_INK))
+
+
+def test_ridge_mask_is_its_rule_to_the_pixel_at_edges_and_thresholds() -> None:
+    from sketchfill.app.ridges import RIDGE_CONTRAST, RIDGE_MIN_INK, RIDGE_SURE_INK
+
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        ink = rng.random((40, 56)).astype(np.float32)
+        # Values on the thresholds, and rises of exactly the contrast next to them.
+        spots = rng.random(ink.shape) < 0.2
+        ink[spots] = rng.choice(np.float32([RIDGE_MIN_INK, RIDGE_SURE_INK, 0.5]), spots.sum())
+        ink[:, ::7] = ink[:, 1::7][:, :ink[:, ::7].shape[1]] - np.float32(RIDGE_CONTRAST)
+        ink = ink.clip(0, 1)
+        assert np.array_equal(ridge_mask(ink), _crests_by_shifting(ink))
+    # A crest exactly the contrast (in float32) above the ink two rows away: it passes.
+    crest, far = np.float32(0.31), np.float32(0.23)
+    assert crest - far == np.float32(RIDGE_CONTRAST)
+    ink = np.full((9, 9), far, np.float32)
+    ink[3:6] = np.float32(0.27)
+    ink[4] = crest
+    assert ridge_mask(ink)[4].all() and _crests_by_shifting(ink)[4].all()
