@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from sketchfill.app.engine import Engine, resolve_device
-from sketchfill.app.lanes import beside_outlines
+from sketchfill.app.sharing import beside_outlines
 from sketchfill.app.runtime.calls import AUTO
 from sketchfill.app.runtime.external import RUNTIMES
 from sketchfill.app.runtime.cpu import cpu_facts
@@ -109,9 +109,8 @@ def measure(engine: Engine, repeats: int, warmup: int) -> dict[str, StageStats]:
         early: list[Future] = []
         engine.forget_sketch()  # each update of the app's is for an edited sketch
 
-        def colour_early(first: np.ndarray) -> Future:
+        def colour_early(first: np.ndarray) -> None:
             early.append(colour.submit(beside_outlines, engine.render, first, label, 0))
-            return early[-1]
 
         engine.complete(sketch, label, seeds, on_first=colour_early)
         early[0].result()

@@ -42,12 +42,6 @@ def rest_threads() -> int:
     return os.cpu_count() or 1
 
 
-def colour_threads() -> int:
-    """Threads for the image coloured while the other completions' outlines are still being
-    made: every core but the one their work narrows to meanwhile (app.lanes)."""
-    return max(1, rest_threads() - 1)
-
-
 MIN_WIDTH = 1.0  # the thinnest line a pressure-scaled segment may draw, in canvas pixels
 _SUBPIXEL_BITS = 4  # cv2 fixed-point shift: coordinates carry 1/16 px precision
 

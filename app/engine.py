@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +23,6 @@ from sketchfill.app.checkpoint_folder import (SHIPPED_CHECKPOINTS, checkpoint_fi
                                               fingerprint_of, load_networks,
                                               read_checkpoints)
 from sketchfill.app.devices import device_name, resolve_device
-from sketchfill.app.lanes import Lanes
 from sketchfill.app.outline_bank import OutlineBank
 from sketchfill.app.runtime import snapshot
 from sketchfill.app.runtime.calls import (AUTO, EAGER, EAGER_BF16, ENV, LookInputs, LookRunner,
@@ -35,7 +34,8 @@ from sketchfill.app.raster import blend_shadow, check_gray, sketch_to_array, ten
 from sketchfill.app.silhouette import DEFAULT_SILHOUETTE, SilhouetteConfig, fade_outside
 from sketchfill.app.ridges import IDLE_SHARE, UserInk, adds_little, drawn_outline, network_lines, \
     outline_from_output, user_ink
-from sketchfill.app.document import LIVE_K, colour_threads, rest_threads, worker_threads
+from sketchfill.app.document import LIVE_K, rest_threads, worker_threads
+from sketchfill.app.sharing import OUTLINE_THREADS, colour_threads
 from sketchfill.app.taught_classes import any_taught, data_folder
 from sketchfill.models.nets.noise import seeded_maps, seeded_noise
 
@@ -50,9 +50,6 @@ log = logging.getLogger(__name__)
 WARM_BATCHES = 8  # completions per call once the pen lifts: K
 LOOK_CACHE = 64  # (class, seed) gates and noise kept: Dice and class changes come back to some
 RUNTIME_FOLDER = "runtime"  # in the user's data folder: the runtime choice and exported networks
-# Threads that turn network outputs into outlines. Most of that time is spent in OpenCV and
-# NumPy calls that release the GIL, so two outlines are made at once on two cores.
-OUTLINE_THREADS = 2
 
 
 # Reserve seeds tried, in order, for a completion that adds (almost) nothing to the sketch.
@@ -65,10 +62,6 @@ RESERVE_SHARE = 0.5  # (a batch of K cost an all-idle update 70 ms more on 2 cor
 FINISHED_SHARE = 0.75  # more of the K idle than this: the network sees a finished drawing, and
                        # no reserves run (held out: 19 of 47 finished Quick Draw drawings and 16
                        # of 25 object outlines leave 7 or 8 of 8 idle; partials lose nothing)
-
-
-# Takes the first outline as soon as it exists; may return the Future of its image.
-FirstOutline = Callable[[np.ndarray], "Future | None"]
 
 
 @dataclass(frozen=True)
@@ -430,31 +423,29 @@ class Engine:
         return mirrored_view(seeds)
 
     def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int],
-                 first: int = 0, on_first: FirstOutline | None = None) -> Completion:
+                 first: int = 0, on_first: Callable[[np.ndarray], None] | None = None,
+                 ) -> Completion:
         """K = len(seeds) complete outlines for the partial `sketch`, run as one batch.
 
         A completion that adds (almost) nothing (ridges.adds_little) is replaced by its first
         reserve seed's (reserve_seeds) that adds more, if any: an empty proposal only dims
         the shadow. Outline `first` is made before the others and handed to `on_first` as
         soon as it exists: a caller that colours it (render) can start while the rest are
-        made; if it returns the Future of that image, one outline thread works until the
-        image is done (lanes.Lanes)."""
+        made (app.sharing)."""
         check_gray(sketch, "sketch")
         if len(seeds) == 0:
             raise ValueError("complete() needs at least one seed")
         label = self.shape_label(class_name)
         size = self.facts.shape_size
         x = sketch_to_array(sketch, size)
-        # The user's ink, once for all K, found while the network runs (its threads wait
-        # for each layer's slowest: a little work beside them costs them little).
+        # The user's ink, once for all K, found on the outline thread while the network runs.
         user_ink_job = self._outline_pool.submit(self._user_ink, sketch, size)
         out = self._outputs(x, label, seeds)
         user = user_ink_job.result()
         first = min(max(first, 0), len(seeds) - 1)
         made: dict[int, np.ndarray] = {}
-        lanes = Lanes(OUTLINE_THREADS)
         if not self.facts.soft_output:  # the network draws the outline itself: nothing to thin
-            return self._assemble(sketch, seeds, first, on_first, made, lanes,
+            return self._assemble(sketch, seeds, first, on_first, made,
                                   lambda i: outline_from_output(sketch, out[i], False, user))
 
         lines: dict[int, np.ndarray] = {}
@@ -466,21 +457,21 @@ class Engine:
             lines[i] = network_lines(out[i], user)
             if not adds_little(lines[i], user, self._replaced_share()):
                 if i == first:  # colouring starts meanwhile
-                    self._hand_over(first, outline, on_first, made, lanes)
+                    self._hand_over(first, outline, on_first, made)
                 else:
                     made[i] = outline(i)
 
         order = [first] + [i for i in range(len(seeds)) if i != first]
-        list(self._outline_pool.map(lanes.wrap(settle), order))
+        list(self._outline_pool.map(settle, order))
 
         def settled() -> None:  # `first`'s lines are final: colouring can start
             if first not in made:
-                self._hand_over(first, outline, on_first, made, lanes)
+                self._hand_over(first, outline, on_first, made)
 
-        used = self._replace_idle(x, label, seeds, first, lines, user, settled, lanes)
+        used = self._replace_idle(x, label, seeds, first, lines, user, settled)
         if self.outline_bank is not None:  # the K add little: the class's outlines, fitted
             self.outline_bank.fill(class_name, lines, user, keep={first, *made})
-        return self._assemble(sketch, used, first, on_first, made, lanes, outline)
+        return self._assemble(sketch, used, first, on_first, made, outline)
 
     def _replaced_share(self) -> float:
         """Lines adding less than this share of the user's may still be replaced (by a
@@ -505,23 +496,22 @@ class Engine:
 
     @staticmethod
     def _hand_over(first: int, outline: Callable[[int], np.ndarray],
-                   on_first: FirstOutline | None, made: dict[int, np.ndarray],
-                   lanes: Lanes) -> None:
+                   on_first: Callable[[np.ndarray], None] | None,
+                   made: dict[int, np.ndarray]) -> None:
         made[first] = outline(first)
-        colouring = on_first(made[first]) if on_first is not None else None
-        if isinstance(colouring, Future):
-            lanes.narrow_until(colouring)
+        if on_first is not None:
+            on_first(made[first])
 
     def _assemble(self, sketch: np.ndarray, seeds: Sequence[int], first: int,
-                  on_first: FirstOutline | None, made: dict[int, np.ndarray], lanes: Lanes,
+                  on_first: Callable[[np.ndarray], None] | None, made: dict[int, np.ndarray],
                   outline: Callable[[int], np.ndarray]) -> Completion:
         """The Completion of outlines `made` and the rest made now: `first` (handed over
         first, unless it already was), then the others in the pool. `seeds`: the seed each
         came from."""
         if first not in made:
-            self._hand_over(first, outline, on_first, made, lanes)
+            self._hand_over(first, outline, on_first, made)
         todo = [i for i in range(len(seeds)) if i not in made]
-        made.update(zip(todo, self._outline_pool.map(lanes.wrap(outline), todo)))
+        made.update(zip(todo, self._outline_pool.map(outline, todo)))
         outlines = np.stack([made[i] for i in range(len(seeds))])
         return Completion(outlines=outlines, shadow=added_shadow(sketch, outlines),
                           seeds=tuple(int(s) for s in seeds))
@@ -541,7 +531,7 @@ class Engine:
 
     def _replace_idle(self, x: np.ndarray, label: int, seeds: Sequence[int], first: int,
                       lines: dict[int, np.ndarray], user: UserInk,
-                      settled: Callable[[], None], lanes: Lanes) -> tuple[int, ...]:
+                      settled: Callable[[], None]) -> tuple[int, ...]:
         """Swap the lines of each idle completion for those of its first reserve seed that
         adds more (in place, all reserves in one batch); the seed each completion now has.
         `settled()` is called once `first`'s lines are final, before the others' reserves are
@@ -566,8 +556,7 @@ class Engine:
         out = self._outputs(x, label, [r for _, r in tries])
 
         def take(picks: list[int]) -> None:
-            found = self._outline_pool.map(lanes.wrap(lambda j: network_lines(out[j], user)),
-                                           picks)
+            found = self._outline_pool.map(lambda j: network_lines(out[j], user), picks)
             for (i, r), candidate in zip((tries[j] for j in picks), found):
                 if used[i] == seeds[i] and not adds_little(candidate, user, self.idle_share):
                     lines[i], used[i] = candidate, r

@@ -26,7 +26,7 @@ import numpy as np
 from PyQt5.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
 
 from sketchfill.app.document import worker_threads
-from sketchfill.app.lanes import beside_outlines
+from sketchfill.app.sharing import beside_outlines
 from sketchfill.app.overlay import DisplayLayers, DisplaySizes, display_layers, with_image
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class EngineLike(Protocol):
     provenance: dict
 
     def complete(self, sketch: np.ndarray, class_name: str, seeds: Sequence[int],
-                 first: int = 0, on_first: Callable[[np.ndarray], Future | None] | None = None,
+                 first: int = 0, on_first: Callable[[np.ndarray], None] | None = None,
                  ) -> Any: ...
 
     def render(self, outline: np.ndarray, class_name: str, seed: int) -> np.ndarray: ...
@@ -256,10 +256,9 @@ class InferenceWorker(QObject):
         chosen = min(max(req.chosen, 0), len(req.seeds) - 1)
         early: list[Future] = []
 
-        def colour_early(outline: np.ndarray) -> Future:
+        def colour_early(outline: np.ndarray) -> None:
             early.append(self._colour.submit(beside_outlines, engine.render, outline,
                                              req.class_name, req.seeds[chosen]))
-            return early[-1]  # the engine narrows its outline work until it is done
 
         completion = self._completion(engine, req, chosen, colour_early if req.render else None)
         layers = None
@@ -306,8 +305,7 @@ class InferenceWorker(QObject):
             sketch, req.sketch)
 
     def _completion(self, engine: EngineLike, req: InferenceRequest, chosen: int,
-                    on_chosen: Callable[[np.ndarray], Future | None] | None,
-                    ) -> CompletionLike:
+                    on_chosen: Callable[[np.ndarray], None] | None) -> CompletionLike:
         """Reuse the last completion when only the chosen index changed (cycling is cheap);
         else make it, handing the chosen outline to `on_chosen` as soon as it exists."""
         if self._completion_cached(req):

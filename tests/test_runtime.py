@@ -12,7 +12,8 @@ import pytest
 import torch
 
 import sketchfill.app.runtime.choice as choice
-from sketchfill.app.document import colour_threads, rest_threads, worker_threads
+from sketchfill.app.document import rest_threads, worker_threads
+from sketchfill.app.sharing import colour_threads
 from sketchfill.app.engine import Engine
 from sketchfill.app.runtime import external
 from sketchfill.app.runtime.cpu import cpu_facts
