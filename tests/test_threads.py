@@ -81,6 +81,15 @@ def test_with_torch_loaded_the_count_is_torchs(torch_threads: int) -> None:
     assert torch.get_num_threads() == torch_threads
 
 
+def test_a_count_torch_was_told_is_not_told_again_over_a_later_one(torch_threads: int) -> None:
+    """sync_torch (a checkpoint's load) tells torch only a count set before torch was loaded:
+    one set since, even straight through torch, stands."""
+    threads.set_threads(1)
+    torch.set_num_threads(2)
+    threads.sync_torch()
+    assert torch.get_num_threads() == 2
+
+
 def test_a_count_set_on_another_thread_leaves_this_threads_torch_count(
         torch_threads: int) -> None:
     threads.set_threads(1)

@@ -48,10 +48,10 @@ def current_threads() -> int:
 
 
 def sync_torch() -> None:
-    """Tell torch, just imported, the count set on this thread before it was."""
-    threads = getattr(_local, "threads", None)
-    if threads is not None:
-        set_threads(threads)
+    """Tell torch, just imported, the count set on this thread before it was (only that: a
+    count torch was told since stands, however it was told)."""
+    if getattr(_local, "untold", False):
+        set_threads(_local.threads)
 
 
 def set_threads(threads: int | None) -> int:
@@ -62,6 +62,7 @@ def set_threads(threads: int | None) -> int:
             raise ValueError(f"thread count must be at least 1, got {threads}")
         _local.threads = threads
         torch = _torch()
+        _local.untold = torch is None  # sync_torch tells it once it is loaded
         if torch is not None and torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
     return current_threads()
