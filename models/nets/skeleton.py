@@ -24,9 +24,9 @@ def thin(mask: np.ndarray) -> np.ndarray:
     cv2.ximgproc is not in the headless wheel, so this is the textbook two-sub-step rule,
     decided by a table over each pixel's 8-neighbour code (_ZS_REMOVE): a sub-step is one
     convolution that sums each pixel's neighbours as bits (_CODE_KERNEL), one table lookup and
-    one subtraction, all OpenCV calls on the ink's bounding box. They release the GIL, so the
-    outline threads thin side by side (gathering the neighbours of the ink pixels in NumPy
-    holds it, and took 15% longer alone: docs/runtime.md).
+    one subtraction, all OpenCV calls on the ink's bounding box. They release the GIL to the
+    app's other threads (gathering the neighbours of the ink pixels in NumPy holds it, and
+    took 15% longer alone: docs/runtime.md).
 
     A pixel whose neighbourhood did not change since the last sub-step of the same kind is
     decided as it was then, so each sub-step looks only at the box around the pixels the last
