@@ -34,10 +34,10 @@ import numpy as np
 import torch
 
 from sketchfill.app.engine import Engine, resolve_device
-from sketchfill.app.sharing import beside_outlines
 from sketchfill.app.runtime.calls import AUTO
 from sketchfill.app.runtime.external import RUNTIMES
 from sketchfill.app.runtime.cpu import cpu_facts
+from sketchfill.app.sharing import beside_outlines
 from sketchfill.models.nets.appearance import (FAST_APPEARANCE, PAPER_APPEARANCE, AppearanceConfig,
                                     AppearanceGenerator)
 from sketchfill.models.files import CheckpointError

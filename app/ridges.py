@@ -8,7 +8,7 @@ kept exactly as drawn. Proposed lines that end near a user stroke are joined to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import cv2
 import numpy as np
@@ -37,7 +37,7 @@ def ridge_mask(ink: np.ndarray) -> np.ndarray:
     (the user's own strokes, however wide) passes whole; a haze has no clear crest.
 
     Each direction's two neighbours (and two far pixels) are one max filter of a two-point
-    kernel, edges replicated: OpenCV calls, which leave the GIL to the other outline thread."""
+    kernel, edges replicated: OpenCV calls, which leave the GIL to the app's other threads."""
     crest = np.zeros(ink.shape, bool)
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
         near = ink >= _pair_max(ink, dy, dx, 1)
@@ -47,10 +47,15 @@ def ridge_mask(ink: np.ndarray) -> np.ndarray:
 
 def _pair_max(ink: np.ndarray, dy: int, dx: int, reach: int) -> np.ndarray:
     """Each pixel's max of the two pixels `reach` px away along (dy, dx) and its opposite."""
+    return cv2.dilate(ink, _pair_kernel(dy, dx, reach), borderType=cv2.BORDER_REPLICATE)
+
+
+@cache
+def _pair_kernel(dy: int, dx: int, reach: int) -> np.ndarray:
     kernel = np.zeros((2 * reach + 1, 2 * reach + 1), np.uint8)
     kernel[reach + reach * dy, reach + reach * dx] = 1
     kernel[reach - reach * dy, reach - reach * dx] = 1
-    return cv2.dilate(ink, kernel, borderType=cv2.BORDER_REPLICATE)
+    return kernel
 
 
 def ridge_lines(x: np.ndarray) -> np.ndarray:

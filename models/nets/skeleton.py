@@ -33,7 +33,7 @@ def thin(mask: np.ndarray) -> np.ndarray:
     two removed: thin strokes are done after a few sub-steps, and the wide ones that take
     the longest are seldom everywhere (a third less work on the shape network's outlines).
     """
-    ink = mask.view(np.uint8) if mask.dtype == bool else (mask > 0).astype(np.uint8)
+    ink = _ink_u8(mask)
     x0, y0, w, h = cv2.boundingRect(ink)
     out = np.zeros(mask.shape, bool)
     if w == 0:
@@ -50,6 +50,11 @@ def thin(mask: np.ndarray) -> np.ndarray:
         step += 1
     out[y0:y0 + h, x0:x0 + w] = img[1:-1, 1:-1] > 0
     return out
+
+
+def _ink_u8(mask: np.ndarray) -> np.ndarray:
+    """uint8 0/1 of a mask's ink; a bool mask's own bytes, not a copy."""
+    return mask.view(np.uint8) if mask.dtype == bool else (mask > 0).astype(np.uint8)
 
 
 def _grown_union(boxes: list, bounds: tuple[int, int, int, int]) -> tuple | None:
@@ -86,7 +91,7 @@ def in_ink_box(mask: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> np.n
     nothing beyond one px, the same lines for a fraction of the pixels. The box starts on an
     even row and column, where OpenCV's labelling (which scans 2x2 blocks) numbers the
     pieces in the same order as on the whole mask (segments() depends on that order)."""
-    ink = mask.view(np.uint8) if mask.dtype == bool else (mask > 0).astype(np.uint8)
+    ink = _ink_u8(mask)
     x, y, w, h = cv2.boundingRect(ink)
     out = np.zeros(mask.shape, bool)
     if w == 0:
