@@ -54,6 +54,8 @@ setup(
         "scipy>=1.10",
         "tqdm>=4.60",
         "PyQt5>=5.15",
+        # the physical core count where no Linux CPU topology can be read (app/runtime/cores.py)
+        "psutil>=5.9; sys_platform != 'linux'",
     ],
     extras_require={
         # Faster CPU inference runtimes; the plain install runs the networks in torch. Both run
@@ -61,7 +63,7 @@ setup(
         "onnx": ["onnx>=1.15", "onnxruntime>=1.17"],
         "openvino": ["onnx>=1.15", "openvino>=2024.0"],
         "fast": ["onnx>=1.15", "onnxruntime>=1.17", "openvino>=2024.0"],
-        "test": ["pytest>=7", "pytest-qt>=4.2"],
+        "test": ["pytest>=7", "pytest-qt>=4.2", "psutil>=5.9"],
     },
     entry_points={"console_scripts": ["sketchfill = sketchfill.main:main"]},
 )

@@ -6,12 +6,13 @@ the worker thread can be handed copies without locks. No Qt.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from typing import Literal, Sequence
 
 import cv2
 import numpy as np
+
+from sketchfill.app.runtime import cores
 
 Tool = Literal["pen", "eraser"]
 TOOLS: tuple[str, ...] = ("pen", "eraser")
@@ -32,14 +33,14 @@ def worker_threads(spinning: bool = True) -> int:
     trail the pen 10% longer (gui.ui_bench, p90 15%) with no shorter stall. Torch's OpenMP
     threads spin between operators and lose more to the UI thread's turns than the second
     core brings (pen to shadow 111-121 against 97-115 ms): they keep one (docs/runtime.md)."""
-    cores = os.cpu_count() or 2
-    return cores if cores == 2 and not spinning else max(1, cores - 1)
+    count = cores.physical_cores()
+    return count if count == 2 and not spinning else max(1, count - 1)
 
 
 def rest_threads() -> int:
     """Torch threads once the pen has lifted: every core, since the UI thread then has
     little to do and the final shadow and image are what the artist waits for."""
-    return os.cpu_count() or 1
+    return cores.physical_cores()
 
 
 MIN_WIDTH = 1.0  # the thinnest line a pressure-scaled segment may draw, in canvas pixels

@@ -3,12 +3,12 @@ and no image; when it lifts, all K and the image, with the shadow shown before t
 
 from __future__ import annotations
 
-import os
 import threading
 
 from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtWidgets import QApplication
 
+from sketchfill.app.runtime.cores import physical_cores
 from sketchfill.app.worker import load_engine
 from sketchfill.gui.controller import LIVE_K, rest_threads
 from tests.gui_support import WAIT_MS, make_window, mouse, wait_idle
@@ -57,7 +57,7 @@ def test_pen_down_asks_for_few_completions_and_no_image(qtbot, tmp_path, tiny_ch
     assert all(r.threads == c.info.live_threads for r in live)  # the engine's count
     final = sent[-1]
     assert final.seeds == seeds and final.render and len(c.result.outlines) == c.k
-    assert final.threads == rest_threads() and rest_threads() == (os.cpu_count() or 1)
+    assert final.threads == rest_threads() and rest_threads() == physical_cores()
     assert c.result.image is not None and window.image_view.image() is not None
 
 

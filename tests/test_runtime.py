@@ -3,7 +3,6 @@ stale; every runtime gives the engine's outlines; a broken runtime falls back to
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import replace
 
@@ -15,7 +14,7 @@ import sketchfill.app.runtime.choice as choice
 from sketchfill.app.document import rest_threads, worker_threads
 from sketchfill.app.sharing import colour_threads
 from sketchfill.app.engine import Engine
-from sketchfill.app.runtime import external
+from sketchfill.app.runtime import cores, external
 from sketchfill.app.runtime.cpu import cpu_facts
 from sketchfill.app.runtime.onnx_files import onnx_path
 from sketchfill.app.runtime.calls import EAGER, EAGER_BF16
@@ -284,7 +283,7 @@ def test_a_runtime_runs_at_the_thread_count_of_each_call(engine: Engine, runtime
     assert set(engine._look_run._sessions) == {rest_threads(), colour_threads()}
     torch.set_num_threads(1)                                # the one_thread fixture restores
     one = results(engine)
-    torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(rest_threads())
     every = results(engine)
     assert np.array_equal(one[0], every[0])
     assert np.abs(one[1].astype(int) - every[1]).max() <= choice.IMAGE_TOLERANCE
@@ -303,7 +302,7 @@ def test_warm_up_readies_the_first_strokes_calls(engine: Engine, runtime, monkey
         return run(self, attr, *inputs)
 
     monkeypatch.setattr(Engine, "_run", recorded)
-    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(cores, "physical_cores", lambda: 3)
     engine.use_runtimes(runtime)
     # Sessions for the pen down (a core left to the UI on 3 cores) and after, made at load.
     assert {2, 3} <= set(engine._shape_run.thread_counts)
@@ -358,16 +357,16 @@ def test_timing_is_interleaved_and_a_lost_runtime_stops() -> None:
     assert found["slow"] > choice.GIVE_UP * found["fast"]
 
 
-@pytest.mark.parametrize("cores, spinning, sleeping", [(1, 1, 1), (2, 1, 2), (3, 2, 2), (8, 7, 7)])
+@pytest.mark.parametrize("count, spinning, sleeping", [(1, 1, 1), (2, 1, 2), (3, 2, 2), (8, 7, 7)])
 def test_while_the_pen_is_down_a_core_stays_with_the_ui_unless_two_cores_have_sleeping_threads(
-        monkeypatch, cores, spinning, sleeping) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+        monkeypatch, count, spinning, sleeping) -> None:
+    monkeypatch.setattr(cores, "physical_cores", lambda: count)
     assert (worker_threads(), worker_threads(spinning=False)) == (spinning, sleeping)
 
 
 @pytest.mark.parametrize("runtime", ["eager", *INSTALLED])
 def test_the_engines_count_while_drawing_follows_what_runs_the_shape_network(
         engine: Engine, runtime, monkeypatch) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cores, "physical_cores", lambda: 2)
     engine.use_runtimes(runtime)
     assert engine.live_threads == (1 if runtime == "eager" else 2)  # torch's threads spin

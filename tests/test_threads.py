@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from sketchfill.app.runtime import threads
+from sketchfill.app.runtime.cores import physical_cores
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,7 +54,7 @@ def test_a_count_set_on_one_thread_stays_on_that_thread_without_torch() -> None:
     (main_default, default, main_set, main_after, kept, other_before, other_set,
      torch_loaded) = run_python(TORCH_FREE)
     assert main_default == default == other_before   # nothing set: the default everywhere
-    assert int(default) == len(os.sched_getaffinity(0))
+    assert int(default) == physical_cores()  # torch's default: one per physical core
     assert main_set == main_after == kept == "7"      # the other thread's 5 is its own
     assert other_set == "5"
     assert torch_loaded == "False"

@@ -25,6 +25,7 @@ import torch
 
 from sketchfill.app.document import rest_threads
 from sketchfill.app.ridges import ridge_lines
+from sketchfill.app.runtime.cores import physical_cores
 from sketchfill.app.runtime.cpu import cpu_facts, native_bf16
 from sketchfill.app.runtime.external import (COMPILES_PER_SHAPE, ONNXRUNTIME, OPENVINO,
                                              RUNTIMES, ExternalLook, ExternalShape, Session,
@@ -190,7 +191,7 @@ def machine_key(factory: RunnerFactory, names: list[str]) -> str:
     versions = {n: version(n) for n in names if n in (ONNXRUNTIME, OPENVINO)}
     return json.dumps({"torch": torch.__version__, "runtimes": versions, "cpu": facts.model,
                        "capability": facts.capability, "bf16": facts.native_bf16,
-                       "cores": os.cpu_count(), "candidates": names, "rule": RULE,
+                       "cores": physical_cores(), "candidates": names, "rule": RULE,
                        "shape": weights_hash(factory.shape_net),
                        "look": weights_hash(factory.look_net)}, sort_keys=True)
 

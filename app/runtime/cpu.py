@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
+from sketchfill.app.runtime.cores import physical_cores, usable_cpus
 from sketchfill.models.nets.cpu_tuning import cpu_model, native_bf16
 
 
@@ -19,17 +20,19 @@ class CpuFacts:
     capability: str     # torch.backends.cpu.get_cpu_capability(): "AVX2", "AVX512", ...
     native_bf16: bool   # bf16 arithmetic in hardware (not emulated)
     threads: int        # torch intra-op threads now in force
+    cores: int = 1      # physical cores this process may run on (runtime.cores)
+    logical: int = 1    # logical CPUs it may run on (two per core with hyper-threading)
 
     def line(self) -> str:
         """One line for benchmark output, the About box and --version."""
         bf16 = "yes" if self.native_bf16 else "no"
         return (f"CPU {self.model}, capability {self.capability}, native bf16 {bf16}, "
-                f"{self.threads} threads")
+                f"{self.cores} cores ({self.logical} logical), {self.threads} threads")
 
 
 def cpu_facts() -> CpuFacts:
     return CpuFacts(cpu_model(), torch.backends.cpu.get_cpu_capability(), native_bf16(),
-                    torch.get_num_threads())
+                    torch.get_num_threads(), physical_cores(), len(usable_cpus()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,6 +29,7 @@ import numpy as np
 
 from sketchfill.app.runtime.calls import ENV as RUNTIME_ENV
 from sketchfill.app.runtime.calls import RULE
+from sketchfill.app.runtime.cores import physical_cores
 from sketchfill.models.files import atomic_write
 from sketchfill.models.nets.cpu_tuning import cpu_flags, cpu_model
 from sketchfill.version import __version__
@@ -96,7 +97,7 @@ def fingerprint(files: list[Path]) -> str:
     return json.dumps({
         "format": FORMAT, "program": __version__, "files": [_stat(f) for f in files],
         "packages": {p: _version(p) for p in PACKAGES}, "python": sys.version.split()[0],
-        "cpu": cpu_model(), "flags": sorted(cpu_flags()), "cores": os.cpu_count(),
+        "cpu": cpu_model(), "flags": sorted(cpu_flags()), "cores": physical_cores(),
         "env": {k: os.environ.get(k, "") for k in CAPS}, "rule": RULE}, sort_keys=True)
 
 

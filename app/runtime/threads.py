@@ -9,9 +9,10 @@ loaded it is told too.
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
+
+from sketchfill.app.runtime import cores
 
 _local = threading.local()
 
@@ -27,15 +28,12 @@ def _torch():
 
 
 def default_threads() -> int:
-    """torch's own default where it is loaded (one per physical core), else the cores this
-    process may run on."""
+    """torch's own default where it is loaded, else one per physical core this process may
+    run on (torch's default too)."""
     torch = _torch()
     if torch is not None:
         return int(torch.get_num_threads())
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return cores.physical_cores()
 
 
 def current_threads() -> int:
