@@ -1,8 +1,8 @@
 """How many cores the networks can use: the physical cores this process may run on.
 
-Torch, ONNX Runtime and OpenVINO each default to one thread per physical core: a second
-thread on a core's other hyper-thread shares its vector units, and the convolutions gain
-little from it while their threads wait on each other more. The app's thread counts
+Torch and ONNX Runtime each default to one thread per physical core: a second thread on a
+core's other hyper-thread shares its vector units, and the convolutions gain little from it
+while their threads wait on each other more. The app's thread counts
 (document.worker_threads, document.rest_threads, sharing.colour_threads) start from this
 count, so on a laptop with two threads per core they are what the runtimes would pick.
 """
