@@ -48,6 +48,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WARM_BATCHES = 8  # completions per call once the pen lifts: K
+# Calls compiled for their fixed shapes at load (ExternalShape.pin): the update's, whose
+# median has the least room. Each holds its own weights and buffers (about 80 MB at batch 8);
+# the pen-down batch of LIVE_K would gain 2 ms of its 22 for about 35 MB more.
+PINNED_BATCHES = (WARM_BATCHES,)
 LOOK_CACHE = 64  # (class, seed) gates and noise kept: Dice and class changes come back to some
 RUNTIME_FOLDER = "runtime"  # in the user's data folder: the runtime choice and exported networks
 
@@ -344,8 +348,8 @@ class Engine:
         for LIVE_K completions, no image; after, every core and K completions, the image
         coloured on `colour_threads` beside the outlines or on every core alone:
         gui.controller, app.worker), made at once; and for a runtime that compiles kernels
-        per input shape (OpenVINO) those calls made once, where the first shadow and image
-        would otherwise wait for them. Other batch sizes (reserve seeds) compile at their
+        per input shape (OpenVINO) those calls compiled for their fixed shapes (_pin_shape)
+        and made once, where the first shadow and image would otherwise wait for them. Other batch sizes (reserve seeds) compile at their
         first use, once, in the worker: 20-100 ms more for that update, no stall of the UI
         thread (docs/runtime.md)."""
         live, every, beside = self.live_threads, rest_threads(), colour_threads()
@@ -361,6 +365,8 @@ class Engine:
             for threads, batch, image in sorted(calls):
                 set_threads(threads)  # the session of that thread count
                 if batch and "_shape_run" in compiling:
+                    if batch in PINNED_BATCHES:
+                        self._pin_shape(batch)
                     self._warm_shape(batch)
                 if image and "_look_run" in compiling:
                     side = self.facts.look_size
@@ -368,14 +374,27 @@ class Engine:
         finally:
             set_threads(before)
 
-    def _warm_shape(self, batch: int) -> None:
-        """A call of the shapes a stroke's call has: seeds of both parities see two views."""
+    def _stroke_inputs(self, batch: int) -> tuple[np.ndarray, ...]:
+        """Shape-network inputs of the shapes a stroke's call of `batch` completions has:
+        seeds of both parities see two views."""
         f = self.facts
         views = 2 if self.mirror_views and batch > 1 else 1
-        self._run("_shape_run", np.zeros((views, 1, f.shape_size, f.shape_size), np.float32),
-                  np.arange(batch, dtype=np.int64) % views,
-                  np.repeat(self._shape_row(0)[None], batch, 0),
-                  np.zeros((batch, f.shape_nz), np.float32))
+        return (np.zeros((views, 1, f.shape_size, f.shape_size), np.float32),
+                np.arange(batch, dtype=np.int64) % views,
+                np.repeat(self._shape_row(0)[None], batch, 0),
+                np.zeros((batch, f.shape_nz), np.float32))
+
+    def _pin_shape(self, batch: int) -> None:
+        """Have the session of the thread count in force compiled for a stroke's call of
+        `batch` completions with every shape fixed, where its runtime can (ExternalShape.pin):
+        OpenVINO, 0.1-0.15 s each at load, from its cache."""
+        pin = getattr(self._shape_run, "pin", None)
+        if pin is not None:
+            pin(*self._stroke_inputs(batch))
+
+    def _warm_shape(self, batch: int) -> None:
+        """A call of the shapes a stroke's call of `batch` completions has."""
+        self._run("_shape_run", *self._stroke_inputs(batch))
 
     def _run(self, attr: str, *inputs):
         """Call the runner in `attr`; if a runtime other than torch fails, torch takes over

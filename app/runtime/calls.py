@@ -23,7 +23,8 @@ ENV = "SKETCHFILL_RUNTIME"  # auto (default) or one runtime for both networks
 GATE_NAMES = ("alpha", "beta", "full_alpha", "full_beta")
 # How the choice picks among the runtimes measured (choice.pick); part of every stored
 # choice's key and snapshot's fingerprint, so a new rule measures again.
-RULE = "fastest accurate; within 10% one that compiles nothing per input shape"
+RULE = ("fastest accurate, OpenVINO timed at the fixed shapes of a stroke;"
+        " within 10% one that compiles nothing per input shape")
 
 
 @dataclass(frozen=True)
