@@ -348,10 +348,11 @@ class Engine:
         for LIVE_K completions, no image; after, every core and K completions, the image
         coloured on `colour_threads` beside the outlines or on every core alone:
         gui.controller, app.worker), made at once; and for a runtime that compiles kernels
-        per input shape (OpenVINO) those calls compiled for their fixed shapes (_pin_shape)
-        and made once, where the first shadow and image would otherwise wait for them. Other batch sizes (reserve seeds) compile at their
-        first use, once, in the worker: 20-100 ms more for that update, no stall of the UI
-        thread (docs/runtime.md)."""
+        per input shape (OpenVINO) those calls made once, where the first shadow and image
+        would otherwise wait for them, the update's compiled for its fixed shapes first
+        (PINNED_BATCHES). Other batch sizes (reserve seeds) compile at their first use,
+        once, in the worker: 20-100 ms more for that update, no stall of the UI thread
+        (docs/runtime.md)."""
         live, every, beside = self.live_threads, rest_threads(), colour_threads()
         runners = {"_shape_run": {live, every}, "_look_run": {every, beside}}
         opens = [(getattr(self, attr), n) for attr, counts in runners.items() for n in counts]
