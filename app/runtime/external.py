@@ -96,7 +96,7 @@ class OpenVinoModel:
     for each set of shapes `pin`ned with every shape fixed: only there does OpenVINO fuse the
     residual adds and activations into the convolutions (the shape network at batch 8 took
     13% less, its outputs equal). Each fixed compile holds its own copy of the weights and
-    buffers, so only the calls every stroke makes are pinned (Engine._warm_up)."""
+    buffers, so only the update's call is pinned (Engine.PINNED_BATCHES)."""
 
     def __init__(self, path: Path, config: dict[str, str]) -> None:
         import openvino as ov
@@ -106,7 +106,6 @@ class OpenVinoModel:
         # loaded without reading the ONNX graph at all (about 40 ms per network).
         self._any = self._request(str(path))
         self._fixed: dict[tuple, object] = {}
-        self._graph, self._reading = None, threading.Lock()  # read once for every pin
 
     def _request(self, model):
         with kept_locale():
@@ -124,10 +123,7 @@ class OpenVinoModel:
         if shapes in self._fixed:
             return
         try:
-            with self._reading:
-                if self._graph is None:
-                    self._graph = self._core.read_model(str(self._path))
-                model = self._graph.clone()
+            model = self._core.read_model(str(self._path))
             model.reshape({name: list(value.shape) for name, value in feed.items()})
             request = self._request(model)
             request.infer(feed)  # its first call sets up more than the next ones
