@@ -302,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     from sketchfill.app.runtime.cpu import cpu_facts
 
+    cpu = cpu_facts().line()  # before the runs: the app's load sets this thread's count
     reports = {}
     for path in [p.strip() for p in args.paths.split(",") if p.strip()]:
         try:
@@ -309,7 +310,6 @@ def main(argv: list[str] | None = None) -> int:
         except RuntimeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    cpu = cpu_facts().line()
     if args.json:
         print(json.dumps({"cpu": cpu, **{path: {**asdict(r), "passed": r.passed}
                                           for path, r in reports.items()}}))
