@@ -106,15 +106,13 @@ class OpenVinoModel:
         # loaded without reading the ONNX graph at all (about 40 ms per network).
         self._any = self._request(str(path))
         self._fixed: dict[tuple, object] = {}
+        # A port may carry several tensor names (the converter adds its own): the graph's.
+        self.names = [min(port.get_names(), key=lambda n: ("/" in n, len(n)))
+                      for port in self._any.model_inputs]
 
     def _request(self, model):
         with kept_locale():
-            compiled = self._core.compile_model(model, "CPU", self._config)
-            request = compiled.create_infer_request()
-        # A port may carry several tensor names (the converter adds its own): the graph's.
-        self.names = [min(port.get_names(), key=lambda n: ("/" in n, len(n)))
-                      for port in compiled.inputs]
-        return request
+            return self._core.compile_model(model, "CPU", self._config).create_infer_request()
 
     def pin(self, feed: dict[str, np.ndarray]) -> None:
         """Compile for the shapes of `feed` (a call's inputs) fixed; a compile that fails
